@@ -1,0 +1,50 @@
+/// Finds the flow of an Ethernet frame (SPEC A4, A5): Ethernet II, up to two VLAN tags,
+/// IPv4 with options, IPv6 with its extension headers, TCP and UDP ports.
+///
+/// Total for any byte sequence: a frame it cannot follow, or one that ends early, yields
+/// ``ParsedFlow/unclassified`` or a flow without transport, never a read outside the frame.
+public enum FlowParser {
+    /// Ethernet header length without tags.
+    static let ethernetHeaderLength = 14
+    /// The most VLAN tags (802.1Q or 802.1ad) skipped before the ethertype.
+    public static let maxVLANTags = 2
+
+    /// Parses `frame`, which starts at the destination MAC address.
+    public static func parse(_ frame: UnsafeRawBufferPointer) -> ParsedFlow {
+        parse(FrameView(frame))
+    }
+
+    @inline(__always)
+    static func parse(_ frame: FrameView) -> ParsedFlow {
+        guard frame.contains(0, ethernetHeaderLength) else { return .unclassified }
+        var typeOffset = 12
+        var etherType = frame.be16(typeOffset)
+        var tags = 0
+        while etherType == EtherType.vlan || etherType == EtherType.serviceVLAN {
+            guard tags < maxVLANTags, frame.contains(typeOffset + 4, 2) else { return .unclassified }
+            typeOffset += 4
+            tags += 1
+            etherType = frame.be16(typeOffset)
+        }
+        let networkOffset = typeOffset + 2
+        switch etherType {
+        case EtherType.ipv4: return IPv4Parser.parse(frame, at: networkOffset)
+        case EtherType.ipv6: return IPv6Parser.parse(frame, at: networkOffset)
+        default: return .unclassified
+        }
+    }
+
+    /// Records TCP or UDP when `protocolNumber` is one of them and both ports lie inside the frame.
+    @inline(__always)
+    static func setTransport(_ flow: inout ParsedFlow, _ frame: FrameView, protocolNumber: UInt8, at offset: Int) {
+        guard frame.contains(offset, 4) else { return }
+        if protocolNumber == IPProtocol.tcp {
+            flow.transport = .tcp
+        } else if protocolNumber == IPProtocol.udp {
+            flow.transport = .udp
+        } else {
+            return
+        }
+        flow.portsOffset = offset
+    }
+}
