@@ -39,5 +39,7 @@ let package = Package(
         .target(name: "CVNetUAPI", path: "Tests/CVNetUAPI"),
         .testTarget(name: "VNetRSSTests", dependencies: ["VNetRSS", "VNetFixtures", "CVNetUAPI"]),
         .testTarget(name: "VNetCaptureTests", dependencies: ["VNetRSS", "VNetCapture", "VNetFixtures"]),
+        // Runs the built `vnet-rss` binary on the fixtures, as a user would.
+        .testTarget(name: "VNetRSSCLITests", dependencies: ["vnet-rss", "VNetFixtures"]),
     ]
 )

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Generates Fixtures/: vector files and capture files with their expected decisions.
 
-Run from anywhere: python3 Fixtures/tools/generate.py. Deterministic: the same bytes every run.
+Run from anywhere: python3 Fixtures/tools/generate.py [OUTPUT_DIR]. Deterministic: the same bytes
+every run, so `make test` regenerates into a temporary folder and compares with the committed files.
 Expected values come from rss_oracle.py (an independent Python model of the spec), and the
 published vectors are typed in from their sources (see Fixtures/README.md).
 """
@@ -14,7 +15,7 @@ import sys
 sys.path.insert(0, os.path.dirname(__file__))
 import rss_oracle as oracle  # noqa: E402
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = sys.argv[1] if len(sys.argv) > 1 else os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 VECTORS = os.path.join(ROOT, "vectors")
 CAPTURES = os.path.join(ROOT, "captures")
 
@@ -226,8 +227,21 @@ def expectations(capture, frames):
             for index, (_, frame) in enumerate(frames, start=1):
                 value, report, queue = oracle.decide(frame, **kwargs)
                 out.write(json.dumps({"frame": index, "hash_value": value, "hash_report": report, "queue": queue}) + "\n")
-        entries.append({"capture": capture, "arguments": args, "expected": name})
+        entries.append({"capture": capture, "arguments": args, "configuration": structured(kwargs), "expected": name})
     return entries
+
+
+def structured(kwargs):
+    """The variant as a vector file's `configuration` object, for the library-level tests."""
+    queues = kwargs.get("queues", 4)
+    types = kwargs.get("types", oracle.ALL_TYPES)
+    return {
+        "hash_types": ",".join(name for bit, name in enumerate(oracle.TYPE_NAMES) if types & (1 << bit)) or "none",
+        "indirection_table": kwargs.get("table", [i % queues for i in range(128)]),
+        "unclassified_queue": kwargs.get("unclassified", 0),
+        "queues": queues,
+        "ex_rule": kwargs.get("ex_rule", "spec"),
+    }
 
 
 def write_names(capture, frames):
@@ -404,7 +418,8 @@ def main():
     write_names("catalogue.pcap", catalogue_frames)
     manifest += expectations("catalogue.pcap", catalogue_frames)
     write_pcapng(os.path.join(CAPTURES, "catalogue-ng.pcapng"), catalogue_frames)
-    manifest.append({"capture": "catalogue-ng.pcapng", "arguments": [], "expected": "catalogue.default.expected.jsonl"})
+    manifest.append({"capture": "catalogue-ng.pcapng", "arguments": [], "configuration": structured({}),
+                     "expected": "catalogue.default.expected.jsonl"})
     cut_frames = truncations()
     write_pcap(os.path.join(CAPTURES, "truncations.pcap"), cut_frames)
     write_names("truncations.pcap", cut_frames)

@@ -27,6 +27,15 @@ public struct VectorFile: Decodable, Sendable {
     /// The cases.
     public let cases: [VectorCase]
 
+    /// A file made in code.
+    public init(source: String, kind: Kind, key: String? = nil, configuration: FrameConfiguration? = nil, cases: [VectorCase]) {
+        self.source = source
+        self.kind = kind
+        self.key = key
+        self.configuration = configuration
+        self.cases = cases
+    }
+
     /// Loads and decodes `path`.
     public static func load(path: String) throws -> VectorFile {
         let data = try Data(contentsOf: URL(fileURLWithPath: path))
@@ -74,6 +83,31 @@ public struct VectorCase: Decodable, Sendable {
     public let blob: String?
     public let summary: String?
     public let error: ExpectedError?
+
+    /// A case made in code; give the fields of its kind.
+    public init(
+        name: String, srcIp: String? = nil, dstIp: String? = nil, srcPort: UInt16? = nil, dstPort: UInt16? = nil,
+        hash: String? = nil, frame: String? = nil, hashValue: String? = nil, hashReport: UInt16? = nil, queue: UInt16? = nil,
+        format: String? = nil, policy: String? = nil, queuePairs: UInt16? = nil, blob: String? = nil,
+        summary: String? = nil, error: ExpectedError? = nil
+    ) {
+        self.name = name
+        self.srcIp = srcIp
+        self.dstIp = dstIp
+        self.srcPort = srcPort
+        self.dstPort = dstPort
+        self.hash = hash
+        self.frame = frame
+        self.hashValue = hashValue
+        self.hashReport = hashReport
+        self.queue = queue
+        self.format = format
+        self.policy = policy
+        self.queuePairs = queuePairs
+        self.blob = blob
+        self.summary = summary
+        self.error = error
+    }
 }
 
 /// The exact error a `configuration` vector must fail with.
@@ -84,4 +118,12 @@ public struct ExpectedError: Decodable, Sendable, Equatable {
     public let field: String
     public let value: UInt64
     public let limit: UInt64
+
+    /// An expected error made in code.
+    public init(rule: String, field: String, value: UInt64, limit: UInt64) {
+        self.rule = rule
+        self.field = field
+        self.value = value
+        self.limit = limit
+    }
 }

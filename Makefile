@@ -1,0 +1,62 @@
+# vnet-rss: the commands a fresh machine needs. `make test` and `make demo` install what they use.
+SHELL := /bin/bash
+.SHELLFLAGS := -eo pipefail -c
+SWIFT ?= swift
+APT_PACKAGES := libpcap-dev pkg-config python3
+RELEASE_BIN := .build/release/vnet-rss
+VECTOR_FILES := Fixtures/vectors/microsoft-rss-verification.json Fixtures/vectors/kernel-selftest.json Fixtures/vectors/configurations.json
+FUZZ_SECONDS ?= 300
+
+.PHONY: deps build test test-fixtures demo fixtures fuzz bench clean
+
+## deps: install the Debian packages the build links against (libpcap) when they are missing.
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+
+## build: the release build of the library and the CLI.
+build: deps
+	$(SWIFT) build -c release
+
+## test: the unit, fixture and CLI tests, the vector files through the CLI, and the fixtures
+## regenerated from their generator and compared byte for byte.
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test
+	$(MAKE) --no-print-directory test-fixtures
+	$$($(SWIFT) build --show-bin-path)/vnet-rss vectors $(VECTOR_FILES) | tail -n 1
+
+test-fixtures:
+	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	python3 Fixtures/tools/generate.py "$$tmp" && \
+	diff -r "$$tmp/vectors" Fixtures/vectors && diff -r "$$tmp/captures" Fixtures/captures && \
+	echo "fixtures: regenerated files match the committed ones"
+
+## demo: the main job for now: every fixture capture decided and summarised per queue and per
+## hash report, and the published vectors verified (the live tap demo comes with VNetTap).
+demo: build
+	$(RELEASE_BIN) vectors $(VECTOR_FILES) | tail -n 1
+	@for capture in Fixtures/captures/catalogue.pcap Fixtures/captures/truncations.pcap; do \
+		echo; $(RELEASE_BIN) pcap $$capture || exit 1; \
+	done
+	@echo; echo "IPv6 extension headers under QEMU's _EX rule:"; \
+	$(RELEASE_BIN) pcap Fixtures/captures/catalogue.pcap --ex-compat qemu | sed -n '/^report/,$$p'
+
+## fixtures: write Fixtures/ again from Fixtures/tools/generate.py.
+fixtures:
+	python3 Fixtures/tools/generate.py
+
+## fuzz: every libFuzzer harness for FUZZ_SECONDS seconds each (scripts/fuzz.sh).
+fuzz: deps
+	scripts/fuzz.sh $(FUZZ_SECONDS)
+
+## bench: the package-benchmark micro-benchmarks (Benchmarks/), release build.
+bench: deps
+	cd Benchmarks && $(SWIFT) package --allow-writing-to-package-directory benchmark --format markdown
+
+clean:
+	rm -rf .build .fuzz Benchmarks/.build
