@@ -34,6 +34,7 @@ test-fixtures:
 	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
 	python3 Fixtures/tools/generate.py "$$tmp" && \
 	diff -r "$$tmp/vectors" Fixtures/vectors && diff -r "$$tmp/captures" Fixtures/captures && \
+	diff -r "$$tmp/fuzz-seeds" Fixtures/fuzz-seeds && \
 	echo "fixtures: regenerated files match the committed ones"
 
 ## demo: the main job for now: every fixture capture decided and summarised per queue and per

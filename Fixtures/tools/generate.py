@@ -399,6 +399,21 @@ def configuration_vectors():
         "kind": "configuration", "cases": cases}
 
 
+def write_fuzz_seeds(frames):
+    """Fixtures/fuzz-seeds/TARGET/: starting corpora for scripts/fuzz.sh, from the catalogue
+    frames and the configuration vectors."""
+    seeds = os.path.join(ROOT, "fuzz-seeds")
+    targets = {"compound": "compound", "v12": "v12", "virtio-rss": "virtio-rss", "virtio-hash": "virtio-hash"}
+    for target in ["frame"] + list(targets):
+        os.makedirs(os.path.join(seeds, target), exist_ok=True)
+    for name, frame in frames:
+        with open(os.path.join(seeds, "frame", name + ".bin"), "wb") as out:
+            out.write(frame)
+    for case in configuration_vectors()["cases"]:
+        with open(os.path.join(seeds, targets[case["format"]], case["name"] + ".bin"), "wb") as out:
+            out.write(bytes.fromhex(case["blob"]))
+
+
 def write_json(name, value):
     with open(os.path.join(VECTORS, name), "w") as out:
         json.dump(value, out, indent=1)
@@ -424,6 +439,7 @@ def main():
     write_pcap(os.path.join(CAPTURES, "truncations.pcap"), cut_frames)
     write_names("truncations.pcap", cut_frames)
     manifest += expectations("truncations.pcap", cut_frames)
+    write_fuzz_seeds(catalogue_frames + cut_frames[::7])
     with open(os.path.join(CAPTURES, "manifest.json"), "w") as out:
         json.dump({"source": "Fixtures/tools/generate.py with expected values from Fixtures/tools/rss_oracle.py",
                    "entries": manifest}, out, indent=1)

@@ -1,0 +1,44 @@
+// libFuzzer harness: the frame parser, the hash-type rules, the queue choice and the in-place
+// header write, on any byte sequence. Compiled into the VNetRSS module by scripts/fuzz.sh.
+//
+// A crash, an AddressSanitizer report or a broken invariant (trap) is a finding.
+
+/// Configurations that exercise every branch: all types under both _EX rules, IPv4-only,
+/// _EX-only, report-only, a kernel-lenient table with queue numbers past the queue count.
+private let classifiers: [Classifier] = {
+    let table = (0..<128).map { UInt16($0 * 7 % 300) }
+    return [
+        try! Classifier(RSSConfiguration(indirectionTable: table, unclassifiedQueue: 9), queueCount: 5),
+        try! Classifier(RSSConfiguration(indirectionTable: table, unclassifiedQueue: 9), queueCount: 5, extensionHeaderRule: .qemu),
+        try! Classifier(RSSConfiguration(hashTypes: [.ipv4, .udpIPv4], indirectionTable: [0, 1], key: Array(ToeplitzKey.microsoft.prefix(16))), queueCount: 2),
+        try! Classifier(RSSConfiguration(hashTypes: [.ipv6Ex, .tcpIPv6Ex, .udpIPv6Ex], indirectionTable: [3]), queueCount: 0),
+        try! Classifier(RSSConfiguration(features: .hashReport, hashTypes: .all, indirectionTable: []), queueCount: 4),
+    ]
+}()
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzFrame(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
+    let frame = UnsafeRawBufferPointer(start: data, count: size)
+    let flow = FlowParser.parse(frame)
+    precondition(flow.network == .none || flow.destinationAddressOffset + flow.addressLength <= size)
+    precondition(flow.transport == .none || flow.portsOffset + 4 <= size)
+    precondition(flow.homeAddressOffset == 0 || flow.homeAddressOffset + 16 <= size)
+    precondition(flow.routingAddressOffset == 0 || flow.routingAddressOffset + 16 <= size)
+
+    // The packet as a reader hands it over: a 20-byte header, the frame, one guard byte.
+    let packet = UnsafeMutableRawBufferPointer.allocate(byteCount: size + 21, alignment: 8)
+    defer { packet.deallocate() }
+    for classifier in classifiers {
+        let decision = classifier.classify(frame, arrivalQueue: 3)
+        precondition(classifier.queueCount == 0 ? decision.queue == 0 || decision.queue == 3 : decision.queue < max(classifier.queueCount, 4))
+        precondition(decision.report != .none || decision.hash == 0)
+
+        packet.initializeMemory(as: UInt8.self, repeating: 0xA5)
+        UnsafeMutableRawBufferPointer(rebasing: packet[20..<(20 + size)]).copyMemory(from: frame)
+        let inPlace = classifier.process(UnsafeMutableRawBufferPointer(rebasing: packet[0..<(20 + size)]), arrivalQueue: 3)
+        precondition(inPlace == decision)
+        precondition(packet[20 + size] == 0xA5)
+        precondition(packet[0] == 0xA5 && packet[9] == 0xA5)
+    }
+    return 0
+}

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Builds every libFuzzer harness (Fuzz/*.swift compiled into the VNetRSS module with
+# -sanitize=fuzzer,address) and runs each for the given number of seconds, two at a time.
+# Usage: scripts/fuzz.sh [SECONDS] [TARGET...]   (targets: frame compound v12 virtio-rss virtio-hash)
+# Corpora grow in .fuzz/corpus/TARGET, seeded from Fixtures/fuzz-seeds/TARGET; crashes land in
+# .fuzz/crashes/; the closing table gives each harness's executions and findings.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds="${1:-300}"
+shift || true
+targets=("$@")
+[ ${#targets[@]} -gt 0 ] || targets=(frame compound v12 virtio-rss virtio-hash)
+mkdir -p .fuzz/bin .fuzz/crashes
+mapfile -t sources < <(find Sources/VNetRSS -name '*.swift' | sort)
+
+build() {
+    local target="$1" harness define=()
+    case "$target" in
+        frame) harness=Fuzz/FrameFuzzer.swift ;;
+        compound) harness=Fuzz/ConfigurationFuzzer.swift; define=(-D FUZZ_COMPOUND) ;;
+        v12) harness=Fuzz/ConfigurationFuzzer.swift; define=(-D FUZZ_V12) ;;
+        virtio-rss) harness=Fuzz/ConfigurationFuzzer.swift; define=(-D FUZZ_VIRTIO_RSS) ;;
+        virtio-hash) harness=Fuzz/ConfigurationFuzzer.swift; define=(-D FUZZ_VIRTIO_HASH) ;;
+        *) echo "unknown target $target" >&2; exit 2 ;;
+    esac
+    swiftc -sanitize=fuzzer,address -parse-as-library -O -g -module-name VNetRSS "${define[@]}" \
+        "${sources[@]}" "$harness" -o ".fuzz/bin/$target"
+}
+
+run() {
+    local target="$1"
+    mkdir -p ".fuzz/corpus/$target"
+    ".fuzz/bin/$target" -max_total_time="$seconds" -print_final_stats=1 -timeout=5 -rss_limit_mb=2048 \
+        -artifact_prefix=".fuzz/crashes/$target-" ".fuzz/corpus/$target" "Fixtures/fuzz-seeds/$target" \
+        >".fuzz/$target.log" 2>&1 || true
+}
+
+for target in "${targets[@]}"; do echo "building $target"; build "$target"; done
+running=0
+for target in "${targets[@]}"; do
+    echo "fuzzing $target for ${seconds}s"
+    run "$target" &
+    running=$((running + 1))
+    if [ "$running" -ge 2 ]; then wait -n; running=$((running - 1)); fi
+done
+wait
+
+status=0
+printf '%-12s %14s %10s %s\n' target executions corpus findings
+for target in "${targets[@]}"; do
+    log=".fuzz/$target.log"
+    runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo 0)
+    corpus=$(ls ".fuzz/corpus/$target" | wc -l)
+    findings=$(ls .fuzz/crashes/ 2>/dev/null | grep -c "^$target-" || true)
+    grep -qE 'ERROR: (libFuzzer|AddressSanitizer)|deadly signal' "$log" && findings=$((findings > 0 ? findings : 1))
+    printf '%-12s %14s %10s %s\n' "$target" "$runs" "$corpus" "$findings"
+    [ "$findings" -eq 0 ] || status=1
+done
+exit $status
