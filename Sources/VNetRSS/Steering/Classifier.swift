@@ -16,7 +16,9 @@ public final class Classifier: @unchecked Sendable {
     /// When the `_EX` types apply.
     public let extensionHeaderRule: ExtensionHeaderRule
 
+    /// Owns the tables that `tables` views.
     private let hasher: ToeplitzHasher
+    private let tables: ToeplitzTables
     private let hashTypes: HashTypes
     private let steers: Bool
     private let reports: Bool
@@ -43,6 +45,7 @@ public final class Classifier: @unchecked Sendable {
         self.queueCount = queueCount
         self.extensionHeaderRule = extensionHeaderRule
         hasher = ToeplitzHasher(key: configuration.key)
+        tables = hasher.view
         hashTypes = configuration.hashTypes.intersection(.all)
         steers = configuration.features.contains(.rss)
         reports = configuration.features.contains(.hashReport)
@@ -76,12 +79,24 @@ public final class Classifier: @unchecked Sendable {
             return Classification(hash: 0, report: .none, queue: steers ? unclassifiedQueue : arrivalQueue)
         }
         // In bounds: the parser proved each field lies in the frame, and init proved the key
-        // covers `input.length` (validate(.kernel)).
-        let width = input.addressLength
-        var hash = hasher.hash(frame.base + input.sourceOffset, count: width, position: 0)
-        hash ^= hasher.hash(frame.base + input.destinationOffset, count: width, position: width)
-        if input.portsOffset != 0 {
-            hash ^= hasher.hash(frame.base + input.portsOffset, count: 4, position: 2 * width)
+        // covers the input (validate(.kernel)).
+        var source = flow.sourceAddressOffset
+        var destination = flow.destinationAddressOffset
+        if input.extended {
+            if flow.homeAddressOffset != 0 { source = flow.homeAddressOffset }
+            if flow.routingAddressOffset != 0 { destination = flow.routingAddressOffset }
+        }
+        var hash: UInt32
+        let width: Int
+        if flow.network == .ipv4 {
+            width = 4
+            hash = tables.word(frame.base + source, position: 0) ^ tables.word(frame.base + destination, position: 4)
+        } else {
+            width = 16
+            hash = tables.address16(frame.base + source, position: 0) ^ tables.address16(frame.base + destination, position: 16)
+        }
+        if input.ports {
+            hash ^= tables.word(frame.base + flow.portsOffset, position: 2 &* width)
         }
         let queue = steers ? table[Int(hash & tableMask)] : arrivalQueue
         return Classification(hash: hash, report: input.report, queue: queue)

@@ -19,6 +19,9 @@ public final class ToeplitzHasher: @unchecked Sendable {
     /// `maxInputLength * 256` contributions, position-major.
     private let tables: UnsafeMutablePointer<UInt32>
 
+    /// The tables as the per-frame path reads them.
+    var view: ToeplitzTables { ToeplitzTables(base: tables) }
+
     /// Prepares `key`. Any length is accepted; inputs longer than ``maxInputLength`` cannot be
     /// hashed with it.
     public init(key: [UInt8]) {
@@ -53,13 +56,7 @@ public final class ToeplitzHasher: @unchecked Sendable {
     ///   `bytes ..< bytes + count` readable.
     @inline(__always)
     func hash(_ bytes: UnsafeRawPointer, count: Int, position: Int) -> UInt32 {
-        var result: UInt32 = 0
-        var row = tables + position &* 256
-        for index in 0..<count {
-            result ^= row[Int(bytes.load(fromByteOffset: index, as: UInt8.self))]
-            row += 256
-        }
-        return result
+        view.hash(bytes, count: count, position: position)
     }
 
     /// Builds the table of one input position from the eight key windows its bits select.

@@ -1,0 +1,70 @@
+import Benchmark
+import VNetRSS
+
+// Throughput, as ../shared/PERFORMANCE.md measures it: each scaled iteration runs a batch of
+// 1,000 operations over the inputs of Corpus (1,024 tuples, or one batch of 64 packets), and scalingFactor .kilo divides by the
+// 1,000 iterations of a sample. So every time below is nanoseconds per 1,000 operations, that
+// is picoseconds per operation (package-benchmark prints whole nanoseconds only).
+let batch = 1_000
+
+let benchmarks: @Sendable () -> Void = {
+    Benchmark.defaultConfiguration = Benchmark.Configuration(
+        metrics: [.wallClock, .cpuTotal, .mallocCountTotal, .instructions],
+        timeUnits: .nanoseconds,
+        warmupIterations: 3,
+        scalingFactor: .kilo,
+        maxDuration: .seconds(3),
+        maxIterations: 10_000
+    )
+
+    for length in [8, 12, 32, 36] {
+        let tuples = Corpus.tuples(length: length)
+        let hasher = ToeplitzHasher(key: ToeplitzKey.microsoft)
+        let perBit = PerBitToeplitz(key: ToeplitzKey.microsoft)
+
+        Benchmark("Toeplitz \(length) B, byte tables (ns per 1000)") { benchmark in
+            tuples.withUnsafeBytes { all in
+                for _ in benchmark.scaledIterations {
+                    var sum: UInt32 = 0
+                    for index in 0..<batch {
+                        let start = all.baseAddress! + (index & (Corpus.count - 1)) * length
+                        sum &+= hasher.hash(UnsafeRawBufferPointer(start: start, count: length))
+                    }
+                    blackHole(sum)
+                }
+            }
+        }
+
+        guard length == 12 || length == 36 else { continue }
+        Benchmark("Toeplitz \(length) B, per-bit loop, QEMU baseline (ns per 1000)") { benchmark in
+            tuples.withUnsafeBytes { all in
+                for _ in benchmark.scaledIterations {
+                    var sum: UInt32 = 0
+                    for index in 0..<batch {
+                        let start = all.baseAddress! + (index & (Corpus.count - 1)) * length
+                        sum &+= perBit.hash(UnsafeRawBufferPointer(start: start, count: length))
+                    }
+                    blackHole(sum)
+                }
+            }
+        }
+    }
+
+    let classifier = try! Classifier(RSSConfiguration.spreading(over: 4), queueCount: 4)
+    for (name, kind) in [("IPv4 TCP", Corpus.Kind.tcpv4), ("IPv6 TCP", .tcpv6), ("mixed IPv4/IPv6 TCP/UDP", nil)] {
+        let (buffer, lengths) = Corpus.packets(kind)
+        Benchmark("classify + header, \(name) (ns per 1000)") { benchmark in
+            lengths.withUnsafeBufferPointer { lengths in
+                for _ in benchmark.scaledIterations {
+                    var queues = 0
+                    for index in 0..<batch {
+                        let slot = index & (Corpus.batchPackets - 1)
+                        let packet = UnsafeMutableRawBufferPointer(start: buffer.baseAddress! + slot * Corpus.slot, count: lengths[slot])
+                        queues &+= Int(classifier.process(packet).queue)
+                    }
+                    blackHole(queues)
+                }
+            }
+        }
+    }
+}
