@@ -35,12 +35,7 @@ public struct RSSConfiguration: Hashable, Sendable {
                 .aboveMaximum, .indirectionTableMask,
                 value: indirectionTable.count - 1, limit: RSSConfiguration.maxIndirectionTableLength - 1)
         }
-        self.features = features
-        self.hashTypes = hashTypes
-        self.indirectionTable = indirectionTable
-        self.unclassifiedQueue = unclassifiedQueue
-        self.key = key
-        self.maxTransmitQueues = maxTransmitQueues
+        self.init(unchecked: features, hashTypes, indirectionTable, unclassifiedQueue, key, maxTransmitQueues)
     }
 
     /// A steering configuration with the table `i % queues` over `tableLength` entries: what
