@@ -8,10 +8,14 @@ let package = Package(
     products: [
         .library(name: "VNetRSS", targets: ["VNetRSS"]),
         .library(name: "VNetCapture", targets: ["VNetCapture"]),
+        .library(name: "VNetTap", targets: ["VNetTap"]),
         .executable(name: "vnet-rss", targets: ["vnet-rss"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.4.0"),
+        .package(url: "https://github.com/apple/swift-atomics", from: "1.2.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
     ],
     targets: [
         // The pure engine: configuration codecs, Toeplitz, flow parsing, steering, the hash header.
@@ -22,6 +26,21 @@ let package = Package(
             name: "CLibPCAP",
             pkgConfig: "libpcap",
             providers: [.apt(["libpcap-dev"])]
+        ),
+        // liburing (Debian liburing-dev) and libnl-3 (libnl-3-dev, libnl-route-3-dev).
+        .systemLibrary(name: "CLibURing", pkgConfig: "liburing", providers: [.apt(["liburing-dev"])]),
+        .systemLibrary(name: "CLibNL", pkgConfig: "libnl-route-3.0", providers: [.apt(["libnl-3-dev", "libnl-route-3-dev"])]),
+        // The ioctl and io_uring calls Swift cannot make directly.
+        .target(name: "CVNetTapShim"),
+        // The live path: multi-queue taps, readers, the engine, link control.
+        .target(
+            name: "VNetTap",
+            dependencies: [
+                "VNetRSS", "CVNetTapShim", "CLibURing", "CLibNL",
+                .product(name: "SystemPackage", package: "swift-system"),
+                .product(name: "Atomics", package: "swift-atomics"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ]
         ),
         // Capture files (pcap and pcapng) read through libpcap.
         .target(name: "VNetCapture", dependencies: ["CLibPCAP"]),

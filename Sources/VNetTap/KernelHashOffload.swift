@@ -1,0 +1,55 @@
+import SystemPackage
+import VNetRSS
+
+/// The kernel side of RSS (SPEC A9): probe `TUNGETVNETHASHCAP` once on an attached fd and, where
+/// the kernel answers sensibly, push the configuration with `TUNSETVNETHASH` and let the kernel
+/// steer and report; else the userspace engine does it.
+///
+/// The ioctl numbers are those of the series v5 to v11 (``TunIoctl/V5``); they are contested
+/// upstream, so only a well-formed answer counts as support.
+public enum KernelHashOffload {
+    /// What the probe found.
+    public enum Probe: Hashable, Sendable {
+        /// The kernel offers hash reports and RSS with these types.
+        case available(RSSCapability)
+        /// No such ioctl (`EINVAL`, `ENOTTY`), or an answer that is not a capability.
+        case unavailable(reason: String)
+    }
+
+    /// Asks the tap behind `descriptor` (which must be attached: an unattached fd answers
+    /// `EBADFD` for every unknown ioctl) for its hash capability.
+    public static func probe(descriptor: Int32, system: any TapSystemCalls) -> Probe {
+        var answer = [UInt8](repeating: 0, count: TunVnetHashLayout.hashSize)
+        let result = answer.withUnsafeMutableBytes { raw in
+            Result { () throws(Errno) in try system.ioctl(descriptor, UInt(TunIoctl.V5.getVnetHashCap), raw.baseAddress) }
+        }
+        if case .failure(let error) = result {
+            return .unavailable(reason: "TUNGETVNETHASHCAP: \(error)")
+        }
+        guard let capability = try? RSSCapability(decoding: answer),
+              capability.features.contains(.rss),
+              !capability.hashTypes.isEmpty,
+              capability.hashTypes.isSubset(of: .all)
+        else {
+            return .unavailable(reason: "TUNGETVNETHASHCAP answered \(answer), not a capability")
+        }
+        return .available(capability)
+    }
+
+    /// Pushes `configuration` to the kernel as the v5 compound (`TUNSETVNETHASH`). The caller
+    /// checks first that the capability covers the configuration's types.
+    public static func push(_ configuration: RSSConfiguration, descriptor: Int32, device: String, system: any TapSystemCalls) throws(TapError) {
+        var compound: [UInt8]
+        do {
+            compound = try configuration.encoded(as: .tunVnetHash)
+        } catch {
+            throw TapError(.setHash, device: device, errno: .invalidArgument, detail: "\(error)")
+        }
+        let result = compound.withUnsafeMutableBytes { raw in
+            Result { () throws(Errno) in try system.ioctl(descriptor, UInt(TunIoctl.V5.setVnetHash), raw.baseAddress) }
+        }
+        if case .failure(let error) = result {
+            throw TapError(.setHash, device: device, errno: error)
+        }
+    }
+}

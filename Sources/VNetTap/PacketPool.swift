@@ -1,0 +1,32 @@
+/// The receive buffers of one tap queue's reader: `count` buffers of `bufferSize` bytes in one
+/// allocation. Each buffer holds the vnet header the tap writes, then the frame; frames are
+/// never copied out of it.
+final class PacketPool: @unchecked Sendable {
+    // @unchecked: a buffer is written only by the thread that owns it at the time (the reader
+    // until it hands the index over a ring, the consumer until it hands it back).
+
+    let bufferSize: Int
+    let count: Int
+    let base: UnsafeMutableRawPointer
+
+    init(count: Int, bufferSize: Int) {
+        self.count = count
+        // Round each buffer to a cache line so neighbours never share one.
+        self.bufferSize = (bufferSize + 63) & ~63
+        base = .allocate(byteCount: count * self.bufferSize, alignment: 64)
+    }
+
+    deinit { base.deallocate() }
+
+    @inline(__always)
+    func buffer(_ index: Int) -> UnsafeMutableRawPointer { base + index &* bufferSize }
+}
+
+/// A frame handed from a reader to the consumer of its queue.
+struct Delivery: BitwiseCopyable {
+    var bufferIndex: UInt32
+    var length: UInt32
+    var hash: UInt32
+    var report: UInt16
+    var tapQueue: UInt16
+}

@@ -1,0 +1,137 @@
+import CVNetTapShim
+import Glibc
+import Metrics
+import Synchronization
+import SystemPackage
+import VNetRSS
+
+/// How a reader takes frames from its tap queue.
+public enum ReaderKind: String, Sendable, CaseIterable {
+    /// `epoll_wait`, then non-blocking `read()` until `EAGAIN` or the batch is full.
+    case read
+    /// io_uring: one multishot read with a provided-buffer ring (kernel 6.7+), else a batch of
+    /// single-shot reads.
+    case uring
+}
+
+/// The state one reader thread owns: its tap queue, its buffers, the rings out to every
+/// receive queue and back from them, its counters.
+final class QueueReader: @unchecked Sendable {
+    // @unchecked: used by its reader thread only, apart from the rings (SPSC) and the counters
+    // (atomics), which are built for sharing.
+
+    let index: Int
+    let descriptor: Int32
+    let pool: PacketPool
+    let headerSize: Int
+    /// Out: `outbound[j]` carries frames to receive queue j.
+    let outbound: [SPSCRing<Delivery>]
+    /// Back: `returns[j]` brings buffers back from receive queue j.
+    let returns: [SPSCRing<UInt32>]
+    /// Eventfds that wake each receive queue's consumer.
+    let wakeups: [Int32]
+    let counters: ReaderCounters
+    let snapshot: ClassifierSnapshot
+    let batchSize: Int
+
+    /// Free buffer indices, reader-private.
+    var free: [UInt32]
+    /// Local copies of the counters, published once per batch.
+    var local: [UInt64]
+    /// Why the reader stopped, if not asked to; read by the control thread.
+    private let failureBox = Mutex<TapError?>(nil)
+    var failure: TapError? {
+        get { failureBox.withLock { $0 } }
+        set { failureBox.withLock { $0 = newValue } }
+    }
+
+    private let framesMetric: Counter
+    private let droppedMetric: Counter
+
+    init(index: Int, descriptor: Int32, pool: PacketPool, headerSize: Int, outbound: [SPSCRing<Delivery>],
+         returns: [SPSCRing<UInt32>], wakeups: [Int32], snapshot: ClassifierSnapshot, batchSize: Int, metricsLabel: String) {
+        self.index = index
+        self.descriptor = descriptor
+        self.pool = pool
+        self.headerSize = headerSize
+        self.outbound = outbound
+        self.returns = returns
+        self.wakeups = wakeups
+        self.snapshot = snapshot
+        self.batchSize = batchSize
+        counters = ReaderCounters(receiveQueues: outbound.count)
+        free = (0..<UInt32(pool.count)).reversed()
+        local = [UInt64](repeating: 0, count: counters.slots)
+        framesMetric = Counter(label: "\(metricsLabel)_frames_read", dimensions: [("tap_queue", String(index))])
+        droppedMetric = Counter(label: "\(metricsLabel)_frames_dropped", dimensions: [("tap_queue", String(index))])
+    }
+
+    /// Takes back the buffers the consumers finished with.
+    @inline(__always)
+    func reclaim() {
+        for ring in returns {
+            while let bufferIndex = ring.pop() { free.append(bufferIndex) }
+        }
+    }
+
+    /// Decides one frame read into buffer `bufferIndex` (`length` bytes with the header) and
+    /// hands it to its receive queue, or drops it when that queue's ring is full.
+    /// Returns the receive queue when delivered (to wake its consumer), nil when dropped.
+    @inline(__always)
+    func steer(_ classifier: Classifier, bufferIndex: UInt32, length: Int) -> Int? {
+        let packet = UnsafeMutableRawBufferPointer(start: pool.buffer(Int(bufferIndex)), count: length)
+        let decision = classifier.process(packet, headerSize: headerSize, arrivalQueue: UInt16(truncatingIfNeeded: index))
+        // Without RSS a frame stays on its arrival queue, which may lie past the receive queues.
+        var queue = Int(decision.queue)
+        if queue >= outbound.count { queue %= outbound.count }
+        local[ReaderCounters.frames] &+= 1
+        local[ReaderCounters.bytes] &+= UInt64(length)
+        local[ReaderCounters.report(Int(decision.report.rawValue))] &+= 1
+        if queue != index { local[ReaderCounters.redirected] &+= 1 }
+        let delivery = Delivery(
+            bufferIndex: bufferIndex, length: UInt32(length), hash: decision.hash,
+            report: decision.report.rawValue, tapQueue: UInt16(truncatingIfNeeded: index))
+        if outbound[queue].push(delivery) {
+            local[counters.delivered(queue)] &+= 1
+            return queue
+        }
+        local[counters.dropped(queue)] &+= 1
+        free.append(bufferIndex)
+        return nil
+    }
+
+    /// Publishes the batch: counters, metrics, and one wake-up per receive queue touched.
+    func finishBatch(touched: inout UInt64, framesBefore: UInt64, droppedBefore: UInt64) {
+        for slot in 0..<local.count { counters.store(slot, local[slot]) }
+        let frames = local[ReaderCounters.frames]
+        if frames > framesBefore { framesMetric.increment(by: Int64(frames - framesBefore)) }
+        let dropped = droppedTotal
+        if dropped > droppedBefore { droppedMetric.increment(by: Int64(dropped - droppedBefore)) }
+        var pending = touched
+        while pending != 0 {
+            let queue = pending.trailingZeroBitCount
+            pending &= pending - 1
+            var one: UInt64 = 1
+            _ = Glibc.write(wakeups[queue], &one, 8)
+        }
+        touched = 0
+    }
+
+    var droppedTotal: UInt64 {
+        (0..<outbound.count).reduce(0) { $0 + local[counters.dropped($1)] }
+    }
+}
+
+/// The classifier readers use, swapped whole by `apply` (one atomic reference swap).
+final class ClassifierSnapshot: @unchecked Sendable {
+    // @unchecked: the reference is only touched through the ManagedAtomic.
+    private let current: ManagedAtomicClassifier
+
+    init(_ classifier: Classifier) { current = ManagedAtomicClassifier(classifier) }
+
+    /// The classifier for the next batch (one atomic load and retain per batch, not per frame).
+    func load() -> Classifier { current.load() }
+
+    /// Publishes `classifier`; batches already started finish with the old one.
+    func store(_ classifier: Classifier) { current.store(classifier) }
+}

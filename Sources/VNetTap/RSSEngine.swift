@@ -1,0 +1,197 @@
+import CVNetTapShim
+import Glibc
+import SystemPackage
+import VNetRSS
+
+/// How an engine reads and hands over frames.
+public struct EngineOptions: Sendable {
+    /// How each tap queue is read.
+    public var reader: ReaderKind = .read
+    /// Receive buffers per tap queue.
+    public var buffersPerQueue = 512
+    /// Bytes per buffer, header included: 2,048 covers a 1,514-byte frame and its header; with
+    /// TSO or USO offloads use 65,562 (a 64 KiB GSO frame and a 20-byte header).
+    public var bufferSize = 2048
+    /// Frames read per batch before counters are published and consumers woken.
+    public var batchSize = 64
+    /// Slots of each reader-to-receive-queue ring; a full ring drops and counts.
+    public var ringCapacity = 256
+    /// When the `_EX` hash types apply.
+    public var extensionHeaderRule: ExtensionHeaderRule = .spec
+    /// The swift-metrics label prefix.
+    public var metricsLabel = "vnet_rss"
+
+    public init() {}
+}
+
+/// The userspace RSS engine over a multi-queue tap: one reader thread per tap queue decides each
+/// frame (parse, Toeplitz, indirection table, `virtio_net_hdr_v1_hash` written in place) and hands
+/// it to the consumer of its receive queue through a lock-free ring.
+///
+/// A VMM runs one consumer thread per receive queue, calling ``receive(queue:limit:_:)`` (after
+/// ``waitForFrames(queue:timeoutMilliseconds:)``). ``apply(_:)`` swaps the configuration while
+/// traffic flows; each frame is decided wholly by the old or wholly by the new one.
+public final class RSSEngine: @unchecked Sendable {
+    // @unchecked: the readers own their state; shared parts are rings (SPSC), counters
+    // (atomics), the classifier snapshot (ManagedAtomic) and control calls, which the owner
+    // makes from one thread.
+
+    /// The tap.
+    public let device: TapDevice
+    /// Receive queues frames are steered to.
+    public let queueCount: Int
+    /// The options in force.
+    public let options: EngineOptions
+    /// What the kernel offered when probed (SPEC A9). Where it is `.available`, a VMM may push
+    /// the configuration with ``KernelHashOffload/push(_:descriptor:device:system:)`` instead.
+    public let kernelOffload: KernelHashOffload.Probe
+
+    private let snapshot: ClassifierSnapshot
+    private let readers: [QueueReader]
+    /// `delivery[i][j]`: reader i to receive queue j.
+    private let delivery: [[SPSCRing<Delivery>]]
+    /// `returns[j][i]`: receive queue j back to reader i.
+    private let returns: [[SPSCRing<UInt32>]]
+    private let pools: [PacketPool]
+    private let wakeups: [Int32]
+    private let stopEvent: Int32
+    private var threads: [WorkerThread] = []
+    /// Round-robin start per receive queue, consumer-private.
+    private var nextSource: [Int]
+
+    /// Prepares the engine for `device` and `configuration` over `queueCount` receive queues
+    /// (default: one per tap queue). Throws when the configuration cannot be prepared.
+    public init(device: TapDevice, configuration: RSSConfiguration, queueCount: Int? = nil, options: EngineOptions = EngineOptions()) throws {
+        let receiveQueues = queueCount ?? device.queues.count
+        guard (1...64).contains(receiveQueues) else {
+            throw ConfigurationError(.aboveMaximum, .queueCount, value: receiveQueues, limit: 64)
+        }
+        self.device = device
+        self.queueCount = receiveQueues
+        self.options = options
+        snapshot = ClassifierSnapshot(try Classifier(configuration, queueCount: UInt16(receiveQueues), extensionHeaderRule: options.extensionHeaderRule))
+        let sources = device.queues.count
+        delivery = (0..<sources).map { _ in (0..<receiveQueues).map { _ in SPSCRing<Delivery>(minimumCapacity: options.ringCapacity) } }
+        returns = (0..<receiveQueues).map { _ in (0..<sources).map { _ in SPSCRing<UInt32>(minimumCapacity: options.buffersPerQueue) } }
+        pools = (0..<sources).map { _ in PacketPool(count: options.buffersPerQueue, bufferSize: options.bufferSize) }
+        wakeups = (0..<receiveQueues).map { _ in eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC)) }
+        stopEvent = eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC))
+        nextSource = [Int](repeating: 0, count: receiveQueues)
+        let attached = device.queues.first { $0.attached }?.descriptor ?? device.queues[0].descriptor
+        kernelOffload = KernelHashOffload.probe(descriptor: attached, system: device.system)
+        readers = (0..<sources).map { [delivery, returns, pools, wakeups, snapshot] source in
+            QueueReader(
+                index: source, descriptor: device.queues[source].descriptor, pool: pools[source], headerSize: device.headerSize,
+                outbound: delivery[source], returns: returns.map { $0[source] }, wakeups: wakeups,
+                snapshot: snapshot, batchSize: options.batchSize, metricsLabel: options.metricsLabel)
+        }
+    }
+
+    deinit {
+        stop()
+        for fd in wakeups { Glibc.close(fd) }
+        Glibc.close(stopEvent)
+    }
+
+    /// Starts one reader thread per tap queue.
+    public func start() throws(TapError) {
+        guard threads.isEmpty else { return }
+        for reader in readers {
+            let loop = ReadLoop(reader: reader, stopEvent: stopEvent, deviceName: device.name)
+            threads.append(try WorkerThread(name: "vnet-rss-rx\(reader.index)") { loop.run() })
+        }
+    }
+
+    /// Stops and joins the readers. Frames already handed over stay receivable.
+    public func stop() {
+        guard !threads.isEmpty else { return }
+        var one: UInt64 = 1
+        _ = Glibc.write(stopEvent, &one, 8)
+        for thread in threads { thread.join() }
+        threads.removeAll()
+        var drain: UInt64 = 0
+        _ = Glibc.read(stopEvent, &drain, 8)
+    }
+
+    /// Why readers stopped on their own (a deleted device gives `EBADFD` or `EIO`), by tap queue.
+    public var failures: [Int: TapError] {
+        var found: [Int: TapError] = [:]
+        for reader in readers {
+            if let failure = reader.failure { found[reader.index] = failure }
+        }
+        return found
+    }
+
+    /// Publishes a new configuration with one atomic swap. Throws, and keeps the current one,
+    /// when the configuration cannot be prepared. Validate a guest's configuration under the
+    /// `virtio` policy first.
+    public func apply(_ configuration: RSSConfiguration) throws(ConfigurationError) {
+        snapshot.store(try Classifier(configuration, queueCount: UInt16(queueCount), extensionHeaderRule: options.extensionHeaderRule))
+    }
+
+    /// The configuration in force.
+    public var configuration: RSSConfiguration { snapshot.load().configuration }
+
+    /// Attaches or detaches tap queue `index` (`TUNSETQUEUE`). Its reader keeps running; a
+    /// detached queue simply gets no frames from the kernel.
+    public func setTapQueue(_ index: Int, attached: Bool) throws(TapError) {
+        try device.setQueue(index, attached: attached)
+    }
+
+    /// Hands up to `limit` frames waiting for receive queue `queue` to `body`, oldest first per
+    /// tap queue, and returns how many. Call from one thread per receive queue.
+    @discardableResult
+    public func receive(queue: Int, limit: Int = 64, _ body: (ReceivedFrame) -> Void) -> Int {
+        precondition(queue >= 0 && queue < queueCount, "receive queue \(queue) of \(queueCount)")
+        var handed = 0
+        let sources = readers.count
+        var idleSources = 0
+        var source = nextSource[queue]
+        while handed < limit && idleSources < sources {
+            guard let item = delivery[source][queue].pop() else {
+                idleSources += 1
+                source = (source + 1) % sources
+                continue
+            }
+            idleSources = 0
+            let packet = UnsafeRawBufferPointer(start: pools[source].buffer(Int(item.bufferIndex)), count: Int(item.length))
+            body(ReceivedFrame(
+                packet: packet, headerSize: device.headerSize, tapQueue: Int(item.tapQueue), queue: queue,
+                hash: item.hash, report: HashReport(rawValue: item.report) ?? .none))
+            // The return ring holds every buffer of the pool, so it never fills.
+            _ = returns[queue][source].push(item.bufferIndex)
+            handed += 1
+        }
+        nextSource[queue] = source
+        return handed
+    }
+
+    /// Waits up to `timeoutMilliseconds` for frames on receive queue `queue`; true when woken.
+    public func waitForFrames(queue: Int, timeoutMilliseconds: Int32) -> Bool {
+        var poller = pollfd(fd: wakeups[queue], events: Int16(POLLIN), revents: 0)
+        let ready = poll(&poller, 1, timeoutMilliseconds)
+        var count: UInt64 = 0
+        if ready > 0 { _ = Glibc.read(wakeups[queue], &count, 8) }
+        return ready > 0
+    }
+
+    /// The counters now.
+    public func statistics() -> EngineStatistics {
+        var statistics = EngineStatistics(
+            tapQueues: [EngineStatistics.TapQueueCounters](repeating: .init(), count: readers.count),
+            receiveQueues: [EngineStatistics.ReceiveQueueCounters](repeating: .init(), count: queueCount),
+            reports: [UInt64](repeating: 0, count: HashReport.allCases.count))
+        for reader in readers {
+            let counters = reader.counters
+            statistics.tapQueues[reader.index].frames = counters.load(ReaderCounters.frames)
+            statistics.tapQueues[reader.index].bytes = counters.load(ReaderCounters.bytes)
+            statistics.tapQueues[reader.index].redirected = counters.load(ReaderCounters.redirected)
+            for report in 0..<statistics.reports.count { statistics.reports[report] += counters.load(ReaderCounters.report(report)) }
+            for queue in 0..<queueCount {
+                statistics.receiveQueues[queue].delivered += counters.load(counters.delivered(queue))
+                statistics.receiveQueues[queue].dropped += counters.load(counters.dropped(queue))
+            }
+        }
+        return statistics
+    }
+}

@@ -1,0 +1,72 @@
+import CVNetTapShim
+import Glibc
+import SystemPackage
+import VNetRSS
+
+/// The `read()` reader: `epoll_wait` on the tap fd and the stop eventfd, then non-blocking
+/// `read()`s until `EAGAIN` or a full batch, each frame steered as it arrives.
+struct ReadLoop {
+    let reader: QueueReader
+    let stopEvent: Int32
+    let deviceName: String
+
+    /// Runs until the stop eventfd fires or the device fails (`reader.failure`).
+    func run() {
+        let epoll = epoll_create1(Int32(EPOLL_CLOEXEC))
+        guard epoll >= 0 else {
+            reader.failure = TapError(.epoll, device: deviceName, errno: Errno(rawValue: errno))
+            return
+        }
+        defer { Glibc.close(epoll) }
+        var tapEvent = epoll_event(events: EPOLLIN.rawValue, data: epoll_data_t(u64: 0))
+        var stop = epoll_event(events: EPOLLIN.rawValue, data: epoll_data_t(u64: 1))
+        guard epoll_ctl(epoll, EPOLL_CTL_ADD, reader.descriptor, &tapEvent) == 0,
+              epoll_ctl(epoll, EPOLL_CTL_ADD, stopEvent, &stop) == 0
+        else {
+            reader.failure = TapError(.epoll, device: deviceName, errno: Errno(rawValue: errno))
+            return
+        }
+        var events = [epoll_event](repeating: epoll_event(), count: 2)
+        var touched: UInt64 = 0
+        while true {
+            let ready = epoll_wait(epoll, &events, 2, 100)
+            if ready < 0 && errno != EINTR {
+                reader.failure = TapError(.epoll, device: deviceName, errno: Errno(rawValue: errno))
+                return
+            }
+            if ready > 0 && events[0..<Int(ready)].contains(where: { $0.data.u64 == 1 }) { return }
+            guard drain(&touched) else { return }
+        }
+    }
+
+    /// Reads until `EAGAIN` in batches; false when the device failed.
+    private func drain(_ touched: inout UInt64) -> Bool {
+        while true {
+            reader.reclaim()
+            let classifier = reader.snapshot.load()
+            let framesBefore = reader.local[ReaderCounters.frames]
+            let droppedBefore = reader.droppedTotal
+            var read = 0
+            var more = true
+            while read < reader.batchSize {
+                guard let bufferIndex = reader.free.popLast() else { more = false; break }
+                let buffer = reader.pool.buffer(Int(bufferIndex))
+                let length = Glibc.read(reader.descriptor, buffer, reader.pool.bufferSize)
+                if length < 0 {
+                    let error = errno
+                    reader.free.append(bufferIndex)
+                    if error == EAGAIN || error == EINTR { more = false; break }
+                    reader.finishBatch(touched: &touched, framesBefore: framesBefore, droppedBefore: droppedBefore)
+                    reader.failure = TapError(.read, device: deviceName, errno: Errno(rawValue: error), detail: "tap queue \(reader.index)")
+                    return false
+                }
+                read += 1
+                if let queue = reader.steer(classifier, bufferIndex: bufferIndex, length: length) {
+                    touched |= 1 << UInt64(queue & 63)
+                }
+            }
+            reader.finishBatch(touched: &touched, framesBefore: framesBefore, droppedBefore: droppedBefore)
+            if !more || read == 0 { return true }
+        }
+    }
+}

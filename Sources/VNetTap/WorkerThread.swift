@@ -1,0 +1,35 @@
+import Glibc
+
+/// A joinable POSIX thread running one closure: the readers are long-lived loops that must own
+/// a kernel thread each (never a pooled task that could block the pool).
+final class WorkerThread {
+    private var thread: pthread_t = 0
+    private var started = false
+
+    private final class Box {
+        let body: () -> Void
+        init(_ body: @escaping () -> Void) { self.body = body }
+    }
+
+    /// Starts `body` on a new thread; throws the errno of `pthread_create`.
+    init(name: String, _ body: @escaping () -> Void) throws(TapError) {
+        let box = Unmanaged.passRetained(Box(body)).toOpaque()
+        let result = pthread_create(&thread, nil, { argument in
+            let box = Unmanaged<Box>.fromOpaque(argument!).takeRetainedValue()
+            box.body()
+            return nil
+        }, box)
+        guard result == 0 else {
+            Unmanaged<Box>.fromOpaque(box).release()
+            throw TapError(.read, device: name, errno: .init(rawValue: result), detail: "pthread_create")
+        }
+        started = true
+    }
+
+    /// Waits for the thread to end.
+    func join() {
+        guard started else { return }
+        pthread_join(thread, nil)
+        started = false
+    }
+}
