@@ -56,7 +56,13 @@ let package = Package(
         ),
         // The uAPI structures declared in C, so layout constants are checked against a C compiler.
         .target(name: "CVNetUAPI", path: "Tests/CVNetUAPI"),
-        .testTarget(name: "VNetRSSTests", dependencies: ["VNetRSS", "VNetFixtures", "CVNetUAPI"]),
+        // Test support: the bit-serial Toeplitz oracle, seeded randomness, private network
+        // namespaces, AF_PACKET injection, per-thread capabilities.
+        .target(name: "CVNetTestShim", path: "Tests/CVNetTestShim"),
+        .target(name: "VNetTestSupport", dependencies: ["CVNetTestShim"], path: "Tests/VNetTestSupport"),
+        .testTarget(name: "VNetRSSTests", dependencies: ["VNetRSS", "VNetFixtures", "CVNetUAPI", "VNetTestSupport"]),
+        // Real taps in private namespaces; needs root (CAP_NET_ADMIN, CAP_SYS_ADMIN).
+        .testTarget(name: "VNetTapTests", dependencies: ["VNetTap", "VNetRSS", "VNetFixtures", "VNetTestSupport", "CVNetTapShim"]),
         .testTarget(name: "VNetCaptureTests", dependencies: ["VNetRSS", "VNetCapture", "VNetFixtures"]),
         // Runs the built `vnet-rss` binary on the fixtures, as a user would.
         .testTarget(name: "VNetRSSCLITests", dependencies: ["vnet-rss", "VNetFixtures"]),

@@ -1,4 +1,5 @@
 import Testing
+import VNetTestSupport
 import VNetFixtures
 @testable import VNetRSS
 

@@ -1,0 +1,225 @@
+import Foundation
+import Glibc
+import Testing
+import VNetFixtures
+import VNetRSS
+@testable import VNetTap
+import VNetTestSupport
+
+@Suite("RSS engine on a live tap", .serialized)
+struct EngineTests {
+    static let captures = FixtureLocation.fixtures() + "/captures/"
+
+    /// The catalogue's frames (at least an Ethernet header long, as AF_PACKET requires) with the
+    /// decisions the independent Python model expects under the default configuration.
+    static func catalogue() throws -> [(frame: [UInt8], expected: ExpectedFrame)] {
+        let frames = try VNetCaptureFrames.read(captures + "catalogue.pcap")
+        let expected = try ExpectedFrame.load(path: captures + "catalogue.default.expected.jsonl")
+        return zip(frames, expected).filter { $0.0.count >= 14 }.map { ($0.0, $0.1) }
+    }
+
+    @Test("every catalogue frame arrives on the queue the configuration names, with the exact header")
+    func catalogueFrames() throws {
+        let tap = try LiveTap(queues: 4)
+        let engine = try RSSEngine(device: tap.device, configuration: .spreading(over: 4))
+        try engine.start()
+        defer { engine.stop() }
+        let cases = try Self.catalogue()
+        for (frame, _) in cases { try tap.injector.send(frame) }
+
+        var unmatched = cases
+        var foreign = 0
+        let received = LiveTap.collect(engine, count: cases.count) { got in
+            guard let at = unmatched.firstIndex(where: { $0.frame.elementsEqual(got.frame) }) else { foreign += 1; return }
+            let want = unmatched.remove(at: at).expected
+            #expect(got.queue == Int(want.queue) && got.hash == want.hashValue && got.report.rawValue == want.hashReport,
+                    "frame \(want.frame)")
+            let header = VirtioNetHashHeader(decoding: UnsafeRawBufferPointer(rebasing: got.packet[0..<20]))!
+            #expect(header.numBuffers == 1 && header.hash == want.hashValue && header.hashReport == want.hashReport)
+            #expect(header.flags == 0 && header.gsoType == 0 && header.padding == 0)
+        }
+        #expect(unmatched.isEmpty, "\(unmatched.count) frames never arrived")
+        #expect(foreign == 0)
+        let statistics = engine.statistics()
+        #expect(statistics.framesRead == UInt64(received))
+        #expect(statistics.framesRead == statistics.framesDelivered + statistics.framesDropped)
+        #expect(statistics.framesDropped == 0)
+        #expect(statistics.unclassified == UInt64(cases.filter { $0.expected.hashReport == 0 }.count))
+    }
+
+    /// UDP frames over IPv4 with `count` different source ports.
+    static func udpFrames(_ count: Int) -> [[UInt8]] {
+        (0..<count).map { index in
+            let port = UInt16(10_000 + index)
+            var frame: [UInt8] = [2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2, 0x08, 0x00]
+            frame += [0x45, 0, 0, 36, 0, 0, 0, 0, 64, 17, 0, 0, 10, 77, 0, 1, 10, 77, 0, 2]
+            frame += [UInt8(port >> 8), UInt8(port & 0xFF), 0x13, 0x88, 0, 16, 0, 0] + Array("vnet-rss".utf8)
+            return frame
+        }
+    }
+
+    /// The bit-serial reference hash of an IPv4 UDP frame's 4-tuple.
+    static func referenceHash(_ frame: UnsafeRawBufferPointer) -> UInt32 {
+        BitSerialToeplitz.hash(key: ToeplitzKey.microsoft, input: Array(frame[26..<34]) + Array(frame[34..<38]))
+    }
+
+    @Test("hot swap: 100,000 frames, 1,000 configuration swaps, every frame wholly old or new, none lost")
+    func hotSwap() throws {
+        let tap = try LiveTap(queues: 2)
+        let forward = try RSSConfiguration(indirectionTable: (0..<128).map { UInt16($0 % 4) })
+        let backward = try RSSConfiguration(indirectionTable: (0..<128).map { UInt16(3 - $0 % 4) })
+        var options = EngineOptions()
+        options.ringCapacity = 4096
+        let engine = try RSSEngine(device: tap.device, configuration: forward, queueCount: 4, options: options)
+        try engine.start()
+        defer { engine.stop() }
+
+        let frames = Self.udpFrames(256)
+        let total = 100_000
+        let injector = tap.injector
+        let sender = Thread {
+            for index in 0..<total {
+                try? injector.send(frames[index & 255])
+                // Keep the tap's own queues from overflowing: the test counts every frame.
+                while index & 63 == 0 && UInt64(index) > engine.statistics().framesRead + 256 { sched_yield() }
+            }
+        }
+        sender.start()
+
+        var received = 0
+        var swaps = 0
+        var mismatched = 0
+        var useForward = true
+        let deadline = ContinuousClock.now + .seconds(60)
+        while received < total && ContinuousClock.now < deadline {
+            var got = 0
+            for queue in 0..<4 {
+                got += engine.receive(queue: queue, limit: 16) { frame in
+                    let hash = Self.referenceHash(frame.frame)
+                    let bucket = Int(hash & 127)
+                    let candidates = [forward.indirectionTable[bucket], backward.indirectionTable[bucket]]
+                    if frame.hash != hash || frame.report != .udpIPv4 || !candidates.contains(UInt16(frame.queue)) { mismatched += 1 }
+                }
+            }
+            received += got
+            if got > 0 {
+                // A new configuration between every few frames, while the readers keep reading.
+                useForward.toggle()
+                try engine.apply(useForward ? forward : backward)
+                swaps += 1
+            } else {
+                _ = engine.waitForFrames(queue: 0, timeoutMilliseconds: 1)
+            }
+        }
+        #expect(swaps >= 1_000)
+        #expect(mismatched == 0)
+        #expect(received == total)
+        let statistics = engine.statistics()
+        #expect(statistics.framesRead == UInt64(total) && statistics.framesDropped == 0)
+        let link = try tap.namespace.run { try tap.links.info(LiveTap.name) }
+        #expect(link.transmitDrops == 0)
+    }
+
+    @Test("queues detach and attach while traffic flows: no frame lost among those read, counters consistent")
+    func detachWhileFlowing() throws {
+        let tap = try LiveTap(queues: 4)
+        let engine = try RSSEngine(device: tap.device, configuration: .spreading(over: 4))
+        try engine.start()
+        defer { engine.stop() }
+        let frames = Self.udpFrames(64)
+        var received = 0
+        for round in 0..<200 {
+            let queue = 1 + round % 3
+            try engine.setTapQueue(queue, attached: false)
+            for frame in frames { try tap.injector.send(frame) }
+            try engine.setTapQueue(queue, attached: true)
+            received += LiveTap.collect(engine, count: 0, seconds: 0) { _ in }
+            received += engine.receive(queue: round % 4) { _ in }
+        }
+        let sent = UInt64(200 * frames.count)
+        // Let the readers finish what the kernel still holds.
+        var statistics = engine.statistics()
+        var stable = 0
+        let deadline = ContinuousClock.now + .seconds(10)
+        while stable < 20 && ContinuousClock.now < deadline {
+            let before = statistics.framesRead
+            for queue in 0..<4 { received += engine.receive(queue: queue, limit: 1024) { _ in } }
+            _ = engine.waitForFrames(queue: 0, timeoutMilliseconds: 5)
+            statistics = engine.statistics()
+            stable = statistics.framesRead == before ? stable + 1 : 0
+        }
+        for queue in 0..<4 { received += engine.receive(queue: queue, limit: 100_000) { _ in } }
+        statistics = engine.statistics()
+        // The kernel purges what a queue holds when it is detached (tun_detach): those frames
+        // were never read. Among those read, every one is delivered or counted as dropped.
+        #expect(statistics.framesRead <= sent && statistics.framesRead > sent / 2)
+        #expect(statistics.framesRead == statistics.framesDelivered + statistics.framesDropped)
+        #expect(UInt64(received) == statistics.framesDelivered)
+    }
+
+    @Test("adopted fds work without CAP_NET_ADMIN in the reading thread")
+    func adoptWithoutNetAdmin() throws {
+        let tap = try LiveTap(queues: 2)
+        let fds = tap.device.queues.map(\.descriptor)
+        try NetAdminCapability.withoutIt {
+            #expect(!NetAdminCapability.isEffective)
+            // Creating a tap now fails, so the capability is really gone ...
+            let probe = try tap.namespace.run { () -> Result<TapDevice, TapError> in
+                Result { () throws(TapError) in try TapDevice.open(name: "other0", queueCount: 1) }
+            }
+            if case .failure(let error) = probe { #expect(error.errno == .notPermitted) } else { Issue.record("opened a tap without CAP_NET_ADMIN") }
+            // ... and the adopted fds still read and steer.
+            let device = try TapDevice.adopt(descriptors: fds)
+            let engine = try RSSEngine(device: device, configuration: .spreading(over: 2))
+            try engine.start()
+            defer { engine.stop() }
+            for frame in Self.udpFrames(32) { try tap.injector.send(frame) }
+            var correct = 0
+            let received = LiveTap.collect(engine, count: 32) { frame in
+                let hash = Self.referenceHash(frame.frame)
+                if frame.hash == hash && frame.queue == Int(hash & 127) % 2 { correct += 1 }
+            }
+            #expect(received == 32 && correct == 32)
+        }
+        #expect(NetAdminCapability.isEffective)
+    }
+
+    @Test("frames from the namespace's own TCP/UDP stack over IPv4 and IPv6 match the bit-serial reference")
+    func kernelStackTraffic() throws {
+        let tap = try LiveTap(queues: 4, ipv6: true)
+        try tap.ip(["addr", "add", "10.77.0.1/24", "dev", LiveTap.name])
+        try tap.ip(["-6", "addr", "add", "fd00:77::1/64", "dev", LiveTap.name, "nodad"])
+        try tap.ip(["neigh", "add", "10.77.0.2", "lladdr", "02:00:00:00:00:02", "dev", LiveTap.name, "nud", "permanent"])
+        try tap.ip(["-6", "neigh", "add", "fd00:77::2", "lladdr", "02:00:00:00:00:02", "dev", LiveTap.name, "nud", "permanent"])
+        let engine = try RSSEngine(device: tap.device, configuration: .spreading(over: 4))
+        try engine.start()
+        defer { engine.stop() }
+        let sent = try tap.namespace.run { try KernelTraffic.send(flows: 16) }
+
+        var checked = 0
+        var wrong = 0
+        _ = LiveTap.collect(engine, count: sent, seconds: 5) { frame in
+            guard let tuple = KernelTraffic.tuple(frame.frame) else { return }
+            let hash = BitSerialToeplitz.hash(key: ToeplitzKey.microsoft, input: tuple.input)
+            checked += 1
+            if frame.hash != hash || frame.report != tuple.report || frame.queue != Int(hash & 127) % 4 { wrong += 1 }
+        }
+        #expect(checked >= sent)
+        #expect(wrong == 0)
+    }
+}
+
+/// Reads a capture's frames without libpcap (classic pcap, little-endian).
+enum VNetCaptureFrames {
+    static func read(_ path: String) throws -> [[UInt8]] {
+        let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+        var frames: [[UInt8]] = []
+        var offset = 24
+        while offset + 16 <= bytes.count {
+            let length = Int(bytes[offset + 8]) | Int(bytes[offset + 9]) << 8 | Int(bytes[offset + 10]) << 16
+            frames.append(Array(bytes[(offset + 16)..<(offset + 16 + length)]))
+            offset += 16 + length
+        }
+        return frames
+    }
+}

@@ -1,0 +1,60 @@
+import Foundation
+import Glibc
+import VNetRSS
+import VNetTap
+import VNetTestSupport
+
+/// A multi-queue tap in a private network namespace, up, with IPv6 off (so the kernel sends
+/// nothing of its own), and an AF_PACKET injector on it. Everything goes with the namespace.
+final class LiveTap {
+    static let name = "vrss0"
+    let namespace: NetworkNamespace
+    let device: TapDevice
+    let injector: PacketInjector
+    let links: LinkControl
+
+    init(queues: Int, offloads: TapOffloads = [], ipv6: Bool = false) throws {
+        namespace = try NetworkNamespace()
+        (device, injector, links) = try namespace.run {
+            try LiveTap.sysctl("net/ipv6/conf/default/disable_ipv6", ipv6 ? "0" : "1")
+            try LiveTap.sysctl("net/ipv6/conf/all/disable_ipv6", ipv6 ? "0" : "1")
+            let device = try TapDevice.open(name: LiveTap.name, queueCount: queues, offloads: offloads)
+            let links = try LinkControl()
+            try links.setUp(LiveTap.name, true)
+            return (device, try PacketInjector(interface: LiveTap.name), links)
+        }
+    }
+
+    deinit { device.close() }
+
+    /// Writes a sysctl of the namespace the calling thread is in.
+    static func sysctl(_ path: String, _ value: String) throws {
+        guard let handle = fopen("/proc/sys/" + path, "w") else {
+            throw NetworkNamespace.Failure(description: "open /proc/sys/\(path): errno \(errno)")
+        }
+        defer { fclose(handle) }
+        fputs(value, handle)
+    }
+
+    /// Runs `ip ARGUMENTS` inside the namespace (test set-up only: addresses and neighbours).
+    func ip(_ arguments: [String]) throws {
+        try namespace.run { try Command.run("/usr/sbin/ip", arguments) }
+    }
+
+    /// Receives from every queue until `count` frames arrived or `seconds` passed.
+    static func collect(_ engine: RSSEngine, count: Int, seconds: Double = 10, _ body: (ReceivedFrame) -> Void) -> Int {
+        var received = 0
+        let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
+        while received < count && ContinuousClock.now < deadline {
+            var any = 0
+            for queue in 0..<engine.queueCount {
+                any += engine.receive(queue: queue, limit: 256) { frame in
+                    received += 1
+                    body(frame)
+                }
+            }
+            if any == 0 { _ = engine.waitForFrames(queue: 0, timeoutMilliseconds: 2) }
+        }
+        return received
+    }
+}
