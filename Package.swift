@@ -50,7 +50,7 @@ let package = Package(
         .executableTarget(
             name: "vnet-rss",
             dependencies: [
-                "VNetRSS", "VNetCapture", "VNetFixtures",
+                "VNetRSS", "VNetCapture", "VNetFixtures", "VNetTap",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
