@@ -27,16 +27,17 @@ let package = Package(
             pkgConfig: "libpcap",
             providers: [.apt(["libpcap-dev"])]
         ),
-        // liburing (Debian liburing-dev) and libnl-3 (libnl-3-dev, libnl-route-3-dev).
-        .systemLibrary(name: "CLibURing", pkgConfig: "liburing", providers: [.apt(["liburing-dev"])]),
+        // libnl-3 (Debian libnl-3-dev, libnl-route-3-dev).
         .systemLibrary(name: "CLibNL", pkgConfig: "libnl-route-3.0", providers: [.apt(["libnl-3-dev", "libnl-route-3-dev"])]),
-        // The ioctl and io_uring calls Swift cannot make directly.
-        .target(name: "CVNetTapShim"),
+        // The ioctl calls Swift cannot make directly, and io_uring through liburing (Debian
+        // liburing-dev) behind an opaque handle: liburing's copy of <linux/io_uring.h> clashes
+        // with the kernel header swift-system imports, so Swift never imports liburing itself.
+        .target(name: "CVNetTapShim", linkerSettings: [.linkedLibrary("uring")]),
         // The live path: multi-queue taps, readers, the engine, link control.
         .target(
             name: "VNetTap",
             dependencies: [
-                "VNetRSS", "CVNetTapShim", "CLibURing", "CLibNL",
+                "VNetRSS", "CVNetTapShim", "CLibNL",
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "Atomics", package: "swift-atomics"),
                 .product(name: "Metrics", package: "swift-metrics"),

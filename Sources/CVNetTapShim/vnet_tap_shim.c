@@ -1,3 +1,4 @@
+#define _GNU_SOURCE 1
 #include "vnet_tap_shim.h"
 
 #include <errno.h>
@@ -38,13 +39,6 @@ int vnet_tap_set_queue(int fd, int attach) {
     return ioctl(fd, TUNSETQUEUE, &request) < 0 ? -errno : 0;
 }
 
-void vnet_tap_prep_read_multishot(struct io_uring_sqe *sqe, int fd, uint16_t group, uint64_t user_data) {
-    /* IORING_OP_READ_MULTISHOT: len 0 and offset 0; the buffer comes from the group. */
-    io_uring_prep_rw(49, sqe, fd, NULL, 0, 0);
-    sqe->flags |= IOSQE_BUFFER_SELECT;
-    sqe->buf_group = group;
-    sqe->user_data = user_data;
-}
 
 unsigned long vnet_tap_tungetfeatures(void) { return TUNGETFEATURES; }
 unsigned long vnet_tap_tunsetvnethdrsz(void) { return TUNSETVNETHDRSZ; }

@@ -12,6 +12,8 @@ public enum ReaderKind: String, Sendable, CaseIterable {
     /// io_uring: one multishot read with a provided-buffer ring (kernel 6.7+), else a batch of
     /// single-shot reads.
     case uring
+    /// io_uring with a batch of single-shot reads even where multishot exists (for comparison).
+    case uringSingleShot = "uring-single"
 }
 
 /// The state one reader thread owns: its tap queue, its buffers, the rings out to every

@@ -7,7 +7,7 @@ import VNetRSS
 public struct EngineOptions: Sendable {
     /// How each tap queue is read.
     public var reader: ReaderKind = .read
-    /// Receive buffers per tap queue.
+    /// Receive buffers per tap queue (rounded up to a power of two, as io_uring's buffer ring needs).
     public var buffersPerQueue = 512
     /// Bytes per buffer, header included: 2,048 covers a 1,514-byte frame and its header; with
     /// TSO or USO offloads use 65,562 (a 64 KiB GSO frame and a 20-byte header).
@@ -72,8 +72,9 @@ public final class RSSEngine: @unchecked Sendable {
         snapshot = ClassifierSnapshot(try Classifier(configuration, queueCount: UInt16(receiveQueues), extensionHeaderRule: options.extensionHeaderRule))
         let sources = device.queues.count
         delivery = (0..<sources).map { _ in (0..<receiveQueues).map { _ in SPSCRing<Delivery>(minimumCapacity: options.ringCapacity) } }
-        returns = (0..<receiveQueues).map { _ in (0..<sources).map { _ in SPSCRing<UInt32>(minimumCapacity: options.buffersPerQueue) } }
-        pools = (0..<sources).map { _ in PacketPool(count: options.buffersPerQueue, bufferSize: options.bufferSize) }
+        returns = (0..<receiveQueues).map { _ in (0..<sources).map { _ in SPSCRing<UInt32>(minimumCapacity: options.buffersPerQueue * 2) } }
+        let buffers = 1 << (Int.bitWidth - max(options.buffersPerQueue - 1, 1).leadingZeroBitCount)
+        pools = (0..<sources).map { _ in PacketPool(count: buffers, bufferSize: options.bufferSize) }
         wakeups = (0..<receiveQueues).map { _ in eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC)) }
         stopEvent = eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC))
         nextSource = [Int](repeating: 0, count: receiveQueues)
@@ -96,9 +97,17 @@ public final class RSSEngine: @unchecked Sendable {
     /// Starts one reader thread per tap queue.
     public func start() throws(TapError) {
         guard threads.isEmpty else { return }
+        let multishot = options.reader == .uring && UringLoop.multishotSupported
         for reader in readers {
-            let loop = ReadLoop(reader: reader, stopEvent: stopEvent, deviceName: device.name)
-            threads.append(try WorkerThread(name: "vnet-rss-rx\(reader.index)") { loop.run() })
+            let name = "vnet-rss-rx\(reader.index)"
+            switch options.reader {
+            case .read:
+                let loop = ReadLoop(reader: reader, stopEvent: stopEvent, deviceName: device.name)
+                threads.append(try WorkerThread(name: name) { loop.run() })
+            case .uring, .uringSingleShot:
+                let loop = UringLoop(reader: reader, stopEvent: stopEvent, deviceName: device.name)
+                threads.append(try WorkerThread(name: name) { loop.run(multishot: multishot) })
+            }
         }
     }
 

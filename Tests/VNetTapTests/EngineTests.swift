@@ -18,10 +18,17 @@ struct EngineTests {
         return zip(frames, expected).filter { $0.0.count >= 14 }.map { ($0.0, $0.1) }
     }
 
-    @Test("every catalogue frame arrives on the queue the configuration names, with the exact header")
-    func catalogueFrames() throws {
+    static func options(_ reader: ReaderKind) -> EngineOptions {
+        var options = EngineOptions()
+        options.reader = reader
+        return options
+    }
+
+    @Test("every catalogue frame arrives on the queue the configuration names, with the exact header",
+          arguments: ReaderKind.allCases)
+    func catalogueFrames(reader: ReaderKind) throws {
         let tap = try LiveTap(queues: 4)
-        let engine = try RSSEngine(device: tap.device, configuration: .spreading(over: 4))
+        let engine = try RSSEngine(device: tap.device, configuration: .spreading(over: 4), options: Self.options(reader))
         try engine.start()
         defer { engine.stop() }
         let cases = try Self.catalogue()
@@ -63,12 +70,13 @@ struct EngineTests {
         BitSerialToeplitz.hash(key: ToeplitzKey.microsoft, input: Array(frame[26..<34]) + Array(frame[34..<38]))
     }
 
-    @Test("hot swap: 100,000 frames, 1,000 configuration swaps, every frame wholly old or new, none lost")
-    func hotSwap() throws {
+    @Test("hot swap: 100,000 frames, 1,000 configuration swaps, every frame wholly old or new, none lost",
+          arguments: ReaderKind.allCases)
+    func hotSwap(reader: ReaderKind) throws {
         let tap = try LiveTap(queues: 2)
         let forward = try RSSConfiguration(indirectionTable: (0..<128).map { UInt16($0 % 4) })
         let backward = try RSSConfiguration(indirectionTable: (0..<128).map { UInt16(3 - $0 % 4) })
-        var options = EngineOptions()
+        var options = Self.options(reader)
         options.ringCapacity = 4096
         let engine = try RSSEngine(device: tap.device, configuration: forward, queueCount: 4, options: options)
         try engine.start()
@@ -184,14 +192,15 @@ struct EngineTests {
         #expect(NetAdminCapability.isEffective)
     }
 
-    @Test("frames from the namespace's own TCP/UDP stack over IPv4 and IPv6 match the bit-serial reference")
-    func kernelStackTraffic() throws {
+    @Test("frames from the namespace's own TCP/UDP stack over IPv4 and IPv6 match the bit-serial reference",
+          arguments: ReaderKind.allCases)
+    func kernelStackTraffic(reader: ReaderKind) throws {
         let tap = try LiveTap(queues: 4, ipv6: true)
         try tap.ip(["addr", "add", "10.77.0.1/24", "dev", LiveTap.name])
         try tap.ip(["-6", "addr", "add", "fd00:77::1/64", "dev", LiveTap.name, "nodad"])
         try tap.ip(["neigh", "add", "10.77.0.2", "lladdr", "02:00:00:00:00:02", "dev", LiveTap.name, "nud", "permanent"])
         try tap.ip(["-6", "neigh", "add", "fd00:77::2", "lladdr", "02:00:00:00:00:02", "dev", LiveTap.name, "nud", "permanent"])
-        let engine = try RSSEngine(device: tap.device, configuration: .spreading(over: 4))
+        let engine = try RSSEngine(device: tap.device, configuration: .spreading(over: 4), options: Self.options(reader))
         try engine.start()
         defer { engine.stop() }
         let sent = try tap.namespace.run { try KernelTraffic.send(flows: 16) }

@@ -1,6 +1,6 @@
 /*
  * The few C calls VNetTap cannot make from Swift: ioctl is variadic, struct ifreq is a union,
- * and liburing 2.3 has no helper for IORING_OP_READ_MULTISHOT. Each returns 0 or -errno.
+ * and io_uring goes through liburing, which Swift does not import. Each returns 0 or -errno.
  */
 #ifndef VNET_TAP_SHIM_H
 #define VNET_TAP_SHIM_H
@@ -24,16 +24,47 @@ int vnet_tap_get_iff(int fd, char *name, uint16_t *flags);
 /* TUNSETQUEUE with IFF_ATTACH_QUEUE (attach != 0) or IFF_DETACH_QUEUE. */
 int vnet_tap_set_queue(int fd, int attach);
 
-/* The multishot read that liburing 2.3 lacks: IORING_OP_READ_MULTISHOT (49) on fd, buffers
- * selected from buffer group group (IOSQE_BUFFER_SELECT), user_data on every completion. */
-struct io_uring_sqe;
-void vnet_tap_prep_read_multishot(struct io_uring_sqe *sqe, int fd, uint16_t group, uint64_t user_data);
-
 /* The ioctl numbers of <linux/if_tun.h> that Swift cannot import (function-like macros). */
 unsigned long vnet_tap_tungetfeatures(void);
 unsigned long vnet_tap_tunsetvnethdrsz(void);
 unsigned long vnet_tap_tungetvnethdrsz(void);
 unsigned long vnet_tap_tunsetvnetle(void);
 unsigned long vnet_tap_tunsetoffload(void);
+
+
+/*
+ * io_uring for the tap readers, behind an opaque handle: liburing's own copy of
+ * <linux/io_uring.h> disagrees with the kernel header swift-system imports, so Swift never sees
+ * liburing's types. Completions are copied out and consumed in one call.
+ */
+typedef struct vnet_uring vnet_uring;
+
+typedef struct {
+    uint64_t tag;   /* user_data of the request */
+    int32_t result; /* bytes read, or -errno */
+    uint32_t flags; /* IORING_CQE_F_* ; the buffer id in the top 16 bits */
+} vnet_uring_completion;
+
+/* 1 when IORING_OP_READ_MULTISHOT (opcode 49) is supported, else 0. */
+int vnet_uring_multishot_supported(void);
+/* A ring of `entries` submissions, or NULL with errno set. */
+vnet_uring *vnet_uring_create(unsigned entries, int *error);
+void vnet_uring_destroy(vnet_uring *ring);
+/* A provided-buffer ring of `count` (a power of two) buffers of `size` bytes at `base`, group 0. */
+int vnet_uring_register_buffers(vnet_uring *ring, void *base, unsigned count, unsigned size);
+/* Gives buffers `ids[0..n)` back to the kernel. */
+void vnet_uring_provide(vnet_uring *ring, const uint32_t *ids, unsigned n);
+/* Queues a multishot read of fd from buffer group 0, tagged `tag`. */
+int vnet_uring_arm_multishot(vnet_uring *ring, int fd, uint64_t tag);
+/* Queues a single read of fd into buffer, tagged `tag`. */
+int vnet_uring_arm_read(vnet_uring *ring, int fd, void *buffer, unsigned length, uint64_t tag);
+/* Queues a poll for input on fd, tagged `tag`. */
+int vnet_uring_arm_poll(vnet_uring *ring, int fd, uint64_t tag);
+/* Submits what is queued; the count submitted or -errno. */
+int vnet_uring_submit(vnet_uring *ring);
+/* Waits up to timeout_ms for one completion, then takes up to max; the count or -errno. */
+int vnet_uring_wait(vnet_uring *ring, int timeout_ms, vnet_uring_completion *out, unsigned max);
+#define VNET_URING_CQE_F_MORE 2u
+#define VNET_URING_BUFFER_SHIFT 16u
 
 #endif

@@ -1,0 +1,123 @@
+#define _GNU_SOURCE 1
+#include "vnet_tap_shim.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <liburing.h>
+
+/* liburing 2.3 knows neither the opcode nor its helper (2.5). */
+#define VNET_IORING_OP_READ_MULTISHOT 49
+#define VNET_BUFFER_GROUP 0
+
+struct vnet_uring {
+    struct io_uring ring;
+    struct io_uring_buf_ring *buffers;
+    size_t buffers_bytes;
+    unsigned buffer_count;
+    unsigned buffer_size;
+    char *base;
+};
+
+int vnet_uring_multishot_supported(void) {
+    struct io_uring_probe *probe = io_uring_get_probe();
+    if (!probe) return 0;
+    int supported = io_uring_opcode_supported(probe, VNET_IORING_OP_READ_MULTISHOT);
+    io_uring_free_probe(probe);
+    return supported ? 1 : 0;
+}
+
+vnet_uring *vnet_uring_create(unsigned entries, int *error) {
+    vnet_uring *ring = calloc(1, sizeof *ring);
+    if (!ring) { *error = ENOMEM; return NULL; }
+    int result = io_uring_queue_init(entries, &ring->ring, 0);
+    if (result < 0) { free(ring); *error = -result; return NULL; }
+    return ring;
+}
+
+void vnet_uring_destroy(vnet_uring *ring) {
+    if (!ring) return;
+    if (ring->buffers) {
+        io_uring_unregister_buf_ring(&ring->ring, VNET_BUFFER_GROUP);
+        munmap(ring->buffers, ring->buffers_bytes);
+    }
+    io_uring_queue_exit(&ring->ring);
+    free(ring);
+}
+
+int vnet_uring_register_buffers(vnet_uring *ring, void *base, unsigned count, unsigned size) {
+    size_t bytes = (size_t)count * sizeof(struct io_uring_buf);
+    void *memory = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (memory == MAP_FAILED) return -errno;
+    struct io_uring_buf_reg registration = {0};
+    registration.ring_addr = (unsigned long)memory;
+    registration.ring_entries = count;
+    registration.bgid = VNET_BUFFER_GROUP;
+    int result = io_uring_register_buf_ring(&ring->ring, &registration, 0);
+    if (result < 0) { munmap(memory, bytes); return result; }
+    ring->buffers = memory;
+    ring->buffers_bytes = bytes;
+    ring->buffer_count = count;
+    ring->buffer_size = size;
+    ring->base = base;
+    io_uring_buf_ring_init(ring->buffers);
+    return 0;
+}
+
+void vnet_uring_provide(vnet_uring *ring, const uint32_t *ids, unsigned n) {
+    int mask = io_uring_buf_ring_mask(ring->buffer_count);
+    for (unsigned i = 0; i < n; i++) {
+        io_uring_buf_ring_add(ring->buffers, ring->base + (size_t)ids[i] * ring->buffer_size,
+                              ring->buffer_size, (unsigned short)ids[i], mask, (int)i);
+    }
+    if (n) io_uring_buf_ring_advance(ring->buffers, (int)n);
+}
+
+int vnet_uring_arm_multishot(vnet_uring *ring, int fd, uint64_t tag) {
+    struct io_uring_sqe *sqe = io_uring_get_sqe(&ring->ring);
+    if (!sqe) return -EBUSY;
+    /* len 0, offset 0: each read takes a buffer from the group. */
+    io_uring_prep_rw(VNET_IORING_OP_READ_MULTISHOT, sqe, fd, NULL, 0, 0);
+    sqe->flags |= IOSQE_BUFFER_SELECT;
+    sqe->buf_group = VNET_BUFFER_GROUP;
+    sqe->user_data = tag;
+    return 0;
+}
+
+int vnet_uring_arm_read(vnet_uring *ring, int fd, void *buffer, unsigned length, uint64_t tag) {
+    struct io_uring_sqe *sqe = io_uring_get_sqe(&ring->ring);
+    if (!sqe) return -EBUSY;
+    io_uring_prep_read(sqe, fd, buffer, length, 0);
+    sqe->user_data = tag;
+    return 0;
+}
+
+int vnet_uring_arm_poll(vnet_uring *ring, int fd, uint64_t tag) {
+    struct io_uring_sqe *sqe = io_uring_get_sqe(&ring->ring);
+    if (!sqe) return -EBUSY;
+    io_uring_prep_poll_add(sqe, fd, POLLIN);
+    sqe->user_data = tag;
+    return 0;
+}
+
+int vnet_uring_submit(vnet_uring *ring) {
+    return io_uring_submit(&ring->ring);
+}
+
+int vnet_uring_wait(vnet_uring *ring, int timeout_ms, vnet_uring_completion *out, unsigned max) {
+    struct io_uring_cqe *first = NULL;
+    struct __kernel_timespec timeout = { timeout_ms / 1000, (long long)(timeout_ms % 1000) * 1000000 };
+    int waited = io_uring_wait_cqe_timeout(&ring->ring, &first, &timeout);
+    if (waited < 0 && waited != -ETIME && waited != -EINTR) return waited;
+    struct io_uring_cqe *completions[64];
+    unsigned limit = max < 64 ? max : 64;
+    unsigned ready = io_uring_peek_batch_cqe(&ring->ring, completions, limit);
+    for (unsigned i = 0; i < ready; i++) {
+        out[i].tag = completions[i]->user_data;
+        out[i].result = completions[i]->res;
+        out[i].flags = completions[i]->flags;
+    }
+    io_uring_cq_advance(&ring->ring, ready);
+    return (int)ready;
+}

@@ -1,0 +1,143 @@
+import CVNetTapShim
+import Glibc
+import SystemPackage
+import VNetRSS
+
+/// The io_uring reader (liburing, through the C shim). Where the kernel has
+/// `IORING_OP_READ_MULTISHOT` (opcode 49, Linux 6.7+), one multishot read per queue draws
+/// buffers from a provided-buffer ring: one submission for many frames. Elsewhere a batch of
+/// single-shot reads stays outstanding. A poll on the stop eventfd ends the loop.
+struct UringLoop {
+    let reader: QueueReader
+    let stopEvent: Int32
+    let deviceName: String
+
+    private static let readTag: UInt64 = 1
+    private static let stopTag: UInt64 = 2
+    /// Single-shot reads kept outstanding when multishot is missing.
+    static let singleShotDepth = 8
+
+    /// True when this kernel accepts `IORING_OP_READ_MULTISHOT`.
+    static var multishotSupported: Bool { vnet_uring_multishot_supported() == 1 }
+
+    func run(multishot: Bool) {
+        var error: Int32 = 0
+        guard let ring = vnet_uring_create(64, &error) else {
+            reader.failure = TapError(.ioUring, device: deviceName, errno: Errno(rawValue: error), detail: "io_uring_queue_init")
+            return
+        }
+        defer { vnet_uring_destroy(ring) }
+        guard vnet_uring_arm_poll(ring, stopEvent, UringLoop.stopTag) == 0 else { return }
+        if multishot {
+            runMultishot(ring)
+        } else {
+            runSingleShot(ring)
+        }
+    }
+
+    private func fail(_ code: Int32, _ detail: String) {
+        reader.failure = TapError(.ioUring, device: deviceName, errno: Errno(rawValue: code), detail: detail)
+    }
+
+    /// Gives every free buffer to the kernel's buffer ring.
+    private func provide(_ ring: OpaquePointer) {
+        guard !reader.free.isEmpty else { return }
+        reader.free.withUnsafeBufferPointer { vnet_uring_provide(ring, $0.baseAddress, UInt32($0.count)) }
+        reader.free.removeAll(keepingCapacity: true)
+    }
+
+    private func runMultishot(_ ring: OpaquePointer) {
+        // The buffer ring needs a power-of-two count; the pool is built that way.
+        let registered = vnet_uring_register_buffers(ring, reader.pool.base, UInt32(reader.pool.count), UInt32(reader.pool.bufferSize))
+        guard registered == 0 else { return fail(-registered, "io_uring_register_buf_ring") }
+        provide(ring)
+        var armed = vnet_uring_arm_multishot(ring, reader.descriptor, UringLoop.readTag) == 0
+        _ = vnet_uring_submit(ring)
+        var completions = [vnet_uring_completion](repeating: vnet_uring_completion(), count: 64)
+        var touched: UInt64 = 0
+        while true {
+            let ready = vnet_uring_wait(ring, 100, &completions, UInt32(completions.count))
+            guard ready >= 0 else { return fail(-ready, "io_uring_wait_cqe_timeout") }
+            let classifier = reader.snapshot.load()
+            let framesBefore = reader.local[ReaderCounters.frames]
+            let droppedBefore = reader.droppedTotal
+            for completion in completions[0..<Int(ready)] {
+                if completion.tag == UringLoop.stopTag {
+                    reader.finishBatch(touched: &touched, framesBefore: framesBefore, droppedBefore: droppedBefore)
+                    return
+                }
+                if completion.flags & VNET_URING_CQE_F_MORE == 0 { armed = false }
+                if completion.result > 0 {
+                    let bufferIndex = completion.flags >> VNET_URING_BUFFER_SHIFT
+                    if let queue = reader.steer(classifier, bufferIndex: bufferIndex, length: Int(completion.result)) {
+                        touched |= 1 << UInt64(queue & 63)
+                    }
+                } else if completion.result < 0 && ![ENOBUFS, EAGAIN, EINTR].contains(-completion.result) {
+                    reader.finishBatch(touched: &touched, framesBefore: framesBefore, droppedBefore: droppedBefore)
+                    reader.failure = TapError(.read, device: deviceName, errno: Errno(rawValue: -completion.result),
+                                              detail: "tap queue \(reader.index), io_uring")
+                    return
+                }
+            }
+            reader.finishBatch(touched: &touched, framesBefore: framesBefore, droppedBefore: droppedBefore)
+            reader.reclaim()
+            provide(ring)
+            // The multishot read ends when the buffer ring runs dry (ENOBUFS): re-arm it once the
+            // consumers have given buffers back.
+            if !armed && reader.pool.count > 0 {
+                armed = vnet_uring_arm_multishot(ring, reader.descriptor, UringLoop.readTag) == 0
+            }
+            _ = vnet_uring_submit(ring)
+        }
+    }
+
+    private func runSingleShot(_ ring: OpaquePointer) {
+        var outstanding = 0
+        func submitReads() {
+            while outstanding < UringLoop.singleShotDepth, let bufferIndex = reader.free.popLast() {
+                let tag = UInt64(bufferIndex) << 8 | UringLoop.readTag
+                guard vnet_uring_arm_read(ring, reader.descriptor, reader.pool.buffer(Int(bufferIndex)), UInt32(reader.pool.bufferSize), tag) == 0 else {
+                    reader.free.append(bufferIndex)
+                    return
+                }
+                outstanding += 1
+            }
+        }
+        submitReads()
+        _ = vnet_uring_submit(ring)
+        var completions = [vnet_uring_completion](repeating: vnet_uring_completion(), count: 64)
+        var touched: UInt64 = 0
+        while true {
+            let ready = vnet_uring_wait(ring, 100, &completions, UInt32(completions.count))
+            guard ready >= 0 else { return fail(-ready, "io_uring_wait_cqe_timeout") }
+            let classifier = reader.snapshot.load()
+            let framesBefore = reader.local[ReaderCounters.frames]
+            let droppedBefore = reader.droppedTotal
+            for completion in completions[0..<Int(ready)] {
+                if completion.tag == UringLoop.stopTag {
+                    reader.finishBatch(touched: &touched, framesBefore: framesBefore, droppedBefore: droppedBefore)
+                    return
+                }
+                outstanding -= 1
+                let bufferIndex = UInt32(truncatingIfNeeded: completion.tag >> 8)
+                if completion.result > 0 {
+                    if let queue = reader.steer(classifier, bufferIndex: bufferIndex, length: Int(completion.result)) {
+                        touched |= 1 << UInt64(queue & 63)
+                    }
+                    continue
+                }
+                reader.free.append(bufferIndex)
+                if completion.result < 0 && ![EAGAIN, EINTR].contains(-completion.result) {
+                    reader.finishBatch(touched: &touched, framesBefore: framesBefore, droppedBefore: droppedBefore)
+                    reader.failure = TapError(.read, device: deviceName, errno: Errno(rawValue: -completion.result),
+                                              detail: "tap queue \(reader.index), io_uring")
+                    return
+                }
+            }
+            reader.finishBatch(touched: &touched, framesBefore: framesBefore, droppedBefore: droppedBefore)
+            reader.reclaim()
+            submitReads()
+            _ = vnet_uring_submit(ring)
+        }
+    }
+}
