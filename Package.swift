@@ -51,7 +51,7 @@ let package = Package(
         .executableTarget(
             name: "vnet-rss",
             dependencies: [
-                "VNetRSS", "VNetCapture", "VNetFixtures", "VNetTap",
+                "VNetRSS", "VNetCapture", "VNetFixtures", "VNetTap", "CVNetTapShim",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -60,7 +60,7 @@ let package = Package(
         // Test support: the bit-serial Toeplitz oracle, seeded randomness, private network
         // namespaces, AF_PACKET injection, per-thread capabilities.
         .target(name: "CVNetTestShim", path: "Tests/CVNetTestShim"),
-        .target(name: "VNetTestSupport", dependencies: ["CVNetTestShim"], path: "Tests/VNetTestSupport"),
+        .target(name: "VNetTestSupport", dependencies: ["CVNetTestShim", "CVNetTapShim"], path: "Tests/VNetTestSupport"),
         .testTarget(name: "VNetRSSTests", dependencies: ["VNetRSS", "VNetFixtures", "CVNetUAPI", "VNetTestSupport"]),
         // Real taps in private namespaces; needs root (CAP_NET_ADMIN, CAP_SYS_ADMIN).
         .testTarget(name: "VNetTapTests", dependencies: ["VNetTap", "VNetRSS", "VNetFixtures", "VNetTestSupport", "CVNetTapShim"]),

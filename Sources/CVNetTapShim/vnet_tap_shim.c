@@ -2,11 +2,15 @@
 #include "vnet_tap_shim.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <linux/if_packet.h>
 #include <sys/ioctl.h>
 #include <net/if.h>
 #include <linux/if_tun.h>
-#include <liburing.h>
 
 int vnet_tap_ioctl_pointer(int fd, unsigned long request, void *argument) {
     int result = ioctl(fd, request, argument);
@@ -45,3 +49,54 @@ unsigned long vnet_tap_tunsetvnethdrsz(void) { return TUNSETVNETHDRSZ; }
 unsigned long vnet_tap_tungetvnethdrsz(void) { return TUNGETVNETHDRSZ; }
 unsigned long vnet_tap_tunsetvnetle(void) { return TUNSETVNETLE; }
 unsigned long vnet_tap_tunsetoffload(void) { return TUNSETOFFLOAD; }
+
+int vnet_tap_unshare_network(void) {
+    if (unshare(CLONE_NEWNET) != 0) return -errno;
+    return vnet_tap_current_network();
+}
+
+int vnet_tap_current_network(void) {
+    int fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+    return fd < 0 ? -errno : fd;
+}
+
+int vnet_tap_enter_network(int fd) {
+    return setns(fd, CLONE_NEWNET) == 0 ? 0 : -errno;
+}
+
+int vnet_tap_packet_socket(int ifindex, int bypass) {
+    int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+    if (fd < 0) return -errno;
+    struct sockaddr_ll address;
+    memset(&address, 0, sizeof address);
+    address.sll_family = AF_PACKET;
+    address.sll_ifindex = ifindex;
+    int one = 1;
+    if (bind(fd, (struct sockaddr *)&address, sizeof address) != 0
+        || (bypass && setsockopt(fd, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof one) != 0)) {
+        int error = errno;
+        close(fd);
+        return -error;
+    }
+    return fd;
+}
+
+int vnet_tap_packet_send_batch(int fd, const void *const *frames, const unsigned *lengths, unsigned count) {
+    struct mmsghdr messages[64];
+    struct iovec vectors[64];
+    if (count > 64) count = 64;
+    memset(messages, 0, sizeof messages);
+    for (unsigned i = 0; i < count; i++) {
+        vectors[i].iov_base = (void *)frames[i];
+        vectors[i].iov_len = lengths[i];
+        messages[i].msg_hdr.msg_iov = &vectors[i];
+        messages[i].msg_hdr.msg_iovlen = 1;
+    }
+    int sent = sendmmsg(fd, messages, count, 0);
+    return sent < 0 ? -errno : sent;
+}
+
+int vnet_tap_interface_index(const char *name) {
+    unsigned index = if_nametoindex(name);
+    return index == 0 ? -errno : (int)index;
+}

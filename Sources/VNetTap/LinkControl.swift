@@ -68,6 +68,12 @@ public final class LinkControl {
         try change(name, step: "mtu \(mtu)") { rtnl_link_set_mtu($0, mtu) }
     }
 
+    /// Sets the transmit queue length of `name` (`txqueuelen`): for a tap, how many frames each
+    /// queue holds for its reader before the kernel drops.
+    public func setTransmitQueueLength(_ name: String, _ length: UInt32) throws(TapError) {
+        try change(name, step: "txqueuelen \(length)") { rtnl_link_set_txqlen($0, length) }
+    }
+
     /// Moves `name` into the network namespace open at `namespaceDescriptor`
     /// (a `/proc/PID/ns/net` or `/run/netns/NAME` fd).
     public func moveToNamespace(_ name: String, namespaceDescriptor: Int32) throws(TapError) {

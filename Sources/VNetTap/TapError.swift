@@ -23,6 +23,7 @@ public struct TapError: Error, Hashable, Sendable, CustomStringConvertible {
         case ioUring = "io_uring"
         case epoll = "epoll"
         case netlink = "rtnetlink"
+        case inject = "AF_PACKET"
     }
 
     /// The step.

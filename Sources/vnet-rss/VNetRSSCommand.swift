@@ -9,7 +9,7 @@ struct VNetRSSCommand: ParsableCommand {
             Every command decides frames exactly as the VNetRSS library does: the Toeplitz hash \
             of the virtio spec, its nine hash types, the queue from the indirection table.
             """,
-        subcommands: [HashCommand.self, VectorsCommand.self, ConfigCommand.self, PcapCommand.self, TapCommand.self]
+        subcommands: [HashCommand.self, VectorsCommand.self, ConfigCommand.self, PcapCommand.self, TapCommand.self, BenchCommand.self]
     )
 }
 

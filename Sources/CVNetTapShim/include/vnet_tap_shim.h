@@ -24,6 +24,21 @@ int vnet_tap_get_iff(int fd, char *name, uint16_t *flags);
 /* TUNSETQUEUE with IFF_ATTACH_QUEUE (attach != 0) or IFF_DETACH_QUEUE. */
 int vnet_tap_set_queue(int fd, int attach);
 
+/* unshare(CLONE_NEWNET) for the calling thread, then an fd of its new namespace. */
+int vnet_tap_unshare_network(void);
+/* An fd of the calling thread's current network namespace. */
+int vnet_tap_current_network(void);
+/* setns(fd, CLONE_NEWNET) for the calling thread. */
+int vnet_tap_enter_network(int fd);
+
+/* An AF_PACKET raw socket bound to interface ifindex, for writing whole Ethernet frames;
+ * with bypass, PACKET_QDISC_BYPASS is set. */
+int vnet_tap_packet_socket(int ifindex, int bypass);
+/* Up to count frames (frames[i] of lengths[i] bytes) in one sendmmsg; the count sent or -errno. */
+int vnet_tap_packet_send_batch(int fd, const void *const *frames, const unsigned *lengths, unsigned count);
+/* if_nametoindex, or -errno. */
+int vnet_tap_interface_index(const char *name);
+
 /* The ioctl numbers of <linux/if_tun.h> that Swift cannot import (function-like macros). */
 unsigned long vnet_tap_tungetfeatures(void);
 unsigned long vnet_tap_tunsetvnethdrsz(void);

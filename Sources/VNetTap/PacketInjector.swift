@@ -1,0 +1,49 @@
+import CVNetTapShim
+import Glibc
+import SystemPackage
+
+/// Writes whole Ethernet frames onto an interface through an AF_PACKET socket (`sendmmsg`, with
+/// `PACKET_QDISC_BYPASS` on request): the kernel transmits them out of the tap, to its queues.
+/// The traffic source of the tests, the demo and the benchmarks.
+///
+/// The socket belongs to the network namespace of the thread that creates it; it may then be
+/// used from any thread.
+public final class PacketInjector: @unchecked Sendable {
+    // @unchecked: the fd is immutable; sendmmsg on one socket from several threads is safe.
+    private let descriptor: Int32
+    /// The interface frames go out of.
+    public let interface: String
+
+    /// Opens a socket bound to `interface`.
+    public init(interface: String, bypassQueueingDiscipline: Bool = false) throws(TapError) {
+        let index = vnet_tap_interface_index(interface)
+        guard index > 0 else { throw TapError(.inject, device: interface, errno: Errno(rawValue: -index), detail: "if_nametoindex") }
+        let fd = vnet_tap_packet_socket(index, bypassQueueingDiscipline ? 1 : 0)
+        guard fd >= 0 else { throw TapError(.inject, device: interface, errno: Errno(rawValue: -fd), detail: "AF_PACKET socket") }
+        descriptor = fd
+        self.interface = interface
+    }
+
+    deinit { Glibc.close(descriptor) }
+
+    /// Sends one frame.
+    public func send(_ frame: [UInt8]) throws(TapError) {
+        let sent = frame.withUnsafeBytes { raw -> Int32 in
+            var base: UnsafeRawPointer? = raw.baseAddress
+            var length = UInt32(raw.count)
+            return vnet_tap_packet_send_batch(descriptor, &base, &length, 1)
+        }
+        guard sent == 1 else {
+            throw TapError(.inject, device: interface, errno: Errno(rawValue: sent < 0 ? -sent : EAGAIN), detail: "\(frame.count)-byte frame")
+        }
+    }
+
+    /// Sends up to 64 frames in one `sendmmsg`; returns how many the kernel took.
+    public func send(batch frames: [UnsafeRawBufferPointer]) throws(TapError) -> Int {
+        var bases = frames.map { $0.baseAddress }
+        var lengths = frames.map { UInt32($0.count) }
+        let sent = vnet_tap_packet_send_batch(descriptor, &bases, &lengths, UInt32(min(frames.count, 64)))
+        guard sent >= 0 else { throw TapError(.inject, device: interface, errno: Errno(rawValue: -sent), detail: "sendmmsg") }
+        return Int(sent)
+    }
+}
