@@ -36,10 +36,15 @@ final class QueueReader: @unchecked Sendable {
     let snapshot: ClassifierSnapshot
     let batchSize: Int
 
-    /// Free buffer indices, reader-private.
-    var free: [UInt32]
+    /// Free buffer indices, a reader-private stack (no Array on the per-frame path).
+    private let freeStack: UnsafeMutablePointer<UInt32>
+    @exclusivity(unchecked) private(set) var freeCount: Int
     /// Local copies of the counters, published once per batch.
-    var local: [UInt64]
+    let local: UnsafeMutablePointer<UInt64>
+    /// The rings without reference counting on the per-frame path; `outbound` and `returns`
+    /// keep them alive.
+    private let outboundRings: UnsafeMutablePointer<Unmanaged<SPSCRing<Delivery>>>
+    private let receiveQueueCount: Int
     /// Why the reader stopped, if not asked to; read by the control thread.
     private let failureBox = Mutex<TapError?>(nil)
     var failure: TapError? {
@@ -62,17 +67,51 @@ final class QueueReader: @unchecked Sendable {
         self.snapshot = snapshot
         self.batchSize = batchSize
         counters = ReaderCounters(receiveQueues: outbound.count)
-        free = (0..<UInt32(pool.count)).reversed()
-        local = [UInt64](repeating: 0, count: counters.slots)
+        receiveQueueCount = outbound.count
+        freeStack = .allocate(capacity: pool.count)
+        for slot in 0..<pool.count { freeStack[slot] = UInt32(pool.count - 1 - slot) }
+        freeCount = pool.count
+        local = .allocate(capacity: counters.slots)
+        local.initialize(repeating: 0, count: counters.slots)
+        outboundRings = .allocate(capacity: outbound.count)
+        for (queue, ring) in outbound.enumerated() { outboundRings[queue] = Unmanaged.passUnretained(ring) }
         framesMetric = Counter(label: "\(metricsLabel)_frames_read", dimensions: [("tap_queue", String(index))])
         droppedMetric = Counter(label: "\(metricsLabel)_frames_dropped", dimensions: [("tap_queue", String(index))])
+    }
+
+    deinit {
+        freeStack.deallocate()
+        local.deallocate()
+        outboundRings.deallocate()
+    }
+
+    /// Takes a free buffer; nil when every buffer is out.
+    @inline(__always)
+    func popFree() -> UInt32? {
+        guard freeCount > 0 else { return nil }
+        freeCount &-= 1
+        return freeStack[freeCount]
+    }
+
+    /// Gives a buffer back to the free stack.
+    @inline(__always)
+    func pushFree(_ bufferIndex: UInt32) {
+        freeStack[freeCount] = bufferIndex
+        freeCount &+= 1
+    }
+
+    /// Hands every free buffer to `body` (for io_uring's buffer ring) and empties the stack.
+    func takeAllFree(_ body: (UnsafePointer<UInt32>, Int) -> Void) {
+        guard freeCount > 0 else { return }
+        body(freeStack, freeCount)
+        freeCount = 0
     }
 
     /// Takes back the buffers the consumers finished with.
     @inline(__always)
     func reclaim() {
         for ring in returns {
-            while let bufferIndex = ring.pop() { free.append(bufferIndex) }
+            while let bufferIndex = ring.pop() { pushFree(bufferIndex) }
         }
     }
 
@@ -85,7 +124,7 @@ final class QueueReader: @unchecked Sendable {
         let decision = classifier.process(packet, headerSize: headerSize, arrivalQueue: UInt16(truncatingIfNeeded: index))
         // Without RSS a frame stays on its arrival queue, which may lie past the receive queues.
         var queue = Int(decision.queue)
-        if queue >= outbound.count { queue %= outbound.count }
+        if queue >= receiveQueueCount { queue %= receiveQueueCount }
         local[ReaderCounters.frames] &+= 1
         local[ReaderCounters.bytes] &+= UInt64(length)
         local[ReaderCounters.report(Int(decision.report.rawValue))] &+= 1
@@ -93,18 +132,18 @@ final class QueueReader: @unchecked Sendable {
         let delivery = Delivery(
             bufferIndex: bufferIndex, length: UInt32(length), hash: decision.hash,
             report: decision.report.rawValue, tapQueue: UInt16(truncatingIfNeeded: index))
-        if outbound[queue].push(delivery) {
+        if outboundRings[queue]._withUnsafeGuaranteedRef({ $0.push(delivery) }) {
             local[counters.delivered(queue)] &+= 1
             return queue
         }
         local[counters.dropped(queue)] &+= 1
-        free.append(bufferIndex)
+        pushFree(bufferIndex)
         return nil
     }
 
     /// Publishes the batch: counters, metrics, and one wake-up per receive queue touched.
     func finishBatch(touched: inout UInt64, framesBefore: UInt64, droppedBefore: UInt64) {
-        for slot in 0..<local.count { counters.store(slot, local[slot]) }
+        for slot in 0..<counters.slots { counters.store(slot, local[slot]) }
         let frames = local[ReaderCounters.frames]
         if frames > framesBefore { framesMetric.increment(by: Int64(frames - framesBefore)) }
         let dropped = droppedTotal
@@ -120,7 +159,7 @@ final class QueueReader: @unchecked Sendable {
     }
 
     var droppedTotal: UInt64 {
-        (0..<outbound.count).reduce(0) { $0 + local[counters.dropped($1)] }
+        (0..<receiveQueueCount).reduce(0) { $0 + local[counters.dropped($1)] }
     }
 }
 

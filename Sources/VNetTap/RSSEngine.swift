@@ -184,6 +184,17 @@ public final class RSSEngine: @unchecked Sendable {
         return ready > 0
     }
 
+    /// Waits up to `timeoutMilliseconds` for frames on any receive queue; true when woken.
+    /// For a consumer that serves every queue from one thread.
+    public func waitForFrames(timeoutMilliseconds: Int32) -> Bool {
+        var pollers = wakeups.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
+        let ready = poll(&pollers, nfds_t(pollers.count), timeoutMilliseconds)
+        guard ready > 0 else { return false }
+        var count: UInt64 = 0
+        for poller in pollers where poller.revents != 0 { _ = Glibc.read(poller.fd, &count, 8) }
+        return true
+    }
+
     /// The counters now.
     public func statistics() -> EngineStatistics {
         var statistics = EngineStatistics(

@@ -28,19 +28,25 @@ struct ReadLoop {
         }
         var events = [epoll_event](repeating: epoll_event(), count: 2)
         var touched: UInt64 = 0
+        var starved = false
         while true {
-            let ready = epoll_wait(epoll, &events, 2, 100)
+            // Out of buffers, the fd stays readable: wait briefly for the consumers instead.
+            let ready = starved ? (usleep(50) == 0 ? epoll_wait(epoll, &events, 2, 0) : 0) : epoll_wait(epoll, &events, 2, 100)
             if ready < 0 && errno != EINTR {
                 reader.failure = TapError(.epoll, device: deviceName, errno: Errno(rawValue: errno))
                 return
             }
             if ready > 0 && events[0..<Int(ready)].contains(where: { $0.data.u64 == 1 }) { return }
-            guard drain(&touched) else { return }
+            guard let outcome = drain(&touched) else { return }
+            starved = outcome == .starved
         }
     }
 
-    /// Reads until `EAGAIN` in batches; false when the device failed.
-    private func drain(_ touched: inout UInt64) -> Bool {
+    private enum Outcome { case drained, starved }
+
+    /// Reads until `EAGAIN` in batches; `.starved` when every buffer is with the consumers, nil
+    /// when the device failed.
+    private func drain(_ touched: inout UInt64) -> Outcome? {
         while true {
             reader.reclaim()
             let classifier = reader.snapshot.load()
@@ -48,17 +54,18 @@ struct ReadLoop {
             let droppedBefore = reader.droppedTotal
             var read = 0
             var more = true
+            var starved = false
             while read < reader.batchSize {
-                guard let bufferIndex = reader.free.popLast() else { more = false; break }
+                guard let bufferIndex = reader.popFree() else { more = false; starved = true; break }
                 let buffer = reader.pool.buffer(Int(bufferIndex))
                 let length = Glibc.read(reader.descriptor, buffer, reader.pool.bufferSize)
                 if length < 0 {
                     let error = errno
-                    reader.free.append(bufferIndex)
+                    reader.pushFree(bufferIndex)
                     if error == EAGAIN || error == EINTR { more = false; break }
                     reader.finishBatch(touched: &touched, framesBefore: framesBefore, droppedBefore: droppedBefore)
                     reader.failure = TapError(.read, device: deviceName, errno: Errno(rawValue: error), detail: "tap queue \(reader.index)")
-                    return false
+                    return nil
                 }
                 read += 1
                 if let queue = reader.steer(classifier, bufferIndex: bufferIndex, length: length) {
@@ -66,7 +73,8 @@ struct ReadLoop {
                 }
             }
             reader.finishBatch(touched: &touched, framesBefore: framesBefore, droppedBefore: droppedBefore)
-            if !more || read == 0 { return true }
+            if starved { return .starved }
+            if !more || read == 0 { return .drained }
         }
     }
 }

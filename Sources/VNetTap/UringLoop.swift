@@ -39,24 +39,30 @@ struct UringLoop {
         reader.failure = TapError(.ioUring, device: deviceName, errno: Errno(rawValue: code), detail: detail)
     }
 
-    /// Gives every free buffer to the kernel's buffer ring.
-    private func provide(_ ring: OpaquePointer) {
-        guard !reader.free.isEmpty else { return }
-        reader.free.withUnsafeBufferPointer { vnet_uring_provide(ring, $0.baseAddress, UInt32($0.count)) }
-        reader.free.removeAll(keepingCapacity: true)
+    /// Gives every free buffer to the kernel's buffer ring; returns how many.
+    @discardableResult
+    private func provide(_ ring: OpaquePointer) -> Int {
+        var given = 0
+        reader.takeAllFree { ids, count in
+            vnet_uring_provide(ring, ids, UInt32(count))
+            given = count
+        }
+        return given
     }
 
     private func runMultishot(_ ring: OpaquePointer) {
         // The buffer ring needs a power-of-two count; the pool is built that way.
         let registered = vnet_uring_register_buffers(ring, reader.pool.base, UInt32(reader.pool.count), UInt32(reader.pool.bufferSize))
         guard registered == 0 else { return fail(-registered, "io_uring_register_buf_ring") }
-        provide(ring)
+        // Buffers the kernel holds in its ring: a disarmed multishot read is re-armed once there are some.
+        var inKernel = provide(ring)
         var armed = vnet_uring_arm_multishot(ring, reader.descriptor, UringLoop.readTag) == 0
         _ = vnet_uring_submit(ring)
         var completions = [vnet_uring_completion](repeating: vnet_uring_completion(), count: 64)
         var touched: UInt64 = 0
         while true {
-            let ready = vnet_uring_wait(ring, 100, &completions, UInt32(completions.count))
+            // Disarmed for want of buffers: look for returned ones every millisecond.
+            let ready = vnet_uring_wait(ring, armed ? 100 : 1, &completions, UInt32(completions.count))
             guard ready >= 0 else { return fail(-ready, "io_uring_wait_cqe_timeout") }
             let classifier = reader.snapshot.load()
             let framesBefore = reader.local[ReaderCounters.frames]
@@ -68,6 +74,7 @@ struct UringLoop {
                 }
                 if completion.flags & VNET_URING_CQE_F_MORE == 0 { armed = false }
                 if completion.result > 0 {
+                    inKernel -= 1
                     let bufferIndex = completion.flags >> VNET_URING_BUFFER_SHIFT
                     if let queue = reader.steer(classifier, bufferIndex: bufferIndex, length: Int(completion.result)) {
                         touched |= 1 << UInt64(queue & 63)
@@ -81,10 +88,10 @@ struct UringLoop {
             }
             reader.finishBatch(touched: &touched, framesBefore: framesBefore, droppedBefore: droppedBefore)
             reader.reclaim()
-            provide(ring)
+            inKernel += provide(ring)
             // The multishot read ends when the buffer ring runs dry (ENOBUFS): re-arm it once the
             // consumers have given buffers back.
-            if !armed && reader.pool.count > 0 {
+            if !armed && inKernel > 0 {
                 armed = vnet_uring_arm_multishot(ring, reader.descriptor, UringLoop.readTag) == 0
             }
             _ = vnet_uring_submit(ring)
@@ -94,10 +101,10 @@ struct UringLoop {
     private func runSingleShot(_ ring: OpaquePointer) {
         var outstanding = 0
         func submitReads() {
-            while outstanding < UringLoop.singleShotDepth, let bufferIndex = reader.free.popLast() {
+            while outstanding < UringLoop.singleShotDepth, let bufferIndex = reader.popFree() {
                 let tag = UInt64(bufferIndex) << 8 | UringLoop.readTag
                 guard vnet_uring_arm_read(ring, reader.descriptor, reader.pool.buffer(Int(bufferIndex)), UInt32(reader.pool.bufferSize), tag) == 0 else {
-                    reader.free.append(bufferIndex)
+                    reader.pushFree(bufferIndex)
                     return
                 }
                 outstanding += 1
@@ -108,7 +115,8 @@ struct UringLoop {
         var completions = [vnet_uring_completion](repeating: vnet_uring_completion(), count: 64)
         var touched: UInt64 = 0
         while true {
-            let ready = vnet_uring_wait(ring, 100, &completions, UInt32(completions.count))
+            // No read outstanding: every buffer is with the consumers; look again in a millisecond.
+            let ready = vnet_uring_wait(ring, outstanding == 0 ? 1 : 100, &completions, UInt32(completions.count))
             guard ready >= 0 else { return fail(-ready, "io_uring_wait_cqe_timeout") }
             let classifier = reader.snapshot.load()
             let framesBefore = reader.local[ReaderCounters.frames]
@@ -126,7 +134,7 @@ struct UringLoop {
                     }
                     continue
                 }
-                reader.free.append(bufferIndex)
+                reader.pushFree(bufferIndex)
                 if completion.result < 0 && ![EAGAIN, EINTR].contains(-completion.result) {
                     reader.finishBatch(touched: &touched, framesBefore: framesBefore, droppedBefore: droppedBefore)
                     reader.failure = TapError(.read, device: deviceName, errno: Errno(rawValue: -completion.result),

@@ -89,7 +89,7 @@ struct TapCommand: ParsableCommand {
                     if let file = decisionsFile { fputs(line + "\n", file) }
                 }
             }
-            if got == 0 { _ = engine.waitForFrames(queue: 0, timeoutMilliseconds: 20) }
+            if got == 0 { _ = engine.waitForFrames(timeoutMilliseconds: 20) }
             if table.inPlace && ContinuousClock.now >= nextRefresh {
                 table.draw(engine.statistics())
                 nextRefresh = ContinuousClock.now + .milliseconds(500)

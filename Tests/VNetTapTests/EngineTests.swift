@@ -165,6 +165,27 @@ struct EngineTests {
         #expect(UInt64(received) == statistics.framesDelivered)
     }
 
+    @Test("a reader with 8 buffers keeps reading as the consumer gives them back", arguments: ReaderKind.allCases)
+    func fewBuffers(reader: ReaderKind) throws {
+        let tap = try LiveTap(queues: 1)
+        var options = Self.options(reader)
+        options.buffersPerQueue = 8
+        options.ringCapacity = 8
+        let engine = try RSSEngine(device: tap.device, configuration: .spreading(over: 1), options: options)
+        try engine.start()
+        defer { engine.stop() }
+        let frames = Self.udpFrames(64)
+        var received = 0
+        for round in 0..<20 {
+            for frame in frames { try tap.injector.send(frame) }
+            received += LiveTap.collect(engine, count: (round + 1) * frames.count - received, seconds: 5) { _ in }
+        }
+        let statistics = engine.statistics()
+        #expect(statistics.framesRead == statistics.framesDelivered + statistics.framesDropped)
+        #expect(UInt64(received) == statistics.framesDelivered)
+        #expect(statistics.framesRead == UInt64(20 * frames.count))
+    }
+
     @Test("adopted fds work without CAP_NET_ADMIN in the reading thread")
     func adoptWithoutNetAdmin() throws {
         let tap = try LiveTap(queues: 2)

@@ -53,7 +53,7 @@ final class LiveTap {
                     body(frame)
                 }
             }
-            if any == 0 { _ = engine.waitForFrames(queue: 0, timeoutMilliseconds: 2) }
+            if any == 0 { _ = engine.waitForFrames(timeoutMilliseconds: 2) }
         }
         return received
     }
