@@ -33,6 +33,7 @@ final class QueueReader: @unchecked Sendable {
     /// Eventfds that wake each receive queue's consumer.
     let wakeups: [Int32]
     let counters: ReaderCounters
+    let suppression: WakeSuppression
     let snapshot: ClassifierSnapshot
     let batchSize: Int
 
@@ -56,7 +57,8 @@ final class QueueReader: @unchecked Sendable {
     private let droppedMetric: Counter
 
     init(index: Int, descriptor: Int32, pool: PacketPool, headerSize: Int, outbound: [SPSCRing<Delivery>],
-         returns: [SPSCRing<UInt32>], wakeups: [Int32], snapshot: ClassifierSnapshot, batchSize: Int, metricsLabel: String) {
+         returns: [SPSCRing<UInt32>], wakeups: [Int32], suppression: WakeSuppression, snapshot: ClassifierSnapshot,
+         batchSize: Int, metricsLabel: String) {
         self.index = index
         self.descriptor = descriptor
         self.pool = pool
@@ -64,6 +66,7 @@ final class QueueReader: @unchecked Sendable {
         self.outbound = outbound
         self.returns = returns
         self.wakeups = wakeups
+        self.suppression = suppression
         self.snapshot = snapshot
         self.batchSize = batchSize
         counters = ReaderCounters(receiveQueues: outbound.count)
@@ -141,7 +144,8 @@ final class QueueReader: @unchecked Sendable {
         return nil
     }
 
-    /// Publishes the batch: counters, metrics, and one wake-up per receive queue touched.
+    /// Publishes the batch: counters, metrics, and a wake-up for each receive queue touched whose
+    /// consumer sleeps.
     func finishBatch(touched: inout UInt64, framesBefore: UInt64, droppedBefore: UInt64) {
         for slot in 0..<counters.slots { counters.store(slot, local[slot]) }
         let frames = local[ReaderCounters.frames]
@@ -152,6 +156,7 @@ final class QueueReader: @unchecked Sendable {
         while pending != 0 {
             let queue = pending.trailingZeroBitCount
             pending &= pending - 1
+            guard suppression.needsWake(queue) else { continue }
             var one: UInt64 = 1
             _ = Glibc.write(wakeups[queue], &one, 8)
         }

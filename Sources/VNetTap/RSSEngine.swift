@@ -54,6 +54,7 @@ public final class RSSEngine: @unchecked Sendable {
     private let returns: [[SPSCRing<UInt32>]]
     private let pools: [PacketPool]
     private let wakeups: [Int32]
+    private let suppression: WakeSuppression
     private let stopEvent: Int32
     private var threads: [WorkerThread] = []
     /// Round-robin start per receive queue, consumer-private.
@@ -76,14 +77,15 @@ public final class RSSEngine: @unchecked Sendable {
         let buffers = 1 << (Int.bitWidth - max(options.buffersPerQueue - 1, 1).leadingZeroBitCount)
         pools = (0..<sources).map { _ in PacketPool(count: buffers, bufferSize: options.bufferSize) }
         wakeups = (0..<receiveQueues).map { _ in eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC)) }
+        suppression = WakeSuppression(queues: receiveQueues)
         stopEvent = eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC))
         nextSource = [Int](repeating: 0, count: receiveQueues)
         let attached = device.queues.first { $0.attached }?.descriptor ?? device.queues[0].descriptor
         kernelOffload = KernelHashOffload.probe(descriptor: attached, system: device.system)
-        readers = (0..<sources).map { [delivery, returns, pools, wakeups, snapshot] source in
+        readers = (0..<sources).map { [delivery, returns, pools, wakeups, suppression, snapshot] source in
             QueueReader(
                 index: source, descriptor: device.queues[source].descriptor, pool: pools[source], headerSize: device.headerSize,
-                outbound: delivery[source], returns: returns.map { $0[source] }, wakeups: wakeups,
+                outbound: delivery[source], returns: returns.map { $0[source] }, wakeups: wakeups, suppression: suppression,
                 snapshot: snapshot, batchSize: options.batchSize, metricsLabel: options.metricsLabel)
         }
     }
@@ -175,19 +177,25 @@ public final class RSSEngine: @unchecked Sendable {
         return handed
     }
 
-    /// Waits up to `timeoutMilliseconds` for frames on receive queue `queue`; true when woken.
+    /// Waits up to `timeoutMilliseconds` for frames on receive queue `queue`; true when frames
+    /// are (or may be) waiting. Returns at once when some already are.
     public func waitForFrames(queue: Int, timeoutMilliseconds: Int32) -> Bool {
-        var poller = pollfd(fd: wakeups[queue], events: Int16(POLLIN), revents: 0)
-        let ready = poll(&poller, 1, timeoutMilliseconds)
-        var count: UInt64 = 0
-        if ready > 0 { _ = Glibc.read(wakeups[queue], &count, 8) }
-        return ready > 0
+        waitForFrames(queues: [queue], timeoutMilliseconds: timeoutMilliseconds)
     }
 
     /// Waits up to `timeoutMilliseconds` for frames on any receive queue; true when woken.
     /// For a consumer that serves every queue from one thread.
     public func waitForFrames(timeoutMilliseconds: Int32) -> Bool {
-        var pollers = wakeups.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
+        waitForFrames(queues: Array(0..<queueCount), timeoutMilliseconds: timeoutMilliseconds)
+    }
+
+    private func waitForFrames(queues: [Int], timeoutMilliseconds: Int32) -> Bool {
+        for queue in queues { suppression.prepareToSleep(queue) }
+        defer { for queue in queues { suppression.awake(queue) } }
+        // After announcing sleep, look once more: a reader that published before seeing the
+        // flag did not write the eventfd.
+        if queues.contains(where: { queue in delivery.contains { $0[queue].count > 0 } }) { return true }
+        var pollers = queues.map { pollfd(fd: wakeups[$0], events: Int16(POLLIN), revents: 0) }
         let ready = poll(&pollers, nfds_t(pollers.count), timeoutMilliseconds)
         guard ready > 0 else { return false }
         var count: UInt64 = 0

@@ -6,7 +6,8 @@ import Synchronization
 final class SPSCRing<Element: BitwiseCopyable>: @unchecked Sendable {
     // @unchecked: `slots` is shared, but slot k is written by the producer before `tail` is
     // released past k and read by the consumer after `tail` is acquired, then given back by
-    // releasing `head`: the acquire/release pairs order every access.
+    // releasing `head`: the acquire/release pairs order every access. `cachedTail` belongs to
+    // the consumer and `cachedHead` to the producer; each is touched by one thread only.
 
     private let slots: UnsafeMutablePointer<Element>
     private let mask: Int
@@ -14,10 +15,14 @@ final class SPSCRing<Element: BitwiseCopyable>: @unchecked Sendable {
     let capacity: Int
     /// Next slot to read; written by the consumer.
     private let head = Atomic<Int>(0)
+    /// The consumer's last view of `tail`: it reloads `tail` only when the ring looks empty.
+    @exclusivity(unchecked) private var cachedTail = 0
     /// Padding so the producer's and the consumer's indices sit on different cache lines.
     private let padding = (0, 0, 0, 0, 0, 0, 0, 0)
     /// Next slot to write; written by the producer.
     private let tail = Atomic<Int>(0)
+    /// The producer's last view of `head`: it reloads `head` only when the ring looks full.
+    @exclusivity(unchecked) private var cachedHead = 0
 
     /// A ring of at least `minimumCapacity` slots (rounded up to a power of two).
     init(minimumCapacity: Int) {
@@ -34,7 +39,10 @@ final class SPSCRing<Element: BitwiseCopyable>: @unchecked Sendable {
     @inline(__always)
     func push(_ element: Element) -> Bool {
         let writeIndex = tail.load(ordering: .relaxed)
-        guard writeIndex &- head.load(ordering: .acquiring) < capacity else { return false }
+        if writeIndex &- cachedHead >= capacity {
+            cachedHead = head.load(ordering: .acquiring)
+            guard writeIndex &- cachedHead < capacity else { return false }
+        }
         (slots + (writeIndex & mask)).initialize(to: element)
         tail.store(writeIndex &+ 1, ordering: .releasing)
         return true
@@ -44,7 +52,10 @@ final class SPSCRing<Element: BitwiseCopyable>: @unchecked Sendable {
     @inline(__always)
     func pop() -> Element? {
         let readIndex = head.load(ordering: .relaxed)
-        guard readIndex != tail.load(ordering: .acquiring) else { return nil }
+        if readIndex == cachedTail {
+            cachedTail = tail.load(ordering: .acquiring)
+            guard readIndex != cachedTail else { return nil }
+        }
         let element = slots[readIndex & mask]
         head.store(readIndex &+ 1, ordering: .releasing)
         return element
