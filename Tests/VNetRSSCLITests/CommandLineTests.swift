@@ -128,7 +128,7 @@ struct CommandLineTests {
 
     @Test("every command answers --help")
     func help() throws {
-        for command in [[], ["hash"], ["vectors"], ["config"], ["config", "decode"], ["config", "encode"], ["config", "validate"], ["pcap"]] {
+        for command in [[], ["hash"], ["vectors"], ["config"], ["config", "decode"], ["config", "encode"], ["config", "validate"], ["pcap"], ["tap"], ["bench"]] {
             let output = try VNetRSSBinary.run(command + ["--help"])
             #expect(output.status == 0, "\(command)")
             #expect(output.standardOutput.contains("USAGE: vnet-rss"), "\(command)")
