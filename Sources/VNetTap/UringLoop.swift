@@ -50,6 +50,37 @@ struct UringLoop {
         return given
     }
 
+    /// One pass: waits up to `timeout` ms for completions, then hands each to `handle` with the
+    /// classifier of this batch, and publishes the batch. False when the loop must end: the stop
+    /// poll completed, or `handle` (or the wait) reported a failure.
+    private func pass(
+        _ ring: OpaquePointer, timeout: Int32, _ completions: inout [vnet_uring_completion], _ touched: inout UInt64,
+        _ handle: (vnet_uring_completion, Classifier, inout UInt64) -> TapError?
+    ) -> Bool {
+        let ready = vnet_uring_wait(ring, timeout, &completions, UInt32(completions.count))
+        guard ready >= 0 else {
+            fail(-ready, "io_uring_wait_cqe_timeout")
+            return false
+        }
+        let classifier = reader.snapshot.load()
+        let framesBefore = reader.local[ReaderCounters.frames]
+        let droppedBefore = reader.droppedTotal
+        defer { reader.finishBatch(touched: &touched, framesBefore: framesBefore, droppedBefore: droppedBefore) }
+        for completion in completions[0..<Int(ready)] {
+            if completion.tag == UringLoop.stopTag { return false }
+            if let failure = handle(completion, classifier, &touched) {
+                reader.failure = failure
+                return false
+            }
+        }
+        return true
+    }
+
+    /// A read that failed for good (not `EAGAIN`, `EINTR` or, for multishot, `ENOBUFS`).
+    private func readFailure(_ result: Int32) -> TapError {
+        TapError(.read, device: deviceName, errno: Errno(rawValue: -result), detail: "tap queue \(reader.index), io_uring")
+    }
+
     private func runMultishot(_ ring: OpaquePointer) {
         // The buffer ring needs a power-of-two count; the pool is built that way.
         let registered = vnet_uring_register_buffers(ring, reader.pool.base, UInt32(reader.pool.count), UInt32(reader.pool.bufferSize))
@@ -60,33 +91,20 @@ struct UringLoop {
         _ = vnet_uring_submit(ring)
         var completions = [vnet_uring_completion](repeating: vnet_uring_completion(), count: 64)
         var touched: UInt64 = 0
-        while true {
-            // Disarmed for want of buffers: look for returned ones every millisecond.
-            let ready = vnet_uring_wait(ring, armed ? 100 : 1, &completions, UInt32(completions.count))
-            guard ready >= 0 else { return fail(-ready, "io_uring_wait_cqe_timeout") }
-            let classifier = reader.snapshot.load()
-            let framesBefore = reader.local[ReaderCounters.frames]
-            let droppedBefore = reader.droppedTotal
-            for completion in completions[0..<Int(ready)] {
-                if completion.tag == UringLoop.stopTag {
-                    reader.finishBatch(touched: &touched, framesBefore: framesBefore, droppedBefore: droppedBefore)
-                    return
+        // Disarmed for want of buffers: look for returned ones every millisecond.
+        while pass(ring, timeout: armed ? 100 : 1, &completions, &touched, { completion, classifier, touched in
+            if completion.flags & VNET_URING_CQE_F_MORE == 0 { armed = false }
+            if completion.result > 0 {
+                inKernel -= 1
+                let bufferIndex = completion.flags >> VNET_URING_BUFFER_SHIFT
+                if let queue = reader.steer(classifier, bufferIndex: bufferIndex, length: Int(completion.result)) {
+                    touched |= 1 << UInt64(queue & 63)
                 }
-                if completion.flags & VNET_URING_CQE_F_MORE == 0 { armed = false }
-                if completion.result > 0 {
-                    inKernel -= 1
-                    let bufferIndex = completion.flags >> VNET_URING_BUFFER_SHIFT
-                    if let queue = reader.steer(classifier, bufferIndex: bufferIndex, length: Int(completion.result)) {
-                        touched |= 1 << UInt64(queue & 63)
-                    }
-                } else if completion.result < 0 && ![ENOBUFS, EAGAIN, EINTR].contains(-completion.result) {
-                    reader.finishBatch(touched: &touched, framesBefore: framesBefore, droppedBefore: droppedBefore)
-                    reader.failure = TapError(.read, device: deviceName, errno: Errno(rawValue: -completion.result),
-                                              detail: "tap queue \(reader.index), io_uring")
-                    return
-                }
+            } else if completion.result < 0 && ![ENOBUFS, EAGAIN, EINTR].contains(-completion.result) {
+                return readFailure(completion.result)
             }
-            reader.finishBatch(touched: &touched, framesBefore: framesBefore, droppedBefore: droppedBefore)
+            return nil
+        }) {
             reader.reclaim()
             inKernel += provide(ring)
             // The multishot read ends when the buffer ring runs dry (ENOBUFS): re-arm it once the
@@ -114,35 +132,19 @@ struct UringLoop {
         _ = vnet_uring_submit(ring)
         var completions = [vnet_uring_completion](repeating: vnet_uring_completion(), count: 64)
         var touched: UInt64 = 0
-        while true {
-            // No read outstanding: every buffer is with the consumers; look again in a millisecond.
-            let ready = vnet_uring_wait(ring, outstanding == 0 ? 1 : 100, &completions, UInt32(completions.count))
-            guard ready >= 0 else { return fail(-ready, "io_uring_wait_cqe_timeout") }
-            let classifier = reader.snapshot.load()
-            let framesBefore = reader.local[ReaderCounters.frames]
-            let droppedBefore = reader.droppedTotal
-            for completion in completions[0..<Int(ready)] {
-                if completion.tag == UringLoop.stopTag {
-                    reader.finishBatch(touched: &touched, framesBefore: framesBefore, droppedBefore: droppedBefore)
-                    return
+        // No read outstanding: every buffer is with the consumers; look again in a millisecond.
+        while pass(ring, timeout: outstanding == 0 ? 1 : 100, &completions, &touched, { completion, classifier, touched in
+            outstanding -= 1
+            let bufferIndex = UInt32(truncatingIfNeeded: completion.tag >> 8)
+            if completion.result > 0 {
+                if let queue = reader.steer(classifier, bufferIndex: bufferIndex, length: Int(completion.result)) {
+                    touched |= 1 << UInt64(queue & 63)
                 }
-                outstanding -= 1
-                let bufferIndex = UInt32(truncatingIfNeeded: completion.tag >> 8)
-                if completion.result > 0 {
-                    if let queue = reader.steer(classifier, bufferIndex: bufferIndex, length: Int(completion.result)) {
-                        touched |= 1 << UInt64(queue & 63)
-                    }
-                    continue
-                }
-                reader.pushFree(bufferIndex)
-                if completion.result < 0 && ![EAGAIN, EINTR].contains(-completion.result) {
-                    reader.finishBatch(touched: &touched, framesBefore: framesBefore, droppedBefore: droppedBefore)
-                    reader.failure = TapError(.read, device: deviceName, errno: Errno(rawValue: -completion.result),
-                                              detail: "tap queue \(reader.index), io_uring")
-                    return
-                }
+                return nil
             }
-            reader.finishBatch(touched: &touched, framesBefore: framesBefore, droppedBefore: droppedBefore)
+            reader.pushFree(bufferIndex)
+            return completion.result < 0 && ![EAGAIN, EINTR].contains(-completion.result) ? readFailure(completion.result) : nil
+        }) {
             reader.reclaim()
             submitReads()
             _ = vnet_uring_submit(ring)
