@@ -186,6 +186,35 @@ struct EngineTests {
         #expect(statistics.framesRead == UInt64(20 * frames.count))
     }
 
+    @Test("GSO frames with offloads on keep the tap's header fields and get the hash fields", arguments: ReaderKind.allCases)
+    func gsoFrames(reader: ReaderKind) throws {
+        let tap = try LiveTap(queues: 2, offloads: [.checksum, .tso4, .tso6, .uso4, .uso6])
+        try tap.ip(["addr", "add", "10.77.0.1/24", "dev", LiveTap.name])
+        try tap.ip(["neigh", "add", "10.77.0.2", "lladdr", "02:00:00:00:00:02", "dev", LiveTap.name, "nud", "permanent"])
+        var options = Self.options(reader)
+        options.bufferSize = 65_562
+        options.buffersPerQueue = 64
+        let engine = try RSSEngine(device: tap.device, configuration: .spreading(over: 2), options: options)
+        try engine.start()
+        defer { engine.stop() }
+        #expect(try tap.namespace.run { SegmentedUDP.send(segmentSize: 1000, segments: 8) })
+        var gso = 0
+        _ = LiveTap.collect(engine, count: 1, seconds: 5) { frame in
+            let header = VirtioNetHashHeader(decoding: UnsafeRawBufferPointer(rebasing: frame.packet[0..<20]))!
+            guard header.gsoType != 0 else { return }
+            gso += 1
+            // VIRTIO_NET_HDR_F_NEEDS_CSUM, VIRTIO_NET_HDR_GSO_UDP_L4, the segment size, the checksum
+            // position (UDP checksum at 14 + 20 + 6) as the kernel wrote them; the hash fields ours.
+            #expect(header.flags & 1 == 1 && header.gsoType == 5 && header.gsoSize == 1000)
+            #expect(header.checksumStart == 34 && header.checksumOffset == 6 && header.headerLength >= 42)
+            #expect(frame.frame.count == 42 + 8000)
+            let hash = Self.referenceHash(frame.frame)
+            #expect(header.hash == hash && header.hashReport == HashReport.udpIPv4.rawValue && header.numBuffers == 1)
+            #expect(frame.queue == Int(hash & 127) % 2)
+        }
+        #expect(gso == 1)
+    }
+
     @Test("adopted fds work without CAP_NET_ADMIN in the reading thread")
     func adoptWithoutNetAdmin() throws {
         let tap = try LiveTap(queues: 2)

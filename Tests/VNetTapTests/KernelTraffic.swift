@@ -79,3 +79,30 @@ enum KernelTraffic {
         return nil
     }
 }
+
+/// UDP segmentation offload from the namespace's stack: one `sendto` of `segments` segments of
+/// `segmentSize` bytes with `UDP_SEGMENT`, which a tap with `TUN_F_USO4` receives as one GSO frame.
+enum SegmentedUDP {
+    /// `SOL_UDP`, `UDP_SEGMENT` (`<linux/udp.h>`).
+    static let levelUDP: Int32 = 17
+    static let optionSegment: Int32 = 103
+
+    static func send(segmentSize: UInt16, segments: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var size = Int32(segmentSize)
+        guard setsockopt(fd, levelUDP, optionSegment, &size, socklen_t(MemoryLayout<Int32>.size)) == 0 else { return false }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = UInt16(9999).bigEndian
+        inet_pton(AF_INET, "10.77.0.2", &address.sin_addr)
+        let payload = [UInt8](repeating: 0x5A, count: Int(segmentSize) * segments)
+        let sent = withUnsafePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                sendto(fd, payload, payload.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        return sent == payload.count
+    }
+}
