@@ -36,6 +36,23 @@ public enum KernelHashOffload {
         return .available(capability)
     }
 
+    /// True when `probe` found a kernel that can do `configuration` itself: both features and
+    /// every hash type offered, and one receive queue per tap queue (the kernel steers to tap
+    /// queues).
+    public static func covers(_ probe: Probe, _ configuration: RSSConfiguration, receiveQueues: Int, tapQueues: Int) -> Bool {
+        guard case .available(let capability) = probe else { return false }
+        return configuration.features.contains(.rss)
+            && capability.features.isSuperset(of: configuration.features)
+            && capability.hashTypes.isSuperset(of: configuration.hashTypes)
+            && receiveQueues == tapQueues
+    }
+
+    /// Turns the kernel's hash reports and RSS off (`TUNSETVNETHASH` with no flags and no types).
+    public static func disable(descriptor: Int32, device: String, system: any TapSystemCalls) throws(TapError) {
+        let off = try! RSSConfiguration(features: [], hashTypes: [], indirectionTable: [], key: [])
+        try push(off, descriptor: descriptor, device: device, system: system)
+    }
+
     /// Pushes `configuration` to the kernel as the v5 compound (`TUNSETVNETHASH`). The caller
     /// checks first that the capability covers the configuration's types.
     public static func push(_ configuration: RSSConfiguration, descriptor: Int32, device: String, system: any TapSystemCalls) throws(TapError) {

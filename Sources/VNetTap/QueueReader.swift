@@ -122,9 +122,11 @@ final class QueueReader: @unchecked Sendable {
     /// hands it to its receive queue, or drops it when that queue's ring is full.
     /// Returns the receive queue when delivered (to wake its consumer), nil when dropped.
     @inline(__always)
-    func steer(_ classifier: Classifier, bufferIndex: UInt32, length: Int) -> Int? {
+    func steer(_ state: SteeringState, bufferIndex: UInt32, length: Int) -> Int? {
         let packet = UnsafeMutableRawBufferPointer(start: pool.buffer(Int(bufferIndex)), count: length)
-        let decision = classifier.process(packet, headerSize: headerSize, arrivalQueue: UInt16(truncatingIfNeeded: index))
+        let decision = state.steering == .kernel
+            ? kernelDecision(packet)
+            : state.classifier.process(packet, headerSize: headerSize, arrivalQueue: UInt16(truncatingIfNeeded: index))
         // Without RSS a frame stays on its arrival queue, which may lie past the receive queues.
         var queue = Int(decision.queue)
         if queue >= receiveQueueCount { queue %= receiveQueueCount }
@@ -142,6 +144,19 @@ final class QueueReader: @unchecked Sendable {
         local[counters.dropped(queue)] &+= 1
         pushFree(bufferIndex)
         return nil
+    }
+
+    /// The kernel steered the frame to this queue and wrote the hash fields; the engine sets
+    /// `num_buffers` (the kernel leaves it zero) and reads the rest back.
+    @inline(__always)
+    private func kernelDecision(_ packet: UnsafeMutableRawBufferPointer) -> Classification {
+        guard headerSize >= VirtioNetHashHeader.size, packet.count >= headerSize, let base = packet.baseAddress else {
+            return Classification(hash: 0, report: .none, queue: UInt16(truncatingIfNeeded: index))
+        }
+        base.storeBytes(of: UInt16(1).littleEndian, toByteOffset: VirtioNetHashHeader.numBuffersOffset, as: UInt16.self)
+        let hash = UInt32(littleEndian: base.loadUnaligned(fromByteOffset: VirtioNetHashHeader.hashValueOffset, as: UInt32.self))
+        let report = UInt16(littleEndian: base.loadUnaligned(fromByteOffset: VirtioNetHashHeader.hashReportOffset, as: UInt16.self))
+        return Classification(hash: hash, report: HashReport(rawValue: report) ?? .none, queue: UInt16(truncatingIfNeeded: index))
     }
 
     /// Publishes the batch: counters, metrics, and a wake-up for each receive queue touched whose
@@ -168,16 +183,35 @@ final class QueueReader: @unchecked Sendable {
     }
 }
 
-/// The classifier readers use, swapped whole by `apply` (one atomic reference swap).
+/// Who decides frames: the userspace classifier, or a kernel that has the series (SPEC A9),
+/// which steers frames to the tap queue of their receive queue and writes the hash fields itself.
+public enum Steering: Sendable, Hashable {
+    case userspace
+    case kernel
+}
+
+/// What readers use for a batch: the classifier, and whether the kernel already steered.
+/// Immutable; swapped whole by `apply` (one atomic reference swap).
+final class SteeringState: Sendable {
+    let classifier: Classifier
+    let steering: Steering
+
+    init(_ classifier: Classifier, _ steering: Steering) {
+        self.classifier = classifier
+        self.steering = steering
+    }
+}
+
+/// The steering state readers load once per batch.
 final class ClassifierSnapshot: @unchecked Sendable {
     // @unchecked: the reference is only touched through the ManagedAtomic.
-    private let current: ManagedAtomicClassifier
+    private let current: ManagedAtomicSteering
 
-    init(_ classifier: Classifier) { current = ManagedAtomicClassifier(classifier) }
+    init(_ state: SteeringState) { current = ManagedAtomicSteering(state) }
 
-    /// The classifier for the next batch (one atomic load and retain per batch, not per frame).
-    func load() -> Classifier { current.load() }
+    /// The state for the next batch (one atomic load and retain per batch, not per frame).
+    func load() -> SteeringState { current.load() }
 
-    /// Publishes `classifier`; batches already started finish with the old one.
-    func store(_ classifier: Classifier) { current.store(classifier) }
+    /// Publishes `state`; batches already started finish with the old one.
+    func store(_ state: SteeringState) { current.store(state) }
 }

@@ -20,6 +20,9 @@ public struct EngineOptions: Sendable {
     public var extensionHeaderRule: ExtensionHeaderRule = .spec
     /// The swift-metrics label prefix.
     public var metricsLabel = "vnet_rss"
+    /// Push the configuration to a kernel that has the series (the probe answers and its
+    /// capability covers the configuration) and let it steer and report; else steer in userspace.
+    public var kernelOffload = true
 
     public init() {}
 }
@@ -70,7 +73,7 @@ public final class RSSEngine: @unchecked Sendable {
         self.device = device
         self.queueCount = receiveQueues
         self.options = options
-        snapshot = ClassifierSnapshot(try Classifier(configuration, queueCount: UInt16(receiveQueues), extensionHeaderRule: options.extensionHeaderRule))
+        let classifier = try Classifier(configuration, queueCount: UInt16(receiveQueues), extensionHeaderRule: options.extensionHeaderRule)
         let sources = device.queues.count
         delivery = (0..<sources).map { _ in (0..<receiveQueues).map { _ in SPSCRing<Delivery>(minimumCapacity: options.ringCapacity) } }
         returns = (0..<receiveQueues).map { _ in (0..<sources).map { _ in SPSCRing<UInt32>(minimumCapacity: options.buffersPerQueue * 2) } }
@@ -82,6 +85,12 @@ public final class RSSEngine: @unchecked Sendable {
         nextSource = [Int](repeating: 0, count: receiveQueues)
         let attached = device.queues.first { $0.attached }?.descriptor ?? device.queues[0].descriptor
         kernelOffload = KernelHashOffload.probe(descriptor: attached, system: device.system)
+        var steering = Steering.userspace
+        if options.kernelOffload, KernelHashOffload.covers(kernelOffload, configuration, receiveQueues: receiveQueues, tapQueues: sources) {
+            try KernelHashOffload.push(configuration, descriptor: attached, device: device.name, system: device.system)
+            steering = .kernel
+        }
+        snapshot = ClassifierSnapshot(SteeringState(classifier, steering))
         readers = (0..<sources).map { [delivery, returns, pools, wakeups, suppression, snapshot] source in
             QueueReader(
                 index: source, descriptor: device.queues[source].descriptor, pool: pools[source], headerSize: device.headerSize,
@@ -136,12 +145,28 @@ public final class RSSEngine: @unchecked Sendable {
     /// Publishes a new configuration with one atomic swap. Throws, and keeps the current one,
     /// when the configuration cannot be prepared. Validate a guest's configuration under the
     /// `virtio` policy first.
-    public func apply(_ configuration: RSSConfiguration) throws(ConfigurationError) {
-        snapshot.store(try Classifier(configuration, queueCount: UInt16(queueCount), extensionHeaderRule: options.extensionHeaderRule))
+    ///
+    /// Where the kernel steers, the configuration goes to the kernel too (`TUNSETVNETHASH`); one
+    /// the kernel cannot do (an `_EX` type, say) turns the kernel's RSS off and the engine steers.
+    public func apply(_ configuration: RSSConfiguration) throws {
+        let classifier = try Classifier(configuration, queueCount: UInt16(queueCount), extensionHeaderRule: options.extensionHeaderRule)
+        let fits = options.kernelOffload
+            && KernelHashOffload.covers(kernelOffload, configuration, receiveQueues: queueCount, tapQueues: device.queues.count)
+        let descriptor = device.queues.first { $0.attached }?.descriptor ?? device.queues[0].descriptor
+        if fits {
+            try KernelHashOffload.push(configuration, descriptor: descriptor, device: device.name, system: device.system)
+        } else if snapshot.load().steering == .kernel {
+            try KernelHashOffload.disable(descriptor: descriptor, device: device.name, system: device.system)
+        }
+        let steering: Steering = fits ? .kernel : .userspace
+        snapshot.store(SteeringState(classifier, steering))
     }
 
     /// The configuration in force.
-    public var configuration: RSSConfiguration { snapshot.load().configuration }
+    public var configuration: RSSConfiguration { snapshot.load().classifier.configuration }
+
+    /// Who steers now: the kernel (it has the series and the configuration fits) or the engine.
+    public var steering: Steering { snapshot.load().steering }
 
     /// Attaches or detaches tap queue `index` (`TUNSETQUEUE`). Its reader keeps running; a
     /// detached queue simply gets no frames from the kernel.

@@ -49,7 +49,7 @@ struct ReadLoop {
     private func drain(_ touched: inout UInt64) -> Outcome? {
         while true {
             reader.reclaim()
-            let classifier = reader.snapshot.load()
+            let state = reader.snapshot.load()
             let framesBefore = reader.local[ReaderCounters.frames]
             let droppedBefore = reader.droppedTotal
             var read = 0
@@ -68,7 +68,7 @@ struct ReadLoop {
                     return nil
                 }
                 read += 1
-                if let queue = reader.steer(classifier, bufferIndex: bufferIndex, length: length) {
+                if let queue = reader.steer(state, bufferIndex: bufferIndex, length: length) {
                     touched |= 1 << UInt64(queue & 63)
                 }
             }

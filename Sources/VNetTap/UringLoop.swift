@@ -51,24 +51,24 @@ struct UringLoop {
     }
 
     /// One pass: waits up to `timeout` ms for completions, then hands each to `handle` with the
-    /// classifier of this batch, and publishes the batch. False when the loop must end: the stop
+    /// steering state of this batch, and publishes the batch. False when the loop must end: the stop
     /// poll completed, or `handle` (or the wait) reported a failure.
     private func pass(
         _ ring: OpaquePointer, timeout: Int32, _ completions: inout [vnet_uring_completion], _ touched: inout UInt64,
-        _ handle: (vnet_uring_completion, Classifier, inout UInt64) -> TapError?
+        _ handle: (vnet_uring_completion, SteeringState, inout UInt64) -> TapError?
     ) -> Bool {
         let ready = vnet_uring_wait(ring, timeout, &completions, UInt32(completions.count))
         guard ready >= 0 else {
             fail(-ready, "io_uring_wait_cqe_timeout")
             return false
         }
-        let classifier = reader.snapshot.load()
+        let state = reader.snapshot.load()
         let framesBefore = reader.local[ReaderCounters.frames]
         let droppedBefore = reader.droppedTotal
         defer { reader.finishBatch(touched: &touched, framesBefore: framesBefore, droppedBefore: droppedBefore) }
         for completion in completions[0..<Int(ready)] {
             if completion.tag == UringLoop.stopTag { return false }
-            if let failure = handle(completion, classifier, &touched) {
+            if let failure = handle(completion, state, &touched) {
                 reader.failure = failure
                 return false
             }
@@ -92,12 +92,12 @@ struct UringLoop {
         var completions = [vnet_uring_completion](repeating: vnet_uring_completion(), count: 64)
         var touched: UInt64 = 0
         // Disarmed for want of buffers: look for returned ones every millisecond.
-        while pass(ring, timeout: armed ? 100 : 1, &completions, &touched, { completion, classifier, touched in
+        while pass(ring, timeout: armed ? 100 : 1, &completions, &touched, { completion, state, touched in
             if completion.flags & VNET_URING_CQE_F_MORE == 0 { armed = false }
             if completion.result > 0 {
                 inKernel -= 1
                 let bufferIndex = completion.flags >> VNET_URING_BUFFER_SHIFT
-                if let queue = reader.steer(classifier, bufferIndex: bufferIndex, length: Int(completion.result)) {
+                if let queue = reader.steer(state, bufferIndex: bufferIndex, length: Int(completion.result)) {
                     touched |= 1 << UInt64(queue & 63)
                 }
             } else if completion.result < 0 && ![ENOBUFS, EAGAIN, EINTR].contains(-completion.result) {
@@ -133,11 +133,11 @@ struct UringLoop {
         var completions = [vnet_uring_completion](repeating: vnet_uring_completion(), count: 64)
         var touched: UInt64 = 0
         // No read outstanding: every buffer is with the consumers; look again in a millisecond.
-        while pass(ring, timeout: outstanding == 0 ? 1 : 100, &completions, &touched, { completion, classifier, touched in
+        while pass(ring, timeout: outstanding == 0 ? 1 : 100, &completions, &touched, { completion, state, touched in
             outstanding -= 1
             let bufferIndex = UInt32(truncatingIfNeeded: completion.tag >> 8)
             if completion.result > 0 {
-                if let queue = reader.steer(classifier, bufferIndex: bufferIndex, length: Int(completion.result)) {
+                if let queue = reader.steer(state, bufferIndex: bufferIndex, length: Int(completion.result)) {
                     touched |= 1 << UInt64(queue & 63)
                 }
                 return nil

@@ -26,10 +26,13 @@ final class SeriesKernel: TapSystemCalls, @unchecked Sendable {
             guard !capability.isEmpty else { throw .invalidArgument }
             argument!.copyMemory(from: capability, byteCount: capability.count)
         case UInt(TunIoctl.V5.setVnetHash):
-            // The kernel reads the header, then the RSS struct, the table and the key it needs.
-            let header = UnsafeRawBufferPointer(start: argument, count: 12)
-            let mask = Int(header[8]) | Int(header[9]) << 8
-            let length = 12 + 2 * (mask + 1) + 40
+            // The kernel reads the header, then with RSS the RSS struct, the table and the key.
+            let flags = UnsafeRawBufferPointer(start: argument, count: 8)[0]
+            var length = 8
+            if flags & 2 != 0 {
+                let header = UnsafeRawBufferPointer(start: argument, count: 12)
+                length = 12 + 2 * ((Int(header[8]) | Int(header[9]) << 8) + 1) + 40
+            }
             recorded.withLock { $0.append((request, Array(UnsafeRawBufferPointer(start: argument, count: length)))) }
         default:
             recorded.withLock { $0.append((request, [])) }
@@ -66,14 +69,52 @@ struct KernelOffloadTests {
         }
     }
 
-    @Test("an engine on a tap of that kernel reports the offload as available")
-    func engineProbes() throws {
+    func pushed(_ kernel: SeriesKernel) -> [[UInt8]] {
+        kernel.recorded.withLock { $0 }.filter { $0.request == UInt(TunIoctl.V5.setVnetHash) }.map(\.bytes)
+    }
+
+    @Test("an engine on that kernel lets it steer what it can, and takes over what it cannot")
+    func engineHandsOver() throws {
         let kernel = SeriesKernel(capability: [3, 0, 0, 0, 0x3F, 0, 0, 0])
         let device = try TapDevice.adopt(descriptors: [3], system: kernel)
+        // All nine types: the kernel offers six, so the engine steers.
         let engine = try RSSEngine(device: device, configuration: .spreading(over: 1))
         #expect(engine.kernelOffload == .available(.kernelSeries))
-        // The set-up went through the seam: header size, little-endian, offloads.
-        let requests = kernel.recorded.withLock { $0.map(\.request) }
-        #expect(requests.count == 3)
+        #expect(engine.steering == .userspace && pushed(kernel).isEmpty)
+        // The six the kernel has: pushed, and the kernel steers.
+        let six = try RSSConfiguration.spreading(over: 1, tableLength: 2, hashTypes: .kernelSupported)
+        try engine.apply(six)
+        #expect(engine.steering == .kernel)
+        #expect(pushed(kernel).last == (try six.encoded(as: .tunVnetHash)))
+        // An _EX type: the kernel's RSS is turned off and the engine steers again.
+        try engine.apply(try RSSConfiguration.spreading(over: 1, tableLength: 2, hashTypes: [.tcpIPv4, .tcpIPv6Ex]))
+        #expect(engine.steering == .userspace)
+        #expect(pushed(kernel).last == [0, 0, 0, 0, 0, 0, 0, 0])
+        // With the offload switched off the engine never pushes.
+        var options = EngineOptions()
+        options.kernelOffload = false
+        let userspaceOnly = try RSSEngine(device: device, configuration: six, options: options)
+        #expect(userspaceOnly.steering == .userspace && pushed(kernel).count == 2)
+    }
+
+    @Test("where the kernel steers, readers keep its hash fields, set num_buffers and keep the tap queue")
+    func kernelSteeredFrames() throws {
+        let pool = PacketPool(count: 4, bufferSize: 128)
+        let ring = SPSCRing<Delivery>(minimumCapacity: 4)
+        let reader = QueueReader(
+            index: 0, descriptor: -1, pool: pool, headerSize: 20, outbound: [ring], returns: [SPSCRing<UInt32>(minimumCapacity: 4)],
+            wakeups: [-1], suppression: WakeSuppression(queues: 1),
+            snapshot: ClassifierSnapshot(SteeringState(try Classifier(.spreading(over: 1), queueCount: 1), .kernel)),
+            batchSize: 4, metricsLabel: "test")
+        var header = VirtioNetHashHeader()
+        header.hash = 0xDEAD_BEEF
+        header.hashReport = HashReport.tcpIPv4.rawValue
+        pool.buffer(2).copyMemory(from: header.encoded, byteCount: 20)
+        let queue = reader.steer(reader.snapshot.load(), bufferIndex: 2, length: 80)
+        #expect(queue == 0)
+        let delivery = try #require(ring.pop())
+        #expect(delivery.hash == 0xDEAD_BEEF && delivery.report == 2 && delivery.bufferIndex == 2)
+        let written = VirtioNetHashHeader(decoding: UnsafeRawBufferPointer(start: pool.buffer(2), count: 20))!
+        #expect(written.numBuffers == 1 && written.hash == 0xDEAD_BEEF)
     }
 }
