@@ -63,7 +63,13 @@ let package = Package(
         .target(name: "VNetTestSupport", dependencies: ["CVNetTestShim", "CVNetTapShim"], path: "Tests/VNetTestSupport"),
         .testTarget(name: "VNetRSSTests", dependencies: ["VNetRSS", "VNetFixtures", "CVNetUAPI", "VNetTestSupport"]),
         // Real taps in private namespaces; needs root (CAP_NET_ADMIN, CAP_SYS_ADMIN).
-        .testTarget(name: "VNetTapTests", dependencies: ["VNetTap", "VNetRSS", "VNetFixtures", "VNetTestSupport", "CVNetTapShim"]),
+        .testTarget(
+            name: "VNetTapTests",
+            dependencies: [
+                "VNetTap", "VNetRSS", "VNetFixtures", "VNetTestSupport", "CVNetTapShim",
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+            ]
+        ),
         .testTarget(name: "VNetCaptureTests", dependencies: ["VNetRSS", "VNetCapture", "VNetFixtures"]),
         // Runs the built `vnet-rss` binary on the fixtures, as a user would.
         .testTarget(name: "VNetRSSCLITests", dependencies: ["vnet-rss", "VNetFixtures"]),

@@ -53,12 +53,13 @@ final class QueueReader: @unchecked Sendable {
         set { failureBox.withLock { $0 = newValue } }
     }
 
-    private let framesMetric: Counter
-    private let droppedMetric: Counter
+    /// One swift-metrics counter per counter slot, and what each last published.
+    private let metrics: [Counter]
+    private let published: UnsafeMutablePointer<UInt64>
 
     init(index: Int, descriptor: Int32, pool: PacketPool, headerSize: Int, outbound: [SPSCRing<Delivery>],
          returns: [SPSCRing<UInt32>], wakeups: [Int32], suppression: WakeSuppression, snapshot: ClassifierSnapshot,
-         batchSize: Int, metricsLabel: String) {
+         batchSize: Int, metricsLabel: String, metricsFactory: (any MetricsFactory)? = nil) {
         self.index = index
         self.descriptor = descriptor
         self.pool = pool
@@ -78,13 +79,35 @@ final class QueueReader: @unchecked Sendable {
         local.initialize(repeating: 0, count: counters.slots)
         outboundRings = .allocate(capacity: outbound.count)
         for (queue, ring) in outbound.enumerated() { outboundRings[queue] = Unmanaged.passUnretained(ring) }
-        framesMetric = Counter(label: "\(metricsLabel)_frames_read", dimensions: [("tap_queue", String(index))])
-        droppedMetric = Counter(label: "\(metricsLabel)_frames_dropped", dimensions: [("tap_queue", String(index))])
+        published = .allocate(capacity: counters.slots)
+        published.initialize(repeating: 0, count: counters.slots)
+        metrics = QueueReader.makeMetrics(counters, tapQueue: index, label: metricsLabel, factory: metricsFactory ?? MetricsSystem.factory)
+    }
+
+    /// `LABEL_frames_read`, `_bytes_read`, `_frames_redirected` per tap queue; `_frames` per tap
+    /// queue and hash report; `_frames_delivered` and `_frames_dropped` per tap and receive queue.
+    private static func makeMetrics(_ counters: ReaderCounters, tapQueue: Int, label: String, factory: any MetricsFactory) -> [Counter] {
+        let tap = ("tap_queue", String(tapQueue))
+        var metrics: [Counter?] = Array(repeating: nil, count: counters.slots)
+        metrics[ReaderCounters.frames] = Counter(label: "\(label)_frames_read", dimensions: [tap], factory: factory)
+        metrics[ReaderCounters.bytes] = Counter(label: "\(label)_bytes_read", dimensions: [tap], factory: factory)
+        metrics[ReaderCounters.redirected] = Counter(label: "\(label)_frames_redirected", dimensions: [tap], factory: factory)
+        for report in HashReport.allCases {
+            metrics[ReaderCounters.report(Int(report.rawValue))] = Counter(
+                label: "\(label)_frames", dimensions: [tap, ("report", report.description)], factory: factory)
+        }
+        for queue in 0..<counters.receiveQueues {
+            let receive = ("queue", String(queue))
+            metrics[counters.delivered(queue)] = Counter(label: "\(label)_frames_delivered", dimensions: [tap, receive], factory: factory)
+            metrics[counters.dropped(queue)] = Counter(label: "\(label)_frames_dropped", dimensions: [tap, receive], factory: factory)
+        }
+        return metrics.map { $0! }
     }
 
     deinit {
         freeStack.deallocate()
         local.deallocate()
+        published.deallocate()
         outboundRings.deallocate()
     }
 
@@ -161,12 +184,12 @@ final class QueueReader: @unchecked Sendable {
 
     /// Publishes the batch: counters, metrics, and a wake-up for each receive queue touched whose
     /// consumer sleeps.
-    func finishBatch(touched: inout UInt64, framesBefore: UInt64, droppedBefore: UInt64) {
-        for slot in 0..<counters.slots { counters.store(slot, local[slot]) }
-        let frames = local[ReaderCounters.frames]
-        if frames > framesBefore { framesMetric.increment(by: Int64(frames - framesBefore)) }
-        let dropped = droppedTotal
-        if dropped > droppedBefore { droppedMetric.increment(by: Int64(dropped - droppedBefore)) }
+    func finishBatch(touched: inout UInt64) {
+        for slot in 0..<counters.slots where local[slot] != published[slot] {
+            counters.store(slot, local[slot])
+            metrics[slot].increment(by: Int64(local[slot] &- published[slot]))
+            published[slot] = local[slot]
+        }
         var pending = touched
         while pending != 0 {
             let queue = pending.trailingZeroBitCount
@@ -178,9 +201,6 @@ final class QueueReader: @unchecked Sendable {
         touched = 0
     }
 
-    var droppedTotal: UInt64 {
-        (0..<receiveQueueCount).reduce(0) { $0 + local[counters.dropped($1)] }
-    }
 }
 
 /// Who decides frames: the userspace classifier, or a kernel that has the series (SPEC A9),

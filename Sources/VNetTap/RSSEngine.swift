@@ -1,4 +1,5 @@
 import CVNetTapShim
+import CoreMetrics
 import Glibc
 import SystemPackage
 import VNetRSS
@@ -20,6 +21,8 @@ public struct EngineOptions: Sendable {
     public var extensionHeaderRule: ExtensionHeaderRule = .spec
     /// The swift-metrics label prefix.
     public var metricsLabel = "vnet_rss"
+    /// Where the counters go (swift-metrics); nil for the global `MetricsSystem.factory`.
+    public var metricsFactory: (any MetricsFactory)?
     /// Push the configuration to a kernel that has the series (the probe answers and its
     /// capability covers the configuration) and let it steer and report; else steer in userspace.
     public var kernelOffload = true
@@ -95,7 +98,8 @@ public final class RSSEngine: @unchecked Sendable {
             QueueReader(
                 index: source, descriptor: device.queues[source].descriptor, pool: pools[source], headerSize: device.headerSize,
                 outbound: delivery[source], returns: returns.map { $0[source] }, wakeups: wakeups, suppression: suppression,
-                snapshot: snapshot, batchSize: options.batchSize, metricsLabel: options.metricsLabel)
+                snapshot: snapshot, batchSize: options.batchSize, metricsLabel: options.metricsLabel,
+                metricsFactory: options.metricsFactory)
         }
     }
 

@@ -50,8 +50,6 @@ struct ReadLoop {
         while true {
             reader.reclaim()
             let state = reader.snapshot.load()
-            let framesBefore = reader.local[ReaderCounters.frames]
-            let droppedBefore = reader.droppedTotal
             var read = 0
             var more = true
             var starved = false
@@ -63,7 +61,7 @@ struct ReadLoop {
                     let error = errno
                     reader.pushFree(bufferIndex)
                     if error == EAGAIN || error == EINTR { more = false; break }
-                    reader.finishBatch(touched: &touched, framesBefore: framesBefore, droppedBefore: droppedBefore)
+                    reader.finishBatch(touched: &touched)
                     reader.failure = TapError(.read, device: deviceName, errno: Errno(rawValue: error), detail: "tap queue \(reader.index)")
                     return nil
                 }
@@ -72,7 +70,7 @@ struct ReadLoop {
                     touched |= 1 << UInt64(queue & 63)
                 }
             }
-            reader.finishBatch(touched: &touched, framesBefore: framesBefore, droppedBefore: droppedBefore)
+            reader.finishBatch(touched: &touched)
             if starved { return .starved }
             if !more || read == 0 { return .drained }
         }

@@ -63,9 +63,7 @@ struct UringLoop {
             return false
         }
         let state = reader.snapshot.load()
-        let framesBefore = reader.local[ReaderCounters.frames]
-        let droppedBefore = reader.droppedTotal
-        defer { reader.finishBatch(touched: &touched, framesBefore: framesBefore, droppedBefore: droppedBefore) }
+        defer { reader.finishBatch(touched: &touched) }
         for completion in completions[0..<Int(ready)] {
             if completion.tag == UringLoop.stopTag { return false }
             if let failure = handle(completion, state, &touched) {

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import MetricsTestKit
 import Testing
 import VNetFixtures
 import VNetRSS
@@ -213,6 +214,36 @@ struct EngineTests {
             #expect(frame.queue == Int(hash & 127) % 2)
         }
         #expect(gso == 1)
+    }
+
+    @Test("statistics and swift-metrics agree: frames, bytes, reports, deliveries per queue")
+    func metrics() throws {
+        let tap = try LiveTap(queues: 2)
+        let recorder = TestMetrics()
+        var options = EngineOptions()
+        options.metricsFactory = recorder
+        options.metricsLabel = "test"
+        let engine = try RSSEngine(device: tap.device, configuration: .spreading(over: 2), options: options)
+        try engine.start()
+        defer { engine.stop() }
+        let frames = Self.udpFrames(100)
+        for frame in frames { try tap.injector.send(frame) }
+        try tap.injector.send([UInt8](repeating: 0xFF, count: 60))   // unclassified (ethertype 0xFFFF)
+        #expect(LiveTap.collect(engine, count: 101) { _ in } == 101)
+        let statistics = engine.statistics()
+        func total(_ label: String, _ filter: [(String, String)] = []) -> Int64 {
+            recorder.counters.filter { counter in
+                counter.label == label && filter.allSatisfy { wanted in counter.dimensions.contains { $0 == wanted } }
+            }.reduce(0) { $0 + $1.totalValue }
+        }
+        #expect(total("test_frames_read") == 101 && statistics.framesRead == 101)
+        #expect(total("test_bytes_read") == Int64(statistics.tapQueues.reduce(0) { $0 + $1.bytes }))
+        #expect(total("test_frames", [("report", "udpv4")]) == 100 && statistics.reports[3] == 100)
+        #expect(total("test_frames", [("report", "none")]) == 1 && statistics.unclassified == 1)
+        for queue in 0..<2 {
+            #expect(total("test_frames_delivered", [("queue", String(queue))]) == Int64(statistics.receiveQueues[queue].delivered))
+        }
+        #expect(total("test_frames_dropped") == 0)
     }
 
     @Test("adopted fds work without CAP_NET_ADMIN in the reading thread")

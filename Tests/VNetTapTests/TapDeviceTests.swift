@@ -91,6 +91,17 @@ struct TapDeviceTests {
         #expect(reason.contains("Invalid argument"))
     }
 
+    @Test("link control moves the tap into another namespace; its fds keep working there")
+    func moveToNamespace() throws {
+        let tap = try LiveTap(queues: 1)
+        let other = try NetworkNamespace()
+        try tap.namespace.run { try tap.links.moveToNamespace(LiveTap.name, namespaceDescriptor: other.descriptor) }
+        #expect(throws: TapError.self) { try tap.namespace.run { try tap.links.info(LiveTap.name) } }
+        let info = try other.run { try LinkControl().info(LiveTap.name) }
+        #expect(info.name == LiveTap.name)
+        #expect(try LinuxSystemCalls().interfaceFlags(tap.device.queues[0].descriptor).name == LiveTap.name)
+    }
+
     @Test("link control: MTU and down/up through rtnetlink")
     func linkControl() throws {
         let tap = try LiveTap(queues: 1)

@@ -8,7 +8,8 @@ import Glibc
 /// when a test fails.
 public final class NetworkNamespace: @unchecked Sendable {
     // @unchecked: the fd is immutable and closed once, in deinit.
-    private let descriptor: Int32
+    /// An fd of the namespace (for `setns`, or to move a link into it).
+    public let descriptor: Int32
 
     public struct Failure: Error, CustomStringConvertible {
         public let description: String
