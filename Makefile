@@ -7,7 +7,7 @@ RELEASE_BIN := .build/release/vnet-rss
 VECTOR_FILES := Fixtures/vectors/microsoft-rss-verification.json Fixtures/vectors/kernel-selftest.json Fixtures/vectors/configurations.json
 FUZZ_SECONDS ?= 300
 
-.PHONY: deps build test test-fixtures demo demo-captures fixtures fuzz bench clean
+.PHONY: deps build test test-sanitizers test-fixtures demo demo-captures fixtures fuzz bench clean
 
 ## deps: install the Debian packages the build links against (libpcap) when they are missing.
 deps:
@@ -29,6 +29,12 @@ test: deps
 	$(SWIFT) test
 	$(MAKE) --no-print-directory test-fixtures
 	$$($(SWIFT) build --show-bin-path)/vnet-rss vectors $(VECTOR_FILES) | tail -n 1
+
+## test-sanitizers: the whole suite under AddressSanitizer and under ThreadSanitizer (slower than
+## make test; leak detection is off, as XCTest and Foundation's Process leak at exit).
+test-sanitizers: deps
+	ASAN_OPTIONS=detect_leaks=0 $(SWIFT) test --sanitize=address --scratch-path .build-asan
+	$(SWIFT) test --sanitize=thread --scratch-path .build-tsan
 
 test-fixtures:
 	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
