@@ -86,6 +86,10 @@ public final class RSSEngine: @unchecked Sendable {
         suppression = WakeSuppression(queues: receiveQueues)
         stopEvent = eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC))
         nextSource = [Int](repeating: 0, count: receiveQueues)
+        if let failed = (wakeups + [stopEvent]).first(where: { $0 < 0 }) {
+            for fd in wakeups + [stopEvent] where fd >= 0 { Glibc.close(fd) }
+            throw TapError(.epoll, device: device.name, errno: Errno(rawValue: errno), detail: "eventfd returned \(failed)")
+        }
         let attached = device.queues.first { $0.attached }?.descriptor ?? device.queues[0].descriptor
         kernelOffload = KernelHashOffload.probe(descriptor: attached, system: device.system)
         var steering = Steering.userspace
