@@ -65,6 +65,12 @@ public final class RSSEngine: @unchecked Sendable {
     private var threads: [WorkerThread] = []
     /// Round-robin start per receive queue, consumer-private.
     private var nextSource: [Int]
+    /// The consumer side's view, without reference counting per frame: for receive queue j and
+    /// reader i, `inbound[j * readers + i]`, `outbound[j * readers + i]` and `buffers[i]`. The
+    /// arrays above keep the rings and pools alive.
+    private let consumerInbound: UnsafeMutablePointer<Unmanaged<SPSCRing<Delivery>>>
+    private let consumerReturns: UnsafeMutablePointer<Unmanaged<SPSCRing<UInt32>>>
+    private let consumerBuffers: UnsafeMutablePointer<(base: UnsafeMutableRawPointer, size: Int)>
 
     /// Prepares the engine for `device` and `configuration` over `queueCount` receive queues
     /// (default: one per tap queue). Throws when the configuration cannot be prepared.
@@ -86,6 +92,16 @@ public final class RSSEngine: @unchecked Sendable {
         suppression = WakeSuppression(queues: receiveQueues)
         stopEvent = eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC))
         nextSource = [Int](repeating: 0, count: receiveQueues)
+        consumerInbound = .allocate(capacity: receiveQueues * sources)
+        consumerReturns = .allocate(capacity: receiveQueues * sources)
+        consumerBuffers = .allocate(capacity: sources)
+        for queue in 0..<receiveQueues {
+            for source in 0..<sources {
+                (consumerInbound + queue * sources + source).initialize(to: .passUnretained(delivery[source][queue]))
+                (consumerReturns + queue * sources + source).initialize(to: .passUnretained(returns[queue][source]))
+            }
+        }
+        for source in 0..<sources { (consumerBuffers + source).initialize(to: (pools[source].base, pools[source].bufferSize)) }
         if let failed = (wakeups + [stopEvent]).first(where: { $0 < 0 }) {
             for fd in wakeups + [stopEvent] where fd >= 0 { Glibc.close(fd) }
             throw TapError(.epoll, device: device.name, errno: Errno(rawValue: errno), detail: "eventfd returned \(failed)")
@@ -111,6 +127,9 @@ public final class RSSEngine: @unchecked Sendable {
         stop()
         for fd in wakeups { Glibc.close(fd) }
         Glibc.close(stopEvent)
+        consumerInbound.deallocate()
+        consumerReturns.deallocate()
+        consumerBuffers.deallocate()
     }
 
     /// Starts one reader thread per tap queue.
@@ -189,21 +208,25 @@ public final class RSSEngine: @unchecked Sendable {
         precondition(queue >= 0 && queue < queueCount, "receive queue \(queue) of \(queueCount)")
         var handed = 0
         let sources = readers.count
+        let inbound = consumerInbound + queue * sources
+        let back = consumerReturns + queue * sources
+        let headerSize = device.headerSize
         var idleSources = 0
         var source = nextSource[queue]
         while handed < limit && idleSources < sources {
-            guard let item = delivery[source][queue].pop() else {
+            guard let item = inbound[source]._withUnsafeGuaranteedRef({ $0.pop() }) else {
                 idleSources += 1
-                source = (source + 1) % sources
+                source = source + 1 == sources ? 0 : source + 1
                 continue
             }
             idleSources = 0
-            let packet = UnsafeRawBufferPointer(start: pools[source].buffer(Int(item.bufferIndex)), count: Int(item.length))
+            let buffers = consumerBuffers[source]
+            let packet = UnsafeRawBufferPointer(start: buffers.base + Int(item.bufferIndex) &* buffers.size, count: Int(item.length))
             body(ReceivedFrame(
-                packet: packet, headerSize: device.headerSize, tapQueue: Int(item.tapQueue), queue: queue,
+                packet: packet, headerSize: headerSize, tapQueue: Int(item.tapQueue), queue: queue,
                 hash: item.hash, report: HashReport(rawValue: item.report) ?? .none))
             // The return ring holds every buffer of the pool, so it never fills.
-            _ = returns[queue][source].push(item.bufferIndex)
+            _ = back[source]._withUnsafeGuaranteedRef { $0.push(item.bufferIndex) }
             handed += 1
         }
         nextSource[queue] = source
