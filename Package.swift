@@ -18,9 +18,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
     ],
     targets: [
+        // Vectorised Toeplitz kernels in C (carry-less multiply), chosen at run time from CPUID.
+        .target(name: "CVNetSIMD"),
         // The pure engine: configuration codecs, Toeplitz, flow parsing, steering, the hash header.
-        // Standard library only; no system calls.
-        .target(name: "VNetRSS"),
+        // Standard library and CVNetSIMD only; no system calls.
+        .target(name: "VNetRSS", dependencies: ["CVNetSIMD"]),
         // libpcap, for reading capture files (Debian: libpcap-dev).
         .systemLibrary(
             name: "CLibPCAP",

@@ -16,6 +16,11 @@ private let classifiers: [Classifier] = {
     ]
 }()
 
+/// The same configuration on each Toeplitz method this CPU has: every decision must agree.
+private let methodPair: [Classifier] = ToeplitzMethod.allCases.filter(\.isAvailable).map {
+    try! Classifier(RSSConfiguration(indirectionTable: (0..<128).map { UInt16($0 % 5) }), queueCount: 5, toeplitzMethod: $0)
+}
+
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzFrame(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     let frame = UnsafeRawBufferPointer(start: data, count: size)
@@ -24,6 +29,9 @@ public func fuzzFrame(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     precondition(flow.transport == .none || flow.portsOffset + 4 <= size)
     precondition(flow.homeAddressOffset == 0 || flow.homeAddressOffset + 16 <= size)
     precondition(flow.routingAddressOffset == 0 || flow.routingAddressOffset + 16 <= size)
+
+    let decisions = methodPair.map { $0.classify(frame) }
+    precondition(decisions.allSatisfy { $0 == decisions[0] })
 
     // The packet as a reader hands it over: a 20-byte header, the frame, one guard byte.
     let packet = UnsafeMutableRawBufferPointer.allocate(byteCount: size + 21, alignment: 8)

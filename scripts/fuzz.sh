@@ -12,6 +12,8 @@ targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(frame compound v12 virtio-rss virtio-hash)
 mkdir -p .fuzz/bin .fuzz/crashes
 mapfile -t sources < <(find Sources/VNetRSS -name '*.swift' | sort)
+# VNetRSS's C kernels, instrumented the same way.
+clang -fsanitize=fuzzer-no-link,address -O2 -g -I Sources/CVNetSIMD/include -c Sources/CVNetSIMD/vnet_simd.c -o .fuzz/bin/vnet_simd.o
 
 build() {
     local target="$1" harness define=()
@@ -25,7 +27,7 @@ build() {
     esac
     # gold's "Cannot export local symbol '__asan_...'" warnings are harmless; keep real errors.
     swiftc -sanitize=fuzzer,address -parse-as-library -O -g -module-name VNetRSS "${define[@]}" \
-        "${sources[@]}" "$harness" -o ".fuzz/bin/$target" 2>&1 | { grep -v 'Cannot export local symbol' || true; }
+        -I Sources/CVNetSIMD/include "${sources[@]}" "$harness" .fuzz/bin/vnet_simd.o -o ".fuzz/bin/$target" 2>&1 | { grep -v 'Cannot export local symbol' || true; }
     [ -x ".fuzz/bin/$target" ]
 }
 

@@ -75,6 +75,25 @@ struct ClassifierTests {
         }
     }
 
+    @Test("the byte tables and the carry-less multiply decide 100,000 random and mutated frames alike")
+    func methodsAgree() throws {
+        guard ToeplitzMethod.carrylessMultiply.isAvailable else { return }
+        let configuration = try RSSConfiguration(indirectionTable: (0..<128).map { UInt16($0) }, unclassifiedQueue: 6)
+        let tables = try Classifier(configuration, queueCount: 7, toeplitzMethod: .byteTables)
+        let multiply = try Classifier(configuration, queueCount: 7, toeplitzMethod: .carrylessMultiply)
+        let seeds = try CatalogueFrames.load().values.sorted { $0.count < $1.count }
+        var random = SeededGenerator(seed: 0xC1)
+        var differ = 0
+        for round in 0..<100_000 {
+            var frame = seeds[round % seeds.count]
+            if !frame.isEmpty {
+                for _ in 0..<4 { frame[Int.random(in: 0..<frame.count, using: &random)] = UInt8.random(in: 0...255, using: &random) }
+            }
+            if classify(frame, tables) != classify(frame, multiply) { differ += 1 }
+        }
+        #expect(differ == 0)
+    }
+
     @Test("random and mutated frames keep the invariants: queue in range, NONE means hash 0 and the unclassified queue")
     func invariants() throws {
         let classifier = try Classifier(RSSConfiguration(indirectionTable: (0..<128).map { UInt16($0) }, unclassifiedQueue: 6), queueCount: 7)

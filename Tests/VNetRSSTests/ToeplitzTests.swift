@@ -25,8 +25,22 @@ struct ToeplitzTests {
         #expect(BitSerialToeplitz.hash(key: ToeplitzKey.microsoft, input: input) == 0x51cc_c178)
     }
 
-    @Test("100,000 random keys and tuples match the bit-serial reference (IPv4 and IPv6 lengths)")
-    func randomCrossCheck() {
+    static let methods = ToeplitzMethod.allCases.filter(\.isAvailable)
+
+    @Test("every method this CPU has reproduces the Microsoft suite", arguments: methods)
+    func microsoftPerMethod(method: ToeplitzMethod) throws {
+        let hasher = ToeplitzHasher(key: ToeplitzKey.microsoft, method: method)
+        #expect(hasher.method == method)
+        for vector in Self.microsoft.cases {
+            let tuple = try #require(FlowTupleBytes.make(
+                source: vector.srcIp!, destination: vector.dstIp!, sourcePort: vector.srcPort, destinationPort: vector.dstPort))
+            #expect(UInt64(hasher.hash(tuple)) == vector.hash.flatMap(Hex.integer), "\(vector.name) \(method)")
+        }
+    }
+
+    @Test("100,000 random keys and tuples match the bit-serial reference (IPv4 and IPv6 lengths), each method",
+          arguments: methods)
+    func randomCrossCheck(method: ToeplitzMethod) {
         let seed: UInt64 = 0x5EED_0001
         var random = SeededGenerator(seed: seed)
         let lengths = [8, 12, 32, 36]
@@ -36,21 +50,21 @@ struct ToeplitzTests {
         for round in 0..<100_000 {
             // A new key every 250 tuples: 400 keys, lengths 40 and up to 64.
             let keyLength = round % 500 < 250 ? 40 : 40 + Int(round % 25)
-            if round % 250 == 0 { key = random.bytes(keyLength); hasher = ToeplitzHasher(key: key) }
+            if round % 250 == 0 { key = random.bytes(keyLength); hasher = ToeplitzHasher(key: key, method: method) }
             let input = random.bytes(lengths[round % lengths.count])
             if hasher.hash(input) != BitSerialToeplitz.hash(key: key, input: input) {
                 mismatches += 1
                 if mismatches == 1 {
-                    Issue.record("seed 0x\(String(seed, radix: 16)) round \(round): key \(Hex.encode(key)) input \(Hex.encode(input))")
+                    Issue.record("\(method) seed 0x\(String(seed, radix: 16)) round \(round): key \(Hex.encode(key)) input \(Hex.encode(input))")
                 }
             }
         }
         #expect(mismatches == 0)
     }
 
-    @Test("short keys cover inputs up to key length - 4", arguments: [0, 3, 4, 5, 12, 16, 36, 39, 40, 41, 255])
-    func maxInputLength(keyLength: Int) {
-        let hasher = ToeplitzHasher(key: [UInt8](repeating: 0xA5, count: keyLength))
+    @Test("short keys cover inputs up to key length - 4", arguments: [0, 3, 4, 5, 12, 16, 36, 39, 40, 41, 255], methods)
+    func maxInputLength(keyLength: Int, method: ToeplitzMethod) {
+        let hasher = ToeplitzHasher(key: [UInt8](repeating: 0xA5, count: keyLength), method: method)
         #expect(hasher.maxInputLength == max(0, min(keyLength - 4, 36)))
         var random = SeededGenerator(seed: UInt64(keyLength))
         let input = random.bytes(hasher.maxInputLength)

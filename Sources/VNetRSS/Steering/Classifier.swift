@@ -1,3 +1,5 @@
+import CVNetSIMD
+
 /// A configuration prepared for the datapath: the whole per-frame decision (parse, hash, queue,
 /// header) with no allocation, no lock and no system call.
 ///
@@ -19,6 +21,8 @@ public final class Classifier: @unchecked Sendable {
     /// Owns the tables that `tables` views.
     private let hasher: ToeplitzHasher
     private let tables: ToeplitzTables
+    private let slices: UnsafePointer<UInt64>
+    private let carrylessMultiply: Bool
     private let hashTypes: HashTypes
     private let steers: Bool
     private let reports: Bool
@@ -35,7 +39,8 @@ public final class Classifier: @unchecked Sendable {
     public init(
         _ configuration: RSSConfiguration,
         queueCount: UInt16,
-        extensionHeaderRule: ExtensionHeaderRule = .spec
+        extensionHeaderRule: ExtensionHeaderRule = .spec,
+        toeplitzMethod: ToeplitzMethod = .best
     ) throws(ConfigurationError) {
         try configuration.validate(.kernel)
         if configuration.features.contains(.rss) && configuration.indirectionTable.isEmpty {
@@ -44,8 +49,10 @@ public final class Classifier: @unchecked Sendable {
         self.configuration = configuration
         self.queueCount = queueCount
         self.extensionHeaderRule = extensionHeaderRule
-        hasher = ToeplitzHasher(key: configuration.key)
+        hasher = ToeplitzHasher(key: configuration.key, method: toeplitzMethod)
         tables = hasher.view
+        slices = UnsafePointer(hasher.slices)
+        carrylessMultiply = hasher.method == .carrylessMultiply
         hashTypes = configuration.hashTypes.intersection(.all)
         steers = configuration.features.contains(.rss)
         reports = configuration.features.contains(.hashReport)
@@ -86,20 +93,31 @@ public final class Classifier: @unchecked Sendable {
             if flow.homeAddressOffset != 0 { source = flow.homeAddressOffset }
             if flow.routingAddressOffset != 0 { destination = flow.routingAddressOffset }
         }
-        var hash: UInt32
-        let width: Int
-        if flow.network == .ipv4 {
-            width = 4
-            hash = tables.word(frame.base + source, position: 0) ^ tables.word(frame.base + destination, position: 4)
+        let width = flow.network == .ipv4 ? 4 : 16
+        let hash: UInt32
+        if carrylessMultiply {
+            let base = frame.base.assumingMemoryBound(to: UInt8.self)
+            hash = vnet_toeplitz_clmul_tuple(slices, base + source, base + destination, width, input.ports ? base + flow.portsOffset : nil)
         } else {
-            width = 16
-            hash = tables.address16(frame.base + source, position: 0) ^ tables.address16(frame.base + destination, position: 16)
-        }
-        if input.ports {
-            hash ^= tables.word(frame.base + flow.portsOffset, position: 2 &* width)
+            hash = tableHash(frame, source, destination, width, ports: input.ports ? flow.portsOffset : 0)
         }
         let queue = steers ? table[Int(hash & tableMask)] : arrivalQueue
         return Classification(hash: hash, report: input.report, queue: queue)
+    }
+
+    /// The hash from the byte tables, each part at its input position; `ports` 0 for none.
+    @inline(__always)
+    private func tableHash(_ frame: FrameView, _ source: Int, _ destination: Int, _ width: Int, ports: Int) -> UInt32 {
+        var hash: UInt32
+        if width == 4 {
+            hash = tables.word(frame.base + source, position: 0) ^ tables.word(frame.base + destination, position: 4)
+        } else {
+            hash = tables.address16(frame.base + source, position: 0) ^ tables.address16(frame.base + destination, position: 16)
+        }
+        if ports != 0 {
+            hash ^= tables.word(frame.base + ports, position: 2 &* width)
+        }
+        return hash
     }
 
     /// Decides the frame that follows a `headerSize`-byte vnet header in `packet`, and writes the

@@ -1,3 +1,5 @@
+import CVNetSIMD
+
 /// The Toeplitz hash of SPEC B §4.1 with the key prepared once: per input byte position, a
 /// table of 256 precomputed 32-bit contributions.
 ///
@@ -6,34 +8,49 @@
 /// at a position is the XOR of its set bits' windows, and the hash of an input is the XOR of
 /// one table entry per byte. A 40-byte key gives 36 positions, 36 KiB of tables.
 ///
+/// Where the CPU has PCLMULQDQ, whole-word inputs go through the carry-less-multiply kernel of
+/// `CVNetSIMD` instead (``ToeplitzMethod``), with the key's 64-bit slices reversed once here.
+///
 /// Create one per key (per configuration), never per frame. Immutable after creation and safe
 /// to share between threads.
 public final class ToeplitzHasher: @unchecked Sendable {
-    // @unchecked: `tables` is written only in init and freed only in deinit.
+    // @unchecked: `tables` and `slices` are written only in init and freed only in deinit.
 
     /// The key the tables were built from.
     public let key: [UInt8]
     /// The longest input this key covers: `min(key.count - 4, 36)`, or 0 for keys under 4 bytes.
     public let maxInputLength: Int
 
+    /// The method in use: the one asked for where the CPU has it, else byte tables.
+    public let method: ToeplitzMethod
+
     /// `maxInputLength * 256` contributions, position-major.
     private let tables: UnsafeMutablePointer<UInt32>
+    /// Reversed 64-bit key slices, one per input word, for the carry-less multiply.
+    let slices: UnsafeMutablePointer<UInt64>
 
     /// The tables as the per-frame path reads them.
     var view: ToeplitzTables { ToeplitzTables(base: tables) }
 
-    /// Prepares `key`. Any length is accepted; inputs longer than ``maxInputLength`` cannot be
-    /// hashed with it.
-    public init(key: [UInt8]) {
+    /// Prepares `key` for `method` (default: the fastest this CPU runs). Any length is accepted;
+    /// inputs longer than ``maxInputLength`` cannot be hashed with it.
+    public init(key: [UInt8], method: ToeplitzMethod = .best) {
         self.key = key
+        self.method = method.isAvailable ? method : .byteTables
         maxInputLength = max(0, min(key.count - 4, ToeplitzKey.maxInputLength))
         tables = .allocate(capacity: max(1, maxInputLength * 256))
+        slices = .allocate(capacity: Int(VNET_TOEPLITZ_MAX_WORDS))
+        slices.initialize(repeating: 0, count: Int(VNET_TOEPLITZ_MAX_WORDS))
         for position in 0..<maxInputLength {
             fillTable(position: position)
         }
+        _ = vnet_toeplitz_clmul_prepare(key, key.count, slices)
     }
 
-    deinit { tables.deallocate() }
+    deinit {
+        tables.deallocate()
+        slices.deallocate()
+    }
 
     /// The Toeplitz hash of `input`.
     ///
@@ -41,6 +58,9 @@ public final class ToeplitzHasher: @unchecked Sendable {
     public func hash(_ input: UnsafeRawBufferPointer) -> UInt32 {
         precondition(input.count <= maxInputLength, "Toeplitz input of \(input.count) bytes needs a key of \(input.count + 4)")
         guard let base = input.baseAddress else { return 0 }
+        if method == .carrylessMultiply && input.count & 3 == 0 {
+            return vnet_toeplitz_clmul(slices, base.assumingMemoryBound(to: UInt8.self), input.count)
+        }
         return hash(base, count: input.count, position: 0)
     }
 
