@@ -19,18 +19,20 @@ let benchmarks: @Sendable () -> Void = {
 
     for length in [8, 12, 32, 36] {
         let tuples = Corpus.tuples(length: length)
-        let hasher = ToeplitzHasher(key: ToeplitzKey.microsoft)
         let perBit = PerBitToeplitz(key: ToeplitzKey.microsoft)
 
-        Benchmark("Toeplitz \(length) B, byte tables (ns per 1000)") { benchmark in
-            tuples.withUnsafeBytes { all in
-                for _ in benchmark.scaledIterations {
-                    var sum: UInt32 = 0
-                    for index in 0..<batch {
-                        let start = all.baseAddress! + (index & (Corpus.count - 1)) * length
-                        sum &+= hasher.hash(UnsafeRawBufferPointer(start: start, count: length))
+        for method in ToeplitzMethod.allCases where method.isAvailable {
+            let hasher = ToeplitzHasher(key: ToeplitzKey.microsoft, method: method)
+            Benchmark("Toeplitz \(length) B, \(method.rawValue) (ns per 1000)") { benchmark in
+                tuples.withUnsafeBytes { all in
+                    for _ in benchmark.scaledIterations {
+                        var sum: UInt32 = 0
+                        for index in 0..<batch {
+                            let start = all.baseAddress! + (index & (Corpus.count - 1)) * length
+                            sum &+= hasher.hash(UnsafeRawBufferPointer(start: start, count: length))
+                        }
+                        blackHole(sum)
                     }
-                    blackHole(sum)
                 }
             }
         }
@@ -50,10 +52,11 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
-    let classifier = try! Classifier(RSSConfiguration.spreading(over: 4), queueCount: 4)
+    for method in ToeplitzMethod.allCases where method.isAvailable {
+    let classifier = try! Classifier(RSSConfiguration.spreading(over: 4), queueCount: 4, toeplitzMethod: method)
     for (name, kind) in [("IPv4 TCP", Corpus.Kind.tcpv4), ("IPv6 TCP", .tcpv6), ("mixed IPv4/IPv6 TCP/UDP", nil)] {
         let (buffer, lengths) = Corpus.packets(kind)
-        Benchmark("classify + header, \(name) (ns per 1000)") { benchmark in
+        Benchmark("classify + header, \(name), \(method.rawValue) (ns per 1000)") { benchmark in
             lengths.withUnsafeBufferPointer { lengths in
                 for _ in benchmark.scaledIterations {
                     var queues = 0
@@ -66,5 +69,6 @@ let benchmarks: @Sendable () -> Void = {
                 }
             }
         }
+    }
     }
 }

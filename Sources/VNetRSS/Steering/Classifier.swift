@@ -40,7 +40,7 @@ public final class Classifier: @unchecked Sendable {
         _ configuration: RSSConfiguration,
         queueCount: UInt16,
         extensionHeaderRule: ExtensionHeaderRule = .spec,
-        toeplitzMethod: ToeplitzMethod = .best
+        toeplitzMethod: ToeplitzMethod = .preferred
     ) throws(ConfigurationError) {
         try configuration.validate(.kernel)
         if configuration.features.contains(.rss) && configuration.indirectionTable.isEmpty {

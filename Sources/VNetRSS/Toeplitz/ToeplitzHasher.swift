@@ -8,7 +8,7 @@ import CVNetSIMD
 /// at a position is the XOR of its set bits' windows, and the hash of an input is the XOR of
 /// one table entry per byte. A 40-byte key gives 36 positions, 36 KiB of tables.
 ///
-/// Where the CPU has PCLMULQDQ, whole-word inputs go through the carry-less-multiply kernel of
+/// With ``ToeplitzMethod/carrylessMultiply`` (where the CPU has PCLMULQDQ), whole-word inputs go through the kernel of
 /// `CVNetSIMD` instead (``ToeplitzMethod``), with the key's 64-bit slices reversed once here.
 ///
 /// Create one per key (per configuration), never per frame. Immutable after creation and safe
@@ -32,9 +32,9 @@ public final class ToeplitzHasher: @unchecked Sendable {
     /// The tables as the per-frame path reads them.
     var view: ToeplitzTables { ToeplitzTables(base: tables) }
 
-    /// Prepares `key` for `method` (default: the fastest this CPU runs). Any length is accepted;
+    /// Prepares `key` for `method` (default: ``ToeplitzMethod/preferred``). Any length is accepted;
     /// inputs longer than ``maxInputLength`` cannot be hashed with it.
-    public init(key: [UInt8], method: ToeplitzMethod = .best) {
+    public init(key: [UInt8], method: ToeplitzMethod = .preferred) {
         self.key = key
         self.method = method.isAvailable ? method : .byteTables
         maxInputLength = max(0, min(key.count - 4, ToeplitzKey.maxInputLength))
