@@ -41,11 +41,13 @@ final class LiveTap {
         try namespace.run { try Command.run("/usr/sbin/ip", arguments) }
     }
 
-    /// Receives from every queue until `count` frames arrived or `seconds` passed.
-    static func collect(_ engine: RSSEngine, count: Int, seconds: Double = 10, _ body: (ReceivedFrame) -> Void) -> Int {
+    /// Receives from every queue until `count` frames arrived (or `done` says so) or `seconds` passed.
+    static func collect(
+        _ engine: RSSEngine, count: Int, seconds: Double = 10, until done: () -> Bool = { false }, _ body: (ReceivedFrame) -> Void
+    ) -> Int {
         var received = 0
         let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
-        while received < count && ContinuousClock.now < deadline {
+        while received < count && !done() && ContinuousClock.now < deadline {
             var any = 0
             for queue in 0..<engine.queueCount {
                 any += engine.receive(queue: queue, limit: 256) { frame in
