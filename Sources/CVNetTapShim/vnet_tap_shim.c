@@ -44,7 +44,6 @@ int vnet_tap_set_queue(int fd, int attach) {
 }
 
 
-unsigned long vnet_tap_tungetfeatures(void) { return TUNGETFEATURES; }
 unsigned long vnet_tap_tunsetvnethdrsz(void) { return TUNSETVNETHDRSZ; }
 unsigned long vnet_tap_tungetvnethdrsz(void) { return TUNGETVNETHDRSZ; }
 unsigned long vnet_tap_tunsetvnetle(void) { return TUNSETVNETLE; }

@@ -40,7 +40,6 @@ int vnet_tap_packet_send_batch(int fd, const void *const *frames, const unsigned
 int vnet_tap_interface_index(const char *name);
 
 /* The ioctl numbers of <linux/if_tun.h> that Swift cannot import (function-like macros). */
-unsigned long vnet_tap_tungetfeatures(void);
 unsigned long vnet_tap_tunsetvnethdrsz(void);
 unsigned long vnet_tap_tungetvnethdrsz(void);
 unsigned long vnet_tap_tunsetvnetle(void);
