@@ -30,8 +30,14 @@ struct ReadLoop {
         var touched: UInt64 = 0
         var starved = false
         while true {
-            // Out of buffers, the fd stays readable: wait briefly for the consumers instead.
-            let ready = starved ? (usleep(50) == 0 ? epoll_wait(epoll, &events, 2, 0) : 0) : epoll_wait(epoll, &events, 2, 100)
+            let ready: Int32
+            if starved {
+                // Out of buffers, the fd stays readable: give the consumers 50 µs, then only look.
+                usleep(50)
+                ready = epoll_wait(epoll, &events, 2, 0)
+            } else {
+                ready = epoll_wait(epoll, &events, 2, 100)
+            }
             if ready < 0 && errno != EINTR {
                 reader.failure = TapError(.epoll, device: deviceName, errno: Errno(rawValue: errno))
                 return

@@ -35,13 +35,7 @@ struct HashCommand: ParsableCommand {
         guard let tuple = FlowTupleBytes.make(source: srcIp, destination: dstIp, sourcePort: srcPort, destinationPort: dstPort) else {
             throw ValidationError("--src-ip and --dst-ip must be IPv4 or IPv6 addresses of the same family")
         }
-        let keyBytes: [UInt8]
-        if let key {
-            guard let parsed = Hex.decode(key) else { throw ValidationError("--key \(key): not hex") }
-            keyBytes = parsed
-        } else {
-            keyBytes = ToeplitzKey.microsoft
-        }
+        let keyBytes = try parseKey(key)
         let hasher = ToeplitzHasher(key: keyBytes)
         guard tuple.count <= hasher.maxInputLength else {
             throw ValidationError("--key has \(keyBytes.count) bytes; a \(tuple.count)-byte input needs at least \(tuple.count + 4)")

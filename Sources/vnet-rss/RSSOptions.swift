@@ -22,11 +22,7 @@ struct RSSOptions: ParsableArguments {
     @Option(help: "When the _EX types apply: spec (only with IPv6 extension headers) or qemu (whenever enabled).")
     var exCompat: ExtensionHeaderRule = .spec
 
-    func parsedKey() throws -> [UInt8] {
-        guard let key else { return ToeplitzKey.microsoft }
-        guard let bytes = Hex.decode(key) else { throw ValidationError("--key \(key): not hex") }
-        return bytes
-    }
+    func parsedKey() throws -> [UInt8] { try parseKey(key) }
 
     func parsedHashTypes() throws -> HashTypes {
         guard let types = HashTypes(names: hashTypes) else {
@@ -72,4 +68,11 @@ extension Substring {
         while text.last == set { text = text.dropLast() }
         return text
     }
+}
+
+/// `--key HEX`, or the Microsoft key when the option is absent.
+func parseKey(_ text: String?) throws -> [UInt8] {
+    guard let text else { return ToeplitzKey.microsoft }
+    guard let bytes = Hex.decode(text) else { throw ValidationError("--key \(text): not hex") }
+    return bytes
 }
