@@ -13,7 +13,8 @@ targets=("$@")
 mkdir -p .fuzz/bin .fuzz/crashes
 mapfile -t sources < <(find Sources/VNetRSS -name '*.swift' | sort)
 # VNetRSS's C kernels, instrumented the same way.
-clang -fsanitize=fuzzer-no-link,address -O2 -g -I Sources/CVNetSIMD/include -c Sources/CVNetSIMD/vnet_simd.c -o .fuzz/bin/vnet_simd.o
+clang -fsanitize=fuzzer-no-link,address -O2 -g -I Sources/CVNetSIMD/include -c Sources/CVNetSIMD/toeplitz_clmul.c -o .fuzz/bin/toeplitz_clmul.o
+clang -fsanitize=fuzzer-no-link,address -O2 -g -I Sources/CVNetSIMD/include -c Sources/CVNetSIMD/toeplitz_gfni.c -o .fuzz/bin/toeplitz_gfni.o
 
 build() {
     local target="$1" harness define=()
@@ -27,7 +28,7 @@ build() {
     esac
     # gold's "Cannot export local symbol '__asan_...'" warnings are harmless; keep real errors.
     swiftc -sanitize=fuzzer,address -parse-as-library -O -g -module-name VNetRSS "${define[@]}" \
-        -I Sources/CVNetSIMD/include "${sources[@]}" "$harness" .fuzz/bin/vnet_simd.o -o ".fuzz/bin/$target" 2>&1 | { grep -v 'Cannot export local symbol' || true; }
+        -I Sources/CVNetSIMD/include "${sources[@]}" "$harness" .fuzz/bin/toeplitz_clmul.o .fuzz/bin/toeplitz_gfni.o -o ".fuzz/bin/$target" 2>&1 | { grep -v 'Cannot export local symbol' || true; }
     [ -x ".fuzz/bin/$target" ]
 }
 

@@ -75,21 +75,65 @@ struct ClassifierTests {
         }
     }
 
-    @Test("the byte tables and the carry-less multiply decide 100,000 random and mutated frames alike")
-    func methodsAgree() throws {
-        guard ToeplitzMethod.carrylessMultiply.isAvailable else { return }
-        let configuration = try RSSConfiguration(indirectionTable: (0..<128).map { UInt16($0) }, unclassifiedQueue: 6)
-        let tables = try Classifier(configuration, queueCount: 7, toeplitzMethod: .byteTables)
-        let multiply = try Classifier(configuration, queueCount: 7, toeplitzMethod: .carrylessMultiply)
+    /// Frames as a reader holds them: a 20-byte header with the tap's fields, then the frame.
+    static func mutatedPackets(count: Int, seed: UInt64) throws -> [[UInt8]] {
         let seeds = try CatalogueFrames.load().values.sorted { $0.count < $1.count }
-        var random = SeededGenerator(seed: 0xC1)
-        var differ = 0
-        for round in 0..<100_000 {
+        var random = SeededGenerator(seed: seed)
+        return (0..<count).map { round in
             var frame = seeds[round % seeds.count]
             if !frame.isEmpty {
-                for _ in 0..<4 { frame[Int.random(in: 0..<frame.count, using: &random)] = UInt8.random(in: 0...255, using: &random) }
+                for _ in 0..<(round % 5) { frame[Int.random(in: 0..<frame.count, using: &random)] = UInt8.random(in: 0...255, using: &random) }
+                if round % 7 == 0 { frame.removeLast(Int.random(in: 0...frame.count, using: &random)) }
             }
-            if classify(frame, tables) != classify(frame, multiply) { differ += 1 }
+            return random.bytes(VirtioNetHashHeader.size) + frame
+        }
+    }
+
+    @Test("every method decides 100,000 random and mutated frames as the byte tables do, one by one and in batches",
+          arguments: ToeplitzMethod.allCases.filter(\.isAvailable))
+    func methodsAgree(method: ToeplitzMethod) throws {
+        let configuration = try RSSConfiguration(indirectionTable: (0..<128).map { UInt16($0) }, unclassifiedQueue: 6)
+        let reference = try Classifier(configuration, queueCount: 7, toeplitzMethod: .byteTables)
+        let classifier = try Classifier(configuration, queueCount: 7, toeplitzMethod: method)
+        #expect(classifier.toeplitzMethod == method)
+        let batch = ClassificationBatch(capacity: 61)
+        var random = SeededGenerator(seed: 0xBA7C)
+        var differ = 0
+        for chunk in 0..<20 {
+            let packets = try Self.mutatedPackets(count: 5_000, seed: 0xC1 &+ UInt64(chunk))
+            var expected = packets
+            let decisions = expected.indices.map { index in
+                expected[index].withUnsafeMutableBytes { reference.process($0, arrivalQueue: UInt16(index % 3)) }
+            }
+            // One by one with the method under test.
+            var single = packets
+            for index in single.indices {
+                let decision = single[index].withUnsafeMutableBytes { classifier.process($0, arrivalQueue: UInt16(index % 3)) }
+                if decision != decisions[index] || single[index] != expected[index] { differ += 1 }
+            }
+            // In batches of up to 61 (odd, so pairs and a lone last tuple both occur), from one
+            // flat buffer as a reader's pool holds them.
+            let slot = 2048
+            let pool = UnsafeMutableRawBufferPointer.allocate(byteCount: packets.count * slot, alignment: 64)
+            defer { pool.deallocate() }
+            for (index, packet) in packets.enumerated() {
+                UnsafeMutableRawBufferPointer(rebasing: pool[(index * slot)...]).copyBytes(from: packet)
+            }
+            var start = 0
+            while start < packets.count {
+                let end = min(start + Int.random(in: 1...61, using: &random), packets.count)
+                batch.removeAll()
+                for index in start..<end {
+                    let packet = UnsafeMutableRawBufferPointer(rebasing: pool[(index * slot)..<(index * slot + packets[index].count)])
+                    #expect(batch.append(packet, arrivalQueue: UInt16(index % 3)))
+                }
+                classifier.process(batch)
+                for index in start..<end {
+                    let bytes = Array(pool[(index * slot)..<(index * slot + packets[index].count)])
+                    if batch[index - start] != decisions[index] || bytes != expected[index] { differ += 1 }
+                }
+                start = end
+            }
         }
         #expect(differ == 0)
     }

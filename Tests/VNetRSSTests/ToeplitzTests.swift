@@ -38,24 +38,51 @@ struct ToeplitzTests {
         }
     }
 
-    @Test("100,000 random keys and tuples match the bit-serial reference (IPv4 and IPv6 lengths), each method",
+    @Test("the sliding-window reference agrees with the bit-by-bit definition on 20,000 random inputs")
+    func slidingReference() {
+        var random = SeededGenerator(seed: 0x5EED_0002)
+        for round in 0..<20_000 {
+            let key = random.bytes(40 + round % 25)
+            let input = random.bytes(round % 37)
+            #expect(BitSerialToeplitz.slidingHash(key: key, input: input) == BitSerialToeplitz.hash(key: key, input: input))
+        }
+    }
+
+    /// 1,000 keys (lengths 40 to 64) x 1,000 inputs of every length 0 to 36, hashed one at a time
+    /// and in bulk (strided, with a gap between inputs), against the bit-serial reference.
+    @Test("1,000,000 random keys and inputs match the bit-serial reference, single and bulk, each method forced",
           arguments: methods)
     func randomCrossCheck(method: ToeplitzMethod) {
         let seed: UInt64 = 0x5EED_0001
         var random = SeededGenerator(seed: seed)
-        let lengths = [8, 12, 32, 36]
         var mismatches = 0
-        var key: [UInt8] = []
-        var hasher = ToeplitzHasher(key: key)
-        for round in 0..<100_000 {
-            // A new key every 250 tuples: 400 keys, lengths 40 and up to 64.
-            let keyLength = round % 500 < 250 ? 40 : 40 + Int(round % 25)
-            if round % 250 == 0 { key = random.bytes(keyLength); hasher = ToeplitzHasher(key: key, method: method) }
-            let input = random.bytes(lengths[round % lengths.count])
-            if hasher.hash(input) != BitSerialToeplitz.hash(key: key, input: input) {
-                mismatches += 1
-                if mismatches == 1 {
-                    Issue.record("\(method) seed 0x\(String(seed, radix: 16)) round \(round): key \(Hex.encode(key)) input \(Hex.encode(input))")
+        func mismatch(_ what: String, _ key: [UInt8], _ input: [UInt8]) {
+            mismatches += 1
+            if mismatches <= 3 {
+                Issue.record("\(method) \(what), seed 0x\(String(seed, radix: 16)): key \(Hex.encode(key)) input \(Hex.encode(input))")
+            }
+        }
+        var hashes = [UInt32](repeating: 0, count: 100)
+        for keyRound in 0..<1_000 {
+            let key = random.bytes(40 + keyRound % 25)
+            let hasher = ToeplitzHasher(key: key, method: method)
+            #expect(hasher.method == method)
+            // Ten groups of 100 inputs of one length, laid out `stride` bytes apart.
+            for group in 0..<10 {
+                let length = (keyRound * 10 + group) % 37
+                let stride = length + (group % 3) * 5
+                let packed = random.bytes(stride * 99 + length)
+                var expected = [UInt32](repeating: 0, count: 100)
+                for index in 0..<100 {
+                    let input = Array(packed[(index * stride)..<(index * stride + length)])
+                    expected[index] = BitSerialToeplitz.slidingHash(key: key, input: input)
+                    if hasher.hash(input) != expected[index] { mismatch("single", key, input) }
+                }
+                packed.withUnsafeBytes { packed in
+                    hashes.withUnsafeMutableBufferPointer { hasher.hash(packed, length: length, stride: stride, into: $0) }
+                }
+                for index in 0..<100 where hashes[index] != expected[index] {
+                    mismatch("bulk (length \(length), stride \(stride), input \(index))", key, Array(packed[(index * stride)..<(index * stride + length)]))
                 }
             }
         }

@@ -18,11 +18,14 @@ public final class Classifier: @unchecked Sendable {
     /// When the `_EX` types apply.
     public let extensionHeaderRule: ExtensionHeaderRule
 
-    /// Owns the tables that `tables` views.
+    /// Owns the key's prepared forms, which the pointers below view.
     private let hasher: ToeplitzHasher
     private let tables: ToeplitzTables
     private let slices: UnsafePointer<UInt64>
-    private let carrylessMultiply: Bool
+    private let matrices: UnsafePointer<UInt64>
+    /// The method the hasher settled on (the asked one where the CPU has it).
+    public var toeplitzMethod: ToeplitzMethod { hasher.method }
+    private let method: ToeplitzMethod
     private let hashTypes: HashTypes
     private let steers: Bool
     private let reports: Bool
@@ -52,7 +55,8 @@ public final class Classifier: @unchecked Sendable {
         hasher = ToeplitzHasher(key: configuration.key, method: toeplitzMethod)
         tables = hasher.view
         slices = UnsafePointer(hasher.slices)
-        carrylessMultiply = hasher.method == .carrylessMultiply
+        matrices = UnsafePointer(hasher.matrices)
+        method = hasher.method
         hashTypes = configuration.hashTypes.intersection(.all)
         steers = configuration.features.contains(.rss)
         reports = configuration.features.contains(.hashReport)
@@ -80,42 +84,68 @@ public final class Classifier: @unchecked Sendable {
 
     @inline(__always)
     func classify(_ frame: FrameView, arrivalQueue: UInt16) -> Classification {
-        let flow = FlowParser.parse(frame)
-        let input = HashInput.select(flow, hashTypes, extensionHeaderRule)
-        guard input.report != .none else {
+        var tuple = vnet_toeplitz_tuple()
+        let report = locate(frame, &tuple)
+        guard report != .none else {
             return Classification(hash: 0, report: .none, queue: steers ? unclassifiedQueue : arrivalQueue)
         }
-        // In bounds: the parser proved each field lies in the frame, and init proved the key
-        // covers the input (validate(.kernel)).
+        let hash: UInt32
+        switch method {
+        case .gfni: hash = vnet_toeplitz_gfni_tuple(matrices, &tuple)
+        case .carrylessMultiply:
+            hash = vnet_toeplitz_clmul_tuple(slices, tuple.source, tuple.destination, Int(tuple.address_length), tuple.ports)
+        case .byteTables: hash = tableHash(tuple)
+        }
+        return decide(hash, report, arrivalQueue: arrivalQueue)
+    }
+
+    /// Parses `frame` and points `tuple` at the fields its hash type feeds Toeplitz; returns
+    /// the report, ``HashReport/none`` (and an empty tuple) when no enabled type matches.
+    ///
+    /// In bounds: the parser proved each field lies in the frame, and init proved the key covers
+    /// the input (validate(.kernel)).
+    @inline(__always)
+    private func locate(_ frame: FrameView, _ tuple: inout vnet_toeplitz_tuple) -> HashReport {
+        let flow = FlowParser.parse(frame)
+        let input = HashInput.select(flow, hashTypes, extensionHeaderRule)
+        guard input.report != .none else { return .none }
         var source = flow.sourceAddressOffset
         var destination = flow.destinationAddressOffset
         if input.extended {
             if flow.homeAddressOffset != 0 { source = flow.homeAddressOffset }
             if flow.routingAddressOffset != 0 { destination = flow.routingAddressOffset }
         }
-        let width = flow.network == .ipv4 ? 4 : 16
-        let hash: UInt32
-        if carrylessMultiply {
-            let base = frame.base.assumingMemoryBound(to: UInt8.self)
-            hash = vnet_toeplitz_clmul_tuple(slices, base + source, base + destination, width, input.ports ? base + flow.portsOffset : nil)
-        } else {
-            hash = tableHash(frame, source, destination, width, ports: input.ports ? flow.portsOffset : 0)
-        }
-        let queue = steers ? table[Int(hash & tableMask)] : arrivalQueue
-        return Classification(hash: hash, report: input.report, queue: queue)
+        let base = frame.base.assumingMemoryBound(to: UInt8.self)
+        tuple.source = base + source
+        tuple.destination = base + destination
+        tuple.ports = input.ports ? base + flow.portsOffset : nil
+        tuple.address_length = flow.network == .ipv4 ? 4 : 16
+        return input.report
     }
 
-    /// The hash from the byte tables, each part at its input position; `ports` 0 for none.
+    /// The queue for a hash, and the decision.
     @inline(__always)
-    private func tableHash(_ frame: FrameView, _ source: Int, _ destination: Int, _ width: Int, ports: Int) -> UInt32 {
-        var hash: UInt32
-        if width == 4 {
-            hash = tables.word(frame.base + source, position: 0) ^ tables.word(frame.base + destination, position: 4)
-        } else {
-            hash = tables.address16(frame.base + source, position: 0) ^ tables.address16(frame.base + destination, position: 16)
+    private func decide(_ hash: UInt32, _ report: HashReport, arrivalQueue: UInt16) -> Classification {
+        guard report != .none else {
+            return Classification(hash: 0, report: .none, queue: steers ? unclassifiedQueue : arrivalQueue)
         }
-        if ports != 0 {
-            hash ^= tables.word(frame.base + ports, position: 2 &* width)
+        let queue = steers ? table[Int(hash & tableMask)] : arrivalQueue
+        return Classification(hash: hash, report: report, queue: queue)
+    }
+
+    /// The hash from the byte tables, each part at its input position.
+    @inline(__always)
+    private func tableHash(_ tuple: vnet_toeplitz_tuple) -> UInt32 {
+        guard let source = tuple.source, let destination = tuple.destination else { return 0 }
+        var hash: UInt32
+        let width = Int(tuple.address_length)
+        if width == 4 {
+            hash = tables.word(source, position: 0) ^ tables.word(destination, position: 4)
+        } else {
+            hash = tables.address16(source, position: 0) ^ tables.address16(destination, position: 16)
+        }
+        if let ports = tuple.ports {
+            hash ^= tables.word(ports, position: 2 &* width)
         }
         return hash
     }
@@ -137,10 +167,47 @@ public final class Classifier: @unchecked Sendable {
         }
         let frame = UnsafeRawBufferPointer(start: base + headerSize, count: packet.count - headerSize)
         let decision = classify(frame, arrivalQueue: arrivalQueue)
+        writeHeader(base, headerSize, numBuffers, decision)
+        return decision
+    }
+
+    @inline(__always)
+    private func writeHeader(_ base: UnsafeMutableRawPointer, _ headerSize: Int, _ numBuffers: UInt16, _ decision: Classification) {
         VirtioNetHashHeader.writeEngineFields(
             base, size: headerSize, numBuffers: numBuffers,
             hashValue: reports ? decision.hash : 0,
             hashReport: reports ? decision.report.rawValue : 0)
-        return decision
+    }
+
+    /// Decides every packet of `batch` as ``process(_:headerSize:numBuffers:arrivalQueue:)``
+    /// would, one at a time, and leaves the decisions in it: all frames are parsed first, then
+    /// hashed together (two tuples per pass with ``ToeplitzMethod/gfni``), then steered, and their
+    /// headers written. Allocates nothing.
+    public func process(_ batch: ClassificationBatch, headerSize: Int = VirtioNetHashHeader.size, numBuffers: UInt16 = 1) {
+        let count = batch.count
+        let usable = headerSize >= 0
+        for index in 0..<count {
+            let packet = batch.packets[index]
+            var frame = FrameView(UnsafeRawBufferPointer(start: nil, count: 0))
+            if usable, packet.count >= headerSize, let base = packet.baseAddress {
+                frame = FrameView(UnsafeRawBufferPointer(start: base + headerSize, count: packet.count - headerSize))
+            }
+            batch.tuples[index] = vnet_toeplitz_tuple()
+            batch.reports[index] = locate(frame, &batch.tuples[index])
+        }
+        switch method {
+        case .gfni: vnet_toeplitz_gfni_tuples(matrices, batch.tuples, count, batch.hashes)
+        case .carrylessMultiply: vnet_toeplitz_clmul_tuples(slices, batch.tuples, count, batch.hashes)
+        case .byteTables:
+            for index in 0..<count { batch.hashes[index] = tableHash(batch.tuples[index]) }
+        }
+        for index in 0..<count {
+            let decision = decide(batch.hashes[index], batch.reports[index], arrivalQueue: batch.arrivals[index])
+            batch.results[index] = decision
+            let packet = batch.packets[index]
+            if usable, packet.count >= headerSize, let base = packet.baseAddress {
+                writeHeader(base, headerSize, numBuffers, decision)
+            }
+        }
     }
 }

@@ -8,8 +8,9 @@ import CVNetSIMD
 /// at a position is the XOR of its set bits' windows, and the hash of an input is the XOR of
 /// one table entry per byte. A 40-byte key gives 36 positions, 36 KiB of tables.
 ///
-/// With ``ToeplitzMethod/carrylessMultiply`` (where the CPU has PCLMULQDQ), whole-word inputs go through the kernel of
-/// `CVNetSIMD` instead (``ToeplitzMethod``), with the key's 64-bit slices reversed once here.
+/// With ``ToeplitzMethod/gfni`` or ``ToeplitzMethod/carrylessMultiply`` (where the CPU has
+/// them), inputs go through the kernels of `CVNetSIMD` instead, with the key prepared for them
+/// here too: 40 bit matrices for GFNI, reversed 64-bit slices for the carry-less multiply.
 ///
 /// Create one per key (per configuration), never per frame. Immutable after creation and safe
 /// to share between threads.
@@ -28,6 +29,8 @@ public final class ToeplitzHasher: @unchecked Sendable {
     private let tables: UnsafeMutablePointer<UInt32>
     /// Reversed 64-bit key slices, one per input word, for the carry-less multiply.
     let slices: UnsafeMutablePointer<UInt64>
+    /// One 8x8 bit matrix per key byte, 64-byte aligned, for GFNI.
+    let matrices: UnsafeMutablePointer<UInt64>
 
     /// The tables as the per-frame path reads them.
     var view: ToeplitzTables { ToeplitzTables(base: tables) }
@@ -41,15 +44,20 @@ public final class ToeplitzHasher: @unchecked Sendable {
         tables = .allocate(capacity: max(1, maxInputLength * 256))
         slices = .allocate(capacity: Int(VNET_TOEPLITZ_MAX_WORDS))
         slices.initialize(repeating: 0, count: Int(VNET_TOEPLITZ_MAX_WORDS))
+        let raw = UnsafeMutableRawPointer.allocate(
+            byteCount: Int(VNET_TOEPLITZ_GFNI_MATRICES) * MemoryLayout<UInt64>.stride, alignment: 64)
+        matrices = raw.bindMemory(to: UInt64.self, capacity: Int(VNET_TOEPLITZ_GFNI_MATRICES))
         for position in 0..<maxInputLength {
             fillTable(position: position)
         }
         _ = vnet_toeplitz_clmul_prepare(key, key.count, slices)
+        vnet_toeplitz_gfni_prepare(key, key.count, matrices)
     }
 
     deinit {
         tables.deallocate()
         slices.deallocate()
+        matrices.deallocate()
     }
 
     /// The Toeplitz hash of `input`.
@@ -58,10 +66,44 @@ public final class ToeplitzHasher: @unchecked Sendable {
     public func hash(_ input: UnsafeRawBufferPointer) -> UInt32 {
         precondition(input.count <= maxInputLength, "Toeplitz input of \(input.count) bytes needs a key of \(input.count + 4)")
         guard let base = input.baseAddress else { return 0 }
-        if method == .carrylessMultiply && input.count & 3 == 0 {
+        switch method {
+        case .gfni:
+            return vnet_toeplitz_gfni(matrices, base.assumingMemoryBound(to: UInt8.self), input.count)
+        case .carrylessMultiply where input.count & 3 == 0:
             return vnet_toeplitz_clmul(slices, base.assumingMemoryBound(to: UInt8.self), input.count)
+        default:
+            return hash(base, count: input.count, position: 0)
         }
-        return hash(base, count: input.count, position: 0)
+    }
+
+    /// The hashes of `hashes.count` inputs of `length` bytes each, the first at the start of
+    /// `inputs` and each next one `stride` bytes further: the bulk form, two inputs per pass with
+    /// ``ToeplitzMethod/gfni``.
+    ///
+    /// - Precondition: `length <= maxInputLength`, `stride >= length`, and `inputs` holds every
+    ///   input.
+    public func hash(_ inputs: UnsafeRawBufferPointer, length: Int, stride: Int, into hashes: UnsafeMutableBufferPointer<UInt32>) {
+        precondition(length >= 0 && length <= maxInputLength, "Toeplitz input of \(length) bytes needs a key of \(length + 4)")
+        precondition(stride >= length, "stride \(stride) is shorter than the input length \(length)")
+        guard let out = hashes.baseAddress, hashes.count > 0 else { return }
+        precondition(inputs.count >= (hashes.count - 1) * stride + length,
+                     "\(hashes.count) inputs of \(length) bytes every \(stride) need \((hashes.count - 1) * stride + length) bytes, not \(inputs.count)")
+        guard length > 0, let base = inputs.baseAddress else {
+            out.update(repeating: 0, count: hashes.count)
+            return
+        }
+        switch method {
+        case .gfni:
+            vnet_toeplitz_gfni_strided(matrices, base.assumingMemoryBound(to: UInt8.self), stride, length, hashes.count, out)
+        case .carrylessMultiply where length & 3 == 0:
+            for index in 0..<hashes.count {
+                out[index] = vnet_toeplitz_clmul(slices, base.assumingMemoryBound(to: UInt8.self) + index * stride, length)
+            }
+        default:
+            for index in 0..<hashes.count {
+                out[index] = hash(base + index * stride, count: length, position: 0)
+            }
+        }
     }
 
     /// The Toeplitz hash of `input` (see ``hash(_:)-(UnsafeRawBufferPointer)``).

@@ -1,27 +1,50 @@
 import CVNetSIMD
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 
-/// How a ``ToeplitzHasher`` computes, chosen when the key is prepared; a method the CPU lacks
-/// falls back to the byte tables.
+/// How a ``ToeplitzHasher`` computes, chosen when the key is prepared, never per frame; a method
+/// the CPU lacks falls back to the byte tables. All give the same hashes.
 public enum ToeplitzMethod: String, CaseIterable, Hashable, Sendable {
-    /// One table lookup per input byte (pure Swift): everywhere.
+    /// One table lookup per input byte (pure Swift): everywhere. The portable fallback.
     case byteTables = "tables"
     /// One carry-less multiply (PCLMULQDQ) per 32-bit input word (C, `CVNetSIMD`): x86-64
     /// with PCLMULQDQ and SSE4.1. Inputs must be whole words, as every hash type's are.
     case carrylessMultiply = "clmul"
+    /// One GF(2) affine product (GFNI) per eight key bytes, two tuples per pass in bulk (C,
+    /// `CVNetSIMD`, Intel's published method): x86-64 with GFNI, AVX-512 F/BW/VL/VBMI and BMI2.
+    case gfni
 
     /// True when this CPU can run the method.
     public var isAvailable: Bool {
         switch self {
         case .byteTables: true
         case .carrylessMultiply: ToeplitzMethod.clmulAvailable
+        case .gfni: ToeplitzMethod.gfniAvailable
         }
     }
 
     private static let clmulAvailable = vnet_toeplitz_clmul_supported() == 1
+    private static let gfniAvailable = vnet_toeplitz_gfni_supported() == 1
 
-    /// The method the engine uses unless told otherwise: the byte tables. On this project's
-    /// machine (AMD EPYC, 2.6 GHz) they measured faster than the carry-less multiply both alone
-    /// (2.7 against 4 to 5 ns for 12 bytes) and inside the classifier (11 against 17.6 ns per IPv4
-    /// TCP frame), because they inline into the Swift datapath and the C kernel is a call.
-    public static var preferred: ToeplitzMethod { .byteTables }
+    /// The environment variable that overrides ``preferred`` (`tables`, `clmul` or `gfni`), for
+    /// tests, benchmarks and operators comparing methods. An unknown or unavailable name is ignored.
+    public static let overrideVariable = "VNET_RSS_TOEPLITZ"
+
+    /// The method the engine uses unless told otherwise, decided once per process from CPUID:
+    /// GFNI where the CPU has it, else the byte tables. The carry-less multiply is never chosen
+    /// by default: on this project's machine (AMD EPYC) it measured slower than the byte tables,
+    /// which inline into the Swift datapath while the C kernel is a call.
+    /// ``overrideVariable`` names another method.
+    public static var preferred: ToeplitzMethod { chosen }
+
+    private static let chosen: ToeplitzMethod = {
+        if let name = getenv(overrideVariable).map({ String(cString: $0) }),
+           let method = ToeplitzMethod(rawValue: name), method.isAvailable {
+            return method
+        }
+        return gfniAvailable ? .gfni : .byteTables
+    }()
 }

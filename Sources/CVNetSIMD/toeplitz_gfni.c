@@ -1,0 +1,165 @@
+#include "vnet_toeplitz_gfni.h"
+#include <string.h>
+
+void vnet_toeplitz_gfni_prepare(const uint8_t *key, size_t key_length, uint64_t *matrices) {
+    for (size_t s = 0; s < VNET_TOEPLITZ_GFNI_MATRICES; s++) {
+        unsigned here = s < key_length ? key[s] : 0;
+        unsigned next = s + 1 < key_length ? key[s + 1] : 0;
+        uint64_t matrix = 0;
+        /* Row r (byte r of the little-endian word) = the 8 key bits from bit 8s + r: GF2P8AFFINEQB
+         * computes result bit b from row 7 - b, and bit b of a byte is its bit 7 - b counted from the
+         * most significant, so row r meets output bit r from the top, as Toeplitz wants. */
+        for (unsigned r = 0; r < 8; r++) {
+            uint64_t row = ((here << r) | (next >> (8 - r))) & 0xFF;
+            matrix |= row << (8 * r);
+        }
+        matrices[s] = matrix;
+    }
+}
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#define VNET_GFNI_TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512vbmi,gfni,bmi2")))
+#define VNET_GFNI_INLINE VNET_GFNI_TARGET static inline __attribute__((always_inline))
+
+int vnet_toeplitz_gfni_supported(void) {
+    __builtin_cpu_init();
+    /* __builtin_cpu_supports reports AVX-512 only when the kernel saves the ZMM state (XCR0). */
+    return __builtin_cpu_supports("gfni") && __builtin_cpu_supports("bmi2") && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw")
+        && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vbmi");
+}
+
+/* Byte j of lane l of vector k (matrix s = 8k + l): for j < 4, input byte s - (3 - j) of the first
+ * tuple, bound for hash byte 3 - j, so that the folded lane's low 32 bits read little-endian are the
+ * hash; for j >= 4, the same for the second tuple (index + 64 in a two-source permute). Bytes before the input's start take index 63 or 127: a zero byte, because
+ * inputs are at most 36 bytes and loaded zero-extended to 64. A one-source permute reads the
+ * indices modulo 64, so the high half repeats the first tuple there; single hashes ignore it. */
+#define VNET_FIRST(s, j) ((s) >= (j) ? (s) - (j) : 63)
+#define VNET_SECOND(s, j) ((s) >= (j) ? 64 + (s) - (j) : 127)
+#define VNET_LANE(s) VNET_FIRST(s, 3), VNET_FIRST(s, 2), VNET_FIRST(s, 1), VNET_FIRST(s, 0), \
+    VNET_SECOND(s, 3), VNET_SECOND(s, 2), VNET_SECOND(s, 1), VNET_SECOND(s, 0)
+#define VNET_VECTOR(k) { VNET_LANE(8 * (k) + 0), VNET_LANE(8 * (k) + 1), VNET_LANE(8 * (k) + 2), VNET_LANE(8 * (k) + 3), \
+    VNET_LANE(8 * (k) + 4), VNET_LANE(8 * (k) + 5), VNET_LANE(8 * (k) + 6), VNET_LANE(8 * (k) + 7) }
+
+static const uint8_t placement[VNET_TOEPLITZ_GFNI_MATRICES / 8][64] __attribute__((aligned(64))) = {
+    VNET_VECTOR(0), VNET_VECTOR(1), VNET_VECTOR(2), VNET_VECTOR(3), VNET_VECTOR(4),
+};
+
+/* Vectors of eight matrices an input of length bytes needs. */
+static inline unsigned vectors_for(size_t length) { return (unsigned)((length + 10) / 8); }
+
+/* XORs the matrices' products over `vectors` vectors. With second NULL-equivalent (single), a
+ * one-source permute; the compiler unrolls for the constant counts of the callers. */
+VNET_GFNI_INLINE __m512i products(const uint64_t *matrices, __m512i first, __m512i second, unsigned vectors, int pair) {
+    __m512i even = _mm512_setzero_si512(), odd = _mm512_setzero_si512();
+    for (unsigned k = 0; k < vectors; k++) {
+        __m512i index = _mm512_load_si512((const void *)placement[k]);
+        __m512i bytes = pair ? _mm512_permutex2var_epi8(first, index, second) : _mm512_permutexvar_epi8(index, first);
+        __m512i product = _mm512_gf2p8affine_epi64_epi8(bytes, _mm512_load_si512((const void *)(matrices + 8 * k)), 0);
+        if (k & 1) odd = _mm512_xor_si512(odd, product);
+        else even = _mm512_xor_si512(even, product);
+    }
+    return _mm512_xor_si512(even, odd);
+}
+
+/* XOR of the eight lanes: the low 32 bits are the first tuple's hash, the high 32 the second's. */
+VNET_GFNI_INLINE uint64_t fold(__m512i lanes) {
+    __m256i half = _mm256_xor_si256(_mm512_castsi512_si256(lanes), _mm512_extracti64x4_epi64(lanes, 1));
+    __m128i quarter = _mm_xor_si128(_mm256_castsi256_si128(half), _mm256_extracti128_si256(half, 1));
+    return (uint64_t)_mm_cvtsi128_si64(quarter) ^ (uint64_t)_mm_extract_epi64(quarter, 1);
+}
+
+static inline uint32_t first_hash(uint64_t folded) { return (uint32_t)folded; }
+static inline uint32_t second_hash(uint64_t folded) { return (uint32_t)(folded >> 32); }
+
+/* length bytes at input, zero-extended to 64; the masked load touches no byte past the end. */
+VNET_GFNI_INLINE __m512i load_input(const uint8_t *input, size_t length) {
+    return _mm512_maskz_loadu_epi8(_bzhi_u64(~0ULL, (unsigned)length), input);
+}
+
+static inline uint32_t load_word(const uint8_t *bytes) {
+    uint32_t word;
+    memcpy(&word, bytes, sizeof word);
+    return word;
+}
+
+/* source || destination || ports, zero-extended to 64 bytes. */
+VNET_GFNI_INLINE __m512i load_tuple(const vnet_toeplitz_tuple *tuple) {
+    uint32_t ports = tuple->ports ? load_word(tuple->ports) : 0;
+    if (tuple->address_length == 4) {
+        return _mm512_zextsi128_si512(_mm_setr_epi32((int)load_word(tuple->source), (int)load_word(tuple->destination), (int)ports, 0));
+    }
+    if (tuple->address_length == 16) {
+        __m512i bytes = _mm512_zextsi128_si512(_mm_loadu_si128((const __m128i *)tuple->source));
+        bytes = _mm512_inserti32x4(bytes, _mm_loadu_si128((const __m128i *)tuple->destination), 1);
+        return _mm512_inserti32x4(bytes, _mm_cvtsi32_si128((int)ports), 2);
+    }
+    return _mm512_setzero_si512();
+}
+
+/* 2 vectors for IPv4, 5 for IPv6, as vectors_for the tuple's length. */
+static inline unsigned tuple_vectors(const vnet_toeplitz_tuple *tuple) {
+    return tuple->address_length == 16 ? 5 : 2;
+}
+
+VNET_GFNI_TARGET uint32_t vnet_toeplitz_gfni(const uint64_t *matrices, const uint8_t *input, size_t length) {
+    if (length > VNET_TOEPLITZ_GFNI_MAX_INPUT) length = VNET_TOEPLITZ_GFNI_MAX_INPUT;
+    __m512i bytes = load_input(input, length);
+    __m512i sum = vectors_for(length) <= 2 ? products(matrices, bytes, bytes, 2, 0) : products(matrices, bytes, bytes, 5, 0);
+    return first_hash(fold(sum));
+}
+
+VNET_GFNI_TARGET void vnet_toeplitz_gfni_strided(const uint64_t *matrices, const uint8_t *inputs, size_t stride,
+                                                 size_t length, size_t count, uint32_t *hashes) {
+    if (length > VNET_TOEPLITZ_GFNI_MAX_INPUT) length = VNET_TOEPLITZ_GFNI_MAX_INPUT;
+    int narrow = vectors_for(length) <= 2;
+    size_t i = 0;
+    for (; i + 2 <= count; i += 2) {
+        __m512i first = load_input(inputs + i * stride, length);
+        __m512i second = load_input(inputs + (i + 1) * stride, length);
+        uint64_t folded = fold(narrow ? products(matrices, first, second, 2, 1) : products(matrices, first, second, 5, 1));
+        hashes[i] = first_hash(folded);
+        hashes[i + 1] = second_hash(folded);
+    }
+    if (i < count) hashes[i] = vnet_toeplitz_gfni(matrices, inputs + i * stride, length);
+}
+
+VNET_GFNI_TARGET uint32_t vnet_toeplitz_gfni_tuple(const uint64_t *matrices, const vnet_toeplitz_tuple *tuple) {
+    __m512i bytes = load_tuple(tuple);
+    __m512i sum = tuple_vectors(tuple) <= 2 ? products(matrices, bytes, bytes, 2, 0) : products(matrices, bytes, bytes, 5, 0);
+    return first_hash(fold(sum));
+}
+
+VNET_GFNI_TARGET void vnet_toeplitz_gfni_tuples(const uint64_t *matrices, const vnet_toeplitz_tuple *tuples, size_t count,
+                                                uint32_t *hashes) {
+    size_t i = 0;
+    for (; i + 2 <= count; i += 2) {
+        __m512i first = load_tuple(&tuples[i]);
+        __m512i second = load_tuple(&tuples[i + 1]);
+        int narrow = tuple_vectors(&tuples[i]) <= 2 && tuple_vectors(&tuples[i + 1]) <= 2;
+        uint64_t folded = fold(narrow ? products(matrices, first, second, 2, 1) : products(matrices, first, second, 5, 1));
+        hashes[i] = first_hash(folded);
+        hashes[i + 1] = second_hash(folded);
+    }
+    if (i < count) hashes[i] = vnet_toeplitz_gfni_tuple(matrices, &tuples[i]);
+}
+#else
+int vnet_toeplitz_gfni_supported(void) { return 0; }
+uint32_t vnet_toeplitz_gfni(const uint64_t *matrices, const uint8_t *input, size_t length) {
+    (void)matrices; (void)input; (void)length;
+    return 0;
+}
+void vnet_toeplitz_gfni_strided(const uint64_t *matrices, const uint8_t *inputs, size_t stride, size_t length,
+                                size_t count, uint32_t *hashes) {
+    (void)matrices; (void)inputs; (void)stride; (void)length;
+    for (size_t i = 0; i < count; i++) hashes[i] = 0;
+}
+uint32_t vnet_toeplitz_gfni_tuple(const uint64_t *matrices, const vnet_toeplitz_tuple *tuple) {
+    (void)matrices; (void)tuple;
+    return 0;
+}
+void vnet_toeplitz_gfni_tuples(const uint64_t *matrices, const vnet_toeplitz_tuple *tuples, size_t count, uint32_t *hashes) {
+    (void)matrices; (void)tuples;
+    for (size_t i = 0; i < count; i++) hashes[i] = 0;
+}
+#endif

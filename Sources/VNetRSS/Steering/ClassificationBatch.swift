@@ -1,0 +1,74 @@
+import CVNetSIMD
+
+/// A batch of packets to decide together with ``Classifier/process(_:headerSize:numBuffers:)``,
+/// and, afterwards, their decisions: the workspace of batched classification.
+///
+/// Allocate one per thread, once (its storage is fixed at `capacity`); then per batch
+/// ``removeAll()``, ``append(_:arrivalQueue:)`` each packet, process, and read
+/// ``subscript(_:)``. Not for sharing between threads. The packets must stay valid until
+/// processed; the batch keeps only their addresses.
+public final class ClassificationBatch {
+    /// The most packets a batch holds.
+    public let capacity: Int
+    /// The packets appended since the last ``removeAll()``.
+    public private(set) var count = 0
+
+    let packets: UnsafeMutablePointer<UnsafeMutableRawBufferPointer>
+    let arrivals: UnsafeMutablePointer<UInt16>
+    let tuples: UnsafeMutablePointer<vnet_toeplitz_tuple>
+    let reports: UnsafeMutablePointer<HashReport>
+    let hashes: UnsafeMutablePointer<UInt32>
+    let results: UnsafeMutablePointer<Classification>
+
+    /// An empty batch for up to `capacity` packets (at least 1).
+    public init(capacity: Int) {
+        self.capacity = max(1, capacity)
+        packets = .allocate(capacity: self.capacity)
+        arrivals = .allocate(capacity: self.capacity)
+        tuples = .allocate(capacity: self.capacity)
+        tuples.initialize(repeating: vnet_toeplitz_tuple(), count: self.capacity)
+        reports = .allocate(capacity: self.capacity)
+        reports.initialize(repeating: .none, count: self.capacity)
+        hashes = .allocate(capacity: self.capacity)
+        hashes.initialize(repeating: 0, count: self.capacity)
+        results = .allocate(capacity: self.capacity)
+        results.initialize(repeating: Classification(hash: 0, report: .none, queue: 0), count: self.capacity)
+    }
+
+    deinit {
+        packets.deallocate()
+        arrivals.deallocate()
+        tuples.deallocate()
+        reports.deallocate()
+        hashes.deallocate()
+        results.deallocate()
+    }
+
+    /// True when no more packets fit.
+    public var isFull: Bool { count == capacity }
+
+    /// Adds a packet (vnet header, then frame) that arrived on `arrivalQueue`; false, and
+    /// nothing added, when the batch is full.
+    @inline(__always)
+    @discardableResult
+    public func append(_ packet: UnsafeMutableRawBufferPointer, arrivalQueue: UInt16 = 0) -> Bool {
+        guard count < capacity else { return false }
+        packets[count] = packet
+        arrivals[count] = arrivalQueue
+        count &+= 1
+        return true
+    }
+
+    /// Empties the batch, keeping its storage.
+    @inline(__always)
+    public func removeAll() { count = 0 }
+
+    /// The decision for packet `index` of the last processed batch.
+    ///
+    /// - Precondition: `index < count`.
+    @inline(__always)
+    public subscript(index: Int) -> Classification {
+        precondition(index >= 0 && index < count, "packet \(index) of a batch of \(count)")
+        return results[index]
+    }
+}
