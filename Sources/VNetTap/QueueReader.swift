@@ -37,6 +37,11 @@ final class QueueReader: @unchecked Sendable {
     let snapshot: ClassifierSnapshot
     let batchSize: Int
 
+    /// Frames read and not yet decided: classified together by ``flush(_:touched:)``.
+    private let batch: ClassificationBatch
+    /// The buffer of each frame in `batch`.
+    private let batchBuffers: UnsafeMutablePointer<UInt32>
+
     /// Free buffer indices, a reader-private stack (no Array on the per-frame path).
     private let freeStack: UnsafeMutablePointer<UInt32>
     @exclusivity(unchecked) private(set) var freeCount: Int
@@ -70,6 +75,8 @@ final class QueueReader: @unchecked Sendable {
         self.suppression = suppression
         self.snapshot = snapshot
         self.batchSize = batchSize
+        batch = ClassificationBatch(capacity: max(batchSize, QueueReader.minimumBatch))
+        batchBuffers = .allocate(capacity: batch.capacity)
         counters = ReaderCounters(receiveQueues: outbound.count)
         receiveQueueCount = outbound.count
         freeStack = .allocate(capacity: pool.count)
@@ -105,6 +112,7 @@ final class QueueReader: @unchecked Sendable {
     }
 
     deinit {
+        batchBuffers.deallocate()
         freeStack.deallocate()
         local.deallocate()
         published.deallocate()
@@ -141,15 +149,44 @@ final class QueueReader: @unchecked Sendable {
         }
     }
 
-    /// Decides one frame read into buffer `bufferIndex` (`length` bytes with the header) and
-    /// hands it to its receive queue, or drops it when that queue's ring is full.
-    /// Returns the receive queue when delivered (to wake its consumer), nil when dropped.
+    /// The least room the classification batch has: one io_uring wait returns up to 64 completions.
+    static let minimumBatch = 64
+
+    /// Adds the frame read into buffer `bufferIndex` (`length` bytes with the header) to the
+    /// batch, deciding the batch first when it is full.
     @inline(__always)
-    func steer(_ state: SteeringState, bufferIndex: UInt32, length: Int) -> Int? {
-        let packet = UnsafeMutableRawBufferPointer(start: pool.buffer(Int(bufferIndex)), count: length)
-        let decision = state.steering == .kernel
-            ? kernelDecision(packet)
-            : state.classifier.process(packet, headerSize: headerSize, arrivalQueue: UInt16(truncatingIfNeeded: index))
+    func add(_ state: SteeringState, bufferIndex: UInt32, length: Int, touched: inout UInt64) {
+        if batch.isFull { flush(state, touched: &touched) }
+        batchBuffers[batch.count] = bufferIndex
+        batch.append(UnsafeMutableRawBufferPointer(start: pool.buffer(Int(bufferIndex)), count: length),
+                     arrivalQueue: UInt16(truncatingIfNeeded: index))
+    }
+
+    /// Decides the frames added since the last flush, all together, and hands each to its
+    /// receive queue (or drops it when that queue's ring is full), marking in `touched` the
+    /// receive queues that got frames.
+    @inline(__always)
+    func flush(_ state: SteeringState, touched: inout UInt64) {
+        let count = batch.count
+        guard count > 0 else { return }
+        if state.steering == .kernel {
+            for slot in 0..<count {
+                let packet = batch.packet(slot)
+                deliver(kernelDecision(packet), bufferIndex: batchBuffers[slot], length: packet.count, touched: &touched)
+            }
+        } else {
+            state.classifier.process(batch, headerSize: headerSize)
+            for slot in 0..<count {
+                deliver(batch[slot], bufferIndex: batchBuffers[slot], length: batch.packet(slot).count, touched: &touched)
+            }
+        }
+        batch.removeAll()
+    }
+
+    /// Counts a decided frame and pushes it to its receive queue's ring, or drops it (counted,
+    /// buffer back on the free stack) when that ring is full.
+    @inline(__always)
+    private func deliver(_ decision: Classification, bufferIndex: UInt32, length: Int, touched: inout UInt64) {
         // Without RSS a frame stays on its arrival queue, which may lie past the receive queues.
         var queue = Int(decision.queue)
         if queue >= receiveQueueCount { queue %= receiveQueueCount }
@@ -162,11 +199,11 @@ final class QueueReader: @unchecked Sendable {
             report: decision.report.rawValue, tapQueue: UInt16(truncatingIfNeeded: index))
         if outboundRings[queue]._withUnsafeGuaranteedRef({ $0.push(delivery) }) {
             local[counters.delivered(queue)] &+= 1
-            return queue
+            touched |= 1 << UInt64(queue & 63)
+            return
         }
         local[counters.dropped(queue)] &+= 1
         pushFree(bufferIndex)
-        return nil
     }
 
     /// The kernel steered the frame to this queue and wrote the hash fields; the engine sets

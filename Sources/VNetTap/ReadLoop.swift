@@ -4,7 +4,7 @@ import SystemPackage
 import VNetRSS
 
 /// The `read()` reader: `epoll_wait` on the tap fd and the stop eventfd, then non-blocking
-/// `read()`s until `EAGAIN` or a full batch, each frame steered as it arrives.
+/// `read()`s until `EAGAIN` or a full batch, the batch then decided together.
 struct ReadLoop {
     let reader: QueueReader
     let stopEvent: Int32
@@ -67,15 +67,15 @@ struct ReadLoop {
                     let error = errno
                     reader.pushFree(bufferIndex)
                     if error == EAGAIN || error == EINTR { more = false; break }
+                    reader.flush(state, touched: &touched)
                     reader.finishBatch(touched: &touched)
                     reader.failure = TapError(.read, device: deviceName, errno: Errno(rawValue: error), detail: "tap queue \(reader.index)")
                     return nil
                 }
                 read += 1
-                if let queue = reader.steer(state, bufferIndex: bufferIndex, length: length) {
-                    touched |= 1 << UInt64(queue & 63)
-                }
+                reader.add(state, bufferIndex: bufferIndex, length: length, touched: &touched)
             }
+            reader.flush(state, touched: &touched)
             reader.finishBatch(touched: &touched)
             if starved { return .starved }
             if !more || read == 0 { return .drained }

@@ -51,7 +51,7 @@ struct UringLoop {
     }
 
     /// One pass: waits up to `timeout` ms for completions, then hands each to `handle` with the
-    /// steering state of this batch, and publishes the batch. False when the loop must end: the stop
+    /// steering state of this batch, decides the frames together, and publishes the batch. False when the loop must end: the stop
     /// poll completed, or `handle` (or the wait) reported a failure.
     private func pass(
         _ ring: OpaquePointer, timeout: Int32, _ completions: inout [vnet_uring_completion], _ touched: inout UInt64,
@@ -63,7 +63,10 @@ struct UringLoop {
             return false
         }
         let state = reader.snapshot.load()
-        defer { reader.finishBatch(touched: &touched) }
+        defer {
+            reader.flush(state, touched: &touched)
+            reader.finishBatch(touched: &touched)
+        }
         for completion in completions[0..<Int(ready)] {
             if completion.tag == UringLoop.stopTag { return false }
             if let failure = handle(completion, state, &touched) {
@@ -95,9 +98,7 @@ struct UringLoop {
             if completion.result > 0 {
                 inKernel -= 1
                 let bufferIndex = completion.flags >> VNET_URING_BUFFER_SHIFT
-                if let queue = reader.steer(state, bufferIndex: bufferIndex, length: Int(completion.result)) {
-                    touched |= 1 << UInt64(queue & 63)
-                }
+                reader.add(state, bufferIndex: bufferIndex, length: Int(completion.result), touched: &touched)
             } else if completion.result < 0 && ![ENOBUFS, EAGAIN, EINTR].contains(-completion.result) {
                 return readFailure(completion.result)
             }
@@ -135,9 +136,7 @@ struct UringLoop {
             outstanding -= 1
             let bufferIndex = UInt32(truncatingIfNeeded: completion.tag >> 8)
             if completion.result > 0 {
-                if let queue = reader.steer(state, bufferIndex: bufferIndex, length: Int(completion.result)) {
-                    touched |= 1 << UInt64(queue & 63)
-                }
+                reader.add(state, bufferIndex: bufferIndex, length: Int(completion.result), touched: &touched)
                 return nil
             }
             reader.pushFree(bufferIndex)

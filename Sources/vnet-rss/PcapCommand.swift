@@ -31,16 +31,34 @@ struct PcapCommand: ParsableCommand {
         var perQueue = [Int](repeating: 0, count: max(Int(rss.queues), 1))
         var perReport = [Int](repeating: 0, count: HashReport.allCases.count)
         let jsonOutput = format == .json
-        let count: Int
-        do {
-            count = try reader.forEachFrame { index, frame in
-                let decision = classifier.classify(frame)
+        // Frames are decided in batches, as a reader decides them: libpcap lends each frame only
+        // until the next, so each is copied into a slot of `slots` first.
+        let batch = ClassificationBatch(capacity: PcapCommand.batchSize)
+        let slots = UnsafeMutableRawBufferPointer.allocate(byteCount: PcapCommand.batchSize * PcapCommand.slotSize, alignment: 64)
+        defer { slots.deallocate() }
+        var firstIndex = 1
+        func decideBatch() {
+            classifier.process(batch, headerSize: 0)
+            for slot in 0..<batch.count {
+                let decision = batch[slot]
                 perQueue[Int(decision.queue)] += 1
                 perReport[Int(decision.report.rawValue)] += 1
                 if jsonOutput {
-                    print("{\"frame\": \(index), \"hash_value\": \(decision.hash), \"hash_report\": \(decision.report.rawValue), \"queue\": \(decision.queue)}")
+                    print("{\"frame\": \(firstIndex + slot), \"hash_value\": \(decision.hash), \"hash_report\": \(decision.report.rawValue), \"queue\": \(decision.queue)}")
                 }
             }
+            firstIndex += batch.count
+            batch.removeAll()
+        }
+        let count: Int
+        do {
+            count = try reader.forEachFrame { _, frame in
+                if batch.isFull { decideBatch() }
+                let slot = UnsafeMutableRawBufferPointer(rebasing: slots[(batch.count * PcapCommand.slotSize)...].prefix(min(frame.count, PcapCommand.slotSize)))
+                slot.copyMemory(from: UnsafeRawBufferPointer(rebasing: frame.prefix(slot.count)))
+                batch.append(slot)
+            }
+            decideBatch()
         } catch {
             throw CommandFailure("\(error)")
         }
@@ -55,6 +73,11 @@ struct PcapCommand: ParsableCommand {
             print(row("\(report.rawValue) \(report)", perReport[Int(report.rawValue)], of: count, width: 9))
         }
     }
+
+    /// Frames decided together.
+    private static let batchSize = 64
+    /// Bytes kept of each frame: every header the classifier reads lies in the first 64 KiB.
+    private static let slotSize = 65_536
 
     private func row(_ label: String, _ frames: Int, of total: Int, width: Int = 5) -> String {
         let share = total == 0 ? 0 : Double(frames) * 100 / Double(total)

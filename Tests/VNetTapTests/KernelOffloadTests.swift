@@ -110,8 +110,12 @@ struct KernelOffloadTests {
         header.hash = 0xDEAD_BEEF
         header.hashReport = HashReport.tcpIPv4.rawValue
         pool.buffer(2).copyMemory(from: header.encoded, byteCount: 20)
-        let queue = reader.steer(reader.snapshot.load(), bufferIndex: 2, length: 80)
-        #expect(queue == 0)
+        var touched: UInt64 = 0
+        let state = reader.snapshot.load()
+        reader.add(state, bufferIndex: 2, length: 80, touched: &touched)
+        #expect(ring.pop() == nil)
+        reader.flush(state, touched: &touched)
+        #expect(touched == 1)
         let delivery = try #require(ring.pop())
         #expect(delivery.hash == 0xDEAD_BEEF && delivery.report == 2 && delivery.bufferIndex == 2)
         let written = VirtioNetHashHeader(decoding: UnsafeRawBufferPointer(start: pool.buffer(2), count: 20))!

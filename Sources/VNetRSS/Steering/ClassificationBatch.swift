@@ -11,18 +11,20 @@ public final class ClassificationBatch {
     /// The most packets a batch holds.
     public let capacity: Int
     /// The packets appended since the last ``removeAll()``.
-    public private(set) var count = 0
+    @inlinable public var count: Int { filled }
+    @usableFromInline var filled: Int
 
-    let packets: UnsafeMutablePointer<UnsafeMutableRawBufferPointer>
-    let arrivals: UnsafeMutablePointer<UInt16>
+    @usableFromInline let packets: UnsafeMutablePointer<UnsafeMutableRawBufferPointer>
+    @usableFromInline let arrivals: UnsafeMutablePointer<UInt16>
     let tuples: UnsafeMutablePointer<vnet_toeplitz_tuple>
     let reports: UnsafeMutablePointer<HashReport>
     let hashes: UnsafeMutablePointer<UInt32>
-    let results: UnsafeMutablePointer<Classification>
+    @usableFromInline let results: UnsafeMutablePointer<Classification>
 
     /// An empty batch for up to `capacity` packets (at least 1).
     public init(capacity: Int) {
         self.capacity = max(1, capacity)
+        filled = 0
         packets = .allocate(capacity: self.capacity)
         arrivals = .allocate(capacity: self.capacity)
         tuples = .allocate(capacity: self.capacity)
@@ -45,30 +47,40 @@ public final class ClassificationBatch {
     }
 
     /// True when no more packets fit.
+    @inlinable
     public var isFull: Bool { count == capacity }
 
     /// Adds a packet (vnet header, then frame) that arrived on `arrivalQueue`; false, and
     /// nothing added, when the batch is full.
-    @inline(__always)
+    @inlinable
     @discardableResult
     public func append(_ packet: UnsafeMutableRawBufferPointer, arrivalQueue: UInt16 = 0) -> Bool {
-        guard count < capacity else { return false }
-        packets[count] = packet
-        arrivals[count] = arrivalQueue
-        count &+= 1
+        guard filled < capacity else { return false }
+        packets[filled] = packet
+        arrivals[filled] = arrivalQueue
+        filled &+= 1
         return true
     }
 
     /// Empties the batch, keeping its storage.
-    @inline(__always)
-    public func removeAll() { count = 0 }
+    @inlinable
+    public func removeAll() { filled = 0 }
 
     /// The decision for packet `index` of the last processed batch.
     ///
     /// - Precondition: `index < count`.
-    @inline(__always)
+    @inlinable
     public subscript(index: Int) -> Classification {
         precondition(index >= 0 && index < count, "packet \(index) of a batch of \(count)")
         return results[index]
+    }
+
+    /// Packet `index` as appended.
+    ///
+    /// - Precondition: `index < count`.
+    @inlinable
+    public func packet(_ index: Int) -> UnsafeMutableRawBufferPointer {
+        precondition(index >= 0 && index < count, "packet \(index) of a batch of \(count)")
+        return packets[index]
     }
 }
