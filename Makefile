@@ -65,8 +65,11 @@ fuzz: deps
 	scripts/fuzz.sh $(FUZZ_SECONDS)
 
 ## bench: the package-benchmark micro-benchmarks (Benchmarks/), release build.
+# BENCH_FILTER: a regular expression choosing benchmarks by name (all by default).
+BENCH_FILTER ?= .*
 bench: deps
-	cd Benchmarks && $(SWIFT) package --allow-writing-to-package-directory benchmark --format markdown
+	cd Benchmarks && $(SWIFT) package --allow-writing-to-package-directory benchmark --format markdown --filter '$(BENCH_FILTER)' | tee ../.build/bench.txt
+	python3 scripts/bench-table.py .build/bench.txt
 
 clean:
 	rm -rf .build .fuzz Benchmarks/.build

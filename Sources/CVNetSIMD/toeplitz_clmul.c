@@ -84,14 +84,6 @@ VNET_CLMUL_TARGET uint32_t vnet_toeplitz_clmul_tuple(const uint64_t *slices, con
     return finish(accumulated);
 }
 
-VNET_CLMUL_TARGET void vnet_toeplitz_clmul_tuples(const uint64_t *slices, const vnet_toeplitz_tuple *tuples, size_t count, uint32_t *hashes) {
-    for (size_t i = 0; i < count; i++) {
-        const vnet_toeplitz_tuple *tuple = &tuples[i];
-        hashes[i] = tuple->address_length == 0
-            ? 0
-            : vnet_toeplitz_clmul_tuple(slices, tuple->source, tuple->destination, tuple->address_length, tuple->ports);
-    }
-}
 #else
 int vnet_toeplitz_clmul_supported(void) { return 0; }
 uint32_t vnet_toeplitz_clmul(const uint64_t *slices, const uint8_t *input, size_t length) {
@@ -102,9 +94,5 @@ uint32_t vnet_toeplitz_clmul_tuple(const uint64_t *slices, const uint8_t *source
                                    size_t address_length, const uint8_t *ports) {
     (void)slices; (void)source; (void)destination; (void)address_length; (void)ports;
     return 0;
-}
-void vnet_toeplitz_clmul_tuples(const uint64_t *slices, const vnet_toeplitz_tuple *tuples, size_t count, uint32_t *hashes) {
-    (void)slices; (void)tuples;
-    for (size_t i = 0; i < count; i++) hashes[i] = 0;
 }
 #endif

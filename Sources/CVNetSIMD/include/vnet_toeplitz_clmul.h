@@ -10,7 +10,6 @@
 #define VNET_TOEPLITZ_CLMUL_H
 #include <stdint.h>
 #include <stddef.h>
-#include "vnet_toeplitz_tuple.h"
 
 /* The most 32-bit words an input has: 36 bytes. */
 #define VNET_TOEPLITZ_MAX_WORDS 9
@@ -30,8 +29,4 @@ uint32_t vnet_toeplitz_clmul_tuple(const uint64_t *slices, const uint8_t *source
 
 /* The Toeplitz hash of length bytes (a multiple of 4, at most 36) at input. */
 uint32_t vnet_toeplitz_clmul(const uint64_t *slices, const uint8_t *input, size_t length);
-
-/* hashes[i] = the hash of tuples[i], for i < count (one tuple at a time: the method has no
- * cross-tuple form). */
-void vnet_toeplitz_clmul_tuples(const uint64_t *slices, const vnet_toeplitz_tuple *tuples, size_t count, uint32_t *hashes);
 #endif

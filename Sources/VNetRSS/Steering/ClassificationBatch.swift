@@ -1,5 +1,3 @@
-import CVNetSIMD
-
 /// A batch of packets to decide together with ``Classifier/process(_:headerSize:numBuffers:)``,
 /// and, afterwards, their decisions: the workspace of batched classification.
 ///
@@ -12,13 +10,10 @@ public final class ClassificationBatch {
     public let capacity: Int
     /// The packets appended since the last ``removeAll()``.
     @inlinable public var count: Int { filled }
-    @usableFromInline var filled: Int
+    @usableFromInline @exclusivity(unchecked) var filled: Int
 
     @usableFromInline let packets: UnsafeMutablePointer<UnsafeMutableRawBufferPointer>
     @usableFromInline let arrivals: UnsafeMutablePointer<UInt16>
-    let tuples: UnsafeMutablePointer<vnet_toeplitz_tuple>
-    let reports: UnsafeMutablePointer<HashReport>
-    let hashes: UnsafeMutablePointer<UInt32>
     @usableFromInline let results: UnsafeMutablePointer<Classification>
 
     /// An empty batch for up to `capacity` packets (at least 1).
@@ -27,12 +22,6 @@ public final class ClassificationBatch {
         filled = 0
         packets = .allocate(capacity: self.capacity)
         arrivals = .allocate(capacity: self.capacity)
-        tuples = .allocate(capacity: self.capacity)
-        tuples.initialize(repeating: vnet_toeplitz_tuple(), count: self.capacity)
-        reports = .allocate(capacity: self.capacity)
-        reports.initialize(repeating: .none, count: self.capacity)
-        hashes = .allocate(capacity: self.capacity)
-        hashes.initialize(repeating: 0, count: self.capacity)
         results = .allocate(capacity: self.capacity)
         results.initialize(repeating: Classification(hash: 0, report: .none, queue: 0), count: self.capacity)
     }
@@ -40,9 +29,6 @@ public final class ClassificationBatch {
     deinit {
         packets.deallocate()
         arrivals.deallocate()
-        tuples.deallocate()
-        reports.deallocate()
-        hashes.deallocate()
         results.deallocate()
     }
 

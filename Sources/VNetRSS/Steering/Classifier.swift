@@ -89,14 +89,7 @@ public final class Classifier: @unchecked Sendable {
         guard report != .none else {
             return Classification(hash: 0, report: .none, queue: steers ? unclassifiedQueue : arrivalQueue)
         }
-        let hash: UInt32
-        switch method {
-        case .gfni: hash = vnet_toeplitz_gfni_tuple(matrices, &tuple)
-        case .carrylessMultiply:
-            hash = vnet_toeplitz_clmul_tuple(slices, tuple.source, tuple.destination, Int(tuple.address_length), tuple.ports)
-        case .byteTables: hash = tableHash(tuple)
-        }
-        return decide(hash, report, arrivalQueue: arrivalQueue)
+        return decide(hash(tuple), report, arrivalQueue: arrivalQueue)
     }
 
     /// Parses `frame` and points `tuple` at the fields its hash type feeds Toeplitz; returns
@@ -131,6 +124,15 @@ public final class Classifier: @unchecked Sendable {
         }
         let queue = steers ? table[Int(hash & tableMask)] : arrivalQueue
         return Classification(hash: hash, report: report, queue: queue)
+    }
+
+    /// The hash from the per-bit loop (the baseline), each part at its input position.
+    private func perBitHash(_ tuple: vnet_toeplitz_tuple) -> UInt32 {
+        guard let source = tuple.source, let destination = tuple.destination else { return 0 }
+        let width = Int(tuple.address_length)
+        var hash = hasher.perBit(source, count: width, position: 0) ^ hasher.perBit(destination, count: width, position: width)
+        if let ports = tuple.ports { hash ^= hasher.perBit(ports, count: 4, position: 2 &* width) }
+        return hash
     }
 
     /// The hash from the byte tables, each part at its input position.
@@ -171,6 +173,15 @@ public final class Classifier: @unchecked Sendable {
         return decision
     }
 
+    /// Prefetches the cache lines that hold a packet's Ethernet and IP headers and its ports
+    /// (the first 64 bytes past the vnet header, wherever they fall).
+    @inline(__always)
+    private func prefetchHeaders(_ packet: UnsafeMutableRawBufferPointer, _ headerSize: Int) {
+        guard let base = packet.baseAddress else { return }
+        vnet_prefetch(base)
+        vnet_prefetch(base + (max(headerSize, 0) &+ 63))
+    }
+
     @inline(__always)
     private func writeHeader(_ base: UnsafeMutableRawPointer, _ headerSize: Int, _ numBuffers: UInt16, _ decision: Classification) {
         VirtioNetHashHeader.writeEngineFields(
@@ -180,34 +191,77 @@ public final class Classifier: @unchecked Sendable {
     }
 
     /// Decides every packet of `batch` as ``process(_:headerSize:numBuffers:arrivalQueue:)``
-    /// would, one at a time, and leaves the decisions in it: all frames are parsed first, then
-    /// hashed together (two tuples per pass with ``ToeplitzMethod/gfni``), then steered, and their
-    /// headers written. Allocates nothing.
+    /// would, one at a time, and leaves the decisions in it. Frames go two at a time: both are
+    /// parsed, then hashed together (in one pass with ``ToeplitzMethod/gfni``), then steered and
+    /// their headers written; the headers of the frames two pairs ahead are prefetched meanwhile.
+    /// Allocates nothing.
     public func process(_ batch: ClassificationBatch, headerSize: Int = VirtioNetHashHeader.size, numBuffers: UInt16 = 1) {
         let count = batch.count
-        let usable = headerSize >= 0
-        for index in 0..<count {
-            let packet = batch.packets[index]
-            var frame = FrameView(UnsafeRawBufferPointer(start: nil, count: 0))
-            if usable, packet.count >= headerSize, let base = packet.baseAddress {
-                frame = FrameView(UnsafeRawBufferPointer(start: base + headerSize, count: packet.count - headerSize))
+        let packets = batch.packets
+        // The frames' headers are usually out of L1 by now (a batch of 64 spans 128 KiB of
+        // buffers): ask for the frames two pairs ahead while this pair is parsed.
+        let ahead = 4
+        for index in 0..<min(ahead, count) { prefetchHeaders(packets[index], headerSize) }
+        var index = 0
+        while index &+ 2 <= count {
+            if index &+ ahead &+ 1 < count {
+                prefetchHeaders(packets[index &+ ahead], headerSize)
+                prefetchHeaders(packets[index &+ ahead &+ 1], headerSize)
             }
-            batch.tuples[index] = vnet_toeplitz_tuple()
-            batch.reports[index] = locate(frame, &batch.tuples[index])
+            var first = vnet_toeplitz_tuple()
+            var second = vnet_toeplitz_tuple()
+            let firstReport = locate(frame(packets[index], headerSize), &first)
+            let secondReport = locate(frame(packets[index &+ 1], headerSize), &second)
+            let hashes: (UInt32, UInt32)
+            switch method {
+            case .gfni:
+                let both = vnet_toeplitz_gfni_pair(matrices, &first, &second)
+                hashes = (UInt32(truncatingIfNeeded: both), UInt32(truncatingIfNeeded: both >> 32))
+            default:
+                hashes = (hash(first), hash(second))
+            }
+            finish(batch, index, hashes.0, firstReport, headerSize, numBuffers)
+            finish(batch, index &+ 1, hashes.1, secondReport, headerSize, numBuffers)
+            index &+= 2
         }
+        if index < count {
+            var last = vnet_toeplitz_tuple()
+            let report = locate(frame(packets[index], headerSize), &last)
+            finish(batch, index, hash(last), report, headerSize, numBuffers)
+        }
+    }
+
+    /// The frame after the vnet header, or an empty frame when the packet is shorter than it.
+    @inline(__always)
+    private func frame(_ packet: UnsafeMutableRawBufferPointer, _ headerSize: Int) -> FrameView {
+        guard headerSize >= 0, packet.count >= headerSize, let base = packet.baseAddress else {
+            return FrameView(UnsafeRawBufferPointer(start: nil, count: 0))
+        }
+        return FrameView(UnsafeRawBufferPointer(start: base + headerSize, count: packet.count - headerSize))
+    }
+
+    /// The hash of one located tuple (0 for an empty one) by this classifier's method.
+    @inline(__always)
+    private func hash(_ tuple: vnet_toeplitz_tuple) -> UInt32 {
+        guard tuple.address_length != 0 else { return 0 }
+        var tuple = tuple
         switch method {
-        case .gfni: vnet_toeplitz_gfni_tuples(matrices, batch.tuples, count, batch.hashes)
-        case .carrylessMultiply: vnet_toeplitz_clmul_tuples(slices, batch.tuples, count, batch.hashes)
-        case .byteTables:
-            for index in 0..<count { batch.hashes[index] = tableHash(batch.tuples[index]) }
+        case .gfni: return vnet_toeplitz_gfni_tuple(matrices, &tuple)
+        case .carrylessMultiply:
+            return vnet_toeplitz_clmul_tuple(slices, tuple.source, tuple.destination, Int(tuple.address_length), tuple.ports)
+        case .byteTables: return tableHash(tuple)
+        case .perBit: return perBitHash(tuple)
         }
-        for index in 0..<count {
-            let decision = decide(batch.hashes[index], batch.reports[index], arrivalQueue: batch.arrivals[index])
-            batch.results[index] = decision
-            let packet = batch.packets[index]
-            if usable, packet.count >= headerSize, let base = packet.baseAddress {
-                writeHeader(base, headerSize, numBuffers, decision)
-            }
+    }
+
+    /// Steers packet `index` of `batch` by its hash, records the decision, writes the header.
+    @inline(__always)
+    private func finish(_ batch: ClassificationBatch, _ index: Int, _ hash: UInt32, _ report: HashReport, _ headerSize: Int, _ numBuffers: UInt16) {
+        let decision = decide(hash, report, arrivalQueue: batch.arrivals[index])
+        batch.results[index] = decision
+        let packet = batch.packets[index]
+        if headerSize >= 0, packet.count >= headerSize, let base = packet.baseAddress {
+            writeHeader(base, headerSize, numBuffers, decision)
         }
     }
 }

@@ -31,6 +31,8 @@ public final class ToeplitzHasher: @unchecked Sendable {
     let slices: UnsafeMutablePointer<UInt64>
     /// One 8x8 bit matrix per key byte, 64-byte aligned, for GFNI.
     let matrices: UnsafeMutablePointer<UInt64>
+    /// The key, zero-padded to `maxInputLength + 4` bytes, for the per-bit loop.
+    let keyBytes: UnsafeMutablePointer<UInt8>
 
     /// The tables as the per-frame path reads them.
     var view: ToeplitzTables { ToeplitzTables(base: tables) }
@@ -47,6 +49,9 @@ public final class ToeplitzHasher: @unchecked Sendable {
         let raw = UnsafeMutableRawPointer.allocate(
             byteCount: Int(VNET_TOEPLITZ_GFNI_MATRICES) * MemoryLayout<UInt64>.stride, alignment: 64)
         matrices = raw.bindMemory(to: UInt64.self, capacity: Int(VNET_TOEPLITZ_GFNI_MATRICES))
+        keyBytes = .allocate(capacity: maxInputLength + 4)
+        keyBytes.initialize(repeating: 0, count: maxInputLength + 4)
+        for index in 0..<min(key.count, maxInputLength + 4) { keyBytes[index] = key[index] }
         for position in 0..<maxInputLength {
             fillTable(position: position)
         }
@@ -58,6 +63,7 @@ public final class ToeplitzHasher: @unchecked Sendable {
         tables.deallocate()
         slices.deallocate()
         matrices.deallocate()
+        keyBytes.deallocate()
     }
 
     /// The Toeplitz hash of `input`.
@@ -71,6 +77,8 @@ public final class ToeplitzHasher: @unchecked Sendable {
             return vnet_toeplitz_gfni(matrices, base.assumingMemoryBound(to: UInt8.self), input.count)
         case .carrylessMultiply where input.count & 3 == 0:
             return vnet_toeplitz_clmul(slices, base.assumingMemoryBound(to: UInt8.self), input.count)
+        case .perBit:
+            return perBit(base, count: input.count, position: 0)
         default:
             return hash(base, count: input.count, position: 0)
         }
@@ -99,6 +107,10 @@ public final class ToeplitzHasher: @unchecked Sendable {
             for index in 0..<hashes.count {
                 out[index] = vnet_toeplitz_clmul(slices, base.assumingMemoryBound(to: UInt8.self) + index * stride, length)
             }
+        case .perBit:
+            for index in 0..<hashes.count {
+                out[index] = perBit(base + index * stride, count: length, position: 0)
+            }
         default:
             for index in 0..<hashes.count {
                 out[index] = hash(base + index * stride, count: length, position: 0)
@@ -119,6 +131,26 @@ public final class ToeplitzHasher: @unchecked Sendable {
     @inline(__always)
     func hash(_ bytes: UnsafeRawPointer, count: Int, position: Int) -> UInt32 {
         view.hash(bytes, count: count, position: position)
+    }
+
+    /// The contribution of `count` bytes at `bytes` placed at input offset `position`, one bit
+    /// at a time: the 32-bit key window starts at bit `8 * position` and slides one bit per
+    /// input bit, XORed into the hash where the input bit is set.
+    ///
+    /// - Precondition (unchecked, the caller's): as ``hash(_:count:position:)``.
+    func perBit(_ bytes: UnsafeRawPointer, count: Int, position: Int) -> UInt32 {
+        var window = UInt32(keyBytes[position]) << 24 | UInt32(keyBytes[position + 1]) << 16
+            | UInt32(keyBytes[position + 2]) << 8 | UInt32(keyBytes[position + 3])
+        var result: UInt32 = 0
+        for index in 0..<count {
+            let byte = bytes.load(fromByteOffset: index, as: UInt8.self)
+            let incoming = keyBytes[position + index + 4]
+            for bit in 0..<8 {
+                if byte & (0x80 >> bit) != 0 { result ^= window }
+                window = window << 1 | UInt32(incoming >> (7 - bit) & 1)
+            }
+        }
+        return result
     }
 
     /// Builds the table of one input position from the eight key windows its bits select.

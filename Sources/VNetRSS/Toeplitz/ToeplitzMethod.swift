@@ -16,11 +16,15 @@ public enum ToeplitzMethod: String, CaseIterable, Hashable, Sendable {
     /// One GF(2) affine product (GFNI) per eight key bytes, two tuples per pass in bulk (C,
     /// `CVNetSIMD`, Intel's published method): x86-64 with GFNI, AVX-512 F/BW/VL/VBMI and BMI2.
     case gfni
+    /// One input bit at a time with a sliding 32-bit key window, as QEMU's `net_toeplitz_add`,
+    /// the kernel series and FreeBSD compute it: everywhere, and never chosen by default. The
+    /// baseline the benchmarks compare against.
+    case perBit = "per-bit"
 
     /// True when this CPU can run the method.
     public var isAvailable: Bool {
         switch self {
-        case .byteTables: true
+        case .byteTables, .perBit: true
         case .carrylessMultiply: ToeplitzMethod.clmulAvailable
         case .gfni: ToeplitzMethod.gfniAvailable
         }
