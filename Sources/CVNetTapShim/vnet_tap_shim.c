@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <linux/if_packet.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <net/if.h>
 #include <linux/if_tun.h>
 
@@ -98,4 +99,8 @@ int vnet_tap_packet_send_batch(int fd, const void *const *frames, const unsigned
 int vnet_tap_interface_index(const char *name) {
     unsigned index = if_nametoindex(name);
     return index == 0 ? -errno : (int)index;
+}
+
+int vnet_set_thread_name(const char *name) {
+    return prctl(PR_SET_NAME, (unsigned long)name, 0, 0, 0) == 0 ? 0 : -errno;
 }

@@ -1,27 +1,59 @@
+import Atomics
 import Glibc
 import SystemPackage
 
 /// The floor for benchmarks: one thread per tap queue calling `read()` until `EAGAIN`, doing
 /// nothing with the frames. What the engine's readers cost is measured against it.
 public enum BaselineReader {
-    /// Drains every queue of `device` once, in parallel; returns the frames read.
-    public static func drain(_ device: TapDevice, bufferSize: Int = 2048) throws(TapError) -> Int {
-        let counts = UnsafeMutablePointer<Int>.allocate(capacity: device.queues.count)
-        counts.initialize(repeating: 0, count: device.queues.count)
-        defer { counts.deallocate() }
+    /// What a drain read.
+    public struct Drained: Sendable {
+        /// Frames read, over every queue.
+        public var frames: Int
+        /// Frames read per tap queue.
+        public var perQueue: [Int]
+        /// CPU time of the reading threads, summed.
+        public var cpuTime: Duration
+    }
+
+    /// Drains every queue of `device`, in parallel, one thread per queue. Without `until`,
+    /// each thread stops at its queue's first `EAGAIN`; with it, a thread that finds its queue
+    /// empty waits for it (`poll`, 1 ms at a time) and stops only once `until` is true and its
+    /// queue empty.
+    public static func drain(_ device: TapDevice, bufferSize: Int = 2048, until stop: ManagedAtomic<Bool>? = nil) throws(TapError) -> Drained {
+        let queues = device.queues.count
+        let counts = UnsafeMutablePointer<Int>.allocate(capacity: queues)
+        counts.initialize(repeating: 0, count: queues)
+        let cpu = UnsafeMutablePointer<Duration>.allocate(capacity: queues)
+        cpu.initialize(repeating: .zero, count: queues)
+        defer {
+            counts.deallocate()
+            cpu.deallocate()
+        }
         var threads: [WorkerThread] = []
         for (index, queue) in device.queues.enumerated() {
             let fd = queue.descriptor
-            let slot = counts + index
+            let slot = index
             threads.append(try WorkerThread(name: "baseline-\(index)") {
                 let buffer = UnsafeMutableRawPointer.allocate(byteCount: bufferSize, alignment: 64)
                 defer { buffer.deallocate() }
                 var frames = 0
-                while Glibc.read(fd, buffer, bufferSize) > 0 { frames += 1 }
-                slot.pointee = frames
+                while true {
+                    if Glibc.read(fd, buffer, bufferSize) > 0 {
+                        frames += 1
+                        continue
+                    }
+                    guard let stop, errno == EAGAIN, !stop.load(ordering: .acquiring) else { break }
+                    var ready = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+                    _ = poll(&ready, 1, 1)
+                }
+                counts[slot] = frames
+                var now = timespec()
+                clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now)
+                cpu[slot] = .seconds(now.tv_sec) + .nanoseconds(now.tv_nsec)
             })
         }
         for thread in threads { thread.join() }
-        return (0..<device.queues.count).reduce(0) { $0 + counts[$1] }
+        let perQueue = (0..<queues).map { counts[$0] }
+        return Drained(frames: perQueue.reduce(0, +), perQueue: perQueue, cpuTime: (0..<queues).reduce(.zero) { $0 + cpu[$1] })
     }
 }

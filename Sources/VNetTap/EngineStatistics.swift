@@ -40,13 +40,18 @@ final class ReaderCounters: @unchecked Sendable {
     // @unchecked: the storage is accessed only through UnsafeAtomic.
 
     static let frames = 0, bytes = 1, redirected = 2, firstReport = 3
+    /// The slot of the first receive queue's delivered count (after every report's), kept so
+    /// the per-frame path never builds `HashReport.allCases`.
+    static let firstDelivered = firstReport + HashReport.allCases.count
     let receiveQueues: Int
     private let count: Int
+    private let firstDropped: Int
     private let storage: UnsafeMutablePointer<UnsafeAtomic<UInt64>.Storage>
 
     init(receiveQueues: Int) {
         self.receiveQueues = receiveQueues
-        count = ReaderCounters.firstReport + HashReport.allCases.count + 2 * receiveQueues
+        count = ReaderCounters.firstDelivered + 2 * receiveQueues
+        firstDropped = ReaderCounters.firstDelivered + receiveQueues
         storage = .allocate(capacity: count)
         storage.initialize(repeating: UnsafeAtomic<UInt64>.Storage(0), count: count)
     }
@@ -56,9 +61,9 @@ final class ReaderCounters: @unchecked Sendable {
         storage.deallocate()
     }
 
-    static func report(_ raw: Int) -> Int { firstReport + raw }
-    func delivered(_ queue: Int) -> Int { ReaderCounters.firstReport + HashReport.allCases.count + queue }
-    func dropped(_ queue: Int) -> Int { delivered(receiveQueues) + queue }
+    @inline(__always) static func report(_ raw: Int) -> Int { firstReport &+ raw }
+    @inline(__always) func delivered(_ queue: Int) -> Int { ReaderCounters.firstDelivered &+ queue }
+    @inline(__always) func dropped(_ queue: Int) -> Int { firstDropped &+ queue }
     var slots: Int { count }
 
     func store(_ index: Int, _ value: UInt64) {

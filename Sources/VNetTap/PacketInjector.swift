@@ -38,6 +38,23 @@ public final class PacketInjector: @unchecked Sendable {
         }
     }
 
+    /// Sends up to 64 of `frames` in one `sendmmsg` without allocating (for injectors that run
+    /// flat out); returns how many the kernel took.
+    public func send(_ frames: UnsafeBufferPointer<UnsafeRawBufferPointer>) throws(TapError) -> Int {
+        let count = min(frames.count, 64)
+        let sent = withUnsafeTemporaryAllocation(of: UnsafeRawPointer?.self, capacity: count) { bases in
+            withUnsafeTemporaryAllocation(of: UInt32.self, capacity: count) { lengths in
+                for index in 0..<count {
+                    bases[index] = frames[index].baseAddress
+                    lengths[index] = UInt32(frames[index].count)
+                }
+                return vnet_tap_packet_send_batch(descriptor, bases.baseAddress, lengths.baseAddress, UInt32(count))
+            }
+        }
+        guard sent >= 0 else { throw TapError(.inject, device: interface, errno: Errno(rawValue: -sent), detail: "sendmmsg") }
+        return Int(sent)
+    }
+
     /// Sends up to 64 frames in one `sendmmsg`; returns how many the kernel took.
     public func send(batch frames: [UnsafeRawBufferPointer]) throws(TapError) -> Int {
         var bases = frames.map { $0.baseAddress }

@@ -14,6 +14,8 @@ final class PacketPool: @unchecked Sendable {
         // Round each buffer to a cache line so neighbours never share one.
         self.bufferSize = (bufferSize + 63) & ~63
         base = .allocate(byteCount: count * self.bufferSize, alignment: 64)
+        // Touch every page now, so the datapath never takes a first-touch page fault.
+        base.initializeMemory(as: UInt8.self, repeating: 0, count: count * self.bufferSize)
     }
 
     deinit { base.deallocate() }

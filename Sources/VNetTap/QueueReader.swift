@@ -36,6 +36,8 @@ final class QueueReader: @unchecked Sendable {
     let suppression: WakeSuppression
     let snapshot: ClassifierSnapshot
     let batchSize: Int
+    /// Inline delivery's handler; nil to deliver through the rings.
+    let handler: (@Sendable (ReceivedFrame) -> Void)?
 
     /// Frames read and not yet decided: classified together by ``flush(_:touched:)``.
     private let batch: ClassificationBatch
@@ -64,7 +66,9 @@ final class QueueReader: @unchecked Sendable {
 
     init(index: Int, descriptor: Int32, pool: PacketPool, headerSize: Int, outbound: [SPSCRing<Delivery>],
          returns: [SPSCRing<UInt32>], wakeups: [Int32], suppression: WakeSuppression, snapshot: ClassifierSnapshot,
-         batchSize: Int, metricsLabel: String, metricsFactory: (any MetricsFactory)? = nil) {
+         batchSize: Int, metricsLabel: String, metricsFactory: (any MetricsFactory)? = nil,
+         handler: (@Sendable (ReceivedFrame) -> Void)? = nil) {
+        self.handler = handler
         self.index = index
         self.descriptor = descriptor
         self.pool = pool
@@ -194,6 +198,14 @@ final class QueueReader: @unchecked Sendable {
         local[ReaderCounters.bytes] &+= UInt64(length)
         local[ReaderCounters.report(Int(decision.report.rawValue))] &+= 1
         if queue != index { local[ReaderCounters.redirected] &+= 1 }
+        if let handler {
+            handler(ReceivedFrame(
+                packet: UnsafeRawBufferPointer(start: pool.buffer(Int(bufferIndex)), count: length), headerSize: headerSize,
+                tapQueue: index, queue: queue, hash: decision.hash, report: decision.report))
+            local[counters.delivered(queue)] &+= 1
+            pushFree(bufferIndex)
+            return
+        }
         let delivery = Delivery(
             bufferIndex: bufferIndex, length: UInt32(length), hash: decision.hash,
             report: decision.report.rawValue, tapQueue: UInt16(truncatingIfNeeded: index))

@@ -19,10 +19,21 @@ public struct EngineOptions: Sendable {
     public var ringCapacity = 256
     /// When the `_EX` hash types apply.
     public var extensionHeaderRule: ExtensionHeaderRule = .spec
+    /// How Toeplitz is computed (the fastest this CPU has unless told otherwise).
+    public var toeplitzMethod: ToeplitzMethod = .preferred
     /// The swift-metrics label prefix.
     public var metricsLabel = "vnet_rss"
     /// Where the counters go (swift-metrics); nil for the global `MetricsSystem.factory`.
     public var metricsFactory: (any MetricsFactory)?
+    /// Where decided frames go: to per-queue rings that consumer threads drain with
+    /// ``RSSEngine/receive(queue:limit:_:)`` (the default), or straight to a handler on the
+    /// reader threads.
+    public var delivery: FrameDelivery = .rings
+    /// How long ``RSSEngine/waitForFrames(queue:timeoutMilliseconds:)`` polls the rings before it
+    /// sleeps. Waking a sleeping consumer costs its reader an `eventfd` write and the scheduler
+    /// a wake-up, several microseconds a time; a consumer that polls a little longer than the
+    /// gap between batches is woken far less often. Zero sleeps at once (least CPU when idle).
+    public var pollBeforeSleep: Duration = .microseconds(50)
     /// Push the configuration to a kernel that has the series (the probe answers and its
     /// capability covers the configuration) and let it steer and report; else steer in userspace.
     public var kernelOffload = true
@@ -82,7 +93,9 @@ public final class RSSEngine: @unchecked Sendable {
         self.device = device
         self.queueCount = receiveQueues
         self.options = options
-        let classifier = try Classifier(configuration, queueCount: UInt16(receiveQueues), extensionHeaderRule: options.extensionHeaderRule)
+        let classifier = try Classifier(
+            configuration, queueCount: UInt16(receiveQueues), extensionHeaderRule: options.extensionHeaderRule,
+            toeplitzMethod: options.toeplitzMethod)
         let sources = device.queues.count
         delivery = (0..<sources).map { _ in (0..<receiveQueues).map { _ in SPSCRing<Delivery>(minimumCapacity: options.ringCapacity) } }
         returns = (0..<receiveQueues).map { _ in (0..<sources).map { _ in SPSCRing<UInt32>(minimumCapacity: options.buffersPerQueue * 2) } }
@@ -119,7 +132,7 @@ public final class RSSEngine: @unchecked Sendable {
                 index: source, descriptor: device.queues[source].descriptor, pool: pools[source], headerSize: device.headerSize,
                 outbound: delivery[source], returns: returns.map { $0[source] }, wakeups: wakeups, suppression: suppression,
                 snapshot: snapshot, batchSize: options.batchSize, metricsLabel: options.metricsLabel,
-                metricsFactory: options.metricsFactory)
+                metricsFactory: options.metricsFactory, handler: options.delivery.handler)
         }
     }
 
@@ -160,6 +173,13 @@ public final class RSSEngine: @unchecked Sendable {
         _ = Glibc.read(stopEvent, &drain, 8)
     }
 
+    /// CPU time the reader threads have used since ``start()``, summed (user and system), read
+    /// from their thread CPU clocks; zero when stopped. What the engine costs per frame is this
+    /// over ``EngineStatistics/framesRead``.
+    public var readerCPUTime: Duration {
+        threads.reduce(.zero) { $0 + $1.cpuTime }
+    }
+
     /// Why readers stopped on their own (a deleted device gives `EBADFD` or `EIO`), by tap queue.
     public var failures: [Int: TapError] {
         var found: [Int: TapError] = [:]
@@ -176,7 +196,9 @@ public final class RSSEngine: @unchecked Sendable {
     /// Where the kernel steers, the configuration goes to the kernel too (`TUNSETVNETHASH`); one
     /// the kernel cannot do (an `_EX` type, say) turns the kernel's RSS off and the engine steers.
     public func apply(_ configuration: RSSConfiguration) throws {
-        let classifier = try Classifier(configuration, queueCount: UInt16(queueCount), extensionHeaderRule: options.extensionHeaderRule)
+        let classifier = try Classifier(
+            configuration, queueCount: UInt16(queueCount), extensionHeaderRule: options.extensionHeaderRule,
+            toeplitzMethod: options.toeplitzMethod)
         let fits = options.kernelOffload
             && KernelHashOffload.covers(kernelOffload, configuration, receiveQueues: queueCount, tapQueues: device.queues.count)
         let descriptor = device.queues.first { $0.attached }?.descriptor ?? device.queues[0].descriptor
@@ -234,7 +256,8 @@ public final class RSSEngine: @unchecked Sendable {
     }
 
     /// Waits up to `timeoutMilliseconds` for frames on receive queue `queue`; true when frames
-    /// are (or may be) waiting. Returns at once when some already are.
+    /// are (or may be) waiting. Returns at once when some already are. Polls for
+    /// ``EngineOptions/pollBeforeSleep`` first, then sleeps until a reader wakes it.
     public func waitForFrames(queue: Int, timeoutMilliseconds: Int32) -> Bool {
         waitForFrames(queues: [queue], timeoutMilliseconds: timeoutMilliseconds)
     }
@@ -246,6 +269,13 @@ public final class RSSEngine: @unchecked Sendable {
     }
 
     private func waitForFrames(queues: [Int], timeoutMilliseconds: Int32) -> Bool {
+        if options.pollBeforeSleep > .zero {
+            let deadline = ContinuousClock.now + options.pollBeforeSleep
+            repeat {
+                for _ in 0..<64 { vnet_cpu_relax() }
+                if queues.contains(where: { queue in delivery.contains { $0[queue].count > 0 } }) { return true }
+            } while ContinuousClock.now < deadline
+        }
         for queue in queues { suppression.prepareToSleep(queue) }
         defer { for queue in queues { suppression.awake(queue) } }
         // After announcing sleep, look once more: a reader that published before seeing the

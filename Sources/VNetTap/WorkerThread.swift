@@ -1,3 +1,4 @@
+import CVNetTapShim
 import Glibc
 
 /// A joinable POSIX thread running one closure: the readers are long-lived loops that must own
@@ -11,9 +12,13 @@ final class WorkerThread {
         init(_ body: @escaping () -> Void) { self.body = body }
     }
 
-    /// Starts `body` on a new thread; throws the errno of `pthread_create`.
+    /// Starts `body` on a new thread named `name` (its first 15 bytes, as `top -H` and `perf`
+    /// show it); throws the errno of `pthread_create`.
     init(name: String, _ body: @escaping () -> Void) throws(TapError) {
-        let box = Unmanaged.passRetained(Box(body)).toOpaque()
+        let box = Unmanaged.passRetained(Box({
+            _ = vnet_set_thread_name(name)
+            body()
+        })).toOpaque()
         let result = pthread_create(&thread, nil, { argument in
             let box = Unmanaged<Box>.fromOpaque(argument!).takeRetainedValue()
             box.body()
@@ -24,6 +29,15 @@ final class WorkerThread {
             throw TapError(.read, device: name, errno: .init(rawValue: result), detail: "pthread_create")
         }
         started = true
+    }
+
+    /// The CPU time the thread has used (its `pthread_getcpuclockid` clock); zero once joined.
+    var cpuTime: Duration {
+        guard started else { return .zero }
+        var clock: clockid_t = 0
+        var now = timespec()
+        guard pthread_getcpuclockid(thread, &clock) == 0, clock_gettime(clock, &now) == 0 else { return .zero }
+        return .seconds(now.tv_sec) + .nanoseconds(now.tv_nsec)
     }
 
     /// Waits for the thread to end.

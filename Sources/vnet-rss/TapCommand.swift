@@ -111,9 +111,9 @@ struct TapCommand: ParsableCommand {
 
 extension ReaderKind: ExpressibleByArgument {}
 
-/// One line on standard error.
-func printError(_ line: String) {
-    let text = line + "\n"
+/// One line on standard error (`terminator` ends it).
+func printError(_ line: String, terminator: String = "\n") {
+    let text = line + terminator
     _ = text.withCString { Glibc.write(2, $0, strlen($0)) }
 }
 

@@ -1,0 +1,251 @@
+import Atomics
+import Glibc
+import VNetRSS
+import VNetTap
+
+/// Runs one round of one variant on a bench tap and measures it.
+struct BenchRunner {
+    let tap: BenchTap
+    let traffic: BenchTraffic
+    let mode: BenchMode
+    /// Drain: frames pre-filled per round, over all queues.
+    let frames: Int
+    /// Inject: how long the injector sends.
+    let duration: Duration
+    let buffers: Int
+    let ringCapacity: Int
+    /// Inline: readers hand frames to a handler (that does nothing with them, as the bare loop
+    /// does nothing); rings: this thread consumes every receive queue.
+    let inline: Bool
+
+    /// The longest a round may take to account for its frames once sending ends.
+    private static let settleLimit = Duration.seconds(5)
+
+    func run(_ variant: BenchVariant) throws -> BenchResult {
+        tap.empty()
+        let dropsBefore = try tap.drops()
+        switch mode {
+        case .drain:
+            let sent = try tap.send(traffic, total: frames)
+            let tapDrops = try tap.drops() - dropsBefore
+            let measured = try variant.reader == nil ? bareRound(stop: nil) : engineRound(variant, expected: sent - tapDrops)
+            return result(variant, measured, tapDrops: tapDrops)
+        case .inject:
+            let stop = ManagedAtomic(false)
+            let startInjector = { try InjectorThread(tap: tap, traffic: traffic, duration: duration, done: stop) }
+            let measured: Measured
+            if variant.reader == nil {
+                let injector = try startInjector()
+                measured = try bareRound(stop: stop)
+                injector.join()
+            } else {
+                measured = try engineRound(variant, expected: nil, startInjector: startInjector)
+            }
+            return result(variant, measured, tapDrops: try tap.drops() - dropsBefore)
+        }
+    }
+
+    /// What a round measured.
+    struct Measured {
+        var frames: Int
+        var seconds: Double
+        var readerCPU: Double
+        var processCPU: Double
+        var perQueue: [Int]
+        var engineDrops = 0
+        var bufferBytes = 0
+    }
+
+    private func result(_ variant: BenchVariant, _ measured: Measured, tapDrops: Int) -> BenchResult {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return BenchResult(
+            mode: mode, frameSize: traffic.frameSize, queues: tap.device.queues.count, variant: variant,
+            frames: measured.frames, seconds: measured.seconds, readerCPUSeconds: measured.readerCPU,
+            processCPUSeconds: measured.processCPU, perQueue: measured.perQueue, engineDrops: measured.engineDrops,
+            tapDrops: tapDrops, bufferBytes: measured.bufferBytes, maxResidentKiB: usage.ru_maxrss)
+    }
+
+    /// The floor: one thread per queue reading until its queue is empty (drain) or until the
+    /// injector is done and its queue empty (inject).
+    private func bareRound(stop: ManagedAtomic<Bool>?) throws -> Measured {
+        let cpu = BenchClock.processCPU()
+        let start = ContinuousClock.now
+        let drained = try BaselineReader.drain(tap.device, until: stop)
+        let seconds = BenchClock.seconds(ContinuousClock.now - start)
+        return Measured(frames: drained.frames, seconds: seconds, readerCPU: BenchClock.seconds(drained.cpuTime),
+                        processCPU: BenchClock.processCPU() - cpu, perQueue: drained.perQueue)
+    }
+
+    /// The engine, built before the clock starts (buffers allocated and touched), then started;
+    /// this thread consumes every receive queue until `expected` frames are accounted for
+    /// (delivered or dropped), or, injecting, until the injector is done and the tap's count of
+    /// queued frames is accounted for.
+    private func engineRound(_ variant: BenchVariant, expected: Int?, startInjector: (() throws -> InjectorThread)? = nil) throws -> Measured {
+        var options = EngineOptions()
+        options.reader = variant.reader ?? .read
+        options.toeplitzMethod = variant.toeplitz
+        options.buffersPerQueue = buffers
+        options.ringCapacity = ringCapacity
+        options.kernelOffload = false
+        let tally = InlineTally(tapQueues: tap.device.queues.count)
+        if inline { options.delivery = .inline { tally.count($0) } }
+        let queues = tap.device.queues.count
+        let engine = try RSSEngine(device: tap.device, configuration: .spreading(over: UInt16(queues)), options: options)
+        var perQueue = [Int](repeating: 0, count: queues)
+        let cpu = BenchClock.processCPU()
+        let start = ContinuousClock.now
+        var last = start
+        try engine.start()
+        defer { engine.stop() }
+        let injector = try startInjector?()
+        defer { injector?.join() }
+        var target = expected
+        var settleDeadline: ContinuousClock.Instant?
+        while true {
+            var got = 0
+            if inline {
+                // The readers deliver; this thread only watches the counters, asleep between looks.
+                let delivered = engine.statistics().receiveQueues.map { Int($0.delivered) }
+                got = delivered.reduce(0, +) - perQueue.reduce(0, +)
+                perQueue = delivered
+            } else {
+                for queue in 0..<queues {
+                    let count = engine.receive(queue: queue, limit: 4096) { _ in }
+                    perQueue[queue] += count
+                    got += count
+                }
+            }
+            if got > 0 { last = ContinuousClock.now }
+            if target == nil, let injector, injector.finished {
+                injector.join()
+                target = injector.queued
+                settleDeadline = ContinuousClock.now + BenchRunner.settleLimit
+            }
+            if let goal = target {
+                let statistics = engine.statistics()
+                if perQueue.reduce(0, +) + Int(statistics.framesDropped) >= goal { break }
+                if settleDeadline == nil { settleDeadline = ContinuousClock.now + BenchRunner.settleLimit }
+                if ContinuousClock.now > settleDeadline! { break }
+            }
+            if inline {
+                usleep(2_000)
+            } else if got == 0 {
+                _ = engine.waitForFrames(timeoutMilliseconds: 1)
+            }
+        }
+        // Inline, the readers stamped their last frames; the 2 ms looks above are too coarse.
+        if inline, let stamped = tally.lastFrame, stamped > start { last = stamped }
+        let readerCPU = BenchClock.seconds(engine.readerCPUTime)
+        let processCPU = BenchClock.processCPU() - cpu
+        let statistics = engine.statistics()
+        return Measured(
+            frames: perQueue.reduce(0, +), seconds: BenchClock.seconds(last - start), readerCPU: readerCPU, processCPU: processCPU,
+            perQueue: perQueue, engineDrops: Int(statistics.framesDropped), bufferBytes: queues * buffers * options.bufferSize)
+    }
+}
+
+/// Sends the traffic mix flat out from its own thread for a duration, counting what the tap queued.
+final class InjectorThread: @unchecked Sendable {
+    // @unchecked: `queued` is written by the thread before it sets `done`, read after.
+    /// Frames the tap queued: sent less the tap's drops.
+    private var thread: pthread_t = 0
+    private let done: ManagedAtomic<Bool>
+    private(set) var queued = 0
+    private var joined = false
+
+    init(tap: BenchTap, traffic: BenchTraffic, duration: Duration, done: ManagedAtomic<Bool>) throws {
+        self.done = done
+        let dropsBefore = try tap.drops()
+        let body = Box { [unowned self] in
+            let end = ContinuousClock.now + duration
+            var next = 0
+            var sent = 0
+            while ContinuousClock.now < end {
+                let accepted = (try? traffic.withBatch(from: next, count: 64) { try tap.injector.send($0) }) ?? 0
+                sent += accepted
+                next += max(accepted, 1)
+            }
+            self.queued = sent - ((try? tap.drops()) ?? dropsBefore) + dropsBefore
+            self.done.store(true, ordering: .releasing)
+        }
+        let argument = Unmanaged.passRetained(body).toOpaque()
+        let created = pthread_create(&thread, nil, { argument in
+            Unmanaged<Box>.fromOpaque(argument!).takeRetainedValue().body()
+            return nil
+        }, argument)
+        guard created == 0 else {
+            Unmanaged<Box>.fromOpaque(argument).release()
+            throw CommandFailure("pthread_create: errno \(created)")
+        }
+    }
+
+    /// True once sending ended and `queued` is known.
+    var finished: Bool { done.load(ordering: .acquiring) }
+
+    func join() {
+        guard !joined else { return }
+        pthread_join(thread, nil)
+        joined = true
+    }
+
+    deinit { join() }
+
+    private final class Box {
+        let body: () -> Void
+        init(_ body: @escaping () -> Void) { self.body = body }
+    }
+}
+
+enum BenchClock {
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+
+    /// CPU time of the whole process, seconds.
+    static func processCPU() -> Double {
+        var now = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &now)
+        return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
+    }
+}
+
+/// The bench's inline handler: per tap queue (so per reader thread, no sharing), a frame count
+/// and, every 16th frame, the time, so the end of a round is known to within 16 frames without
+/// a clock read per frame or a watcher that wakes often.
+final class InlineTally: @unchecked Sendable {
+    // @unchecked: slot i is written only by reader i; read after the readers went quiet.
+    private let slots: UnsafeMutablePointer<Int64>
+    private let tapQueues: Int
+    /// Int64s per tap queue: one cache line, so readers never share one.
+    private static let stride = 8
+
+    init(tapQueues: Int) {
+        self.tapQueues = tapQueues
+        slots = .allocate(capacity: tapQueues * InlineTally.stride)
+        slots.initialize(repeating: 0, count: tapQueues * InlineTally.stride)
+    }
+
+    deinit { slots.deallocate() }
+
+    @inline(__always)
+    func count(_ frame: ReceivedFrame) {
+        let slot = slots + frame.tapQueue &* InlineTally.stride
+        slot[0] &+= 1
+        if slot[0] & 15 == 1 {
+            var now = timespec()
+            clock_gettime(CLOCK_MONOTONIC, &now)
+            slot[1] = Int64(now.tv_sec) &* 1_000_000_000 &+ Int64(now.tv_nsec)
+        }
+    }
+
+    /// The latest stamp of any reader, on ContinuousClock's timeline (CLOCK_MONOTONIC on Linux).
+    var lastFrame: ContinuousClock.Instant? {
+        let latest = (0..<tapQueues).map { slots[$0 * InlineTally.stride + 1] }.max() ?? 0
+        guard latest > 0 else { return nil }
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        let ago = Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec) - latest
+        return ContinuousClock.now - .nanoseconds(ago)
+    }
+}

@@ -1,0 +1,57 @@
+import ArgumentParser
+import VNetRSS
+import VNetTap
+
+/// What one benchmark row measures: the bare `read()` floor, or the engine on one reader.
+enum BenchVariant: String, CaseIterable, ExpressibleByArgument {
+    /// One thread per tap queue calling `read()` and doing nothing with the frames.
+    case bare
+    /// The engine on its epoll + `read()` reader.
+    case read
+    /// The engine on io_uring, one multishot read per queue.
+    case uring
+    /// The engine on io_uring, batches of single-shot reads.
+    case uringSingle = "uring-single"
+    /// The engine on `read()` with the per-bit Toeplitz loop, as QEMU computes it.
+    case perBit = "per-bit"
+
+    /// The row's name in the table.
+    var title: String {
+        switch self {
+        case .bare: "bare read()"
+        case .read: "engine, read()"
+        case .uring: "engine, io_uring multishot"
+        case .uringSingle: "engine, io_uring single-shot"
+        case .perBit: "engine, read(), per-bit Toeplitz"
+        }
+    }
+
+    /// The engine's reader; nil for the bare loop.
+    var reader: ReaderKind? {
+        switch self {
+        case .bare: nil
+        case .read, .perBit: .read
+        case .uring: .uring
+        case .uringSingle: .uringSingleShot
+        }
+    }
+
+    /// The Toeplitz method the engine uses.
+    var toeplitz: ToeplitzMethod { self == .perBit ? .perBit : .preferred }
+}
+
+/// How frames reach the tap.
+enum BenchMode: String, CaseIterable, ExpressibleByArgument {
+    /// Fill the tap's queues first, then time the readers draining them: the reader alone.
+    case drain
+    /// An injector thread sends for `--duration` while the readers read: the live path.
+    case inject
+}
+
+/// How the engine hands frames over in the bench (``FrameDelivery``).
+enum BenchDelivery: String, CaseIterable, ExpressibleByArgument {
+    /// The readers call a handler that does nothing with the frame, as the bare loop does nothing.
+    case inline
+    /// The bench's main thread consumes every receive queue's rings.
+    case rings
+}
