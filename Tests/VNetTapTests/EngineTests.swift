@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import MetricsTestKit
+import Synchronization
 import Testing
 import VNetFixtures
 import VNetRSS
@@ -53,6 +54,39 @@ struct EngineTests {
         #expect(statistics.framesRead == statistics.framesDelivered + statistics.framesDropped)
         #expect(statistics.framesDropped == 0)
         #expect(statistics.unclassified == UInt64(cases.filter { $0.expected.hashReport == 0 }.count))
+    }
+
+    @Test("inline delivery hands every catalogue frame to the handler on its reader, decided and with the exact header",
+          arguments: ReaderKind.allCases)
+    func inlineDelivery(reader: ReaderKind) throws {
+        let tap = try LiveTap(queues: 4)
+        let cases = try Self.catalogue()
+        let seen = Mutex<[(frame: [UInt8], queue: Int, hash: UInt32, report: UInt16, header: [UInt8])]>([])
+        var options = Self.options(reader)
+        options.delivery = .inline { got in
+            let copy = (Array(got.frame), got.queue, got.hash, got.report.rawValue, Array(got.packet[0..<20]))
+            seen.withLock { $0.append(copy) }
+        }
+        let engine = try RSSEngine(device: tap.device, configuration: .spreading(over: 4), options: options)
+        try engine.start()
+        defer { engine.stop() }
+        for (frame, _) in cases { try tap.injector.send(frame) }
+        let deadline = ContinuousClock.now + .seconds(10)
+        while seen.withLock({ $0.count }) < cases.count && ContinuousClock.now < deadline { usleep(1_000) }
+        // Nothing reaches the rings in this mode.
+        #expect(engine.receive(queue: 0, limit: 64) { _ in } == 0)
+        var unmatched = cases
+        for got in seen.withLock({ $0 }) {
+            guard let at = unmatched.firstIndex(where: { $0.frame == got.frame }) else { continue }
+            let want = unmatched.remove(at: at).expected
+            #expect(got.queue == Int(want.queue) && got.hash == want.hashValue && got.report == want.hashReport, "frame \(want.frame)")
+            let header = got.header.withUnsafeBytes { VirtioNetHashHeader(decoding: $0)! }
+            #expect(header.numBuffers == 1 && header.hash == want.hashValue && header.hashReport == want.hashReport)
+        }
+        #expect(unmatched.isEmpty, "\(unmatched.count) frames never reached the handler")
+        let statistics = engine.statistics()
+        #expect(statistics.framesRead == statistics.framesDelivered + statistics.framesDropped && statistics.framesDropped == 0)
+        #expect(statistics.framesDelivered == UInt64(seen.withLock { $0.count }))
     }
 
     /// UDP frames over IPv4 with `count` different source ports.

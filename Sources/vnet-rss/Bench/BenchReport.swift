@@ -43,6 +43,7 @@ struct BenchReport {
             row.add("queues", result.queues)
             row.add("variant", result.variant.rawValue)
             row.add("title", result.variant.title)
+            row.add("offered", result.offered)
             row.add("frames", result.frames)
             row.add("seconds", result.seconds, digits: 6)
             row.add("frames_per_second", result.framesPerSecond, digits: 0)

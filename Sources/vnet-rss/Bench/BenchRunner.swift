@@ -28,16 +28,18 @@ struct BenchRunner {
         case .drain:
             let sent = try tap.send(traffic, total: frames)
             let tapDrops = try tap.drops() - dropsBefore
-            let measured = try variant.reader == nil ? bareRound(stop: nil) : engineRound(variant, expected: sent - tapDrops)
+            var measured = try variant.reader == nil ? bareRound(stop: nil) : engineRound(variant, expected: sent - tapDrops)
+            measured.offered = sent - tapDrops
             return result(variant, measured, tapDrops: tapDrops)
         case .inject:
             let stop = ManagedAtomic(false)
             let startInjector = { try InjectorThread(tap: tap, traffic: traffic, duration: duration, done: stop) }
-            let measured: Measured
+            var measured: Measured
             if variant.reader == nil {
                 let injector = try startInjector()
                 measured = try bareRound(stop: stop)
                 injector.join()
+                measured.offered = injector.queued
             } else {
                 measured = try engineRound(variant, expected: nil, startInjector: startInjector)
             }
@@ -54,6 +56,8 @@ struct BenchRunner {
         var perQueue: [Int]
         var engineDrops = 0
         var bufferBytes = 0
+        /// Frames the tap queued for the readers this round.
+        var offered = 0
     }
 
     private func result(_ variant: BenchVariant, _ measured: Measured, tapDrops: Int) -> BenchResult {
@@ -63,7 +67,7 @@ struct BenchRunner {
             mode: mode, frameSize: traffic.frameSize, queues: tap.device.queues.count, variant: variant,
             frames: measured.frames, seconds: measured.seconds, readerCPUSeconds: measured.readerCPU,
             processCPUSeconds: measured.processCPU, perQueue: measured.perQueue, engineDrops: measured.engineDrops,
-            tapDrops: tapDrops, bufferBytes: measured.bufferBytes, maxResidentKiB: usage.ru_maxrss)
+            tapDrops: tapDrops, bufferBytes: measured.bufferBytes, maxResidentKiB: usage.ru_maxrss, offered: measured.offered)
     }
 
     /// The floor: one thread per queue reading until its queue is empty (drain) or until the
@@ -141,7 +145,8 @@ struct BenchRunner {
         let statistics = engine.statistics()
         return Measured(
             frames: perQueue.reduce(0, +), seconds: BenchClock.seconds(last - start), readerCPU: readerCPU, processCPU: processCPU,
-            perQueue: perQueue, engineDrops: Int(statistics.framesDropped), bufferBytes: queues * buffers * options.bufferSize)
+            perQueue: perQueue, engineDrops: Int(statistics.framesDropped), bufferBytes: queues * buffers * options.bufferSize,
+            offered: target ?? 0)
     }
 }
 

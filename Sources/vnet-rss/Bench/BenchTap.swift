@@ -81,10 +81,12 @@ final class BenchTraffic {
         let made = BenchFrames.make(flows: flows, size: size)
         self.flows = made.count
         frameSize = size
-        storage = .allocate(byteCount: made.count * size, alignment: 64)
+        // Frames may be longer than `size` (headers that do not fit); each gets a slot of the longest.
+        let slotSize = made.map(\.count).max() ?? size
+        storage = .allocate(byteCount: made.count * slotSize, alignment: 64)
         frames = .allocate(capacity: made.count + 64)
         for (index, frame) in made.enumerated() {
-            let slot = UnsafeMutableRawBufferPointer(rebasing: storage[(index * size)..<((index + 1) * size)])
+            let slot = UnsafeMutableRawBufferPointer(rebasing: storage[(index * slotSize)..<(index * slotSize + frame.count)])
             slot.copyBytes(from: frame)
             frames[index] = UnsafeRawBufferPointer(slot)
         }

@@ -1,0 +1,91 @@
+import Foundation
+import Testing
+
+/// `vnet-rss bench` on real taps in its own namespace (needs root), kept tiny: these check what
+/// the command reports and that it accounts for every frame, never how fast anything is.
+@Suite("vnet-rss bench", .enabled(if: getuid() == 0, "creates taps in a private namespace: needs root"))
+struct BenchCommandTests {
+    struct Document: Decodable {
+        let mode: String
+        let delivery: String
+        let flows: Int
+        let rounds: Int
+        let results: [Row]
+    }
+
+    struct Row: Decodable {
+        let frame_size: Int
+        let queues: Int
+        let variant: String
+        let offered: Int
+        let frames: Int
+        let frames_per_second: Double
+        let ratio_to_bare: Double?
+        let reader_cpu_ns_per_frame: Double?
+        let per_queue: [Int]
+        let max_over_min: Double?
+        let chi_square: Double?
+        let engine_drops: Int
+        let tap_drops: Int
+        let buffer_bytes: Int
+    }
+
+    static func run(_ arguments: [String]) throws -> (Document, VNetRSSBinary.Output) {
+        let output = try VNetRSSBinary.run(["bench", "--format", "json"] + arguments)
+        #expect(output.status == 0, "\(output.standardError)")
+        return (try JSONDecoder().decode(Document.self, from: Data(output.standardOutput.utf8)), output)
+    }
+
+    @Test("drain mode: a row per size, queue count and variant; every frame offered is read; the spread is recomputable")
+    func drain() throws {
+        let plot = FileManager.default.temporaryDirectory.appendingPathComponent("vnet-rss-bench-\(getpid()).svg").path
+        defer { try? FileManager.default.removeItem(atPath: plot) }
+        let (document, output) = try Self.run(["--queues", "1,2", "--sizes", "64,1514", "--frames", "3000", "--rounds", "2", "--plot", plot])
+        #expect(document.mode == "drain" && document.delivery == "inline" && document.flows == 1024 && document.rounds == 2)
+        let variants = ["bare", "read", "uring", "uring-single", "per-bit"]
+        #expect(document.results.map { "\($0.frame_size)/\($0.queues)/\($0.variant)" }
+                == [64, 1514].flatMap { size in [1, 2].flatMap { queues in variants.map { "\(size)/\(queues)/\($0)" } } })
+        for row in document.results {
+            #expect(row.offered == 3000 && row.tap_drops == 0, "\(row.variant) \(row.queues)")
+            #expect(row.frames + row.engine_drops == row.offered, "\(row.variant) \(row.queues): \(row.frames) + \(row.engine_drops)")
+            #expect(row.per_queue.count == row.queues && row.per_queue.reduce(0, +) == row.frames)
+            #expect(row.frames_per_second > 0)
+            // max/min and chi-square, recomputed from the counts.
+            let expected = Double(row.frames) / Double(row.queues)
+            let chi = row.per_queue.reduce(0.0) { $0 + (Double($1) - expected) * (Double($1) - expected) / expected }
+            #expect(abs((row.chi_square ?? -1) - chi) < 0.051)
+            if let least = row.per_queue.min(), least > 0 {
+                #expect(abs((row.max_over_min ?? -1) - Double(row.per_queue.max()!) / Double(least)) < 0.0005)
+            }
+            if row.variant == "bare" {
+                #expect(row.ratio_to_bare == 1 && row.buffer_bytes == 0)
+            } else {
+                #expect(row.buffer_bytes == row.queues * 4096 * 2048)
+            }
+        }
+        // The progress line went to standard error, one line per round off a terminal.
+        #expect(output.standardError.split(separator: "\n").count >= 2 * 2 * 5 * 2)
+        let svg = try String(contentsOfFile: plot, encoding: .utf8)
+        #expect(svg.hasPrefix("<svg") && svg.components(separatedBy: "<polyline").count - 1 == 2 * variants.count)
+    }
+
+    @Test("inject mode: frames sent while the readers read are all read or counted as dropped")
+    func inject() throws {
+        let (document, _) = try Self.run(["--mode", "inject", "--duration", "0.2", "--queues", "2", "--sizes", "64",
+                                          "--variants", "bare,read,uring", "--rounds", "1", "--quiet"])
+        #expect(document.mode == "inject" && document.results.count == 3)
+        for row in document.results {
+            #expect(row.offered > 0)
+            #expect(row.frames + row.engine_drops == row.offered, "\(row.variant): \(row.frames) + \(row.engine_drops) of \(row.offered)")
+        }
+    }
+
+    @Test("bad options are refused with the option, the value and the range")
+    func refusesBadOptions() throws {
+        let output = try VNetRSSBinary.run(["bench", "--queues", "0,3"])
+        #expect(output.status != 0)
+        #expect(output.standardError.contains("--queues: '0' is not a whole number from 1 to 16"))
+        let variant = try VNetRSSBinary.run(["bench", "--variants", "bare,fast"])
+        #expect(variant.standardError.contains("--variants: unknown 'fast'"))
+    }
+}
