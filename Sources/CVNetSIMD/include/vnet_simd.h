@@ -4,5 +4,4 @@
 #include "vnet_toeplitz_tuple.h"
 #include "vnet_toeplitz_clmul.h"
 #include "vnet_toeplitz_gfni.h"
-#include "vnet_prefetch.h"
 #endif

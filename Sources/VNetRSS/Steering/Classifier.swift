@@ -173,15 +173,6 @@ public final class Classifier: @unchecked Sendable {
         return decision
     }
 
-    /// Prefetches the cache lines that hold a packet's Ethernet and IP headers and its ports
-    /// (the first 64 bytes past the vnet header, wherever they fall).
-    @inline(__always)
-    private func prefetchHeaders(_ packet: UnsafeMutableRawBufferPointer, _ headerSize: Int) {
-        guard let base = packet.baseAddress else { return }
-        vnet_prefetch(base)
-        vnet_prefetch(base + (max(headerSize, 0) &+ 63))
-    }
-
     @inline(__always)
     private func writeHeader(_ base: UnsafeMutableRawPointer, _ headerSize: Int, _ numBuffers: UInt16, _ decision: Classification) {
         VirtioNetHashHeader.writeEngineFields(
@@ -193,25 +184,19 @@ public final class Classifier: @unchecked Sendable {
     /// Decides every packet of `batch` as ``process(_:headerSize:numBuffers:arrivalQueue:)``
     /// would, one at a time, and leaves the decisions in it. Frames go two at a time: both are
     /// parsed, then hashed together (in one pass with ``ToeplitzMethod/gfni``), then steered and
-    /// their headers written; the headers of the frames two pairs ahead are prefetched meanwhile.
+    /// their headers written.
     /// Allocates nothing.
     public func process(_ batch: ClassificationBatch, headerSize: Int = VirtioNetHashHeader.size, numBuffers: UInt16 = 1) {
         let count = batch.count
         let packets = batch.packets
-        // The frames' headers are usually out of L1 by now (a batch of 64 spans 128 KiB of
-        // buffers): ask for the frames two pairs ahead while this pair is parsed.
-        let ahead = 4
-        for index in 0..<min(ahead, count) { prefetchHeaders(packets[index], headerSize) }
         var index = 0
         while index &+ 2 <= count {
-            if index &+ ahead &+ 1 < count {
-                prefetchHeaders(packets[index &+ ahead], headerSize)
-                prefetchHeaders(packets[index &+ ahead &+ 1], headerSize)
-            }
             var first = vnet_toeplitz_tuple()
             var second = vnet_toeplitz_tuple()
-            let firstReport = locate(frame(packets[index], headerSize), &first)
-            let secondReport = locate(frame(packets[index &+ 1], headerSize), &second)
+            let firstPacket = packets[index]
+            let secondPacket = packets[index &+ 1]
+            let firstReport = locate(frame(firstPacket, headerSize), &first)
+            let secondReport = locate(frame(secondPacket, headerSize), &second)
             let hashes: (UInt32, UInt32)
             switch method {
             case .gfni:
@@ -220,14 +205,15 @@ public final class Classifier: @unchecked Sendable {
             default:
                 hashes = (hash(first), hash(second))
             }
-            finish(batch, index, hashes.0, firstReport, headerSize, numBuffers)
-            finish(batch, index &+ 1, hashes.1, secondReport, headerSize, numBuffers)
+            finish(batch, index, firstPacket, hashes.0, firstReport, headerSize, numBuffers)
+            finish(batch, index &+ 1, secondPacket, hashes.1, secondReport, headerSize, numBuffers)
             index &+= 2
         }
         if index < count {
             var last = vnet_toeplitz_tuple()
-            let report = locate(frame(packets[index], headerSize), &last)
-            finish(batch, index, hash(last), report, headerSize, numBuffers)
+            let packet = packets[index]
+            let report = locate(frame(packet, headerSize), &last)
+            finish(batch, index, packet, hash(last), report, headerSize, numBuffers)
         }
     }
 
@@ -256,10 +242,12 @@ public final class Classifier: @unchecked Sendable {
 
     /// Steers packet `index` of `batch` by its hash, records the decision, writes the header.
     @inline(__always)
-    private func finish(_ batch: ClassificationBatch, _ index: Int, _ hash: UInt32, _ report: HashReport, _ headerSize: Int, _ numBuffers: UInt16) {
+    private func finish(
+        _ batch: ClassificationBatch, _ index: Int, _ packet: UnsafeMutableRawBufferPointer, _ hash: UInt32, _ report: HashReport,
+        _ headerSize: Int, _ numBuffers: UInt16
+    ) {
         let decision = decide(hash, report, arrivalQueue: batch.arrivals[index])
         batch.results[index] = decision
-        let packet = batch.packets[index]
         if headerSize >= 0, packet.count >= headerSize, let base = packet.baseAddress {
             writeHeader(base, headerSize, numBuffers, decision)
         }

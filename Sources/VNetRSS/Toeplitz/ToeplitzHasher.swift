@@ -30,7 +30,7 @@ public final class ToeplitzHasher: @unchecked Sendable {
     /// Reversed 64-bit key slices, one per input word, for the carry-less multiply.
     let slices: UnsafeMutablePointer<UInt64>
     /// One 8x8 bit matrix per key byte, 64-byte aligned, for GFNI.
-    let matrices: UnsafeMutablePointer<UInt64>
+    @usableFromInline let matrices: UnsafeMutablePointer<UInt64>
     /// The key, zero-padded to `maxInputLength + 4` bytes, for the per-bit loop.
     let keyBytes: UnsafeMutablePointer<UInt8>
 
@@ -69,12 +69,24 @@ public final class ToeplitzHasher: @unchecked Sendable {
     /// The Toeplitz hash of `input`.
     ///
     /// - Precondition: `input.count <= maxInputLength`.
+    ///
+    /// Inlinable, so that with ``ToeplitzMethod/gfni`` a caller in another module pays one call,
+    /// into the C kernel, and no other.
+    @inlinable
     public func hash(_ input: UnsafeRawBufferPointer) -> UInt32 {
         precondition(input.count <= maxInputLength, "Toeplitz input of \(input.count) bytes needs a key of \(input.count + 4)")
         guard let base = input.baseAddress else { return 0 }
-        switch method {
-        case .gfni:
+        if method == .gfni {
             return vnet_toeplitz_gfni(matrices, base.assumingMemoryBound(to: UInt8.self), input.count)
+        }
+        return hashWithoutGFNI(base, count: input.count)
+    }
+
+    /// ``hash(_:)-(UnsafeRawBufferPointer)`` for the methods other than GFNI.
+    @usableFromInline
+    func hashWithoutGFNI(_ base: UnsafeRawPointer, count: Int) -> UInt32 {
+        let input = UnsafeRawBufferPointer(start: base, count: count)
+        switch method {
         case .carrylessMultiply where input.count & 3 == 0:
             return vnet_toeplitz_clmul(slices, base.assumingMemoryBound(to: UInt8.self), input.count)
         case .perBit:

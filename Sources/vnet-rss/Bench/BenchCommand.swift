@@ -66,6 +66,9 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Also draw frames/s against queue count to this SVG file.")
     var plot: String?
 
+    @Option(help: "Also write the JSON document to this file (with --format text, both from one run).")
+    var jsonFile: String?
+
     @Flag(help: "No progress line.")
     var quiet = false
 
@@ -118,12 +121,14 @@ struct BenchCommand: ParsableCommand {
         let report = BenchReport(
             results: results, mode: mode, delivery: delivery, framesPerRound: frames, durationSeconds: duration, flows: flows, rounds: rounds)
         print(format == .json ? report.json : report.table)
-        if let plot {
-            let svg = BenchPlot(report: report).svg
-            guard let file = fopen(plot, "w") else { throw CommandFailure("\(plot): \(String(cString: strerror(errno)))") }
-            defer { fclose(file) }
-            guard fputs(svg, file) >= 0 else { throw CommandFailure("\(plot): write failed") }
-        }
+        if let plot { try Self.write(BenchPlot(report: report).svg, to: plot) }
+        if let jsonFile { try Self.write(report.json + "\n", to: jsonFile) }
+    }
+
+    private static func write(_ text: String, to path: String) throws {
+        guard let file = fopen(path, "w") else { throw CommandFailure("\(path): \(String(cString: strerror(errno)))") }
+        defer { fclose(file) }
+        guard fputs(text, file) >= 0 else { throw CommandFailure("\(path): write failed") }
     }
 
     private static func integers(_ list: String, _ option: String, _ range: ClosedRange<Int>) throws -> [Int] {
