@@ -7,7 +7,18 @@ RELEASE_BIN := .build/release/vnet-rss
 VECTOR_FILES := Fixtures/vectors/microsoft-rss-verification.json Fixtures/vectors/kernel-selftest.json Fixtures/vectors/configurations.json
 FUZZ_SECONDS ?= 300
 
-.PHONY: deps build test test-sanitizers test-fixtures demo demo-captures fixtures fuzz bench clean
+.PHONY: deps build test test-sanitizers test-fixtures demo demo-captures fixtures fuzz bench clean \
+	lib install abi-check abi-test example c-abi
+
+# The C library: libvnetrss.so with the Swift runtime linked in statically and only the
+# vnet_rss_* functions exported (scripts/vnetrss.map).
+PREFIX ?= /usr/local
+VERSION := 0.4.0
+LIB_BUILD := .build-lib
+LIB_SO := $(LIB_BUILD)/release/libvnetrss.so
+LIB_FLAGS := -c release --product vnetrss --scratch-path $(LIB_BUILD) -Xswiftc -static-stdlib \
+	-Xlinker --version-script=$(CURDIR)/scripts/vnetrss.map
+C_FLAGS := -std=c11 -Wall -Wextra -Werror -O2
 
 ## deps: install the Debian packages the build links against (libpcap) when they are missing.
 deps:
@@ -29,6 +40,46 @@ test: deps
 	$(SWIFT) test
 	$(MAKE) --no-print-directory test-fixtures
 	$$($(SWIFT) build --show-bin-path)/vnet-rss vectors $(VECTOR_FILES) | tail -n 1
+	$(MAKE) --no-print-directory c-abi
+
+## lib: build libvnetrss.so (stripped copy in $(LIB_BUILD)/dist).
+lib: deps
+	$(SWIFT) build $(LIB_FLAGS)
+	mkdir -p $(LIB_BUILD)/dist
+	strip --strip-unneeded -o $(LIB_BUILD)/dist/libvnetrss.so $(LIB_SO)
+
+## install: libvnetrss.so, vnet_rss.h and vnetrss.pc under PREFIX (default /usr/local).
+install: lib
+	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include
+	install -m 0755 $(LIB_BUILD)/dist/libvnetrss.so $(DESTDIR)$(PREFIX)/lib/libvnetrss.so
+	install -m 0644 include/vnet_rss.h $(DESTDIR)$(PREFIX)/include/vnet_rss.h
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' scripts/vnetrss.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/vnetrss.pc
+
+## abi-check: vnet_rss.h against the Swift module's generated header and the library's exports.
+abi-check: lib
+	scripts/abi-check.sh $(LIB_BUILD)/release/VNetRSSC.build/include/VNetRSSC-Swift.h $(LIB_SO)
+
+## abi-test: every C function with NULLs, short buffers, bad queues and blobs, under
+## AddressSanitizer, against the library installed in a scratch prefix (root: it makes a tap).
+abi-test: lib
+	@prefix=$$(mktemp -d); trap 'rm -rf "$$prefix"' EXIT; \
+	$(MAKE) --no-print-directory install PREFIX=$$prefix >/dev/null; \
+	export PKG_CONFIG_PATH=$$prefix/lib/pkgconfig; \
+	cc $(C_FLAGS) -g -fsanitize=address,undefined -fno-omit-frame-pointer Tests/abi/abi_test.c \
+		$$(pkg-config --cflags --libs vnetrss) -o $$prefix/abi_test; \
+	ASAN_OPTIONS=detect_leaks=1 $$prefix/abi_test
+
+## example: Examples/c-vmm-backend built from the installed library with cc and pkg-config
+## only, run in a private network namespace on a real 4-queue tap; checks every frame.
+example: lib
+	@prefix=$$(mktemp -d); trap 'rm -rf "$$prefix"' EXIT; \
+	$(MAKE) --no-print-directory install PREFIX=$$prefix >/dev/null; \
+	export PKG_CONFIG_PATH=$$prefix/lib/pkgconfig; \
+	cc $(C_FLAGS) Examples/c-vmm-backend/backend.c $$(pkg-config --cflags --libs vnetrss) -lpthread -o $$prefix/c-vmm-backend; \
+	unshare --net $$prefix/c-vmm-backend
+
+## c-abi: the C library's checks (part of make test).
+c-abi: abi-check abi-test example
 
 ## test-sanitizers: the whole suite under AddressSanitizer and under ThreadSanitizer (slower than
 ## make test; leak detection is off, as XCTest and Foundation's Process leak at exit).
@@ -72,4 +123,4 @@ bench: deps
 	python3 scripts/bench-table.py .build/bench.txt
 
 clean:
-	rm -rf .build .fuzz Benchmarks/.build
+	rm -rf .build .build-lib .fuzz Benchmarks/.build

@@ -10,6 +10,9 @@ let package = Package(
         .library(name: "VNetCapture", targets: ["VNetCapture"]),
         .library(name: "VNetTap", targets: ["VNetTap"]),
         .executable(name: "vnet-rss", targets: ["vnet-rss"]),
+        // The C ABI (include/vnet_rss.h) as libvnetrss.so; `make lib` links the Swift runtime
+        // into it statically and `make install` puts it, the archive and vnetrss.pc in place.
+        .library(name: "vnetrss", type: .dynamic, targets: ["VNetRSSC"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -18,7 +21,14 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
     ],
     targets: [
-        // Vectorised Toeplitz kernels in C (carry-less multiply), chosen at run time from CPUID.
+        // The C ABI's types and prototypes (include/vnet_rss.h), with their layout asserted.
+        .target(name: "CVNetRSSABI"),
+        // The C ABI: @c functions over opaque handles, implemented on VNetRSS and VNetTap.
+        .target(
+            name: "VNetRSSC",
+            dependencies: ["CVNetRSSABI", "VNetRSS", "VNetTap", .product(name: "SystemPackage", package: "swift-system")]
+        ),
+        // Vectorised Toeplitz kernels in C (GFNI + AVX-512, carry-less multiply), chosen at run time from CPUID.
         .target(name: "CVNetSIMD"),
         // The pure engine: configuration codecs, Toeplitz, flow parsing, steering, the hash header.
         // Standard library and CVNetSIMD only; no system calls.
@@ -42,7 +52,7 @@ let package = Package(
                 "VNetRSS", "CVNetTapShim", "CLibNL",
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "Atomics", package: "swift-atomics"),
-                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
             ]
         ),
         // Capture files (pcap and pcapng) read through libpcap.

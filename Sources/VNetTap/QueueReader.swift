@@ -1,6 +1,6 @@
 import CVNetTapShim
 import Glibc
-import Metrics
+import CoreMetrics
 import Synchronization
 import SystemPackage
 import VNetRSS

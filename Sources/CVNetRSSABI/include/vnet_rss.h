@@ -1,0 +1,1 @@
+../../../include/vnet_rss.h

@@ -1,0 +1,55 @@
+import CVNetRSSABI
+import Glibc
+import VNetRSS
+import VNetTap
+
+/// Filling `vnet_rss_error` and choosing return values.
+enum ErrorDetail {
+    /// `-errno` as the C functions return it.
+    static func failure(_ code: Int32) -> Int32 { -code }
+
+    /// Fills `out` (when given) from a refused configuration; returns `-EINVAL`.
+    static func refuse(_ error: ConfigurationError, _ out: UnsafeMutablePointer<vnet_rss_error>?) -> Int32 {
+        if let out {
+            out.pointee = vnet_rss_error()
+            out.pointee.rule = rule(error.rule)
+            out.pointee.virtio_ack = UInt32(error.virtioAck)
+            out.pointee.kernel_errno = error.kernelErrno
+            out.pointee.value = error.value
+            out.pointee.limit = error.limit
+            copy(error.field.description, into: &out.pointee.field)
+            copy(error.description, into: &out.pointee.message)
+        }
+        return -EINVAL
+    }
+
+    /// Clears `out` (when given): no rule broken.
+    static func clear(_ out: UnsafeMutablePointer<vnet_rss_error>?) {
+        out?.pointee = vnet_rss_error()
+    }
+
+    /// `-errno` for a failed tap or engine operation.
+    static func failure(_ error: TapError) -> Int32 { -error.errno.rawValue }
+
+    static func rule(_ rule: ConfigurationError.Rule) -> UInt32 {
+        switch rule {
+        case .truncated: VNET_RSS_RULE_TRUNCATED
+        case .trailingBytes: VNET_RSS_RULE_TRAILING_BYTES
+        case .reservedNotZero: VNET_RSS_RULE_RESERVED_NOT_ZERO
+        case .notPowerOfTwo: VNET_RSS_RULE_NOT_POWER_OF_TWO
+        case .aboveMaximum: VNET_RSS_RULE_ABOVE_MAXIMUM
+        case .belowMinimum: VNET_RSS_RULE_BELOW_MINIMUM
+        case .unsupportedBits: VNET_RSS_RULE_UNSUPPORTED_BITS
+        }
+    }
+
+    /// Copies `text` into a fixed C `char` array (a tuple in Swift), cut to fit, NUL-terminated.
+    static func copy<Storage>(_ text: String, into storage: inout Storage) {
+        withUnsafeMutableBytes(of: &storage) { bytes in
+            guard !bytes.isEmpty else { return }
+            let utf8 = Array(text.utf8.prefix(bytes.count - 1))
+            bytes.copyBytes(from: utf8)
+            bytes[utf8.count] = 0
+        }
+    }
+}

@@ -1,0 +1,85 @@
+import CVNetRSSABI
+import VNetRSS
+import VNetTap
+
+/// The common base of every object a C handle points to. Its `kind`, a stored field every
+/// handle has at the same place, lets a handle of the wrong kind be recognised and refused with
+/// `-EINVAL` instead of being misread. A pointer that is no handle at all, or a freed one, is
+/// undefined behaviour, as in any C API.
+class ABIHandle {
+    enum Kind: UInt32 {
+        case configuration = 0x7672_6331, classifier = 0x7672_6332, batch = 0x7672_6333, engine = 0x7672_6334
+    }
+
+    final let kind: Kind
+    init(kind: Kind) { self.kind = kind }
+}
+
+/// A handle type: its kind, checked before the object is used as one.
+protocol TypedHandle: ABIHandle {
+    static var kind: ABIHandle.Kind { get }
+}
+
+final class ConfigurationHandle: ABIHandle, TypedHandle {
+    static let kind = Kind.configuration
+    let configuration: RSSConfiguration
+    init(_ configuration: RSSConfiguration) {
+        self.configuration = configuration
+        super.init(kind: Self.kind)
+    }
+}
+
+final class ClassifierHandle: ABIHandle, TypedHandle {
+    static let kind = Kind.classifier
+    let classifier: Classifier
+    init(_ classifier: Classifier) {
+        self.classifier = classifier
+        super.init(kind: Self.kind)
+    }
+}
+
+final class BatchHandle: ABIHandle, TypedHandle {
+    static let kind = Kind.batch
+    let batch: ClassificationBatch
+    init(_ batch: ClassificationBatch) {
+        self.batch = batch
+        super.init(kind: Self.kind)
+    }
+}
+
+final class EngineHandle: ABIHandle, TypedHandle {
+    static let kind = Kind.engine
+    let engine: RSSEngine
+    let bufferSize: Int
+    init(_ engine: RSSEngine) {
+        self.engine = engine
+        bufferSize = engine.options.bufferSize
+        super.init(kind: Self.kind)
+    }
+    deinit { engine.stop() }
+}
+
+/// Handles and C pointers, in one place. A handle is the object's unmanaged address, retained
+/// once when handed out (``hand(_:as:)``) and released by the matching `_free` (``release(_:)``).
+enum Handle {
+    /// Retains `object` and returns its address as a `T` handle.
+    static func hand<T>(_ object: ABIHandle, as _: T.Type) -> UnsafeMutablePointer<T> {
+        Unmanaged.passRetained(object).toOpaque().assumingMemoryBound(to: T.self)
+    }
+
+    /// The object behind `pointer` when it is a `Kind`, without retaining it; nil for NULL or
+    /// another kind of handle.
+    static func object<Kind: TypedHandle, T>(_ pointer: UnsafePointer<T>?, _: Kind.Type) -> Kind? {
+        guard let pointer else { return nil }
+        let handle = Unmanaged<ABIHandle>.fromOpaque(UnsafeRawPointer(pointer))
+        return handle._withUnsafeGuaranteedRef { $0.kind == Kind.kind ? unsafeDowncast($0, to: Kind.self) : nil }
+    }
+
+    /// Releases the object behind `pointer` when it is a `Kind` (NULL and other kinds are ignored).
+    static func release<Kind: TypedHandle, T>(_ pointer: UnsafeMutablePointer<T>?, _ kind: Kind.Type) {
+        guard let pointer else { return }
+        let handle = Unmanaged<ABIHandle>.fromOpaque(UnsafeRawPointer(pointer))
+        guard handle._withUnsafeGuaranteedRef({ $0.kind == Kind.kind }) else { return }
+        handle.release()
+    }
+}

@@ -1,0 +1,25 @@
+import CVNetRSSABI
+
+/// `vnet_rss_abi_version`: the ABI this library implements (`VNET_RSS_ABI_VERSION`).
+@c(vnet_rss_abi_version)
+public func abiVersion() -> UInt32 { VNET_RSS_ABI_VERSION }
+
+/// `vnet_rss_sizeof`: the library's size of structure `type` (`VNET_RSS_TYPE_*`), 0 for an
+/// unknown type; callers compare with their own `sizeof` (`VNET_RSS_ABI_CHECK()`).
+@c(vnet_rss_sizeof)
+public func sizeOf(_ type: UInt32) -> UInt {
+    let size: Int
+    switch type {
+    case VNET_RSS_TYPE_ERROR: size = MemoryLayout<vnet_rss_error>.stride
+    case VNET_RSS_TYPE_DEVICE_LIMITS: size = MemoryLayout<vnet_rss_device_limits>.stride
+    case VNET_RSS_TYPE_FIELDS: size = MemoryLayout<vnet_rss_fields>.stride
+    case VNET_RSS_TYPE_DECISION: size = MemoryLayout<vnet_rss_decision>.stride
+    case VNET_RSS_TYPE_PACKET: size = MemoryLayout<vnet_rss_packet>.stride
+    case VNET_RSS_TYPE_FRAME: size = MemoryLayout<vnet_rss_frame>.stride
+    case VNET_RSS_TYPE_ENGINE_OPTIONS: size = MemoryLayout<vnet_rss_engine_options>.stride
+    case VNET_RSS_TYPE_STATISTICS: size = MemoryLayout<vnet_rss_statistics>.stride
+    case VNET_RSS_TYPE_CAPABILITY: size = MemoryLayout<vnet_rss_capability>.stride
+    default: size = 0
+    }
+    return UInt(size)
+}
