@@ -42,32 +42,43 @@ test: deps
 	$$($(SWIFT) build --show-bin-path)/vnet-rss vectors $(VECTOR_FILES) | tail -n 1
 	$(MAKE) --no-print-directory c-abi
 
-## lib: build libvnetrss.so (stripped copy in $(LIB_BUILD)/dist).
+## lib: build libvnetrss.so and libvnetrss.a (stripped, in $(LIB_BUILD)/dist).
 lib: deps
 	$(SWIFT) build $(LIB_FLAGS)
+	$(SWIFT) build -c release --product vnetrss-static --scratch-path $(LIB_BUILD)
 	mkdir -p $(LIB_BUILD)/dist
 	strip --strip-unneeded -o $(LIB_BUILD)/dist/libvnetrss.so $(LIB_SO)
+	scripts/static-archive.sh $(LIB_BUILD)/release/libvnetrss-static.a $(LIB_BUILD)/dist/libvnetrss.a
 
 ## install: libvnetrss.so, vnet_rss.h and vnetrss.pc under PREFIX (default /usr/local).
 install: lib
 	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include
 	install -m 0755 $(LIB_BUILD)/dist/libvnetrss.so $(DESTDIR)$(PREFIX)/lib/libvnetrss.so
+	install -m 0644 $(LIB_BUILD)/dist/libvnetrss.a $(DESTDIR)$(PREFIX)/lib/libvnetrss.a
 	install -m 0644 include/vnet_rss.h $(DESTDIR)$(PREFIX)/include/vnet_rss.h
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' scripts/vnetrss.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/vnetrss.pc
+	for pc in vnetrss vnetrss-static; do \
+		sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' scripts/$$pc.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/$$pc.pc; \
+	done
 
 ## abi-check: vnet_rss.h against the Swift module's generated header and the library's exports.
 abi-check: lib
 	scripts/abi-check.sh $(LIB_BUILD)/release/VNetRSSC.build/include/VNetRSSC-Swift.h $(LIB_SO)
 
-## abi-test: every C function with NULLs, short buffers, bad queues and blobs, under
-## AddressSanitizer, against the library installed in a scratch prefix (root: it makes a tap).
+## abi-test: every C function with NULLs, short buffers, bad queues and blobs, built with
+## AddressSanitizer and UBSan, against the library installed in a scratch prefix and against a
+## build of the library instrumented with AddressSanitizer itself (root: it makes a tap).
 abi-test: lib
 	@prefix=$$(mktemp -d); trap 'rm -rf "$$prefix"' EXIT; \
 	$(MAKE) --no-print-directory install PREFIX=$$prefix >/dev/null; \
 	export PKG_CONFIG_PATH=$$prefix/lib/pkgconfig; \
 	cc $(C_FLAGS) -g -fsanitize=address,undefined -fno-omit-frame-pointer Tests/abi/abi_test.c \
 		$$(pkg-config --cflags --libs vnetrss) -o $$prefix/abi_test; \
-	ASAN_OPTIONS=detect_leaks=1 $$prefix/abi_test
+	echo "installed library:"; ASAN_OPTIONS=detect_leaks=1 $$prefix/abi_test
+	$(SWIFT) build $(subst $(LIB_BUILD),$(LIB_BUILD)-asan,$(LIB_FLAGS)) -Xswiftc -sanitize=address -Xcc -fsanitize=address
+	@dir=$$(mktemp -d); trap 'rm -rf "$$dir"' EXIT; \
+	cc $(C_FLAGS) -g -fsanitize=address,undefined -fno-omit-frame-pointer Tests/abi/abi_test.c -I include \
+		-L $(LIB_BUILD)-asan/release -Wl,-rpath,$(CURDIR)/$(LIB_BUILD)-asan/release -lvnetrss -o $$dir/abi_test; \
+	echo "library instrumented with AddressSanitizer:"; ASAN_OPTIONS=detect_leaks=1 $$dir/abi_test
 
 ## example: Examples/c-vmm-backend built from the installed library with cc and pkg-config
 ## only, run in a private network namespace on a real 4-queue tap; checks every frame.
@@ -76,7 +87,9 @@ example: lib
 	$(MAKE) --no-print-directory install PREFIX=$$prefix >/dev/null; \
 	export PKG_CONFIG_PATH=$$prefix/lib/pkgconfig; \
 	cc $(C_FLAGS) Examples/c-vmm-backend/backend.c $$(pkg-config --cflags --libs vnetrss) -lpthread -o $$prefix/c-vmm-backend; \
-	unshare --net $$prefix/c-vmm-backend
+	cc $(C_FLAGS) Examples/c-vmm-backend/backend.c $$(pkg-config --cflags --libs vnetrss-static) -o $$prefix/c-vmm-backend-static; \
+	echo "shared library:"; unshare --net $$prefix/c-vmm-backend; \
+	echo "static archive:"; unshare --net $$prefix/c-vmm-backend-static
 
 ## c-abi: the C library's checks (part of make test).
 c-abi: abi-check abi-test example
@@ -123,4 +136,4 @@ bench: deps
 	python3 scripts/bench-table.py .build/bench.txt
 
 clean:
-	rm -rf .build .build-lib .fuzz Benchmarks/.build
+	rm -rf .build .build-lib .build-lib-asan .fuzz Benchmarks/.build

@@ -13,6 +13,9 @@ let package = Package(
         // The C ABI (include/vnet_rss.h) as libvnetrss.so; `make lib` links the Swift runtime
         // into it statically and `make install` puts it, the archive and vnetrss.pc in place.
         .library(name: "vnetrss", type: .dynamic, targets: ["VNetRSSC"]),
+        // The same as an archive of the package's objects; `make lib` folds the Swift runtime into
+        // it (one relocatable object) to make libvnetrss.a.
+        .library(name: "vnetrss-static", type: .static, targets: ["VNetRSSC"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
