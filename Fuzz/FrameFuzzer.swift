@@ -48,5 +48,32 @@ public func fuzzFrame(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
         precondition(packet[20 + size] == 0xA5)
         precondition(packet[0] == 0xA5 && packet[9] == 0xA5)
     }
+
+    // In a batch, between two copies of a known frame (so it is paired with each neighbour),
+    // every method decides it as one at a time, and writes the same header.
+    for classifier in methodPair {
+        let single = classifier.classify(frame, arrivalQueue: 2)
+        let slots = UnsafeMutableRawBufferPointer.allocate(byteCount: 3 * (size + 20), alignment: 8)
+        defer { slots.deallocate() }
+        slots.initializeMemory(as: UInt8.self, repeating: 0)
+        let batch = ClassificationBatch(capacity: 3)
+        for slot in 0..<3 {
+            let packet = UnsafeMutableRawBufferPointer(rebasing: slots[(slot * (size + 20))..<((slot + 1) * (size + 20))])
+            UnsafeMutableRawBufferPointer(rebasing: packet[20...]).copyMemory(from: slot == 1 ? frame : UnsafeRawBufferPointer(start: neighbour, count: min(neighbourLength, size)))
+            batch.append(packet, arrivalQueue: 2)
+        }
+        classifier.process(batch)
+        precondition(batch[1] == single)
+    }
     return 0
 }
+
+/// An IPv6 TCP frame, the neighbour of the fuzzed frame in a batch.
+private let neighbourFrame: [UInt8] = [2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2, 0x86, 0xDD, 0x60, 0, 0, 0, 0, 20, 6, 64]
+    + (0..<32).map { UInt8($0 * 7 & 0xFF) } + [0x04, 0x00, 0x01, 0xBB] + [UInt8](repeating: 0, count: 16)
+private let neighbour: UnsafeMutableRawPointer = {
+    let copy = UnsafeMutableRawPointer.allocate(byteCount: neighbourFrame.count, alignment: 8)
+    copy.copyMemory(from: neighbourFrame, byteCount: neighbourFrame.count)
+    return copy
+}()
+private let neighbourLength = neighbourFrame.count

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds every libFuzzer harness (Fuzz/*.swift compiled into the VNetRSS module with
 # -sanitize=fuzzer,address) and runs each for the given number of seconds, two at a time.
-# Usage: scripts/fuzz.sh [SECONDS] [TARGET...]   (targets: frame compound v12 virtio-rss virtio-hash)
+# Usage: scripts/fuzz.sh [SECONDS] [TARGET...]   (targets: frame toeplitz compound v12 virtio-rss virtio-hash)
 # Corpora grow in .fuzz/corpus/TARGET, seeded from Fixtures/fuzz-seeds/TARGET; crashes land in
 # .fuzz/crashes/; the closing table gives each harness's executions and findings.
 set -euo pipefail
@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 seconds="${1:-300}"
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(frame compound v12 virtio-rss virtio-hash)
+[ ${#targets[@]} -gt 0 ] || targets=(frame toeplitz compound v12 virtio-rss virtio-hash)
 mkdir -p .fuzz/bin .fuzz/crashes
 mapfile -t sources < <(find Sources/VNetRSS -name '*.swift' | sort)
 # VNetRSS's C kernels, instrumented the same way.
@@ -20,6 +20,7 @@ build() {
     local target="$1" harness define=()
     case "$target" in
         frame) harness=Fuzz/FrameFuzzer.swift ;;
+        toeplitz) harness=Fuzz/ToeplitzFuzzer.swift ;;
         compound) harness=Fuzz/ConfigurationFuzzer.swift; define=(-D FUZZ_COMPOUND) ;;
         v12) harness=Fuzz/ConfigurationFuzzer.swift; define=(-D FUZZ_V12) ;;
         virtio-rss) harness=Fuzz/ConfigurationFuzzer.swift; define=(-D FUZZ_VIRTIO_RSS) ;;
