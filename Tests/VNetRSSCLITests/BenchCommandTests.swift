@@ -80,6 +80,28 @@ struct BenchCommandTests {
         }
     }
 
+    struct Soak: Decodable {
+        let seconds: Double
+        let swaps: Int
+        let queued: Int
+        let delivered: Int
+        let engine_drops: Int
+        let drift: Int
+        let high_water_kib_end: Int
+        let samples: [Sample]
+        struct Sample: Decodable { let delivered: Int; let high_water_kib: Int }
+    }
+
+    @Test("soak: traffic and configuration swaps for a few seconds, every frame queued delivered or counted as dropped")
+    func soak() throws {
+        let output = try VNetRSSBinary.run(["bench", "--soak", "3", "--sizes", "64", "--format", "json"])
+        #expect(output.status == 0, "\(output.standardError)")
+        let soak = try JSONDecoder().decode(Soak.self, from: Data(output.standardOutput.utf8))
+        #expect(soak.seconds >= 3 && soak.swaps >= 100, "\(soak.swaps) swaps in \(soak.seconds) s")
+        #expect(soak.queued > 0 && soak.delivered + soak.engine_drops == soak.queued && soak.drift == 0)
+        #expect(soak.samples.last?.high_water_kib == soak.high_water_kib_end && soak.high_water_kib_end > 0)
+    }
+
     @Test("bad options are refused with the option, the value and the range")
     func refusesBadOptions() throws {
         let output = try VNetRSSBinary.run(["bench", "--queues", "0,3"])

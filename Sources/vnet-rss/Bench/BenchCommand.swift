@@ -69,6 +69,9 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Also write the JSON document to this file (with --format text, both from one run).")
     var jsonFile: String?
 
+    @Option(help: "Instead of measuring: run the live path this many seconds (4 queues, the injector flat out, a configuration swap every 10 ms), reporting memory and frame accounting every minute.")
+    var soak: Double?
+
     @Flag(help: "No progress line.")
     var quiet = false
 
@@ -89,6 +92,12 @@ struct BenchCommand: ParsableCommand {
         let namespace = vnet_tap_unshare_network()
         guard namespace >= 0 else { throw CommandFailure("unshare(CLONE_NEWNET): errno \(-namespace) (run as root)") }
         defer { close(namespace) }
+
+        if let soak {
+            guard soak > 0 && soak <= 7 * 86_400 else { throw ValidationError("--soak \(soak): above 0, at most a week of seconds") }
+            try BenchSoak(seconds: soak, queues: 4, flows: flows, frameSize: frameSizes[0]).run(format: format)
+            return
+        }
 
         var progress = BenchProgress(total: frameSizes.count * queueCounts.count * chosen.count * rounds, quiet: quiet)
         var results: [BenchResult] = []

@@ -22,8 +22,8 @@ struct BenchResult {
     let bufferBytes: Int
     /// The process's resident set high-water mark after this row, KiB.
     let maxResidentKiB: Int
-    /// Frames the tap queued for the readers (sent less the tap's drops): frames + engine
-    /// drops when nothing is lost.
+    /// Frames the tap queued for the readers (those the socket took; a frame the tap drops
+    /// fails its message): frames + engine drops when nothing is lost.
     let offered: Int
 
     var framesPerSecond: Double { seconds > 0 ? Double(frames) / seconds : 0 }

@@ -26,10 +26,12 @@ struct BenchRunner {
         let dropsBefore = try tap.drops()
         switch mode {
         case .drain:
+            // A frame the tap drops (its queue full) fails its sendmmsg message, so what the
+            // socket took is what the tap queued.
             let sent = try tap.send(traffic, total: frames)
             let tapDrops = try tap.drops() - dropsBefore
-            var measured = try variant.reader == nil ? bareRound(stop: nil) : engineRound(variant, expected: sent - tapDrops)
-            measured.offered = sent - tapDrops
+            var measured = try variant.reader == nil ? bareRound(stop: nil) : engineRound(variant, expected: sent)
+            measured.offered = sent
             return result(variant, measured, tapDrops: tapDrops)
         case .inject:
             let stop = ManagedAtomic(false)
@@ -153,7 +155,7 @@ struct BenchRunner {
 /// Sends the traffic mix flat out from its own thread for a duration, counting what the tap queued.
 final class InjectorThread: @unchecked Sendable {
     // @unchecked: `queued` is written by the thread before it sets `done`, read after.
-    /// Frames the tap queued: sent less the tap's drops.
+    /// Frames the tap queued: those the socket took.
     private var thread: pthread_t = 0
     private let done: ManagedAtomic<Bool>
     private(set) var queued = 0
@@ -161,7 +163,6 @@ final class InjectorThread: @unchecked Sendable {
 
     init(tap: BenchTap, traffic: BenchTraffic, duration: Duration, done: ManagedAtomic<Bool>) throws {
         self.done = done
-        let dropsBefore = try tap.drops()
         let body = Box { [unowned self] in
             let end = ContinuousClock.now + duration
             var next = 0
@@ -171,7 +172,8 @@ final class InjectorThread: @unchecked Sendable {
                 sent += accepted
                 next += max(accepted, 1)
             }
-            self.queued = sent - ((try? tap.drops()) ?? dropsBefore) + dropsBefore
+            // A frame the tap drops fails its sendmmsg message: what the socket took, the tap queued.
+            self.queued = sent
             self.done.store(true, ordering: .releasing)
         }
         let argument = Unmanaged.passRetained(body).toOpaque()

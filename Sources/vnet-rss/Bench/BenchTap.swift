@@ -32,8 +32,9 @@ final class BenchTap {
         fclose(file)
     }
 
-    /// Frames the tap dropped so far (a queue full). The tap counts a frame as transmitted only
-    /// once a reader took it, so what sits queued is what was sent less these.
+    /// Frames the tap dropped so far (a queue full). Such a frame fails its `sendmmsg` message,
+    /// so it is not among the frames the socket took. (The tap counts a frame as transmitted
+    /// only once a reader took it, so its transmit counter cannot say what sits queued.)
     func drops() throws -> Int {
         Int(try links.info(device.name).transmitDrops)
     }
