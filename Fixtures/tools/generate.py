@@ -412,6 +412,17 @@ def write_fuzz_seeds(frames):
     for case in configuration_vectors()["cases"]:
         with open(os.path.join(seeds, targets[case["format"]], case["name"] + ".bin"), "wb") as out:
             out.write(bytes.fromhex(case["blob"]))
+    # Fuzz/ToeplitzFuzzer.swift reads: key length, input length, stride padding, the key, inputs.
+    toeplitz = os.path.join(seeds, "toeplitz")
+    os.makedirs(toeplitz, exist_ok=True)
+    key = oracle.MICROSOFT_KEY
+    ipv4 = bytes([66, 9, 149, 187, 161, 142, 100, 80, 0x0a, 0xea, 0x06, 0xe6])
+    for name, seed in [("microsoft-ipv4-tcp", bytes([40, 12, 0]) + key + ipv4),
+                       ("microsoft-ipv6-36", bytes([40, 36, 3]) + key + bytes(range(36))),
+                       ("short-key-9", bytes([9, 5, 1]) + key[:9] + ipv4),
+                       ("long-key-64", bytes([64, 33, 7]) + bytes(i * 37 & 0xFF for i in range(64)) + bytes(range(100)))]:
+        with open(os.path.join(toeplitz, name), "wb") as out:
+            out.write(seed)
 
 
 def write_json(name, value):
