@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds every libFuzzer harness (Fuzz/*.swift compiled into the VNetRSS module with
 # -sanitize=fuzzer,address) and runs each for the given number of seconds, two at a time.
-# Usage: scripts/fuzz.sh [SECONDS] [TARGET...]   (targets: frame toeplitz compound v12 virtio-rss virtio-hash)
+# Usage: scripts/fuzz.sh [SECONDS] [TARGET...]   (targets: frame toeplitz compound v12 virtio-rss virtio-hash abi)
+# abi is the C ABI: Fuzz/abi_fuzzer.c against libvnetrss built with coverage and AddressSanitizer.
 # Corpora grow in .fuzz/corpus/TARGET, seeded from Fixtures/fuzz-seeds/TARGET; crashes land in
 # .fuzz/crashes/; the closing table gives each harness's executions and findings.
 set -euo pipefail
@@ -18,6 +19,14 @@ clang -fsanitize=fuzzer-no-link,address -O2 -g -I Sources/CVNetSIMD/include -c S
 
 build() {
     local target="$1" harness define=()
+    if [ "$target" = abi ]; then
+        swift build -c release --product vnetrss --scratch-path .build-lib-fuzz -Xswiftc -sanitize=fuzzer,address \
+            -Xcc -fsanitize=fuzzer-no-link,address -Xswiftc -static-stdlib -Xlinker --version-script="$PWD/scripts/vnetrss.map" >/dev/null
+        clang -fsanitize=fuzzer,address -g -O1 -I include Fuzz/abi_fuzzer.c -L .build-lib-fuzz/release \
+            -Wl,-rpath,"$PWD/.build-lib-fuzz/release" -lvnetrss -o .fuzz/bin/abi 2>&1 | { grep -v 'Cannot export local symbol' || true; }
+        [ -x .fuzz/bin/abi ]
+        return
+    fi
     case "$target" in
         frame) harness=Fuzz/FrameFuzzer.swift ;;
         toeplitz) harness=Fuzz/ToeplitzFuzzer.swift ;;

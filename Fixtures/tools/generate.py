@@ -412,6 +412,20 @@ def write_fuzz_seeds(frames):
     for case in configuration_vectors()["cases"]:
         with open(os.path.join(seeds, targets[case["format"]], case["name"] + ".bin"), "wb") as out:
             out.write(bytes.fromhex(case["blob"]))
+    # Fuzz/abi_fuzzer.c reads: format | policy << 2, blob length / 4, queue pairs, header size and
+    # rule, the blob (padded to 4 bytes), then packets: each vector's blob and a TCPv4 frame.
+    abi = os.path.join(seeds, "abi")
+    os.makedirs(abi, exist_ok=True)
+    formats = {"compound": 0, "v12": 1, "virtio-rss": 2, "virtio-hash": 3}
+    frame = dict(frames).get("tcpv4", b"")
+    for case in configuration_vectors()["cases"]:
+        blob = bytes.fromhex(case["blob"])
+        padded = blob + bytes(-len(blob) % 4)
+        if len(padded) // 4 > 255:
+            continue
+        policy = 1 if len(padded) == len(blob) else 0
+        with open(os.path.join(abi, case["name"] + ".bin"), "wb") as out:
+            out.write(bytes([formats[case["format"]] | policy << 2, len(padded) // 4, 4, 20]) + padded + bytes(20) + frame)
     # Fuzz/ToeplitzFuzzer.swift reads: key length, input length, stride padding, the key, inputs.
     toeplitz = os.path.join(seeds, "toeplitz")
     os.makedirs(toeplitz, exist_ok=True)
