@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds every libFuzzer harness (Fuzz/*.swift compiled into the VNetRSS module with
 # -sanitize=fuzzer,address) and runs each for the given number of seconds, two at a time.
-# Usage: scripts/fuzz.sh [SECONDS] [TARGET...]   (targets: frame toeplitz compound v12 virtio-rss virtio-hash abi)
+# Usage: scripts/fuzz.sh [SECONDS] [TARGET...]   (targets: frame toeplitz compound v12 virtio-rss virtio-hash capture abi)
+# capture compiles Fuzz/CaptureFuzzer.swift into the VNetCapture module (libpcap underneath).
 # abi is the C ABI: Fuzz/abi_fuzzer.c against libvnetrss built with coverage and AddressSanitizer.
 # Corpora grow in .fuzz/corpus/TARGET, seeded from Fixtures/fuzz-seeds/TARGET; crashes land in
 # .fuzz/crashes/; the closing table gives each harness's executions and findings.
@@ -10,7 +11,7 @@ cd "$(dirname "$0")/.."
 seconds="${1:-300}"
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(frame toeplitz compound v12 virtio-rss virtio-hash)
+[ ${#targets[@]} -gt 0 ] || targets=(frame toeplitz compound v12 virtio-rss virtio-hash capture abi)
 mkdir -p .fuzz/bin .fuzz/crashes
 mapfile -t sources < <(find Sources/VNetRSS -name '*.swift' | sort)
 # VNetRSS's C kernels, instrumented the same way.
@@ -25,6 +26,12 @@ build() {
         clang -fsanitize=fuzzer,address -g -O1 -I include Fuzz/abi_fuzzer.c -L .build-lib-fuzz/release \
             -Wl,-rpath,"$PWD/.build-lib-fuzz/release" -lvnetrss -o .fuzz/bin/abi 2>&1 | { grep -v 'Cannot export local symbol' || true; }
         [ -x .fuzz/bin/abi ]
+        return
+    fi
+    if [ "$target" = capture ]; then
+        swiftc -sanitize=fuzzer,address -parse-as-library -O -g -module-name VNetCapture -I Sources/CLibPCAP \
+            Sources/VNetCapture/*.swift Fuzz/CaptureFuzzer.swift -lpcap -o .fuzz/bin/capture 2>&1 | { grep -v 'Cannot export local symbol' || true; }
+        [ -x .fuzz/bin/capture ]
         return
     fi
     case "$target" in

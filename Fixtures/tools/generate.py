@@ -426,6 +426,12 @@ def write_fuzz_seeds(frames):
         policy = 1 if len(padded) == len(blob) else 0
         with open(os.path.join(abi, case["name"] + ".bin"), "wb") as out:
             out.write(bytes([formats[case["format"]] | policy << 2, len(padded) // 4, 4, 20]) + padded + bytes(20) + frame)
+    # Fuzz/CaptureFuzzer.swift reads a whole capture file: the fixture captures themselves.
+    capture = os.path.join(seeds, "capture")
+    os.makedirs(capture, exist_ok=True)
+    for name in ["catalogue.pcap", "catalogue-ng.pcapng", "truncations.pcap"]:
+        with open(os.path.join(CAPTURES, name), "rb") as source, open(os.path.join(capture, name), "wb") as out:
+            out.write(source.read())
     # Fuzz/ToeplitzFuzzer.swift reads: key length, input length, stride padding, the key, inputs.
     toeplitz = os.path.join(seeds, "toeplitz")
     os.makedirs(toeplitz, exist_ok=True)
