@@ -87,6 +87,6 @@ let package = Package(
         ),
         .testTarget(name: "VNetCaptureTests", dependencies: ["VNetRSS", "VNetCapture", "VNetFixtures"]),
         // Runs the built `vnet-rss` binary on the fixtures, as a user would.
-        .testTarget(name: "VNetRSSCLITests", dependencies: ["vnet-rss", "VNetFixtures"]),
+        .testTarget(name: "VNetRSSCLITests", dependencies: ["vnet-rss", "VNetFixtures", "VNetTap", "VNetTestSupport"]),
     ]
 )

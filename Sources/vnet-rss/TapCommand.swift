@@ -63,6 +63,13 @@ struct TapCommand: ParsableCommand {
         defer { if let file = decisionsFile { fclose(file) } }
         signal(SIGINT) { _ in interrupted.store(true, ordering: .relaxed) }
         signal(SIGTERM) { _ in interrupted.store(true, ordering: .relaxed) }
+        // A parent may have started us with these blocked (the mask survives exec): unblock them
+        // here, before the reader threads inherit this thread's mask.
+        var stopSignals = sigset_t()
+        sigemptyset(&stopSignals)
+        sigaddset(&stopSignals, SIGINT)
+        sigaddset(&stopSignals, SIGTERM)
+        pthread_sigmask(SIG_UNBLOCK, &stopSignals, nil)
         do {
             try engine.start()
         } catch {

@@ -17,4 +17,35 @@ public enum Command {
             throw NetworkNamespace.Failure(description: "\(path) \(arguments.joined(separator: " ")) exited with status \(status)")
         }
     }
+
+    /// Starts `path` with `arguments`, its standard output and error going to the files at
+    /// `output` and `errors`; returns its pid (wait for it with ``wait(_:)``).
+    public static func start(_ path: String, _ arguments: [String], output: String, errors: String) throws -> pid_t {
+        let argv = ([path] + arguments).map { strdup($0) } + [nil]
+        defer { for pointer in argv { free(pointer) } }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_addopen(&actions, 2, errors, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, path, &actions, nil, argv, environ)
+        guard spawned == 0 else { throw NetworkNamespace.Failure(description: "posix_spawn \(path): errno \(spawned)") }
+        return pid
+    }
+
+    /// Waits for `pid` at most `seconds`; its exit status (as `waitpid` gives it), or nil when it
+    /// is still running then (it is killed).
+    public static func wait(_ pid: pid_t, seconds: Double) -> Int32? {
+        let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
+        var status: Int32 = 0
+        while ContinuousClock.now < deadline {
+            let done = waitpid(pid, &status, WNOHANG)
+            if done == pid { return status }
+            usleep(10_000)
+        }
+        kill(pid, SIGKILL)
+        _ = waitpid(pid, &status, 0)
+        return nil
+    }
 }
