@@ -141,7 +141,9 @@ public func engineReceiveInto(
     var index = 0
     handle.engine.receive(queue: Int(queue), limit: Int(count)) { frame in
         let slot = buffers + index * Int(bufferSize)
-        slot.update(from: frame.packet.baseAddress!.assumingMemoryBound(to: UInt8.self), count: frame.packet.count)
+        if let packet = frame.packet.baseAddress {
+            slot.update(from: packet.assumingMemoryBound(to: UInt8.self), count: frame.packet.count)
+        }
         var view = vnet_rss_frame(frame)
         view.packet = UnsafePointer(slot)
         frames[index] = view
