@@ -17,7 +17,11 @@ struct BenchCommand: ParsableCommand {
             flows, sent through AF_PACKET (sendmmsg, PACKET_QDISC_BYPASS).
 
             --mode drain pre-fills the tap's queues, then times the readers emptying them: the \
-            reader alone. --mode inject sends from a thread for --duration while the readers read.
+            reader alone. --mode inject sends from a thread for --duration while the readers read. \
+            The rounds interleave the variants, and each keeps its best round.
+
+            --soak SECONDS runs the live path instead (4 queues, the injector flat out, a \
+            configuration swap every 10 ms) and reports memory and frame accounting every minute.
 
             Reports frames/s and its ratio to the bare loop, reader CPU ns per frame and what the \
             engine adds to it, the spread over receive queues (max/min and chi-square against an \
