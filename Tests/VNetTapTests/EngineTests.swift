@@ -61,7 +61,18 @@ struct EngineTests {
     func inlineDelivery(reader: ReaderKind) throws {
         let tap = try LiveTap(queues: 4)
         let cases = try Self.catalogue()
-        let seen = Mutex<[(frame: [UInt8], queue: Int, hash: UInt32, report: UInt16, header: [UInt8])]>([])
+        // The frames the handler saw, behind a lock: the handler runs on 4 reader threads. NSLock
+        // (a pthread mutex) rather than Mutex (a futex), so that ThreadSanitizer sees the ordering.
+        final class Seen: @unchecked Sendable {
+            private let lock = NSLock()
+            private var seen: [(frame: [UInt8], queue: Int, hash: UInt32, report: UInt16, header: [UInt8])] = []
+            func withLock<T>(_ body: (inout [(frame: [UInt8], queue: Int, hash: UInt32, report: UInt16, header: [UInt8])]) -> T) -> T {
+                lock.lock()
+                defer { lock.unlock() }
+                return body(&seen)
+            }
+        }
+        let seen = Seen()
         var options = Self.options(reader)
         options.delivery = .inline { got in
             let copy = (Array(got.frame), got.queue, got.hash, got.report.rawValue, Array(got.packet[0..<20]))

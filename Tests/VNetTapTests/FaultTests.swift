@@ -13,10 +13,12 @@ struct FaultTests {
     /// Sends the frames in turn from its own thread until stopped or the interface goes away;
     /// counts what the socket took (a frame the tap drops fails its message).
     final class Injector: @unchecked Sendable {
-        // @unchecked: `sent` and `failure` are written by the thread, read after `join`.
+        // @unchecked: `failure` is written by the thread and read only after `stop`; `sent` is atomic.
         private let stopFlag = Atomic<Bool>(false)
-        private(set) var sent = 0
+        private let count = Atomic<Int>(0)
         private(set) var failure: TapError?
+        /// Frames the socket took so far.
+        var sent: Int { count.load(ordering: .relaxed) }
         private var thread: Thread!
         private let done = DispatchSemaphore(value: 0)
 
@@ -27,7 +29,7 @@ struct FaultTests {
                 while !stopFlag.load(ordering: .relaxed) && sent < limit {
                     do throws(TapError) {
                         try injector.send(frames[next % frames.count])
-                        sent += 1
+                        count.add(1, ordering: .relaxed)
                     } catch {
                         if error.errno == .noBufferSpace || error.errno == .resourceTemporarilyUnavailable {
                             usleep(50)
