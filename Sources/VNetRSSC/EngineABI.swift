@@ -78,12 +78,8 @@ public func engineCreate(
             device: device, configuration: configuration, queueCount: receiveQueues == 0 ? nil : receiveQueues, options: engineOptions)
         out.pointee = Handle.hand(EngineHandle(engine), as: vnet_rss_engine.self)
         return 0
-    } catch let error as ConfigurationError {
-        return ErrorDetail.refuse(error, detail)
-    } catch let error as TapError {
-        return ErrorDetail.failure(error)
     } catch {
-        return -EIO
+        return ErrorDetail.failure(error, detail)
     }
 }
 
@@ -172,12 +168,8 @@ public func engineApply(
     do {
         try handle.engine.apply(configuration)
         return 0
-    } catch let error as ConfigurationError {
-        return ErrorDetail.refuse(error, detail)
-    } catch let error as TapError {
-        return ErrorDetail.failure(error)
     } catch {
-        return -EIO
+        return ErrorDetail.failure(error, detail)
     }
 }
 

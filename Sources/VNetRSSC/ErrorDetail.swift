@@ -31,6 +31,16 @@ enum ErrorDetail {
     /// `-errno` for a failed tap or engine operation.
     static func failure(_ error: TapError) -> Int32 { -error.errno.rawValue }
 
+    /// The return value for an error an engine call threw: a refused configuration (`-EINVAL`,
+    /// `detail` filled), a tap failure (its errno), anything else `-EIO`.
+    static func failure(_ error: any Error, _ detail: UnsafeMutablePointer<vnet_rss_error>?) -> Int32 {
+        switch error {
+        case let refused as ConfigurationError: refuse(refused, detail)
+        case let tap as TapError: failure(tap)
+        default: -EIO
+        }
+    }
+
     static func rule(_ rule: ConfigurationError.Rule) -> UInt32 {
         switch rule {
         case .truncated: VNET_RSS_RULE_TRUNCATED
