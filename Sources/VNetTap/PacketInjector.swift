@@ -54,13 +54,4 @@ public final class PacketInjector: @unchecked Sendable {
         guard sent >= 0 else { throw TapError(.inject, device: interface, errno: Errno(rawValue: -sent), detail: "sendmmsg") }
         return Int(sent)
     }
-
-    /// Sends up to 64 frames in one `sendmmsg`; returns how many the kernel took.
-    public func send(batch frames: [UnsafeRawBufferPointer]) throws(TapError) -> Int {
-        var bases = frames.map { $0.baseAddress }
-        var lengths = frames.map { UInt32($0.count) }
-        let sent = vnet_tap_packet_send_batch(descriptor, &bases, &lengths, UInt32(min(frames.count, 64)))
-        guard sent >= 0 else { throw TapError(.inject, device: interface, errno: Errno(rawValue: -sent), detail: "sendmmsg") }
-        return Int(sent)
-    }
 }

@@ -1,7 +1,6 @@
 import Foundation
 import Glibc
 import MetricsTestKit
-import Synchronization
 import Testing
 import VNetFixtures
 import VNetRSS
