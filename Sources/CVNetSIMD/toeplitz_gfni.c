@@ -29,11 +29,11 @@ int vnet_toeplitz_gfni_supported(void) {
         && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vbmi");
 }
 
-/* Byte j of lane l of vector k (matrix s = 8k + l): for j < 4, input byte s - (3 - j) of the first
- * tuple, bound for hash byte 3 - j, so that the folded lane's low 32 bits read little-endian are the
- * hash; for j >= 4, the same for the second tuple (index + 64 in a two-source permute). Bytes before the input's start take index 63 or 127: a zero byte, because
- * inputs are at most 36 bytes and loaded zero-extended to 64. A one-source permute reads the
- * indices modulo 64, so the high half repeats the first tuple there; single hashes ignore it. */
+/* Two tuples per pass. Byte j of lane l of vector k (matrix s = 8k + l): for j < 4, input byte
+ * s - (3 - j) of the first tuple, bound for hash byte 3 - j, so that the folded lane's low 32 bits
+ * read little-endian are the hash; for j >= 4, the same for the second tuple (index + 64 in the
+ * two-source permute). Bytes before the input's start take index 63 or 127: a zero byte, because
+ * inputs are at most 36 bytes and loaded zero-extended to 64. */
 #define VNET_FIRST(s, j) ((s) >= (j) ? (s) - (j) : 63)
 #define VNET_SECOND(s, j) ((s) >= (j) ? 64 + (s) - (j) : 127)
 #define VNET_LANE(s) VNET_FIRST(s, 3), VNET_FIRST(s, 2), VNET_FIRST(s, 1), VNET_FIRST(s, 0), \
@@ -45,19 +45,48 @@ static const uint8_t placement[VNET_TOEPLITZ_GFNI_MATRICES / 8][64] __attribute_
     VNET_VECTOR(0), VNET_VECTOR(1), VNET_VECTOR(2), VNET_VECTOR(3), VNET_VECTOR(4),
 };
 
+/* One tuple needs no table per vector. In lane l of vector k (matrix s = 8k + l), byte j < 4
+ * takes input byte s - (3 - j); a one-source permute reads its indices modulo 64, so the indices
+ * of vector 0 written modulo 64 serve every vector once 8k is added: where s - (3 - j) is
+ * negative the index wraps to 61..63, bytes an input of at most 36 leaves zero, and from
+ * vector 1 on it is the true index. Bytes 4..7 repeat 0..3 and are ignored. One constant
+ * load and a byte add per vector, instead of a table load per vector. */
+#define VNET_SINGLE(s, j) (((s) - (j)) & 63)
+#define VNET_SINGLE_LANE(s) VNET_SINGLE(s, 3), VNET_SINGLE(s, 2), VNET_SINGLE(s, 1), VNET_SINGLE(s, 0), \
+    VNET_SINGLE(s, 3), VNET_SINGLE(s, 2), VNET_SINGLE(s, 1), VNET_SINGLE(s, 0)
+static const uint8_t single_placement[64] __attribute__((aligned(64))) = {
+    VNET_SINGLE_LANE(0), VNET_SINGLE_LANE(1), VNET_SINGLE_LANE(2), VNET_SINGLE_LANE(3),
+    VNET_SINGLE_LANE(4), VNET_SINGLE_LANE(5), VNET_SINGLE_LANE(6), VNET_SINGLE_LANE(7),
+};
+
 /* Vectors of eight matrices an input of length bytes needs. */
 static inline unsigned vectors_for(size_t length) { return (unsigned)((length + 10) / 8); }
 
-/* XORs the matrices' products over `vectors` vectors. With second NULL-equivalent (single), a
- * one-source permute; the compiler unrolls for the constant counts of the callers. */
-VNET_GFNI_INLINE __m512i products(const uint64_t *matrices, __m512i first, __m512i second, unsigned vectors, int pair) {
+/* The products of two inputs over `vectors` vectors; the compiler unrolls for the constant
+ * counts (2 or 5) of the callers. */
+VNET_GFNI_INLINE __m512i pair_products(const uint64_t *matrices, __m512i first, __m512i second, unsigned vectors) {
     __m512i even = _mm512_setzero_si512(), odd = _mm512_setzero_si512();
     for (unsigned k = 0; k < vectors; k++) {
         __m512i index = _mm512_load_si512((const void *)placement[k]);
-        __m512i bytes = pair ? _mm512_permutex2var_epi8(first, index, second) : _mm512_permutexvar_epi8(index, first);
+        __m512i bytes = _mm512_permutex2var_epi8(first, index, second);
         __m512i product = _mm512_gf2p8affine_epi64_epi8(bytes, _mm512_load_si512((const void *)(matrices + 8 * k)), 0);
         if (k & 1) odd = _mm512_xor_si512(odd, product);
         else even = _mm512_xor_si512(even, product);
+    }
+    return _mm512_xor_si512(even, odd);
+}
+
+/* The products of one input over `vectors` vectors (2 or 5, constants at every call site). */
+VNET_GFNI_INLINE __m512i single_products(const uint64_t *matrices, __m512i bytes, unsigned vectors) {
+    __m512i index = _mm512_load_si512((const void *)single_placement);
+    const __m512i step = _mm512_set1_epi8(8);
+    __m512i even = _mm512_setzero_si512(), odd = _mm512_setzero_si512();
+    for (unsigned k = 0; k < vectors; k++) {
+        __m512i product = _mm512_gf2p8affine_epi64_epi8(_mm512_permutexvar_epi8(index, bytes),
+                                                        _mm512_load_si512((const void *)(matrices + 8 * k)), 0);
+        if (k & 1) odd = _mm512_xor_si512(odd, product);
+        else even = _mm512_xor_si512(even, product);
+        index = _mm512_add_epi8(index, step);
     }
     return _mm512_xor_si512(even, odd);
 }
@@ -109,7 +138,7 @@ static inline unsigned tuple_vectors(const vnet_toeplitz_tuple *tuple) {
 VNET_GFNI_TARGET uint32_t vnet_toeplitz_gfni(const uint64_t *matrices, const uint8_t *input, size_t length) {
     if (length > VNET_TOEPLITZ_GFNI_MAX_INPUT) length = VNET_TOEPLITZ_GFNI_MAX_INPUT;
     __m512i bytes = load_input(input, length);
-    __m512i sum = vectors_for(length) <= 2 ? products(matrices, bytes, bytes, 2, 0) : products(matrices, bytes, bytes, 5, 0);
+    __m512i sum = vectors_for(length) <= 2 ? single_products(matrices, bytes, 2) : single_products(matrices, bytes, 5);
     return first_hash(fold(sum));
 }
 
@@ -121,7 +150,7 @@ VNET_GFNI_TARGET void vnet_toeplitz_gfni_strided(const uint64_t *matrices, const
     for (; i + 2 <= count; i += 2) {
         __m512i first = load_input(inputs + i * stride, length);
         __m512i second = load_input(inputs + (i + 1) * stride, length);
-        uint64_t folded = fold(narrow ? products(matrices, first, second, 2, 1) : products(matrices, first, second, 5, 1));
+        uint64_t folded = fold(narrow ? pair_products(matrices, first, second, 2) : pair_products(matrices, first, second, 5));
         hashes[i] = first_hash(folded);
         hashes[i + 1] = second_hash(folded);
     }
@@ -130,7 +159,7 @@ VNET_GFNI_TARGET void vnet_toeplitz_gfni_strided(const uint64_t *matrices, const
 
 VNET_GFNI_TARGET uint32_t vnet_toeplitz_gfni_tuple(const uint64_t *matrices, const vnet_toeplitz_tuple *tuple) {
     __m512i bytes = load_tuple(tuple);
-    __m512i sum = tuple_vectors(tuple) <= 2 ? products(matrices, bytes, bytes, 2, 0) : products(matrices, bytes, bytes, 5, 0);
+    __m512i sum = tuple_vectors(tuple) <= 2 ? single_products(matrices, bytes, 2) : single_products(matrices, bytes, 5);
     return first_hash(fold(sum));
 }
 
@@ -138,7 +167,7 @@ VNET_GFNI_TARGET uint64_t vnet_toeplitz_gfni_pair(const uint64_t *matrices, cons
                                                   const vnet_toeplitz_tuple *second) {
     __m512i one = load_tuple(first), other = load_tuple(second);
     int narrow = tuple_vectors(first) <= 2 && tuple_vectors(second) <= 2;
-    return fold(narrow ? products(matrices, one, other, 2, 1) : products(matrices, one, other, 5, 1));
+    return fold(narrow ? pair_products(matrices, one, other, 2) : pair_products(matrices, one, other, 5));
 }
 
 #else
