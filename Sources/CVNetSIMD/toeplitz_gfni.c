@@ -163,11 +163,17 @@ VNET_GFNI_TARGET uint32_t vnet_toeplitz_gfni_tuple(const uint64_t *matrices, con
     return first_hash(fold(sum));
 }
 
-VNET_GFNI_TARGET uint64_t vnet_toeplitz_gfni_pair(const uint64_t *matrices, const vnet_toeplitz_tuple *first,
-                                                  const vnet_toeplitz_tuple *second) {
-    __m512i one = load_tuple(first), other = load_tuple(second);
-    int narrow = tuple_vectors(first) <= 2 && tuple_vectors(second) <= 2;
-    return fold(narrow ? pair_products(matrices, one, other, 2) : pair_products(matrices, one, other, 5));
+VNET_GFNI_TARGET void vnet_toeplitz_gfni_tuples(const uint64_t *matrices, const vnet_toeplitz_tuple *tuples, size_t count,
+                                                uint32_t *hashes) {
+    size_t i = 0;
+    for (; i + 2 <= count; i += 2) {
+        __m512i first = load_tuple(tuples + i), second = load_tuple(tuples + i + 1);
+        int narrow = tuple_vectors(tuples + i) <= 2 && tuple_vectors(tuples + i + 1) <= 2;
+        uint64_t folded = fold(narrow ? pair_products(matrices, first, second, 2) : pair_products(matrices, first, second, 5));
+        hashes[i] = first_hash(folded);
+        hashes[i + 1] = second_hash(folded);
+    }
+    if (i < count) hashes[i] = vnet_toeplitz_gfni_tuple(matrices, tuples + i);
 }
 
 #else
@@ -185,8 +191,8 @@ uint32_t vnet_toeplitz_gfni_tuple(const uint64_t *matrices, const vnet_toeplitz_
     (void)matrices; (void)tuple;
     return 0;
 }
-uint64_t vnet_toeplitz_gfni_pair(const uint64_t *matrices, const vnet_toeplitz_tuple *first, const vnet_toeplitz_tuple *second) {
-    (void)matrices; (void)first; (void)second;
-    return 0;
+void vnet_toeplitz_gfni_tuples(const uint64_t *matrices, const vnet_toeplitz_tuple *tuples, size_t count, uint32_t *hashes) {
+    (void)matrices; (void)tuples;
+    for (size_t i = 0; i < count; i++) hashes[i] = 0;
 }
 #endif

@@ -45,6 +45,6 @@ void vnet_toeplitz_gfni_strided(const uint64_t *matrices, const uint8_t *inputs,
 /* The hash of one tuple. */
 uint32_t vnet_toeplitz_gfni_tuple(const uint64_t *matrices, const vnet_toeplitz_tuple *tuple);
 
-/* The hashes of two tuples in one pass: first's in the low 32 bits, second's in the high 32. */
-uint64_t vnet_toeplitz_gfni_pair(const uint64_t *matrices, const vnet_toeplitz_tuple *first, const vnet_toeplitz_tuple *second);
+/* hashes[i] = the hash of tuples[i], for i < count, two per pass (an empty tuple hashes to 0). */
+void vnet_toeplitz_gfni_tuples(const uint64_t *matrices, const vnet_toeplitz_tuple *tuples, size_t count, uint32_t *hashes);
 #endif

@@ -1,3 +1,5 @@
+import CVNetSIMD
+
 /// A batch of packets to decide together with ``Classifier/process(_:headerSize:numBuffers:)``,
 /// and, afterwards, their decisions: the workspace of batched classification.
 ///
@@ -15,6 +17,11 @@ public final class ClassificationBatch {
     @usableFromInline let packets: UnsafeMutablePointer<UnsafeMutableRawBufferPointer>
     @usableFromInline let arrivals: UnsafeMutablePointer<UInt16>
     @usableFromInline let results: UnsafeMutablePointer<Classification>
+    /// Workspace of ``Classifier/process(_:headerSize:numBuffers:)``: each packet's located
+    /// tuple and report after the parse, its hash after the bulk pass.
+    let tuples: UnsafeMutablePointer<vnet_toeplitz_tuple>
+    let reports: UnsafeMutablePointer<HashReport>
+    let hashes: UnsafeMutablePointer<UInt32>
 
     /// An empty batch for up to `capacity` packets (at least 1).
     public init(capacity: Int) {
@@ -24,12 +31,21 @@ public final class ClassificationBatch {
         arrivals = .allocate(capacity: self.capacity)
         results = .allocate(capacity: self.capacity)
         results.initialize(repeating: Classification(hash: 0, report: .none, queue: 0), count: self.capacity)
+        tuples = .allocate(capacity: self.capacity)
+        tuples.initialize(repeating: vnet_toeplitz_tuple(), count: self.capacity)
+        reports = .allocate(capacity: self.capacity)
+        reports.initialize(repeating: .none, count: self.capacity)
+        hashes = .allocate(capacity: self.capacity)
+        hashes.initialize(repeating: 0, count: self.capacity)
     }
 
     deinit {
         packets.deallocate()
         arrivals.deallocate()
         results.deallocate()
+        tuples.deallocate()
+        reports.deallocate()
+        hashes.deallocate()
     }
 
     /// True when no more packets fit.

@@ -93,7 +93,8 @@ public final class Classifier: @unchecked Sendable {
     }
 
     /// Parses `frame` and points `tuple` at the fields its hash type feeds Toeplitz; returns
-    /// the report, ``HashReport/none`` (and an empty tuple) when no enabled type matches.
+    /// the report, ``HashReport/none`` (and an empty tuple: address length 0) when no enabled
+    /// type matches.
     ///
     /// In bounds: the parser proved each field lies in the frame, and init proved the key covers
     /// the input (validate(.kernel)).
@@ -101,7 +102,10 @@ public final class Classifier: @unchecked Sendable {
     private func locate(_ frame: FrameView, _ tuple: inout vnet_toeplitz_tuple) -> HashReport {
         let flow = FlowParser.parse(frame)
         let input = HashInput.select(flow, hashTypes, extensionHeaderRule)
-        guard input.report != .none else { return .none }
+        guard input.report != .none else {
+            tuple.address_length = 0
+            return .none
+        }
         var source = flow.sourceAddressOffset
         var destination = flow.destinationAddressOffset
         if input.extended {
@@ -182,38 +186,32 @@ public final class Classifier: @unchecked Sendable {
     }
 
     /// Decides every packet of `batch` as ``process(_:headerSize:numBuffers:arrivalQueue:)``
-    /// would, one at a time, and leaves the decisions in it. Frames go two at a time: both are
-    /// parsed, then hashed together (in one pass with ``ToeplitzMethod/gfni``), then steered and
-    /// their headers written.
+    /// would, one at a time, and leaves the decisions in it. In three passes, each a tight loop:
+    /// parse every frame and locate its tuple, hash every tuple (in one call, two tuples per
+    /// GFNI pass, with ``ToeplitzMethod/gfni``), then steer and write every header.
     /// Allocates nothing.
     public func process(_ batch: ClassificationBatch, headerSize: Int = VirtioNetHashHeader.size, numBuffers: UInt16 = 1) {
         let count = batch.count
         let packets = batch.packets
-        var index = 0
-        while index &+ 2 <= count {
-            var first = vnet_toeplitz_tuple()
-            var second = vnet_toeplitz_tuple()
-            let firstPacket = packets[index]
-            let secondPacket = packets[index &+ 1]
-            let firstReport = locate(frame(firstPacket, headerSize), &first)
-            let secondReport = locate(frame(secondPacket, headerSize), &second)
-            let hashes: (UInt32, UInt32)
-            switch method {
-            case .gfni:
-                let both = vnet_toeplitz_gfni_pair(matrices, &first, &second)
-                hashes = (UInt32(truncatingIfNeeded: both), UInt32(truncatingIfNeeded: both >> 32))
-            default:
-                hashes = (hash(first), hash(second))
-            }
-            finish(batch, index, firstPacket, hashes.0, firstReport, headerSize, numBuffers)
-            finish(batch, index &+ 1, secondPacket, hashes.1, secondReport, headerSize, numBuffers)
-            index &+= 2
+        let tuples = batch.tuples
+        let reports = batch.reports
+        let hashes = batch.hashes
+        for index in 0..<count {
+            reports[index] = locate(frame(packets[index], headerSize), &tuples[index])
         }
-        if index < count {
-            var last = vnet_toeplitz_tuple()
+        switch method {
+        case .gfni:
+            vnet_toeplitz_gfni_tuples(matrices, tuples, count, hashes)
+        default:
+            for index in 0..<count { hashes[index] = hash(tuples[index]) }
+        }
+        for index in 0..<count {
+            let decision = decide(hashes[index], reports[index], arrivalQueue: batch.arrivals[index])
+            batch.results[index] = decision
             let packet = packets[index]
-            let report = locate(frame(packet, headerSize), &last)
-            finish(batch, index, packet, hash(last), report, headerSize, numBuffers)
+            if headerSize >= 0, packet.count >= headerSize, let base = packet.baseAddress {
+                writeHeader(base, headerSize, numBuffers, decision)
+            }
         }
     }
 
@@ -237,19 +235,6 @@ public final class Classifier: @unchecked Sendable {
             return vnet_toeplitz_clmul_tuple(slices, tuple.source, tuple.destination, Int(tuple.address_length), tuple.ports)
         case .byteTables: return tableHash(tuple)
         case .perBit: return perBitHash(tuple)
-        }
-    }
-
-    /// Steers packet `index` of `batch` by its hash, records the decision, writes the header.
-    @inline(__always)
-    private func finish(
-        _ batch: ClassificationBatch, _ index: Int, _ packet: UnsafeMutableRawBufferPointer, _ hash: UInt32, _ report: HashReport,
-        _ headerSize: Int, _ numBuffers: UInt16
-    ) {
-        let decision = decide(hash, report, arrivalQueue: batch.arrivals[index])
-        batch.results[index] = decision
-        if headerSize >= 0, packet.count >= headerSize, let base = packet.baseAddress {
-            writeHeader(base, headerSize, numBuffers, decision)
         }
     }
 }
