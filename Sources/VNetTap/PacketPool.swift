@@ -11,14 +11,23 @@ final class PacketPool: @unchecked Sendable {
 
     init(count: Int, bufferSize: Int) {
         self.count = count
-        // Round each buffer to a cache line so neighbours never share one.
-        self.bufferSize = (bufferSize + 63) & ~63
+        self.bufferSize = PacketPool.stride(for: bufferSize)
         base = .allocate(byteCount: count * self.bufferSize, alignment: 64)
         // Touch every page now, so the datapath never takes a first-touch page fault.
         base.initializeMemory(as: UInt8.self, repeating: 0, count: count * self.bufferSize)
     }
 
     deinit { base.deallocate() }
+
+    /// The bytes from one buffer's start to the next: `bufferSize` rounded up to whole cache
+    /// lines, so neighbours never share one, and to an odd number of them. With an even number
+    /// (2 KiB is 32 lines) every buffer would start in the same few L1 sets, and a batch of 64
+    /// frames would evict its own headers before the classifier reads them; an odd stride
+    /// walks the starts through every set.
+    static func stride(for bufferSize: Int) -> Int {
+        let lines = (max(bufferSize, 1) + 63) / 64
+        return (lines | 1) * 64
+    }
 
     @inline(__always)
     func buffer(_ index: Int) -> UnsafeMutableRawPointer { base + index &* bufferSize }

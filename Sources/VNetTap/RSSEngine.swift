@@ -11,7 +11,9 @@ public struct EngineOptions: Sendable {
     /// Receive buffers per tap queue (rounded up to a power of two, as io_uring's buffer ring needs).
     public var buffersPerQueue = 512
     /// Bytes per buffer, header included: 2,048 covers a 1,514-byte frame and its header; with
-    /// TSO or USO offloads use 65,562 (a 64 KiB GSO frame and a 20-byte header).
+    /// TSO or USO offloads use 65,562 (a 64 KiB GSO frame and a 20-byte header). Each buffer
+    /// gets at least this, rounded up to an odd number of 64-byte cache lines (2,048 becomes
+    /// 2,112) so that the buffers of a batch do not crowd the same L1 sets.
     public var bufferSize = 2048
     /// Frames read per batch before counters are published and consumers woken.
     public var batchSize = 64
@@ -178,6 +180,13 @@ public final class RSSEngine: @unchecked Sendable {
     /// over ``EngineStatistics/framesRead``.
     public var readerCPUTime: Duration {
         threads.reduce(.zero) { $0 + $1.cpuTime }
+    }
+
+    /// Bytes of receive buffers the engine holds, over every tap queue: buffers per queue
+    /// (rounded up to a power of two) times the buffer stride (``EngineOptions/bufferSize``
+    /// rounded up to an odd number of cache lines).
+    public var bufferBytes: Int {
+        pools.reduce(0) { $0 + $1.count * $1.bufferSize }
     }
 
     /// Why readers stopped on their own (a deleted device gives `EBADFD` or `EIO`), by tap queue.

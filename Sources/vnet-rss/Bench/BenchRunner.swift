@@ -147,7 +147,7 @@ struct BenchRunner {
         let statistics = engine.statistics()
         return Measured(
             frames: perQueue.reduce(0, +), seconds: BenchClock.seconds(last - start), readerCPU: readerCPU, processCPU: processCPU,
-            perQueue: perQueue, engineDrops: Int(statistics.framesDropped), bufferBytes: queues * buffers * options.bufferSize,
+            perQueue: perQueue, engineDrops: Int(statistics.framesDropped), bufferBytes: engine.bufferBytes,
             offered: target ?? 0)
     }
 }
