@@ -156,10 +156,16 @@ public final class RSSEngine: @unchecked Sendable {
             switch options.reader {
             case .read:
                 let loop = ReadLoop(reader: reader, stopEvent: stopEvent, deviceName: device.name)
-                threads.append(try WorkerThread(name: name) { loop.run() })
+                threads.append(try WorkerThread(name: name) {
+                    loop.run()
+                    reader.publishMetrics()
+                })
             case .uring, .uringSingleShot:
                 let loop = UringLoop(reader: reader, stopEvent: stopEvent, deviceName: device.name)
-                threads.append(try WorkerThread(name: name) { loop.run(multishot: multishot) })
+                threads.append(try WorkerThread(name: name) {
+                    loop.run(multishot: multishot)
+                    reader.publishMetrics()
+                })
             }
         }
     }

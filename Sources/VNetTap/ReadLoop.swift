@@ -68,7 +68,7 @@ struct ReadLoop {
                     reader.pushFree(bufferIndex)
                     if error == EAGAIN || error == EINTR { more = false; break }
                     reader.flush(state, touched: &touched)
-                    reader.finishBatch(touched: &touched)
+                    reader.finishBatch(touched: &touched, idle: true)
                     reader.failure = TapError(.read, device: deviceName, errno: Errno(rawValue: error), detail: "tap queue \(reader.index)")
                     return nil
                 }
@@ -76,7 +76,7 @@ struct ReadLoop {
                 reader.add(state, bufferIndex: bufferIndex, length: length, touched: &touched)
             }
             reader.flush(state, touched: &touched)
-            reader.finishBatch(touched: &touched)
+            reader.finishBatch(touched: &touched, idle: starved || !more || read == 0)
             if starved { return .starved }
             if !more || read == 0 { return .drained }
         }

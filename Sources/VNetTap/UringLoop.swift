@@ -65,7 +65,8 @@ struct UringLoop {
         let state = reader.snapshot.load()
         defer {
             reader.flush(state, touched: &touched)
-            reader.finishBatch(touched: &touched)
+            // A wait that did not fill the completion array found the queue caught up.
+            reader.finishBatch(touched: &touched, idle: Int(ready) < completions.count)
         }
         for completion in completions[0..<Int(ready)] {
             if completion.tag == UringLoop.stopTag { return false }

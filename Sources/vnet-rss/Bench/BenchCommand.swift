@@ -55,8 +55,8 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Engine: inline (readers call a handler) or rings (a consumer thread drains per-queue rings).")
     var delivery: BenchDelivery = .inline
 
-    @Option(help: "Engine: receive buffers per tap queue.")
-    var buffers: Int = 4096
+    @Option(help: "Engine: receive buffers per tap queue. (default: the engine's 512 with inline delivery, where a reader reuses one batch's buffers; 4096 with rings, where the consumer may lag)")
+    var buffers: Int?
 
     @Option(help: "Engine: slots per reader-to-queue ring.")
     var ringCapacity: Int = 4096
@@ -114,7 +114,7 @@ struct BenchCommand: ParsableCommand {
                 let tap = try BenchTap(queues: count, queueLength: mode == .drain ? 2 * frames : 65_536)
                 let runner = BenchRunner(
                     tap: tap, traffic: traffic, mode: mode, frames: frames, duration: .milliseconds(Int(duration * 1000)),
-                    buffers: buffers, ringCapacity: ringCapacity, inline: delivery == .inline)
+                    buffers: buffers ?? (delivery == .inline ? EngineOptions().buffersPerQueue : 4096), ringCapacity: ringCapacity, inline: delivery == .inline)
                 // Rounds interleave the variants (bare, engine, ..., bare, engine, ...), so a
                 // slow spell of this shared machine hits them alike; each keeps its best round.
                 var best: [BenchVariant: BenchResult] = [:]
