@@ -49,7 +49,7 @@ public func fuzzFrame(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
         precondition(packet[0] == 0xA5 && packet[9] == 0xA5)
     }
 
-    // In a batch, between two copies of a known frame (so it is paired with each neighbour),
+    // In a batch, between two copies of a known frame (so it shares a two-tuple GFNI pass),
     // every method decides it as one at a time, and writes the same header.
     for classifier in methodPair {
         let single = classifier.classify(frame, arrivalQueue: 2)
