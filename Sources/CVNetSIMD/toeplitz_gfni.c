@@ -79,7 +79,10 @@ VNET_GFNI_INLINE __m512i pair_products(const uint64_t *matrices, __m512i first, 
 /* The products of one input over `vectors` vectors (2 or 5, constants at every call site). */
 VNET_GFNI_INLINE __m512i single_products(const uint64_t *matrices, __m512i bytes, unsigned vectors) {
     __m512i index = _mm512_load_si512((const void *)single_placement);
-    const __m512i step = _mm512_set1_epi8(8);
+    __m512i step = _mm512_set1_epi8(8);
+    /* Opaque to the optimiser, which would otherwise fold each index + 8k into a 64-byte
+     * constant of its own and load it, the load this placement exists to save. */
+    __asm__("" : "+v"(step));
     __m512i even = _mm512_setzero_si512(), odd = _mm512_setzero_si512();
     for (unsigned k = 0; k < vectors; k++) {
         __m512i product = _mm512_gf2p8affine_epi64_epi8(_mm512_permutexvar_epi8(index, bytes),
