@@ -135,12 +135,14 @@ struct BenchRunner {
                 if ContinuousClock.now > settleDeadline! { break }
             }
             if inline {
-                usleep(2_000)
+                // Rarely, so that this thread takes next to no CPU from the readers (the bare
+                // loop's main thread only joins); the readers' stamps, not this look, end the round.
+                usleep(10_000)
             } else if got == 0 {
                 _ = engine.waitForFrames(timeoutMilliseconds: 1)
             }
         }
-        // Inline, the readers stamped their last frames; the 2 ms looks above are too coarse.
+        // Inline, the readers stamped their last frames; the 10 ms looks above are too coarse.
         if inline, let stamped = tally.lastFrame, stamped > start { last = stamped }
         let readerCPU = BenchClock.seconds(engine.readerCPUTime)
         let processCPU = BenchClock.processCPU() - cpu
