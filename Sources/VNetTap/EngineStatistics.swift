@@ -40,18 +40,20 @@ final class ReaderCounters: @unchecked Sendable {
     // @unchecked: the storage is accessed only through UnsafeAtomic.
 
     static let frames = 0, bytes = 1, redirected = 2, firstReport = 3
-    /// The slot of the first receive queue's delivered count (after every report's), kept so
-    /// the per-frame path never builds `HashReport.allCases`.
-    static let firstDelivered = firstReport + HashReport.allCases.count
     let receiveQueues: Int
     private let count: Int
+    /// The slot of the first receive queue's delivered count (after every report's), and of its
+    /// dropped count. Stored, not static: a static computed from `HashReport.allCases` costs a
+    /// lazy-initialisation check on every frame.
+    private let firstDelivered: Int
     private let firstDropped: Int
     private let storage: UnsafeMutablePointer<UnsafeAtomic<UInt64>.Storage>
 
     init(receiveQueues: Int) {
         self.receiveQueues = receiveQueues
-        count = ReaderCounters.firstDelivered + 2 * receiveQueues
-        firstDropped = ReaderCounters.firstDelivered + receiveQueues
+        firstDelivered = ReaderCounters.firstReport + HashReport.allCases.count
+        firstDropped = firstDelivered + receiveQueues
+        count = firstDropped + receiveQueues
         storage = .allocate(capacity: count)
         storage.initialize(repeating: UnsafeAtomic<UInt64>.Storage(0), count: count)
     }
@@ -62,7 +64,7 @@ final class ReaderCounters: @unchecked Sendable {
     }
 
     @inline(__always) static func report(_ raw: Int) -> Int { firstReport &+ raw }
-    @inline(__always) func delivered(_ queue: Int) -> Int { ReaderCounters.firstDelivered &+ queue }
+    @inline(__always) func delivered(_ queue: Int) -> Int { firstDelivered &+ queue }
     @inline(__always) func dropped(_ queue: Int) -> Int { firstDropped &+ queue }
     var slots: Int { count }
 

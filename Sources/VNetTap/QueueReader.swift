@@ -180,24 +180,24 @@ final class QueueReader: @unchecked Sendable {
     func flush(_ state: SteeringState, touched: inout UInt64) {
         let count = batch.count
         guard count > 0 else { return }
-        if state.steering == .kernel {
-            for slot in 0..<count {
-                let packet = batch.packet(slot)
-                deliver(kernelDecision(packet), bufferIndex: batchBuffers[slot], length: packet.count, touched: &touched)
-            }
+        if state.steering != .kernel { state.classifier.process(batch, headerSize: headerSize) }
+        if let handler {
+            deliverInline(state, count, handler)
         } else {
-            state.classifier.process(batch, headerSize: headerSize)
-            for slot in 0..<count {
-                deliver(batch[slot], bufferIndex: batchBuffers[slot], length: batch.packet(slot).count, touched: &touched)
-            }
+            for slot in 0..<count { deliverToRing(decision(state, slot), slot, &touched) }
         }
         batch.removeAll()
     }
 
-    /// Counts a decided frame and pushes it to its receive queue's ring, or drops it (counted,
-    /// buffer back on the free stack) when that ring is full.
+    /// Frame `slot`'s decision: the classifier's, or the kernel's read back from its header.
     @inline(__always)
-    private func deliver(_ decision: Classification, bufferIndex: UInt32, length: Int, touched: inout UInt64) {
+    private func decision(_ state: SteeringState, _ slot: Int) -> Classification {
+        state.steering == .kernel ? kernelDecision(batch.packet(slot)) : batch[slot]
+    }
+
+    /// Counts a decided frame read on this tap queue; returns its receive queue.
+    @inline(__always)
+    private func count(_ decision: Classification, length: Int) -> Int {
         // Without RSS a frame stays on its arrival queue, which may lie past the receive queues.
         var queue = Int(decision.queue)
         if queue >= receiveQueueCount { queue %= receiveQueueCount }
@@ -205,14 +205,35 @@ final class QueueReader: @unchecked Sendable {
         local[ReaderCounters.bytes] &+= UInt64(length)
         local[ReaderCounters.report(Int(decision.report.rawValue))] &+= 1
         if queue != index { local[ReaderCounters.redirected] &+= 1 }
-        if let handler {
+        return queue
+    }
+
+    /// Inline delivery of the batch's `count` frames: the handler sees each on this thread, and
+    /// its buffer is free again after. The handler comes in as a non-escaping parameter, once
+    /// per batch: called through the stored optional, Swift retained and released the closure's
+    /// context around every frame.
+    @inline(never)
+    private func deliverInline(_ state: SteeringState, _ count: Int, _ handler: (ReceivedFrame) -> Void) {
+        for slot in 0..<count {
+            let decision = decision(state, slot)
+            let length = batch.packet(slot).count
+            let bufferIndex = batchBuffers[slot]
+            let queue = self.count(decision, length: length)
             handler(ReceivedFrame(
                 packet: UnsafeRawBufferPointer(start: pool.buffer(Int(bufferIndex)), count: length), headerSize: headerSize,
                 tapQueue: index, queue: queue, hash: decision.hash, report: decision.report))
             local[counters.delivered(queue)] &+= 1
             pushFree(bufferIndex)
-            return
         }
+    }
+
+    /// Pushes a decided frame to its receive queue's ring, or drops it (counted, buffer back on
+    /// the free stack) when that ring is full.
+    @inline(__always)
+    private func deliverToRing(_ decision: Classification, _ slot: Int, _ touched: inout UInt64) {
+        let length = batch.packet(slot).count
+        let bufferIndex = batchBuffers[slot]
+        let queue = count(decision, length: length)
         let delivery = Delivery(
             bufferIndex: bufferIndex, length: UInt32(length), hash: decision.hash,
             report: decision.report.rawValue, tapQueue: UInt16(truncatingIfNeeded: index))
