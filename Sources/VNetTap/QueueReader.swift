@@ -43,6 +43,8 @@ final class QueueReader: @unchecked Sendable {
     private let batch: ClassificationBatch
     /// The buffer of each frame in `batch`.
     private let batchBuffers: UnsafeMutablePointer<UInt32>
+    /// The length of each frame staged by ``stage(_:bufferIndex:length:)``.
+    private let stagedLengths: UnsafeMutablePointer<Int>
 
     /// Free buffer indices, a reader-private stack (no Array on the per-frame path).
     private let freeStack: UnsafeMutablePointer<UInt32>
@@ -82,9 +84,10 @@ final class QueueReader: @unchecked Sendable {
         self.wakeups = wakeups
         self.suppression = suppression
         self.snapshot = snapshot
-        self.batchSize = batchSize
+        self.batchSize = max(1, batchSize)
         batch = ClassificationBatch(capacity: max(batchSize, QueueReader.minimumBatch))
         batchBuffers = .allocate(capacity: batch.capacity)
+        stagedLengths = .allocate(capacity: batch.capacity)
         counters = ReaderCounters(receiveQueues: outbound.count)
         receiveQueueCount = outbound.count
         freeStack = .allocate(capacity: pool.count)
@@ -123,6 +126,7 @@ final class QueueReader: @unchecked Sendable {
 
     deinit {
         batchBuffers.deallocate()
+        stagedLengths.deallocate()
         freeStack.deallocate()
         local.deallocate()
         published.deallocate()
@@ -171,6 +175,28 @@ final class QueueReader: @unchecked Sendable {
         batchBuffers[batch.count] = bufferIndex
         batch.append(UnsafeMutableRawBufferPointer(start: pool.buffer(Int(bufferIndex)), count: length),
                      arrivalQueue: UInt16(truncatingIfNeeded: index))
+    }
+
+    /// Records that frame `slot` of the next batch was read into buffer `bufferIndex`: two
+    /// stores, all the `read()` reader does between two system calls. Each system call leaves
+    /// the caches cooler (the kernel's read path touches much memory), so the batch's own
+    /// structures are filled afterwards, by ``decideStaged(_:_:touched:)``, in one tight loop.
+    ///
+    /// - Precondition (unchecked): the batch is empty and `slot < batch.capacity`.
+    @inline(__always)
+    func stage(_ slot: Int, bufferIndex: UInt32, length: Int) {
+        batchBuffers[slot] = bufferIndex
+        stagedLengths[slot] = length
+    }
+
+    /// Adds the `count` staged frames to the batch and decides them (``flush(_:touched:)``).
+    func decideStaged(_ count: Int, _ state: SteeringState, touched: inout UInt64) {
+        let arrival = UInt16(truncatingIfNeeded: index)
+        for slot in 0..<count {
+            batch.append(UnsafeMutableRawBufferPointer(start: pool.buffer(Int(batchBuffers[slot])), count: stagedLengths[slot]),
+                         arrivalQueue: arrival)
+        }
+        flush(state, touched: &touched)
     }
 
     /// Decides the frames added since the last flush, all together, and hands each to its

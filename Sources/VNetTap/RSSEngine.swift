@@ -17,6 +17,7 @@ public struct EngineOptions: Sendable {
     public var bufferSize = 2048
     /// Frames read per batch before counters are published and consumers woken; the `read()`
     /// reader ends a batch sooner once its frames fill 16 KiB, so that its buffers stay in L1.
+    /// Values below 1 count as 1.
     public var batchSize = 64
     /// Slots of each reader-to-receive-queue ring; a full ring drops and counts.
     public var ringCapacity = 256

@@ -59,6 +59,9 @@ struct ReadLoop {
     /// Reads until `EAGAIN` in batches; `.starved` when every buffer is with the consumers, nil
     /// when the device failed.
     private func drain(_ touched: inout UInt64) -> Outcome? {
+        let descriptor = reader.descriptor
+        let pool = reader.pool
+        let limit = reader.batchSize
         while true {
             reader.reclaim()
             let state = reader.snapshot.load()
@@ -66,24 +69,23 @@ struct ReadLoop {
             var bytes = 0
             var more = true
             var starved = false
-            while read < reader.batchSize && bytes < ReadLoop.batchBytes {
+            while read < limit && bytes < ReadLoop.batchBytes {
                 guard let bufferIndex = reader.popFree() else { more = false; starved = true; break }
-                let buffer = reader.pool.buffer(Int(bufferIndex))
-                let length = Glibc.read(reader.descriptor, buffer, reader.pool.bufferSize)
+                let length = Glibc.read(descriptor, pool.buffer(Int(bufferIndex)), pool.bufferSize)
                 if length < 0 {
                     let error = errno
                     reader.pushFree(bufferIndex)
                     if error == EAGAIN || error == EINTR { more = false; break }
-                    reader.flush(state, touched: &touched)
+                    reader.decideStaged(read, state, touched: &touched)
                     reader.finishBatch(touched: &touched, idle: true)
                     reader.failure = TapError(.read, device: deviceName, errno: Errno(rawValue: error), detail: "tap queue \(reader.index)")
                     return nil
                 }
+                reader.stage(read, bufferIndex: bufferIndex, length: length)
                 read += 1
                 bytes += length
-                reader.add(state, bufferIndex: bufferIndex, length: length, touched: &touched)
             }
-            reader.flush(state, touched: &touched)
+            reader.decideStaged(read, state, touched: &touched)
             reader.finishBatch(touched: &touched, idle: starved || !more || read == 0)
             if starved { return .starved }
             if !more || read == 0 { return .drained }
