@@ -16,6 +16,10 @@ struct JSONObject {
     mutating func add(_ key: String, integers: [some BinaryInteger]) {
         members.append("\(quote(key)): [\(integers.map { "\($0)" }.joined(separator: ", "))]")
     }
+    /// Numbers with `digits` decimals each (null for NaN or infinity).
+    mutating func add(_ key: String, numbers: [Double], digits: Int) {
+        members.append("\(quote(key)): [\(numbers.map { $0.isFinite ? fixed($0, digits: digits) : "null" }.joined(separator: ", "))]")
+    }
     mutating func add(_ key: String, strings: [String]) {
         members.append("\(quote(key)): [\(strings.map(quote).joined(separator: ", "))]")
     }

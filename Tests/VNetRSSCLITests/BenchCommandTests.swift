@@ -21,6 +21,8 @@ struct BenchCommandTests {
         let frames: Int
         let frames_per_second: Double
         let ratio_to_bare: Double?
+        let round_ratios: [Double?]
+        let best_frames_per_second: Double
         let reader_cpu_ns_per_frame: Double?
         let per_queue: [Int]
         let max_over_min: Double?
@@ -49,7 +51,10 @@ struct BenchCommandTests {
             #expect(row.offered == 3000 && row.tap_drops == 0, "\(row.variant) \(row.queues)")
             #expect(row.frames + row.engine_drops == row.offered, "\(row.variant) \(row.queues): \(row.frames) + \(row.engine_drops)")
             #expect(row.per_queue.count == row.queues && row.per_queue.reduce(0, +) == row.frames)
-            #expect(row.frames_per_second > 0)
+            #expect(row.frames_per_second > 0 && row.best_frames_per_second >= row.frames_per_second)
+            // The ratio is the median of the rounds' own ratios (2 rounds: the mean of the two).
+            let ratios = row.round_ratios.compactMap { $0 }
+            #expect(ratios.count == 2 && abs((row.ratio_to_bare ?? -1) - (ratios[0] + ratios[1]) / 2) < 0.0002)
             // max/min and chi-square, recomputed from the counts.
             let expected = Double(row.frames) / Double(row.queues)
             let chi = row.per_queue.reduce(0.0) { $0 + (Double($1) - expected) * (Double($1) - expected) / expected }

@@ -18,7 +18,9 @@ struct BenchCommand: ParsableCommand {
 
             --mode drain pre-fills the tap's queues, then times the readers emptying them: the \
             reader alone. --mode inject sends from a thread for --duration while the readers read. \
-            The rounds interleave the variants, and each keeps its best round.
+            The rounds interleave the variants. Each row is the variant's median round, and its \
+            ratio to the bare loop is the median of the rounds' own ratios (each round measures \
+            the bare loop next to the variant); the best round is reported beside it.
 
             --soak SECONDS runs the live path instead (4 queues, the injector flat out, a \
             configuration swap every 10 ms) and reports memory and frame accounting every minute.
@@ -61,8 +63,8 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Engine: slots per reader-to-queue ring.")
     var ringCapacity: Int = 4096
 
-    @Option(help: "Rounds per measurement; the best (most frames/s) is reported.")
-    var rounds: Int = 3
+    @Option(help: "Rounds per measurement; the median round is reported, and the best beside it.")
+    var rounds: Int = 5
 
     @Option(help: "Output format: text or json.")
     var format: OutputFormat = .text
@@ -116,18 +118,20 @@ struct BenchCommand: ParsableCommand {
                     tap: tap, traffic: traffic, mode: mode, frames: frames, duration: .milliseconds(Int(duration * 1000)),
                     buffers: buffers ?? (delivery == .inline ? EngineOptions().buffersPerQueue : 4096), ringCapacity: ringCapacity, inline: delivery == .inline)
                 // Rounds interleave the variants (bare, engine, ..., bare, engine, ...), so a
-                // slow spell of this shared machine hits them alike; each keeps its best round.
-                var best: [BenchVariant: BenchResult] = [:]
+                // slow spell of this shared machine hits the variants of a round alike.
+                var measured: [BenchVariant: [BenchResult]] = [:]
                 for round in 1...rounds {
                     for variant in chosen {
                         let what = "\(size) B, \(count) queue\(count == 1 ? "" : "s"), \(variant.title), round \(round)/\(rounds)"
                         progress.begin(what)
                         let result = try runner.run(variant)
                         progress.note("\(what): \((result.framesPerSecond / 1e6).fixed(3)) Mframes/s")
-                        if best[variant].map({ result.framesPerSecond > $0.framesPerSecond }) ?? true { best[variant] = result }
+                        measured[variant, default: []].append(result)
                     }
                 }
-                results += chosen.compactMap { best[$0] }
+                results += chosen.compactMap { variant in
+                    measured[variant].map { BenchResult.summarising($0, bare: measured[.bare]) }
+                }
             }
         }
         progress.finish()

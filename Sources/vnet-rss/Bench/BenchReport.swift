@@ -16,10 +16,17 @@ struct BenchReport {
         results.first { $0.variant == .bare && $0.frameSize == result.frameSize && $0.queues == result.queues }
     }
 
-    /// Frames per second over the bare loop's.
+    /// Frames per second against the bare loop's: the median of the rounds' own ratios.
     func ratio(_ result: BenchResult) -> Double {
+        if let median = result.medianRatio { return median }
         guard let floor = floor(of: result), floor.framesPerSecond > 0 else { return .nan }
         return result.framesPerSecond / floor.framesPerSecond
+    }
+
+    /// The best round's frames per second over the bare loop's best.
+    func bestRatio(_ result: BenchResult) -> Double {
+        guard let floor = floor(of: result), floor.bestFramesPerSecond > 0 else { return .nan }
+        return result.bestFramesPerSecond / floor.bestFramesPerSecond
     }
 
     /// Reader CPU per frame above the bare loop's: what the engine adds.
@@ -48,6 +55,9 @@ struct BenchReport {
             row.add("seconds", result.seconds, digits: 6)
             row.add("frames_per_second", result.framesPerSecond, digits: 0)
             row.add("ratio_to_bare", ratio(result), digits: 4)
+            row.add("round_ratios", numbers: result.roundRatios, digits: 4)
+            row.add("best_frames_per_second", result.bestFramesPerSecond, digits: 0)
+            row.add("best_ratio_to_bare", bestRatio(result), digits: 4)
             row.add("reader_cpu_ns_per_frame", result.readerNanosecondsPerFrame, digits: 1)
             row.add("process_cpu_ns_per_frame", result.processNanosecondsPerFrame, digits: 1)
             row.add("added_ns_per_frame", result.variant == .bare ? 0 : addedNanoseconds(result), digits: 1)
@@ -67,11 +77,11 @@ struct BenchReport {
     var table: String {
         var lines: [String] = []
         let how = mode == .drain ? "\(framesPerRound) frames pre-filled per round" : "injecting for \(durationSeconds.fixed(1)) s per round"
-        lines.append("\(mode.rawValue) mode, \(how), \(flows) flows, \(delivery.rawValue) delivery, best of \(rounds) rounds, Toeplitz \(ToeplitzMethod.preferred.rawValue)")
+        lines.append("\(mode.rawValue) mode, \(how), \(flows) flows, \(delivery.rawValue) delivery, median of \(rounds) rounds (vs bare: the median of the rounds' ratios), Toeplitz \(ToeplitzMethod.preferred.rawValue)")
         for size in Set(results.map(\.frameSize)).sorted() {
             lines.append("")
             lines.append("\(size)-byte frames")
-            lines.append("queues".padding(7) + "variant".padding(34) + "frames/s".leftPadded(11) + "vs bare".leftPadded(9)
+            lines.append("queues".padding(7) + "variant".padding(34) + "frames/s".leftPadded(11) + "vs bare".leftPadded(9) + "best".leftPadded(10)
                          + "reader ns/frame".leftPadded(17) + "added ns".leftPadded(10) + "max/min".leftPadded(9)
                          + "chi-square".leftPadded(12) + "drops".leftPadded(8) + "buffers".leftPadded(10))
             for result in results where result.frameSize == size {
@@ -79,6 +89,7 @@ struct BenchReport {
                 lines.append(String(result.queues).leftPadded(6) + " " + result.variant.title.padding(34)
                              + String(Int(result.framesPerSecond)).leftPadded(11)
                              + ratio(result).fixed(3).leftPadded(9)
+                             + String(Int(result.bestFramesPerSecond)).leftPadded(10)
                              + result.readerNanosecondsPerFrame.fixed(0).leftPadded(17)
                              + (engine ? addedNanoseconds(result).fixed(0) : "-").leftPadded(10)
                              + result.distribution.maxOverMin.fixed(2).leftPadded(9)

@@ -1,4 +1,5 @@
-/// One row: a variant measured at one frame size and queue count (the best of its rounds).
+/// One row: a variant measured at one frame size and queue count. As reported, the round with
+/// the median frames/s, carrying the best round's figure and the per-round ratios to the bare loop.
 struct BenchResult {
     let mode: BenchMode
     let frameSize: Int
@@ -26,8 +27,42 @@ struct BenchResult {
     /// fails its message): frames + engine drops when nothing is lost.
     let offered: Int
 
+    /// The best round's frames/s (set when the rounds are summarised).
+    var bestFramesPerSecond: Double = 0
+    /// Per round, frames/s over the bare loop's in the same round (set when the rounds are
+    /// summarised; empty without a bare row).
+    var roundRatios: [Double] = []
+
     var framesPerSecond: Double { seconds > 0 ? Double(frames) / seconds : 0 }
     var readerNanosecondsPerFrame: Double { frames > 0 ? readerCPUSeconds * 1e9 / Double(frames) : .nan }
     var processNanosecondsPerFrame: Double { frames > 0 ? processCPUSeconds * 1e9 / Double(frames) : .nan }
     var distribution: QueueDistribution { QueueDistribution(counts: perQueue) }
+}
+
+extension BenchResult {
+    /// One row from a variant's rounds, `bare` holding the bare loop's rounds in the same order
+    /// (each measured next to the variant's round of the same index), if it ran.
+    ///
+    /// The shared machine moves a single round by 5% or more, and a slow spell usually spans
+    /// the variants of one round alike. So the row is the round with the median frames/s, and
+    /// the ratio to the bare loop is the median of the rounds' own ratios, not a ratio of two
+    /// best rounds, which one lucky round of either side would decide.
+    static func summarising(_ rounds: [BenchResult], bare: [BenchResult]?) -> BenchResult {
+        precondition(!rounds.isEmpty, "a row needs at least one round")
+        let ordered = rounds.sorted { $0.framesPerSecond < $1.framesPerSecond }
+        var row = ordered[(ordered.count - 1) / 2]
+        row.bestFramesPerSecond = ordered.last!.framesPerSecond
+        if let bare, bare.count == rounds.count {
+            row.roundRatios = zip(rounds, bare).map { $1.framesPerSecond > 0 ? $0.framesPerSecond / $1.framesPerSecond : .nan }
+        }
+        return row
+    }
+
+    /// The median of the per-round ratios; nil without them.
+    var medianRatio: Double? {
+        guard !roundRatios.isEmpty else { return nil }
+        let ordered = roundRatios.sorted()
+        let middle = ordered.count / 2
+        return ordered.count % 2 == 1 ? ordered[middle] : (ordered[middle - 1] + ordered[middle]) / 2
+    }
 }
