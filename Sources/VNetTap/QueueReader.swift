@@ -55,6 +55,9 @@ final class QueueReader: @unchecked Sendable {
     /// keep them alive.
     private let outboundRings: UnsafeMutablePointer<Unmanaged<SPSCRing<Delivery>>>
     private let receiveQueueCount: Int
+    /// True while the engine holds this tap queue detached (``RSSEngine/setTapQueue(_:attached:)``).
+    let detachedByEngine = Atomic<Bool>(false)
+
     /// Why the reader stopped, if not asked to; read by the control thread.
     private let failureBox = Mutex<TapError?>(nil)
     var failure: TapError? {
@@ -132,6 +135,19 @@ final class QueueReader: @unchecked Sendable {
         published.deallocate()
         reported.deallocate()
         outboundRings.deallocate()
+    }
+
+    /// After a wait that brought nothing: whether the queue has lost its device, as the error to
+    /// stop with. Deleting a tap wakes its queues' readers before it takes the device from them
+    /// (`tun_detach_all`), so a read in that window finds the queue merely empty; an epoll
+    /// reader then sees the queue's error state on its next wait, but a poll-armed io_uring read
+    /// waits for a wake-up that never comes. `POLLERR` on a queue the engine did not detach
+    /// means no device is behind it: `EBADFD`, what a read would now return.
+    func lostDevice() -> Errno? {
+        guard !detachedByEngine.load(ordering: .relaxed) else { return nil }
+        var probe = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+        guard poll(&probe, 1, 0) == 1, probe.revents & Int16(POLLERR) != 0 else { return nil }
+        return Errno(rawValue: EBADFD)
     }
 
     /// Takes a free buffer; nil when every buffer is out.

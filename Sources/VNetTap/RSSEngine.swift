@@ -237,7 +237,17 @@ public final class RSSEngine: @unchecked Sendable {
     /// Attaches or detaches tap queue `index` (`TUNSETQUEUE`). Its reader keeps running; a
     /// detached queue simply gets no frames from the kernel.
     public func setTapQueue(_ index: Int, attached: Bool) throws(TapError) {
-        try device.setQueue(index, attached: attached)
+        // Marked before detaching and cleared after attaching, so that a reader never takes its
+        // own detached queue for a deleted device.
+        let reader = readers.first { $0.index == index }
+        if !attached { reader?.detachedByEngine.store(true, ordering: .relaxed) }
+        do {
+            try device.setQueue(index, attached: attached)
+        } catch {
+            if !attached { reader?.detachedByEngine.store(false, ordering: .relaxed) }
+            throw error
+        }
+        if attached { reader?.detachedByEngine.store(false, ordering: .relaxed) }
     }
 
     /// Hands up to `limit` frames waiting for receive queue `queue` to `body`, oldest first per

@@ -43,6 +43,10 @@ struct ReadLoop {
                 return
             }
             if ready > 0 && events[0..<Int(ready)].contains(where: { $0.data.u64 == 1 }) { return }
+            if ready == 0 && !starved, let lost = reader.lostDevice() {
+                reader.failure = TapError(.read, device: deviceName, errno: lost, detail: "tap queue \(reader.index): POLLERR, no device behind the queue")
+                return
+            }
             guard let outcome = drain(&touched) else { return }
             starved = outcome == .starved
         }

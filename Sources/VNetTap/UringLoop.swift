@@ -62,6 +62,10 @@ struct UringLoop {
             fail(-ready, "io_uring_wait_cqe_timeout")
             return false
         }
+        if ready == 0, let lost = reader.lostDevice() {
+            reader.failure = TapError(.read, device: deviceName, errno: lost, detail: "tap queue \(reader.index), io_uring: POLLERR, no device behind the queue")
+            return false
+        }
         let state = reader.snapshot.load()
         defer {
             reader.flush(state, touched: &touched)
