@@ -83,7 +83,8 @@ struct TapCommand: ParsableCommand {
         let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
         var count = 0
         var nextRefresh = ContinuousClock.now
-        while count < limit && ContinuousClock.now < deadline && !interrupted.load(ordering: .relaxed) {
+        /// Hands every frame waiting for the receive queues to the output, up to the limit.
+        func receiveWaiting() -> Int {
             var got = 0
             for queue in 0..<engine.queueCount where count < limit {
                 got += engine.receive(queue: queue, limit: min(256, limit - count)) { frame in
@@ -96,13 +97,19 @@ struct TapCommand: ParsableCommand {
                     if let file = decisionsFile { fputs(line + "\n", file) }
                 }
             }
-            if got == 0 { _ = engine.waitForFrames(timeoutMilliseconds: 20) }
+            return got
+        }
+        while count < limit && ContinuousClock.now < deadline && !interrupted.load(ordering: .relaxed) {
+            if receiveWaiting() == 0 { _ = engine.waitForFrames(timeoutMilliseconds: 20) }
             if table.inPlace && ContinuousClock.now >= nextRefresh {
                 table.draw(engine.statistics())
                 nextRefresh = ContinuousClock.now + .milliseconds(500)
             }
         }
         engine.stop()
+        // Frames the readers delivered before they stopped are still in the rings: hand them
+        // over too, so that received = delivered when the run ends on a signal or the clock.
+        while count < limit && receiveWaiting() > 0 {}
         writer?.flush()
         let statistics = engine.statistics()
         if format == .text { table.draw(statistics, final: true) }
