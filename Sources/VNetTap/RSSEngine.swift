@@ -235,7 +235,9 @@ public final class RSSEngine: @unchecked Sendable {
     public var steering: Steering { snapshot.load().steering }
 
     /// Attaches or detaches tap queue `index` (`TUNSETQUEUE`). Its reader keeps running; a
-    /// detached queue simply gets no frames from the kernel.
+    /// detached queue simply gets no frames from the kernel. Detach the engine's queues here,
+    /// not on the device directly: a reader whose queue shows `POLLERR` without the engine
+    /// having detached it takes the device for deleted and stops with `EBADFD`.
     public func setTapQueue(_ index: Int, attached: Bool) throws(TapError) {
         // Marked before detaching and cleared after attaching, so that a reader never takes its
         // own detached queue for a deleted device.
