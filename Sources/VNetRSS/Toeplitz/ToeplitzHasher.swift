@@ -31,9 +31,6 @@ public final class ToeplitzHasher: @unchecked Sendable {
     let slices: UnsafeMutablePointer<UInt64>
     /// One 8x8 bit matrix per key byte, 64-byte aligned, for GFNI.
     @usableFromInline let matrices: UnsafeMutablePointer<UInt64>
-    /// ``maxInputLength`` with GFNI, -1 with the other methods: on the GFNI path one comparison
-    /// tells both that GFNI applies and that the input fits the key.
-    @usableFromInline let gfniInputLimit: Int
     /// The key, zero-padded to `maxInputLength + 4` bytes, for the per-bit loop.
     let keyBytes: UnsafeMutablePointer<UInt8>
 
@@ -46,7 +43,6 @@ public final class ToeplitzHasher: @unchecked Sendable {
         self.key = key
         self.method = method.isAvailable ? method : .byteTables
         maxInputLength = max(0, min(key.count - 4, ToeplitzKey.maxInputLength))
-        gfniInputLimit = self.method == .gfni ? maxInputLength : -1
         tables = .allocate(capacity: max(1, maxInputLength * 256))
         slices = .allocate(capacity: Int(VNET_TOEPLITZ_MAX_WORDS))
         slices.initialize(repeating: 0, count: Int(VNET_TOEPLITZ_MAX_WORDS))
@@ -74,25 +70,23 @@ public final class ToeplitzHasher: @unchecked Sendable {
     ///
     /// - Precondition: `input.count <= maxInputLength`.
     ///
-    /// Inlinable, so that with ``ToeplitzMethod/gfni`` a caller in another module pays one
-    /// comparison and one call, into the C kernel, and no other.
+    /// Inlinable, so that with ``ToeplitzMethod/gfni`` a caller in another module pays one call,
+    /// into the C kernel, and no other.
     @inlinable
     public func hash(_ input: UnsafeRawBufferPointer) -> UInt32 {
-        if input.count <= gfniInputLimit, let base = input.baseAddress {
-            return vnet_toeplitz_gfni(matrices, base.assumingMemoryBound(to: UInt8.self), input.count)
-        }
-        return hashWithoutGFNI(input)
-    }
-
-    /// ``hash(_:)-(UnsafeRawBufferPointer)`` for the other methods, an empty input, and the
-    /// precondition.
-    @usableFromInline
-    func hashWithoutGFNI(_ input: UnsafeRawBufferPointer) -> UInt32 {
         precondition(input.count <= maxInputLength, "Toeplitz input of \(input.count) bytes needs a key of \(input.count + 4)")
         guard let base = input.baseAddress else { return 0 }
-        switch method {
-        case .gfni:
+        if method == .gfni {
             return vnet_toeplitz_gfni(matrices, base.assumingMemoryBound(to: UInt8.self), input.count)
+        }
+        return hashWithoutGFNI(base, count: input.count)
+    }
+
+    /// ``hash(_:)-(UnsafeRawBufferPointer)`` for the methods other than GFNI.
+    @usableFromInline
+    func hashWithoutGFNI(_ base: UnsafeRawPointer, count: Int) -> UInt32 {
+        let input = UnsafeRawBufferPointer(start: base, count: count)
+        switch method {
         case .carrylessMultiply where input.count & 3 == 0:
             return vnet_toeplitz_clmul(slices, base.assumingMemoryBound(to: UInt8.self), input.count)
         case .perBit:
