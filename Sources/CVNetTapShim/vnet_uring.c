@@ -28,10 +28,28 @@ int vnet_uring_multishot_supported(void) {
     return supported ? 1 : 0;
 }
 
-vnet_uring *vnet_uring_create(unsigned entries, int *error) {
+/*
+ * Set-ups tried in order. Deferred task work (6.1+) runs the multishot read's retries when the
+ * reader waits, all in one go, instead of interrupting the reader (or idling it) for each; it
+ * needs a single issuer (6.0+). Older kernels refuse these flags with EINVAL.
+ */
+static const unsigned setup_attempts[] = {
+    IORING_SETUP_CQSIZE | IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN,
+    IORING_SETUP_CQSIZE | IORING_SETUP_COOP_TASKRUN,
+    IORING_SETUP_CQSIZE,
+};
+
+vnet_uring *vnet_uring_create(unsigned entries, unsigned completion_entries, int *error) {
     vnet_uring *ring = calloc(1, sizeof *ring);
     if (!ring) { *error = ENOMEM; return NULL; }
-    int result = io_uring_queue_init(entries, &ring->ring, 0);
+    int result = -EINVAL;
+    for (size_t attempt = 0; attempt < sizeof setup_attempts / sizeof setup_attempts[0]; attempt++) {
+        struct io_uring_params params = {0};
+        params.flags = setup_attempts[attempt];
+        params.cq_entries = completion_entries > 2 * entries ? completion_entries : 2 * entries;
+        result = io_uring_queue_init_params(entries, &ring->ring, &params);
+        if (result != -EINVAL) break;
+    }
     if (result < 0) { free(ring); *error = -result; return NULL; }
     return ring;
 }

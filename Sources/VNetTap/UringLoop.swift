@@ -22,7 +22,7 @@ struct UringLoop {
 
     func run(multishot: Bool) {
         var error: Int32 = 0
-        guard let ring = vnet_uring_create(64, &error) else {
+        guard let ring = vnet_uring_create(64, UInt32(reader.pool.count), &error) else {
             reader.failure = TapError(.ioUring, device: deviceName, errno: Errno(rawValue: error), detail: "io_uring_queue_init")
             return
         }

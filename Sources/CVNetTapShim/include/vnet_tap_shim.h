@@ -61,8 +61,10 @@ typedef struct {
 
 /* 1 when IORING_OP_READ_MULTISHOT (opcode 49) is supported, else 0. */
 int vnet_uring_multishot_supported(void);
-/* A ring of `entries` submissions, or NULL with errno set. */
-vnet_uring *vnet_uring_create(unsigned entries, int *error);
+/* A ring of `entries` submissions and at least `completion_entries` completions (room for every
+ * buffer a multishot read may fill before the reader reaps), owned by the calling thread: only
+ * it may submit and wait. NULL with *error set on failure. */
+vnet_uring *vnet_uring_create(unsigned entries, unsigned completion_entries, int *error);
 void vnet_uring_destroy(vnet_uring *ring);
 /* A provided-buffer ring of `count` (a power of two) buffers of `size` bytes at `base`, group 0. */
 int vnet_uring_register_buffers(vnet_uring *ring, void *base, unsigned count, unsigned size);
