@@ -43,8 +43,9 @@ final class QueueReader: @unchecked Sendable {
     private let batch: ClassificationBatch
     /// The buffer of each frame in `batch`.
     private let batchBuffers: UnsafeMutablePointer<UInt32>
-    /// The length of each frame staged by ``stage(_:bufferIndex:length:)``.
-    private let stagedLengths: UnsafeMutablePointer<Int>
+    /// The length of each frame in `batch` (header included), kept beside it so that delivery
+    /// reads reader-private memory only.
+    private let batchLengths: UnsafeMutablePointer<Int>
 
     /// Free buffer indices, a reader-private stack (no Array on the per-frame path).
     private let freeStack: UnsafeMutablePointer<UInt32>
@@ -90,7 +91,7 @@ final class QueueReader: @unchecked Sendable {
         self.batchSize = max(1, batchSize)
         batch = ClassificationBatch(capacity: max(batchSize, QueueReader.minimumBatch))
         batchBuffers = .allocate(capacity: batch.capacity)
-        stagedLengths = .allocate(capacity: batch.capacity)
+        batchLengths = .allocate(capacity: batch.capacity)
         counters = ReaderCounters(receiveQueues: outbound.count)
         receiveQueueCount = outbound.count
         freeStack = .allocate(capacity: pool.count)
@@ -129,7 +130,7 @@ final class QueueReader: @unchecked Sendable {
 
     deinit {
         batchBuffers.deallocate()
-        stagedLengths.deallocate()
+        batchLengths.deallocate()
         freeStack.deallocate()
         local.deallocate()
         published.deallocate()
@@ -189,6 +190,7 @@ final class QueueReader: @unchecked Sendable {
     func add(_ state: SteeringState, bufferIndex: UInt32, length: Int, touched: inout UInt64) {
         if batch.isFull { flush(state, touched: &touched) }
         batchBuffers[batch.count] = bufferIndex
+        batchLengths[batch.count] = length
         batch.append(UnsafeMutableRawBufferPointer(start: pool.buffer(Int(bufferIndex)), count: length),
                      arrivalQueue: UInt16(truncatingIfNeeded: index))
     }
@@ -202,14 +204,14 @@ final class QueueReader: @unchecked Sendable {
     @inline(__always)
     func stage(_ slot: Int, bufferIndex: UInt32, length: Int) {
         batchBuffers[slot] = bufferIndex
-        stagedLengths[slot] = length
+        batchLengths[slot] = length
     }
 
     /// Adds the `count` staged frames to the batch and decides them (``flush(_:touched:)``).
     func decideStaged(_ count: Int, _ state: SteeringState, touched: inout UInt64) {
         let arrival = UInt16(truncatingIfNeeded: index)
         for slot in 0..<count {
-            batch.append(UnsafeMutableRawBufferPointer(start: pool.buffer(Int(batchBuffers[slot])), count: stagedLengths[slot]),
+            batch.append(UnsafeMutableRawBufferPointer(start: pool.buffer(Int(batchBuffers[slot])), count: batchLengths[slot]),
                          arrivalQueue: arrival)
         }
         flush(state, touched: &touched)
@@ -240,9 +242,7 @@ final class QueueReader: @unchecked Sendable {
     /// Counts a decided frame read on this tap queue; returns its receive queue.
     @inline(__always)
     private func count(_ decision: Classification, length: Int) -> Int {
-        // Without RSS a frame stays on its arrival queue, which may lie past the receive queues.
-        var queue = Int(decision.queue)
-        if queue >= receiveQueueCount { queue %= receiveQueueCount }
+        let queue = receiveQueue(decision)
         local[ReaderCounters.frames] &+= 1
         local[ReaderCounters.bytes] &+= UInt64(length)
         local[ReaderCounters.report(Int(decision.report.rawValue))] &+= 1
@@ -250,23 +250,46 @@ final class QueueReader: @unchecked Sendable {
         return queue
     }
 
+    /// The receive queue of a decision. Without RSS a frame stays on its arrival queue, which
+    /// may lie past the receive queues.
+    @inline(__always)
+    private func receiveQueue(_ decision: Classification) -> Int {
+        let queue = Int(decision.queue)
+        return queue < receiveQueueCount ? queue : queue % receiveQueueCount
+    }
+
     /// Inline delivery of the batch's `count` frames: the handler sees each on this thread, and
     /// its buffer is free again after. The handler comes in as a non-escaping parameter, once
     /// per batch: called through the stored optional, Swift retained and released the closure's
     /// context around every frame.
+    ///
+    /// Per frame it counts only what differs between frames (the report, the receive queue);
+    /// frames, bytes and redirections are counted once per batch, and the batch's buffers go
+    /// back to the free stack in one copy after the last call.
     @inline(never)
     private func deliverInline(_ state: SteeringState, _ count: Int, _ handler: (ReceivedFrame) -> Void) {
+        let kernel = state.steering == .kernel
+        // Frames that stay on this queue are those delivered to it; the rest were redirected.
+        let ownSlot = index < receiveQueueCount ? counters.delivered(index) : nil
+        let stayedBefore = ownSlot.map { local[$0] } ?? 0
+        var bytes = 0
         for slot in 0..<count {
-            let decision = decision(state, slot)
-            let length = batch.packet(slot).count
-            let bufferIndex = batchBuffers[slot]
-            let queue = self.count(decision, length: length)
-            handler(ReceivedFrame(
-                packet: UnsafeRawBufferPointer(start: pool.buffer(Int(bufferIndex)), count: length), headerSize: headerSize,
-                tapQueue: index, queue: queue, hash: decision.hash, report: decision.report))
+            let decision = kernel ? kernelDecision(batch.packet(slot)) : batch[slot]
+            let length = batchLengths[slot]
+            let queue = receiveQueue(decision)
+            local[ReaderCounters.report(Int(decision.report.rawValue))] &+= 1
             local[counters.delivered(queue)] &+= 1
-            pushFree(bufferIndex)
+            bytes &+= length
+            handler(ReceivedFrame(
+                packet: UnsafeRawBufferPointer(start: pool.buffer(Int(batchBuffers[slot])), count: length), headerSize: headerSize,
+                tapQueue: index, queue: queue, hash: decision.hash, report: decision.report))
         }
+        let stayed = ownSlot.map { local[$0] &- stayedBefore } ?? 0
+        local[ReaderCounters.frames] &+= UInt64(count)
+        local[ReaderCounters.bytes] &+= UInt64(bytes)
+        local[ReaderCounters.redirected] &+= UInt64(count) &- stayed
+        (freeStack + freeCount).update(from: batchBuffers, count: count)
+        freeCount &+= count
     }
 
     /// Pushes a decided frame to its receive queue's ring, or drops it (counted, buffer back on
