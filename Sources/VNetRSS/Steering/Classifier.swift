@@ -27,12 +27,11 @@ public final class Classifier: @unchecked Sendable {
     public var toeplitzMethod: ToeplitzMethod { hasher.method }
     private let method: ToeplitzMethod
     private let hashTypes: HashTypes
-    private let steers: Bool
     private let reports: Bool
-    private let unclassifiedQueue: UInt16
-    private let tableMask: UInt32
-    /// `configuration.indirectionTable[i] % queueCount`, `tableMask + 1` entries.
+    /// `configuration.indirectionTable[i] % queueCount`, a power of two of entries.
     private let table: UnsafeMutablePointer<UInt16>
+    /// The table and what else steering reads.
+    private let choice: QueueChoice
 
     /// Prepares `configuration` for `queueCount` queues.
     ///
@@ -58,16 +57,17 @@ public final class Classifier: @unchecked Sendable {
         matrices = UnsafePointer(hasher.matrices)
         method = hasher.method
         hashTypes = configuration.hashTypes.intersection(.all)
-        steers = configuration.features.contains(.rss)
         reports = configuration.features.contains(.hashReport)
-        unclassifiedQueue = Classifier.reduce(configuration.unclassifiedQueue, queueCount)
+        let unclassifiedQueue = Classifier.reduce(configuration.unclassifiedQueue, queueCount)
         let entries = max(configuration.indirectionTable.count, 1)
-        tableMask = UInt32(entries - 1)
         table = .allocate(capacity: entries)
         table.initialize(repeating: unclassifiedQueue, count: entries)
         for (index, entry) in configuration.indirectionTable.enumerated() {
             table[index] = Classifier.reduce(entry, queueCount)
         }
+        choice = QueueChoice(
+            steers: configuration.features.contains(.rss), unclassifiedQueue: unclassifiedQueue,
+            tableMask: UInt32(entries - 1), table: UnsafePointer(table))
     }
 
     deinit { table.deallocate() }
@@ -86,10 +86,7 @@ public final class Classifier: @unchecked Sendable {
     func classify(_ frame: FrameView, arrivalQueue: UInt16) -> Classification {
         var tuple = vnet_toeplitz_tuple()
         let report = locate(frame, &tuple)
-        guard report != .none else {
-            return Classification(hash: 0, report: .none, queue: steers ? unclassifiedQueue : arrivalQueue)
-        }
-        return decide(hash(tuple), report, arrivalQueue: arrivalQueue)
+        return choice.decide(report == .none ? 0 : hash(tuple), report, arrivalQueue: arrivalQueue)
     }
 
     /// Parses `frame` and points `tuple` at the fields its hash type feeds Toeplitz; returns
@@ -118,16 +115,6 @@ public final class Classifier: @unchecked Sendable {
         tuple.ports = input.ports ? base + flow.portsOffset : nil
         tuple.address_length = flow.network == .ipv4 ? 4 : 16
         return input.report
-    }
-
-    /// The queue for a hash, and the decision.
-    @inline(__always)
-    private func decide(_ hash: UInt32, _ report: HashReport, arrivalQueue: UInt16) -> Classification {
-        guard report != .none else {
-            return Classification(hash: 0, report: .none, queue: steers ? unclassifiedQueue : arrivalQueue)
-        }
-        let queue = steers ? table[Int(hash & tableMask)] : arrivalQueue
-        return Classification(hash: hash, report: report, queue: queue)
     }
 
     /// The hash from the per-bit loop (the baseline), each part at its input position.
@@ -194,10 +181,10 @@ public final class Classifier: @unchecked Sendable {
         let count = batch.count
         let packets = batch.packets
         let tuples = batch.tuples
-        let reports = batch.reports
+        let found = batch.reports
         let hashes = batch.hashes
         for index in 0..<count {
-            reports[index] = locate(frame(packets[index], headerSize), &tuples[index])
+            found[index] = locate(frame(packets[index], headerSize), &tuples[index])
         }
         switch method {
         case .gfni:
@@ -205,11 +192,16 @@ public final class Classifier: @unchecked Sendable {
         default:
             for index in 0..<count { hashes[index] = hash(tuples[index]) }
         }
+        // Locals, not fields, in the loop (see QueueChoice).
+        let choice = self.choice
+        let arrivals = batch.arrivals
+        let results = batch.results
+        let writesHeaders = headerSize >= 0
         for index in 0..<count {
-            let decision = decide(hashes[index], reports[index], arrivalQueue: batch.arrivals[index])
-            batch.results[index] = decision
+            let decision = choice.decide(hashes[index], found[index], arrivalQueue: arrivals[index])
+            results[index] = decision
             let packet = packets[index]
-            if headerSize >= 0, packet.count >= headerSize, let base = packet.baseAddress {
+            if writesHeaders, packet.count >= headerSize, let base = packet.baseAddress {
                 writeHeader(base, headerSize, numBuffers, decision)
             }
         }

@@ -1,0 +1,24 @@
+/// The last step of a decision: a hash and its report to a receive queue, through the
+/// indirection table (SPEC B §4.3). A value, so that a batch loop can copy it into locals once:
+/// the loop stores through raw pointers the compiler cannot prove apart from a class's fields,
+/// so fields read per frame would be loaded again for every frame.
+struct QueueChoice {
+    /// RSS is on: classified frames go through the table, the others to `unclassifiedQueue`.
+    /// Off: every frame stays on its arrival queue.
+    let steers: Bool
+    /// Where RSS sends frames without a hash.
+    let unclassifiedQueue: UInt16
+    /// The table's length less one (a power of two less one).
+    let tableMask: UInt32
+    /// `tableMask + 1` receive queues.
+    let table: UnsafePointer<UInt16>
+
+    /// The decision for `hash` under `report`, for a frame that arrived on `arrivalQueue`.
+    @inline(__always)
+    func decide(_ hash: UInt32, _ report: HashReport, arrivalQueue: UInt16) -> Classification {
+        guard report != .none else {
+            return Classification(hash: 0, report: .none, queue: steers ? unclassifiedQueue : arrivalQueue)
+        }
+        return Classification(hash: hash, report: report, queue: steers ? table[Int(hash & tableMask)] : arrivalQueue)
+    }
+}
