@@ -6,6 +6,8 @@
 public enum FlowParser {
     /// Ethernet header length without tags.
     static let ethernetHeaderLength = 14
+    /// Where an untagged frame's EtherType lies.
+    static let etherTypeOffset = 12
     /// The most VLAN tags (802.1Q or 802.1ad) skipped before the ethertype.
     public static let maxVLANTags = 2
 
@@ -17,7 +19,7 @@ public enum FlowParser {
     @inline(__always)
     static func parse(_ frame: FrameView) -> ParsedFlow {
         guard frame.contains(0, ethernetHeaderLength) else { return .unclassified }
-        var typeOffset = 12
+        var typeOffset = etherTypeOffset
         var etherType = frame.be16(typeOffset)
         var tags = 0
         while etherType == EtherType.vlan || etherType == EtherType.serviceVLAN {

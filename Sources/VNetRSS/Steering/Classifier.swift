@@ -27,6 +27,8 @@ public final class Classifier: @unchecked Sendable {
     public var toeplitzMethod: ToeplitzMethod { hasher.method }
     private let method: ToeplitzMethod
     private let hashTypes: HashTypes
+    /// The hash inputs of the common frame shapes, for ``locateCommon(_:_:)``.
+    private let common: CommonShapes
     private let reports: Bool
     /// `configuration.indirectionTable[i] % queueCount`, a power of two of entries.
     private let table: UnsafeMutablePointer<UInt16>
@@ -57,6 +59,7 @@ public final class Classifier: @unchecked Sendable {
         matrices = UnsafePointer(hasher.matrices)
         method = hasher.method
         hashTypes = configuration.hashTypes.intersection(.all)
+        common = CommonShapes(hashTypes, extensionHeaderRule)
         reports = configuration.features.contains(.hashReport)
         let unclassifiedQueue = Classifier.reduce(configuration.unclassifiedQueue, queueCount)
         let entries = max(configuration.indirectionTable.count, 1)
@@ -96,7 +99,64 @@ public final class Classifier: @unchecked Sendable {
     /// In bounds: the parser proved each field lies in the frame, and init proved the key covers
     /// the input (validate(.kernel)).
     @inline(__always)
-    private func locate(_ frame: FrameView, _ tuple: inout vnet_toeplitz_tuple) -> HashReport {
+    func locate(_ frame: FrameView, _ tuple: inout vnet_toeplitz_tuple) -> HashReport {
+        locateCommon(frame, &tuple) ?? locateParsed(frame, &tuple)
+    }
+
+    /// ``locate(_:_:)`` for the common shapes (``CommonShapes``), nil for any other frame. The
+    /// length check covers every field read: the network header and the ports.
+    @inline(__always)
+    func locateCommon(_ frame: FrameView, _ tuple: inout vnet_toeplitz_tuple) -> HashReport? {
+        typealias At = CommonShapes.Offsets
+        guard frame.contains(0, At.ipv4Ports + 4) else { return nil }
+        let input: HashInput
+        switch frame.be16(FlowParser.etherTypeOffset) {
+        case EtherType.ipv4:
+            guard frame.u8(At.ipv4VersionAndLength) == CommonShapes.ipv4WithoutOptions,
+                  frame.be16(At.ipv4Fragment) & IPv4Parser.fragmentMask == 0
+            else { return nil }
+            switch frame.u8(At.ipv4Protocol) {
+            case IPProtocol.tcp: input = common.tcpIPv4
+            case IPProtocol.udp: input = common.udpIPv4
+            default: return nil
+            }
+            return point(&tuple, frame, input, width: 4, At.ipv4Source, At.ipv4Destination, At.ipv4Ports)
+        case EtherType.ipv6:
+            guard frame.contains(0, At.ipv6Ports + 4), frame.u8(At.ipv6Version) >> 4 == 6 else { return nil }
+            switch frame.u8(At.ipv6NextHeader) {
+            case IPProtocol.tcp: input = common.tcpIPv6
+            case IPProtocol.udp: input = common.udpIPv6
+            default: return nil
+            }
+            // No extension headers, so the _EX types hash the plain addresses.
+            return point(&tuple, frame, input, width: 16, At.ipv6Source, At.ipv6Destination, At.ipv6Ports)
+        default:
+            return nil
+        }
+    }
+
+    /// Points `tuple` at the fields `input` asks for, at the given offsets; returns its report.
+    @inline(__always)
+    private func point(
+        _ tuple: inout vnet_toeplitz_tuple, _ frame: FrameView, _ input: HashInput, width: UInt32,
+        _ source: Int, _ destination: Int, _ ports: Int
+    ) -> HashReport {
+        guard input.report != .none else {
+            tuple.address_length = 0
+            return .none
+        }
+        let base = frame.base.assumingMemoryBound(to: UInt8.self)
+        tuple.source = base + source
+        tuple.destination = base + destination
+        tuple.ports = input.ports ? base + ports : nil
+        tuple.address_length = width
+        return input.report
+    }
+
+    /// ``locate(_:_:)`` through the general parse (VLAN tags, IPv4 options, IPv6 extension
+    /// headers, fragments, short frames).
+    @inline(__always)
+    func locateParsed(_ frame: FrameView, _ tuple: inout vnet_toeplitz_tuple) -> HashReport {
         let flow = FlowParser.parse(frame)
         let input = HashInput.select(flow, hashTypes, extensionHeaderRule)
         guard input.report != .none else {
