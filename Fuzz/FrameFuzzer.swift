@@ -1,7 +1,10 @@
-// libFuzzer harness: the frame parser, the hash-type rules, the queue choice and the in-place
-// header write, on any byte sequence. Compiled into the VNetRSS module by scripts/fuzz.sh.
+// libFuzzer harness: the frame parser (and the classifier's common-shape shortcut against it),
+// the hash-type rules, the queue choice and the in-place header write, on any byte sequence.
+// Compiled into the VNetRSS module by scripts/fuzz.sh.
 //
 // A crash, an AddressSanitizer report or a broken invariant (trap) is a finding.
+
+import CVNetSIMD
 
 /// Configurations that exercise every branch: all types under both _EX rules, IPv4-only,
 /// _EX-only, report-only, a kernel-lenient table with queue numbers past the queue count.
@@ -32,6 +35,18 @@ public func fuzzFrame(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
 
     let decisions = methodPair.map { $0.classify(frame) }
     precondition(decisions.allSatisfy { $0 == decisions[0] })
+
+    // The common-shape shortcut, where it takes the frame, locates what the general parse does.
+    for classifier in classifiers {
+        var shortcut = vnet_toeplitz_tuple(), parsed = vnet_toeplitz_tuple()
+        let view = FrameView(frame)
+        let general = classifier.locateParsed(view, &parsed)
+        if let report = classifier.locateCommon(view, &shortcut) {
+            precondition(report == general && shortcut.address_length == parsed.address_length)
+            precondition(report == .none || (shortcut.source == parsed.source && shortcut.destination == parsed.destination
+                && shortcut.ports == parsed.ports))
+        }
+    }
 
     // The packet as a reader hands it over: a 20-byte header, the frame, one guard byte.
     let packet = UnsafeMutableRawBufferPointer.allocate(byteCount: size + 21, alignment: 8)
