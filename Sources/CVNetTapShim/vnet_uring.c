@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <liburing.h>
@@ -20,8 +21,19 @@ struct vnet_uring {
     char *base;
 };
 
+/*
+ * Ring set-up and tear-down hold this lock, the probe's short-lived ring included. liburing maps
+ * and unmaps ring memory with raw system calls, which ThreadSanitizer does not see: when a new
+ * ring is mapped where a destroyed one lay, the old ring's accesses look like races with the new
+ * one's. The kernel orders the unmap before the map; the lock shows ThreadSanitizer that order.
+ * Rings are made and destroyed once per reader thread, never on the frame path.
+ */
+static pthread_mutex_t ring_lifecycle = PTHREAD_MUTEX_INITIALIZER;
+
 int vnet_uring_multishot_supported(void) {
+    pthread_mutex_lock(&ring_lifecycle);
     struct io_uring_probe *probe = io_uring_get_probe();
+    pthread_mutex_unlock(&ring_lifecycle);
     if (!probe) return 0;
     int supported = io_uring_opcode_supported(probe, VNET_IORING_OP_READ_MULTISHOT);
     io_uring_free_probe(probe);
@@ -43,6 +55,7 @@ vnet_uring *vnet_uring_create(unsigned entries, unsigned completion_entries, int
     vnet_uring *ring = calloc(1, sizeof *ring);
     if (!ring) { *error = ENOMEM; return NULL; }
     int result = -EINVAL;
+    pthread_mutex_lock(&ring_lifecycle);
     for (size_t attempt = 0; attempt < sizeof setup_attempts / sizeof setup_attempts[0]; attempt++) {
         struct io_uring_params params = {0};
         params.flags = setup_attempts[attempt];
@@ -50,17 +63,20 @@ vnet_uring *vnet_uring_create(unsigned entries, unsigned completion_entries, int
         result = io_uring_queue_init_params(entries, &ring->ring, &params);
         if (result != -EINVAL) break;
     }
+    pthread_mutex_unlock(&ring_lifecycle);
     if (result < 0) { free(ring); *error = -result; return NULL; }
     return ring;
 }
 
 void vnet_uring_destroy(vnet_uring *ring) {
     if (!ring) return;
+    pthread_mutex_lock(&ring_lifecycle);
     if (ring->buffers) {
         io_uring_unregister_buf_ring(&ring->ring, VNET_BUFFER_GROUP);
         munmap(ring->buffers, ring->buffers_bytes);
     }
     io_uring_queue_exit(&ring->ring);
+    pthread_mutex_unlock(&ring_lifecycle);
     free(ring);
 }
 
