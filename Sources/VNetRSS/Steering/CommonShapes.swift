@@ -10,17 +10,21 @@ struct CommonShapes {
     let tcpIPv6: HashInput
     let udpIPv6: HashInput
 
-    /// Where the tuple's fields lie in an untagged frame of each shape.
+    /// Where the fields lie in an untagged frame of each shape: the network header right after
+    /// the Ethernet header, the IPv4 header without options, the ports right after it. The
+    /// field offsets within each header are those the parsers use.
     enum Offsets {
-        /// The IPv4 header right after the Ethernet header, version 4 and 5 words long.
-        static let ipv4VersionAndLength = 14, ipv4Fragment = 20, ipv4Protocol = 23
-        static let ipv4Source = 26, ipv4Destination = 30, ipv4Ports = 34
-        static let ipv6Version = 14, ipv6NextHeader = 20
-        static let ipv6Source = 22, ipv6Destination = 38, ipv6Ports = 54
+        static let network = FlowParser.ethernetHeaderLength
+        static let ipv4VersionAndLength = network, ipv4Fragment = network + 6, ipv4Protocol = network + 9
+        static let ipv4Source = network + 12, ipv4Destination = network + 16
+        static let ipv4Ports = network + IPv4Parser.minimumHeaderLength
+        static let ipv6Version = network, ipv6NextHeader = network + 6
+        static let ipv6Source = network + 8, ipv6Destination = network + 24
+        static let ipv6Ports = network + IPv6Parser.headerLength
     }
 
-    /// IPv4, version 4, header length 5 words (20 bytes).
-    static let ipv4WithoutOptions: UInt8 = 0x45
+    /// IPv4, version 4, header length 5 words (the 20 bytes of a header without options).
+    static let ipv4WithoutOptions = UInt8(4 << 4 | IPv4Parser.minimumHeaderLength / 4)
 
     /// The rules of ``HashInput/select(_:_:_:)`` applied to each shape.
     init(_ types: HashTypes, _ rule: ExtensionHeaderRule) {
