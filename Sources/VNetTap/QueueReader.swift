@@ -195,23 +195,27 @@ final class QueueReader: @unchecked Sendable {
                      arrivalQueue: UInt16(truncatingIfNeeded: index))
     }
 
-    /// Records that frame `slot` of the next batch was read into buffer `bufferIndex`: two
-    /// stores, all the `read()` reader does between two system calls. Each system call leaves
-    /// the caches cooler (the kernel's read path touches much memory), so the batch's own
-    /// structures are filled afterwards, by ``decideStaged(_:_:touched:)``, in one tight loop.
-    ///
-    /// - Precondition (unchecked): the batch is empty and `slot < batch.capacity`.
+    /// The buffers the next `read()` burst may fill, at most `limit` (and at most a batch):
+    /// burst slot `i` reads into buffer `top[-1 - i]`, the free stack's entries from the top
+    /// down, left in place until ``decideBurst(_:_:touched:)`` takes the ones filled.
     @inline(__always)
-    func stage(_ slot: Int, bufferIndex: UInt32, length: Int) {
-        batchBuffers[slot] = bufferIndex
-        batchLengths[slot] = length
+    func burstBuffers(_ limit: Int) -> (top: UnsafePointer<UInt32>, count: Int) {
+        (UnsafePointer(freeStack + freeCount), min(limit, freeCount, batch.capacity))
     }
 
-    /// Adds the `count` staged frames to the batch and decides them (``flush(_:touched:)``).
-    func decideStaged(_ count: Int, _ state: SteeringState, touched: inout UInt64) {
+    /// Where a burst records the length of each frame it read (header included), by slot.
+    var burstLengths: UnsafeMutablePointer<Int> { batchLengths }
+
+    /// Takes the `count` buffers the last burst filled off the free stack, adds their frames to
+    /// the (empty) batch, and decides them (``flush(_:touched:)``).
+    func decideBurst(_ count: Int, _ state: SteeringState, touched: inout UInt64) {
+        let top = freeCount
+        freeCount &-= count
         let arrival = UInt16(truncatingIfNeeded: index)
         for slot in 0..<count {
-            batch.append(UnsafeMutableRawBufferPointer(start: pool.buffer(Int(batchBuffers[slot])), count: batchLengths[slot]),
+            let bufferIndex = freeStack[top &- 1 &- slot]
+            batchBuffers[slot] = bufferIndex
+            batch.append(UnsafeMutableRawBufferPointer(start: pool.buffer(Int(bufferIndex)), count: batchLengths[slot]),
                          arrivalQueue: arrival)
         }
         flush(state, touched: &touched)
