@@ -11,9 +11,19 @@ public enum FrameDelivery: Sendable {
     /// concurrently from several tap queues: it must be thread-safe and must not block for long.
     /// ``RSSEngine/receive(queue:limit:_:)`` hands nothing in this mode.
     case inline(handler: @Sendable (ReceivedFrame) -> Void)
+    /// As ``inline(handler:)``, but `handler` is called once per decided batch
+    /// (``ReceivedFrames``, up to ``EngineOptions/batchSize`` frames from one tap queue), so that
+    /// a consumer can do its per-batch work once (one guest notification for the batch, say).
+    /// The frames are valid only during the call. The same rules hold: every reader thread
+    /// calls it, so it must be thread-safe and must not block for long.
+    case inlineBatches(handler: @Sendable (ReceivedFrames) -> Void)
 
-    var handler: (@Sendable (ReceivedFrame) -> Void)? {
-        if case .inline(let handler) = self { return handler }
-        return nil
+    /// What a reader calls per batch; nil to deliver through the rings.
+    var batchHandler: (@Sendable (ReceivedFrames) -> Void)? {
+        switch self {
+        case .rings: nil
+        case .inline(let handler): { frames in for frame in frames { handler(frame) } }
+        case .inlineBatches(let handler): handler
+        }
     }
 }

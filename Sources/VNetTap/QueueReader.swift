@@ -36,8 +36,8 @@ final class QueueReader: @unchecked Sendable {
     let suppression: WakeSuppression
     let snapshot: ClassifierSnapshot
     let batchSize: Int
-    /// Inline delivery's handler; nil to deliver through the rings.
-    let handler: (@Sendable (ReceivedFrame) -> Void)?
+    /// Inline delivery's handler, called once per batch; nil to deliver through the rings.
+    let handler: (@Sendable (ReceivedFrames) -> Void)?
 
     /// Frames read and not yet decided: classified together by ``flush(_:touched:)``.
     private let batch: ClassificationBatch
@@ -46,6 +46,8 @@ final class QueueReader: @unchecked Sendable {
     /// The length of each frame in `batch` (header included), kept beside it so that delivery
     /// reads reader-private memory only.
     private let batchLengths: UnsafeMutablePointer<Int>
+    /// Inline delivery: each frame's decision as handed over, its queue a receive queue.
+    private let batchDecisions: UnsafeMutablePointer<Classification>
 
     /// Free buffer indices, a reader-private stack (no Array on the per-frame path).
     private let freeStack: UnsafeMutablePointer<UInt32>
@@ -77,7 +79,7 @@ final class QueueReader: @unchecked Sendable {
     init(index: Int, descriptor: Int32, pool: PacketPool, headerSize: Int, outbound: [SPSCRing<Delivery>],
          returns: [SPSCRing<UInt32>], wakeups: [Int32], suppression: WakeSuppression, snapshot: ClassifierSnapshot,
          batchSize: Int, metricsLabel: String, metricsFactory: (any MetricsFactory)? = nil,
-         handler: (@Sendable (ReceivedFrame) -> Void)? = nil) {
+         handler: (@Sendable (ReceivedFrames) -> Void)? = nil) {
         self.handler = handler
         self.index = index
         self.descriptor = descriptor
@@ -92,6 +94,7 @@ final class QueueReader: @unchecked Sendable {
         batch = ClassificationBatch(capacity: max(batchSize, QueueReader.minimumBatch))
         batchBuffers = .allocate(capacity: batch.capacity)
         batchLengths = .allocate(capacity: batch.capacity)
+        batchDecisions = .allocate(capacity: batch.capacity)
         counters = ReaderCounters(receiveQueues: outbound.count)
         receiveQueueCount = outbound.count
         freeStack = .allocate(capacity: pool.count)
@@ -131,6 +134,7 @@ final class QueueReader: @unchecked Sendable {
     deinit {
         batchBuffers.deallocate()
         batchLengths.deallocate()
+        batchDecisions.deallocate()
         freeStack.deallocate()
         local.deallocate()
         published.deallocate()
@@ -262,16 +266,16 @@ final class QueueReader: @unchecked Sendable {
         return queue < receiveQueueCount ? queue : queue % receiveQueueCount
     }
 
-    /// Inline delivery of the batch's `count` frames: the handler sees each on this thread, and
-    /// its buffer is free again after. The handler comes in as a non-escaping parameter, once
-    /// per batch: called through the stored optional, Swift retained and released the closure's
-    /// context around every frame.
+    /// Inline delivery of the batch's `count` frames: the handler sees them on this thread, in
+    /// one call, and their buffers are free again after. The handler comes in as a
+    /// non-escaping parameter, once per batch: called through the stored optional, Swift
+    /// retained and released the closure's context around every call.
     ///
-    /// Per frame it counts only what differs between frames (the report, the receive queue);
-    /// frames, bytes and redirections are counted once per batch, and the batch's buffers go
-    /// back to the free stack in one copy after the last call.
+    /// Per frame it counts only what differs between frames (the report, the receive queue) and
+    /// records the decision the handler reads; frames, bytes and redirections are counted once
+    /// per batch, and the batch's buffers go back to the free stack in one copy after the call.
     @inline(never)
-    private func deliverInline(_ state: SteeringState, _ count: Int, _ handler: (ReceivedFrame) -> Void) {
+    private func deliverInline(_ state: SteeringState, _ count: Int, _ handler: (ReceivedFrames) -> Void) {
         let kernel = state.steering == .kernel
         // Frames that stay on this queue are those delivered to it; the rest were redirected.
         let ownSlot = index < receiveQueueCount ? counters.delivered(index) : nil
@@ -279,15 +283,15 @@ final class QueueReader: @unchecked Sendable {
         var bytes = 0
         for slot in 0..<count {
             let decision = kernel ? kernelDecision(batch.packet(slot)) : batch[slot]
-            let length = batchLengths[slot]
             let queue = receiveQueue(decision)
             local[ReaderCounters.report(Int(decision.report.rawValue))] &+= 1
             local[counters.delivered(queue)] &+= 1
-            bytes &+= length
-            handler(ReceivedFrame(
-                packet: UnsafeRawBufferPointer(start: pool.buffer(Int(batchBuffers[slot])), count: length), headerSize: headerSize,
-                tapQueue: index, queue: queue, hash: decision.hash, report: decision.report))
+            bytes &+= batchLengths[slot]
+            batchDecisions[slot] = Classification(hash: decision.hash, report: decision.report, queue: UInt16(truncatingIfNeeded: queue))
         }
+        handler(ReceivedFrames(
+            tapQueue: index, headerSize: headerSize, count: count, poolBase: pool.base, bufferStride: pool.bufferSize,
+            buffers: batchBuffers, lengths: batchLengths, decisions: batchDecisions))
         let stayed = ownSlot.map { local[$0] &- stayedBefore } ?? 0
         local[ReaderCounters.frames] &+= UInt64(count)
         local[ReaderCounters.bytes] &+= UInt64(bytes)

@@ -136,7 +136,7 @@ public final class RSSEngine: @unchecked Sendable {
                 index: source, descriptor: device.queues[source].descriptor, pool: pools[source], headerSize: device.headerSize,
                 outbound: delivery[source], returns: returns.map { $0[source] }, wakeups: wakeups, suppression: suppression,
                 snapshot: snapshot, batchSize: options.batchSize, metricsLabel: options.metricsLabel,
-                metricsFactory: options.metricsFactory, handler: options.delivery.handler)
+                metricsFactory: options.metricsFactory, handler: options.delivery.batchHandler)
         }
     }
 

@@ -16,6 +16,16 @@ public struct ReceivedFrame {
     public let hash: UInt32
     public let report: HashReport
 
+    @usableFromInline
+    init(packet: UnsafeRawBufferPointer, headerSize: Int, tapQueue: Int, queue: Int, hash: UInt32, report: HashReport) {
+        self.packet = packet
+        self.headerSize = headerSize
+        self.tapQueue = tapQueue
+        self.queue = queue
+        self.hash = hash
+        self.report = report
+    }
+
     /// The frame without its header.
     public var frame: UnsafeRawBufferPointer { UnsafeRawBufferPointer(rebasing: packet[headerSize...]) }
 }

@@ -290,9 +290,12 @@ struct EngineTests {
         #expect(total("test_frames_dropped") == 0)
     }
 
-    @Test("per tap queue, the frames, bytes and redirections counted are those delivered (rings and inline)",
-          arguments: [false, true])
-    func tapQueueCounters(inline: Bool) throws {
+    /// How ``tapQueueCounters(delivery:)`` takes the frames.
+    enum CountedDelivery: CaseIterable, Sendable { case rings, inline, inlineBatches }
+
+    @Test("per tap queue, the frames, bytes and redirections counted are those delivered (rings, inline, inline batches)",
+          arguments: CountedDelivery.allCases)
+    func tapQueueCounters(delivery: CountedDelivery) throws {
         let tap = try LiveTap(queues: 4)
         // What the consumer saw, per tap queue and per receive queue. NSLock, as above.
         final class Tally: @unchecked Sendable {
@@ -308,10 +311,25 @@ struct EngineTests {
                 delivered[frame.queue] += 1
             }
             var total: UInt64 { lock.lock(); defer { lock.unlock() }; return frames.reduce(0, +) }
+            /// Batches that broke the contract: empty, or over the batch size.
+            private(set) var badBatches = 0
+            func add(_ batch: ReceivedFrames) {
+                if batch.isEmpty || batch.count > EngineOptions().batchSize {
+                    lock.lock()
+                    badBatches += 1
+                    lock.unlock()
+                }
+                for frame in batch { add(frame) }
+            }
         }
         let tally = Tally()
         var options = EngineOptions()
-        if inline { options.delivery = .inline { tally.add($0) } }
+        switch delivery {
+        case .rings: break
+        case .inline: options.delivery = .inline { tally.add($0) }
+        case .inlineBatches: options.delivery = .inlineBatches { tally.add($0) }
+        }
+        let inline = delivery != .rings
         let engine = try RSSEngine(device: tap.device, configuration: .spreading(over: 4), options: options)
         try engine.start()
         defer { engine.stop() }
@@ -324,6 +342,7 @@ struct EngineTests {
         while (tally.total < expected || engine.statistics().framesRead < expected) && ContinuousClock.now < deadline { usleep(1_000) }
         let statistics = engine.statistics()
         #expect(tally.total == expected && statistics.framesRead == expected)
+        #expect(tally.badBatches == 0)
         for queue in 0..<4 {
             #expect(statistics.tapQueues[queue].frames == tally.frames[queue], "tap queue \(queue)")
             #expect(statistics.tapQueues[queue].bytes == tally.bytes[queue], "tap queue \(queue)")
