@@ -104,3 +104,27 @@ int vnet_tap_interface_index(const char *name) {
 int vnet_set_thread_name(const char *name) {
     return prctl(PR_SET_NAME, (unsigned long)name, 0, 0, 0) == 0 ? 0 : -errno;
 }
+
+_Static_assert(sizeof(vnet_cpu_mask) == sizeof(cpu_set_t), "vnet_cpu_mask must hold a cpu_set_t");
+
+int vnet_thread_cpus_get(vnet_cpu_mask *mask) {
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) != 0) return -errno;
+    memcpy(mask, &set, sizeof set);
+    return 0;
+}
+
+int vnet_thread_cpus_set(const vnet_cpu_mask *mask) {
+    cpu_set_t set;
+    memcpy(&set, mask, sizeof set);
+    return sched_setaffinity(0, sizeof set, &set) == 0 ? 0 : -errno;
+}
+
+int vnet_thread_pin_here(void) {
+    int cpu = sched_getcpu();
+    if (cpu < 0) return -errno;
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    return sched_setaffinity(0, sizeof set, &set) == 0 ? cpu : -errno;
+}

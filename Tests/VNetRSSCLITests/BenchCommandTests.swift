@@ -10,6 +10,7 @@ struct BenchCommandTests {
         let delivery: String
         let flows: Int
         let rounds: Int
+        let shared_core_rounds: Int
         let results: [Row]
     }
 
@@ -30,6 +31,10 @@ struct BenchCommandTests {
         let engine_drops: Int
         let tap_drops: Int
         let buffer_bytes: Int
+        let shared_core_ratio: Double?
+        let shared_core_ratio_low: Double?
+        let shared_core_ratio_high: Double?
+        let shared_core_round_ratios: [Double?]?
     }
 
     static func run(_ arguments: [String]) throws -> (Document, VNetRSSBinary.Output) {
@@ -44,6 +49,7 @@ struct BenchCommandTests {
         defer { try? FileManager.default.removeItem(atPath: plot) }
         let (document, output) = try Self.run(["--queues", "1,2", "--sizes", "64,1514", "--frames", "3000", "--rounds", "2", "--plot", plot])
         #expect(document.mode == "drain" && document.delivery == "inline" && document.flows == 1024 && document.rounds == 2)
+        #expect(document.shared_core_rounds == 2)
         let variants = ["bare", "read", "uring", "uring-single", "per-bit"]
         #expect(document.results.map { "\($0.frame_size)/\($0.queues)/\($0.variant)" }
                 == [64, 1514].flatMap { size in [1, 2].flatMap { queues in variants.map { "\(size)/\(queues)/\($0)" } } })
@@ -64,7 +70,21 @@ struct BenchCommandTests {
             }
             if row.variant == "bare" {
                 #expect(row.ratio_to_bare == 1 && row.buffer_bytes == 0)
+                #expect(row.shared_core_ratio == nil && row.shared_core_round_ratios == nil)
             } else {
+                // Shared-core rounds (as many as --rounds): the mean of their ratios, and its 95%
+                // interval from Student's t with 1 degree of freedom (12.706), recomputed.
+                let shared = (row.shared_core_round_ratios ?? []).compactMap { $0 }
+                #expect(shared.count == 2 && shared.allSatisfy { $0 > 0 }, "\(row.variant) \(row.queues): \(shared)")
+                if shared.count == 2, let mean = row.shared_core_ratio, let low = row.shared_core_ratio_low, let high = row.shared_core_ratio_high {
+                    // sd / sqrt(2) of two values is half their distance. The JSON rounds to 4
+                    // decimals, which t = 12.706 magnifies to at most 0.0014.
+                    let half = 12.706 * abs(shared[0] - shared[1]) / 2
+                    #expect(abs(mean - (shared[0] + shared[1]) / 2) < 0.0002)
+                    #expect(abs(low - (mean - half)) < 0.002 && abs(high - (mean + half)) < 0.002, "\(low) \(mean) \(high)")
+                } else {
+                    Issue.record("\(row.variant) \(row.queues): no shared-core estimate")
+                }
                 // Inline delivery: the engine's default 512 buffers per queue, each 2 KiB rounded
                 // up to 33 cache lines (an odd number).
                 #expect(row.buffer_bytes == row.queues * 512 * 2112)
@@ -81,6 +101,7 @@ struct BenchCommandTests {
         let (document, _) = try Self.run(["--mode", "inject", "--duration", "0.2", "--queues", "2", "--sizes", "64",
                                           "--variants", "bare,read,uring", "--rounds", "1", "--quiet"])
         #expect(document.mode == "inject" && document.results.count == 3)
+        #expect(document.shared_core_rounds == 0 && document.results.allSatisfy { $0.shared_core_ratio == nil })
         for row in document.results {
             #expect(row.offered > 0)
             #expect(row.frames + row.engine_drops == row.offered, "\(row.variant): \(row.frames) + \(row.engine_drops) of \(row.offered)")
@@ -116,5 +137,8 @@ struct BenchCommandTests {
         #expect(output.standardError.contains("--queues: '0' is not a whole number from 1 to 16"))
         let variant = try VNetRSSBinary.run(["bench", "--variants", "bare,fast"])
         #expect(variant.standardError.contains("--variants: unknown 'fast'"))
+        let shared = try VNetRSSBinary.run(["bench", "--mode", "inject", "--shared-core-rounds", "3"])
+        #expect(shared.status != 0)
+        #expect(shared.standardError.contains("--shared-core-rounds 3: only with --mode drain and --delivery inline"))
     }
 }

@@ -36,6 +36,15 @@ int vnet_tap_enter_network(int fd);
 int vnet_tap_packet_socket(int ifindex, int bypass);
 /* Up to count frames (frames[i] of lengths[i] bytes) in one sendmmsg; the count sent or -errno. */
 int vnet_tap_packet_send_batch(int fd, const void *const *frames, const unsigned *lengths, unsigned count);
+/* A thread's CPU affinity, whole (cpu_set_t: 1,024 CPUs), to be saved and put back. */
+typedef struct { uint64_t bits[16]; } vnet_cpu_mask;
+/* sched_getaffinity for the calling thread. */
+int vnet_thread_cpus_get(vnet_cpu_mask *mask);
+/* sched_setaffinity for the calling thread; threads it creates afterwards inherit the mask. */
+int vnet_thread_cpus_set(const vnet_cpu_mask *mask);
+/* Pins the calling thread to the CPU it is running on; returns that CPU or -errno. */
+int vnet_thread_pin_here(void);
+
 /* if_nametoindex, or -errno. */
 int vnet_tap_interface_index(const char *name);
 

@@ -22,6 +22,13 @@ struct BenchCommand: ParsableCommand {
             ratio to the bare loop is the median of the rounds' own ratios (each round measures \
             the bare loop next to the variant); the best round is reported beside it.
 
+            On a shared host one round differs from the next by 10-20% whatever the code, so in \
+            drain mode with inline delivery each engine variant also runs --shared-core-rounds \
+            rounds in which the bare loop and the engine drain one pre-filled tap at the same time, \
+            every reader thread of both pinned to one CPU: a slow spell hits both alike. Each \
+            side's CPU time per frame is its cost, and "shared core" reports the engine's frames/s \
+            over the bare loop's at equal CPU, the mean of those rounds with its 95% interval.
+
             --soak SECONDS runs the live path instead (4 queues, the injector flat out, a \
             configuration swap every 10 ms) and reports memory and frame accounting every minute.
 
@@ -66,6 +73,9 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Rounds per measurement; the median round is reported, and the best beside it.")
     var rounds: Int = 5
 
+    @Option(help: "Drain, inline delivery: shared-core rounds per engine variant, in which the bare loop and the engine drain one pre-filled tap at once on one CPU, so that the host's noise hits both alike; 0 for none. (default: --rounds)")
+    var sharedCoreRounds: Int?
+
     @Option(help: "Output format: text or json.")
     var format: OutputFormat = .text
 
@@ -94,6 +104,15 @@ struct BenchCommand: ParsableCommand {
         guard duration > 0 && duration <= 600 else { throw ValidationError("--duration \(duration): above 0, at most 600") }
         guard (1...65_536).contains(flows) else { throw ValidationError("--flows \(flows): 1 to 65,536") }
         guard (1...100).contains(rounds) else { throw ValidationError("--rounds \(rounds): 1 to 100") }
+        let sharing = mode == .drain && delivery == .inline
+        if let sharedCoreRounds {
+            guard (0...100).contains(sharedCoreRounds) else { throw ValidationError("--shared-core-rounds \(sharedCoreRounds): 0 to 100") }
+            guard sharing || sharedCoreRounds == 0 else {
+                throw ValidationError("--shared-core-rounds \(sharedCoreRounds): only with --mode drain and --delivery inline")
+            }
+        }
+        let sharedRounds = sharing ? (sharedCoreRounds ?? rounds) : 0
+        let paired = chosen.contains(.bare) ? chosen.filter { $0.reader != nil } : []
 
         let namespace = vnet_tap_unshare_network()
         guard namespace >= 0 else { throw CommandFailure("unshare(CLONE_NEWNET): errno \(-namespace) (run as root)") }
@@ -105,7 +124,8 @@ struct BenchCommand: ParsableCommand {
             return
         }
 
-        var progress = BenchProgress(total: frameSizes.count * queueCounts.count * chosen.count * rounds, quiet: quiet)
+        let steps = chosen.count * rounds + paired.count * sharedRounds
+        var progress = BenchProgress(total: frameSizes.count * queueCounts.count * steps, quiet: quiet)
         var results: [BenchResult] = []
         for size in frameSizes {
             let traffic = BenchTraffic(flows: flows, size: size)
@@ -119,24 +139,39 @@ struct BenchCommand: ParsableCommand {
                     buffers: buffers ?? (delivery == .inline ? EngineOptions().buffersPerQueue : 4096), ringCapacity: ringCapacity, inline: delivery == .inline)
                 // Rounds interleave the variants (bare, engine, ..., bare, engine, ...), so a
                 // slow spell of this shared machine hits the variants of a round alike.
+                // Shared-core rounds follow, interleaved likewise (see SharedCoreRound).
                 var measured: [BenchVariant: [BenchResult]] = [:]
-                for round in 1...rounds {
-                    for variant in chosen {
-                        let what = "\(size) B, \(count) queue\(count == 1 ? "" : "s"), \(variant.title), round \(round)/\(rounds)"
+                var shared: [BenchVariant: [Double]] = [:]
+                let queuesText = "\(size) B, \(count) queue\(count == 1 ? "" : "s")"
+                for round in 1...max(rounds, sharedRounds) {
+                    for variant in chosen where round <= rounds {
+                        let what = "\(queuesText), \(variant.title), round \(round)/\(rounds)"
                         progress.begin(what)
                         let result = try runner.run(variant)
                         progress.note("\(what): \((result.framesPerSecond / 1e6).fixed(3)) Mframes/s")
                         measured[variant, default: []].append(result)
                     }
+                    for variant in paired where round <= sharedRounds {
+                        let what = "\(queuesText), \(variant.title) with bare read() on one CPU, round \(round)/\(sharedRounds)"
+                        progress.begin(what)
+                        let pair = try runner.sharedCoreRound(variant)
+                        progress.note("\(what): \(pair.ratio.fixed(3)) (\(pair.engineNanosecondsPerFrame.fixed(0)) against \(pair.bareNanosecondsPerFrame.fixed(0)) ns per frame)")
+                        shared[variant, default: []].append(pair.ratio)
+                    }
                 }
                 results += chosen.compactMap { variant in
-                    measured[variant].map { BenchResult.summarising($0, bare: measured[.bare]) }
+                    measured[variant].map {
+                        var row = BenchResult.summarising($0, bare: measured[.bare])
+                        row.sharedCoreRatios = shared[variant] ?? []
+                        return row
+                    }
                 }
             }
         }
         progress.finish()
         let report = BenchReport(
-            results: results, mode: mode, delivery: delivery, framesPerRound: frames, durationSeconds: duration, flows: flows, rounds: rounds)
+            results: results, mode: mode, delivery: delivery, framesPerRound: frames, durationSeconds: duration, flows: flows, rounds: rounds,
+            sharedCoreRounds: sharedRounds)
         print(format == .json ? report.json : report.table)
         if let plot { try Self.write(BenchPlot(report: report).svg, to: plot) }
         if let jsonFile { try Self.write(report.json + "\n", to: jsonFile) }

@@ -32,6 +32,12 @@ struct BenchResult {
     /// Per round, frames/s over the bare loop's in the same round (set when the rounds are
     /// summarised; empty without a bare row).
     var roundRatios: [Double] = []
+    /// Per shared-core round (``SharedCoreRound``), the engine's frames/s over the bare loop's
+    /// at equal CPU; empty for the bare loop and when no such rounds ran.
+    var sharedCoreRatios: [Double] = []
+
+    /// The shared-core ratio's mean and 95% interval; nil without shared-core rounds.
+    var sharedCore: RatioEstimate? { RatioEstimate(sharedCoreRatios) }
 
     var framesPerSecond: Double { seconds > 0 ? Double(frames) / seconds : 0 }
     var readerNanosecondsPerFrame: Double { frames > 0 ? readerCPUSeconds * 1e9 / Double(frames) : .nan }

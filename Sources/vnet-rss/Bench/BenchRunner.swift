@@ -83,21 +83,27 @@ struct BenchRunner {
                         processCPU: BenchClock.processCPU() - cpu, perQueue: drained.perQueue)
     }
 
-    /// The engine, built before the clock starts (buffers allocated and touched), then started;
-    /// this thread consumes every receive queue until `expected` frames are accounted for
-    /// (delivered or dropped), or, injecting, until the injector is done and the tap's count of
-    /// queued frames is accounted for.
-    private func engineRound(_ variant: BenchVariant, expected: Int?, startInjector: (() throws -> InjectorThread)? = nil) throws -> Measured {
+    /// The engine of `variant` on the bench tap, spreading over every queue; with a tally, inline
+    /// delivery to it, one call per batch.
+    func makeEngine(_ variant: BenchVariant, tally: InlineTally?) throws -> RSSEngine {
         var options = EngineOptions()
         options.reader = variant.reader ?? .read
         options.toeplitzMethod = variant.toeplitz
         options.buffersPerQueue = buffers
         options.ringCapacity = ringCapacity
         options.kernelOffload = false
+        if let tally { options.delivery = .inlineBatches { tally.count($0) } }
+        return try RSSEngine(device: tap.device, configuration: .spreading(over: UInt16(tap.device.queues.count)), options: options)
+    }
+
+    /// The engine, built before the clock starts (buffers allocated and touched), then started;
+    /// this thread consumes every receive queue until `expected` frames are accounted for
+    /// (delivered or dropped), or, injecting, until the injector is done and the tap's count of
+    /// queued frames is accounted for.
+    private func engineRound(_ variant: BenchVariant, expected: Int?, startInjector: (() throws -> InjectorThread)? = nil) throws -> Measured {
         let tally = InlineTally(tapQueues: tap.device.queues.count)
-        if inline { options.delivery = .inline { tally.count($0) } }
         let queues = tap.device.queues.count
-        let engine = try RSSEngine(device: tap.device, configuration: .spreading(over: UInt16(queues)), options: options)
+        let engine = try makeEngine(variant, tally: inline ? tally : nil)
         var perQueue = [Int](repeating: 0, count: queues)
         let cpu = BenchClock.processCPU()
         let start = ContinuousClock.now
@@ -220,9 +226,9 @@ enum BenchClock {
 }
 
 /// The bench's inline handler: per tap queue (so per reader thread, no sharing), a frame count
-/// and, every 64th frame, the time, so the end of a round is known to within 64 frames per
-/// queue (under 0.05% of a 200,000-frame round) without a clock read per frame (a vDSO
-/// `clock_gettime` is some 20 ns) or a watcher that wakes often.
+/// and the time of the last batch, so the end of a round is known to within one batch per
+/// queue (at most 64 frames, under 0.05% of a 200,000-frame round) without a clock read per
+/// frame (a vDSO `clock_gettime` is some 20 ns) or a watcher that wakes often.
 final class InlineTally: @unchecked Sendable {
     // @unchecked: slot i is written only by reader i; read after the readers went quiet.
     private let slots: UnsafeMutablePointer<Int64>
@@ -238,15 +244,12 @@ final class InlineTally: @unchecked Sendable {
 
     deinit { slots.deallocate() }
 
-    @inline(__always)
-    func count(_ frame: ReceivedFrame) {
-        let slot = slots + frame.tapQueue &* InlineTally.stride
-        slot[0] &+= 1
-        if slot[0] & 63 == 1 {
-            var now = timespec()
-            clock_gettime(CLOCK_MONOTONIC, &now)
-            slot[1] = Int64(now.tv_sec) &* 1_000_000_000 &+ Int64(now.tv_nsec)
-        }
+    func count(_ frames: ReceivedFrames) {
+        let slot = slots + frames.tapQueue &* InlineTally.stride
+        slot[0] &+= Int64(frames.count)
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        slot[1] = Int64(now.tv_sec) &* 1_000_000_000 &+ Int64(now.tv_nsec)
     }
 
     /// The latest stamp of any reader, on ContinuousClock's timeline (CLOCK_MONOTONIC on Linux).
@@ -259,3 +262,4 @@ final class InlineTally: @unchecked Sendable {
         return ContinuousClock.now - .nanoseconds(ago)
     }
 }
+

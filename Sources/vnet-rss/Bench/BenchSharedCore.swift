@@ -1,0 +1,75 @@
+import CVNetTapShim
+import Glibc
+import VNetTap
+
+/// One shared-core round: the bare loop and an engine variant drain the same pre-filled tap at
+/// the same time, every reader thread of both pinned to one CPU.
+///
+/// Why: on a shared host the speed of a CPU moves by 10-20% from one tenth of a second to the
+/// next (other tenants, the memory behind the skbs), so two rounds run one after the other
+/// differ by that much whatever the code; their ratio is mostly noise. Here the two sides take
+/// turns on one CPU (the scheduler switches them every few milliseconds), read frames from the
+/// same queue and the same pre-fill, so every slow spell hits both alike. Each side's CPU time
+/// per frame is its cost; `bare / engine` is the engine's frames/s over the bare loop's at equal
+/// CPU, which in drain mode (CPU-bound readers) is the ratio of their frames/s.
+struct SharedCoreRound {
+    /// Reader CPU per frame, each side's threads summed.
+    let bareNanosecondsPerFrame: Double
+    let engineNanosecondsPerFrame: Double
+    /// Frames each side read: together, what the tap queued.
+    let bareFrames: Int
+    let engineFrames: Int
+
+    /// The engine's cost per frame against the bare loop's, as a throughput ratio.
+    var ratio: Double {
+        engineNanosecondsPerFrame > 0 ? bareNanosecondsPerFrame / engineNanosecondsPerFrame : .nan
+    }
+}
+
+extension BenchRunner {
+    /// The longest a shared-core round waits for the engine to account for its frames once the
+    /// bare loop found the queues empty.
+    private static let sharedSettleLimit = Duration.seconds(5)
+
+    /// Pre-fills the tap, pins this thread to the CPU it is on, starts the engine (its readers
+    /// inherit the pin) and the bare loop's threads (likewise), lets both drain, and puts this
+    /// thread's affinity back. Inline delivery only: with rings the consumer would be a third
+    /// party on the CPU.
+    func sharedCoreRound(_ variant: BenchVariant) throws -> SharedCoreRound {
+        precondition(variant.reader != nil && inline, "a shared-core round pairs an engine variant, with inline delivery")
+        tap.empty()
+        let sent = try tap.send(traffic, total: frames)
+        let engine = try makeEngine(variant, tally: InlineTally(tapQueues: tap.device.queues.count))
+        var previous = vnet_cpu_mask()
+        guard vnet_thread_cpus_get(&previous) == 0 else { throw CommandFailure("sched_getaffinity: errno \(errno)") }
+        let pinned = vnet_thread_pin_here()
+        guard pinned >= 0 else { throw CommandFailure("sched_setaffinity: errno \(-pinned)") }
+        let bare: BaselineReader.Drained
+        do {
+            defer { _ = vnet_thread_cpus_set(&previous) }
+            try engine.start()
+            // The bare threads stop at their queue's first EAGAIN: once it is empty.
+            bare = try BaselineReader.drain(tap.device)
+        } catch {
+            engine.stop()
+            throw error
+        }
+        defer { engine.stop() }
+        let deadline = ContinuousClock.now + BenchRunner.sharedSettleLimit
+        var delivered = 0
+        while true {
+            let statistics = engine.statistics()
+            delivered = Int(statistics.framesDelivered)
+            let accounted = delivered + Int(statistics.framesDropped) + bare.frames
+            if accounted >= sent { break }
+            guard ContinuousClock.now < deadline else {
+                throw CommandFailure("shared-core round: \(accounted) of \(sent) frames accounted for after \(BenchRunner.sharedSettleLimit)")
+            }
+            usleep(1_000)
+        }
+        return SharedCoreRound(
+            bareNanosecondsPerFrame: BenchClock.seconds(bare.cpuTime) * 1e9 / Double(max(bare.frames, 1)),
+            engineNanosecondsPerFrame: BenchClock.seconds(engine.readerCPUTime) * 1e9 / Double(max(delivered, 1)),
+            bareFrames: bare.frames, engineFrames: delivered)
+    }
+}
