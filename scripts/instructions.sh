@@ -25,7 +25,7 @@ trap 'rm -rf "$work"' EXIT
 objcopy --strip-debug "$(swift build -c release --show-bin-path)/vnet-rss" "$work/vnet-rss"
 
 VNET_RSS_TOEPLITZ="$method" valgrind --tool=callgrind --callgrind-out-file="$work/callgrind.out" \
-    "$work/vnet-rss" bench --queues "$queues" --sizes 64 --variants bare,read --rounds 1 --frames "$frames" \
+    "$work/vnet-rss" bench --queues "$queues" --sizes 64 --variants bare,read --rounds 1 --shared-core-rounds 0 --frames "$frames" \
     --format json --json-file "$work/bench.json" --quiet >/dev/null 2>"$work/valgrind.log" \
     || { cat "$work/valgrind.log" >&2; exit 1; }
 callgrind_annotate --inclusive=yes --threshold=100 "$work/callgrind.out" >"$work/inclusive.txt" 2>/dev/null
