@@ -35,6 +35,8 @@ struct BenchCommandTests {
         let shared_core_ratio_low: Double?
         let shared_core_ratio_high: Double?
         let shared_core_round_ratios: [Double?]?
+        let shared_core_round_added_ns: [Double?]?
+        let added_ns_per_frame: Double?
     }
 
     static func run(_ arguments: [String]) throws -> (Document, VNetRSSBinary.Output) {
@@ -82,6 +84,9 @@ struct BenchCommandTests {
                     let half = 12.706 * abs(shared[0] - shared[1]) / 2
                     #expect(abs(mean - (shared[0] + shared[1]) / 2) < 0.0002)
                     #expect(abs(low - (mean - half)) < 0.002 && abs(high - (mean + half)) < 0.002, "\(low) \(mean) \(high)")
+                    // What the engine adds per frame: the mean over the same rounds.
+                    let added = (row.shared_core_round_added_ns ?? []).compactMap { $0 }
+                    #expect(added.count == 2 && abs((row.added_ns_per_frame ?? .nan) - (added[0] + added[1]) / 2) < 0.06)
                 } else {
                     Issue.record("\(row.variant) \(row.queues): no shared-core estimate")
                 }

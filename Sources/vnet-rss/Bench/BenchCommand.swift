@@ -141,7 +141,7 @@ struct BenchCommand: ParsableCommand {
                 // slow spell of this shared machine hits the variants of a round alike.
                 // Shared-core rounds follow, interleaved likewise (see SharedCoreRound).
                 var measured: [BenchVariant: [BenchResult]] = [:]
-                var shared: [BenchVariant: [Double]] = [:]
+                var shared: [BenchVariant: [SharedCoreRound]] = [:]
                 let queuesText = "\(size) B, \(count) queue\(count == 1 ? "" : "s")"
                 for round in 1...max(rounds, sharedRounds) {
                     for variant in chosen where round <= rounds {
@@ -156,13 +156,14 @@ struct BenchCommand: ParsableCommand {
                         progress.begin(what)
                         let pair = try runner.sharedCoreRound(variant)
                         progress.note("\(what): \(pair.ratio.fixed(3)) (\(pair.engineNanosecondsPerFrame.fixed(0)) against \(pair.bareNanosecondsPerFrame.fixed(0)) ns per frame)")
-                        shared[variant, default: []].append(pair.ratio)
+                        shared[variant, default: []].append(pair)
                     }
                 }
                 results += chosen.compactMap { variant in
                     measured[variant].map {
                         var row = BenchResult.summarising($0, bare: measured[.bare])
-                        row.sharedCoreRatios = shared[variant] ?? []
+                        row.sharedCoreRatios = shared[variant]?.map(\.ratio) ?? []
+                        row.sharedCoreAddedNanoseconds = shared[variant]?.map(\.addedNanosecondsPerFrame) ?? []
                         return row
                     }
                 }

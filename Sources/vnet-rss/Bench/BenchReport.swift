@@ -31,8 +31,12 @@ struct BenchReport {
         return result.bestFramesPerSecond / floor.bestFramesPerSecond
     }
 
-    /// Reader CPU per frame above the bare loop's: what the engine adds.
+    /// Reader CPU per frame above the bare loop's: what the engine adds. From the shared-core
+    /// rounds (their mean) where they ran, else the median rounds' difference.
     func addedNanoseconds(_ result: BenchResult) -> Double {
+        if !result.sharedCoreAddedNanoseconds.isEmpty {
+            return result.sharedCoreAddedNanoseconds.reduce(0, +) / Double(result.sharedCoreAddedNanoseconds.count)
+        }
         guard let floor = floor(of: result) else { return .nan }
         return result.readerNanosecondsPerFrame - floor.readerNanosecondsPerFrame
     }
@@ -66,6 +70,7 @@ struct BenchReport {
                 row.add("shared_core_ratio_low", shared.low, digits: 4)
                 row.add("shared_core_ratio_high", shared.high, digits: 4)
                 row.add("shared_core_round_ratios", numbers: result.sharedCoreRatios, digits: 4)
+                row.add("shared_core_round_added_ns", numbers: result.sharedCoreAddedNanoseconds, digits: 1)
             }
             row.add("reader_cpu_ns_per_frame", result.readerNanosecondsPerFrame, digits: 1)
             row.add("process_cpu_ns_per_frame", result.processNanosecondsPerFrame, digits: 1)
@@ -88,7 +93,7 @@ struct BenchReport {
         let how = mode == .drain ? "\(framesPerRound) frames pre-filled per round" : "injecting for \(durationSeconds.fixed(1)) s per round"
         lines.append("\(mode.rawValue) mode, \(how), \(flows) flows, \(delivery.rawValue) delivery, median of \(rounds) rounds (vs bare: the median of the rounds' ratios), Toeplitz \(ToeplitzMethod.preferred.rawValue)")
         if sharedCoreRounds > 0 {
-            lines.append("shared core: the engine's frames/s over the bare loop's when both drain one tap at once on one CPU, mean of \(sharedCoreRounds) rounds ± its 95% interval")
+            lines.append("shared core: the engine's frames/s over the bare loop's when both drain one tap at once on one CPU, mean of \(sharedCoreRounds) rounds ± its 95% interval; added ns from the same rounds")
         }
         for size in Set(results.map(\.frameSize)).sorted() {
             lines.append("")

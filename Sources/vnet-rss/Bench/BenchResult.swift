@@ -35,6 +35,8 @@ struct BenchResult {
     /// Per shared-core round (``SharedCoreRound``), the engine's frames/s over the bare loop's
     /// at equal CPU; empty for the bare loop and when no such rounds ran.
     var sharedCoreRatios: [Double] = []
+    /// Per shared-core round, the engine's reader CPU per frame less the bare loop's.
+    var sharedCoreAddedNanoseconds: [Double] = []
 
     /// The shared-core ratio's mean and 95% interval; nil without shared-core rounds.
     var sharedCore: RatioEstimate? { RatioEstimate(sharedCoreRatios) }

@@ -20,6 +20,9 @@ struct SharedCoreRound {
     let bareFrames: Int
     let engineFrames: Int
 
+    /// What the engine's reader adds per frame to the bare loop's CPU time.
+    var addedNanosecondsPerFrame: Double { engineNanosecondsPerFrame - bareNanosecondsPerFrame }
+
     /// The engine's cost per frame against the bare loop's, as a throughput ratio.
     var ratio: Double {
         engineNanosecondsPerFrame > 0 ? bareNanosecondsPerFrame / engineNanosecondsPerFrame : .nan
