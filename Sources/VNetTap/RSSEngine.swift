@@ -15,9 +15,9 @@ public struct EngineOptions: Sendable {
     /// gets at least this, rounded up to an odd number of 64-byte cache lines (2,048 becomes
     /// 2,112) so that the buffers of a batch do not crowd the same L1 sets.
     public var bufferSize = 2048
-    /// Frames read per batch before counters are published and consumers woken; the `read()`
-    /// reader ends a batch sooner once its frames fill 16 KiB, so that its buffers stay in L1.
-    /// Values below 1 count as 1.
+    /// Frames read per batch before they are decided together, counters are published and
+    /// consumers woken (a reader also ends a batch when its queue runs empty). Values below 1
+    /// count as 1.
     public var batchSize = 64
     /// Slots of each reader-to-receive-queue ring; a full ring drops and counts.
     public var ringCapacity = 256

@@ -54,12 +54,6 @@ struct ReadLoop {
 
     private enum Outcome { case drained, starved }
 
-    /// A batch also ends once its frames fill this many bytes, half of a 32 KiB L1 data cache.
-    /// Buffers come back to the free stack when their batch is delivered, so a reader fills the
-    /// same few buffers batch after batch: kept within L1, the kernel's copies into them hit it
-    /// (64 frames of 1,514 bytes would be 96 KiB, streaming through L2 every batch).
-    static let batchBytes = 16 * 1024
-
     /// Reads until `EAGAIN` in batches; `.starved` when every buffer is with the consumers, nil
     /// when the device failed.
     ///
@@ -79,9 +73,8 @@ struct ReadLoop {
             let state = reader.snapshot.load()
             let burst = reader.burstBuffers(limit)
             var read = 0
-            var bytes = 0
             var failure: Int32 = 0
-            while read < burst.count && bytes < ReadLoop.batchBytes {
+            while read < burst.count {
                 let length = Glibc.read(descriptor, base + Int(burst.top[-1 - read]) &* size, size)
                 if length < 0 {
                     failure = errno
@@ -89,7 +82,6 @@ struct ReadLoop {
                 }
                 lengths[read] = length
                 read &+= 1
-                bytes &+= length
             }
             reader.decideBurst(read, state, touched: &touched)
             if failure != 0 && failure != EAGAIN && failure != EINTR {
@@ -98,7 +90,7 @@ struct ReadLoop {
                 return nil
             }
             // Out of buffers: the burst ended on them, wanting more.
-            let starved = failure == 0 && read == burst.count && burst.count < limit && bytes < ReadLoop.batchBytes
+            let starved = failure == 0 && read == burst.count && burst.count < limit
             let more = failure == 0 && !starved
             reader.finishBatch(touched: &touched, idle: starved || !more || read == 0)
             if starved { return .starved }
