@@ -27,7 +27,7 @@ let benchmarks: @Sendable () -> Void = {
                     for _ in benchmark.scaledIterations {
                         var sum: UInt32 = 0
                         for index in 0..<batch {
-                            let start = all.baseAddress! + (index & (Corpus.count - 1)) * length
+                            let start = all.baseAddress! + (index & (Corpus.count - 1)) &* length
                             sum &+= hasher.hash(UnsafeRawBufferPointer(start: start, count: length))
                         }
                         blackHole(sum)

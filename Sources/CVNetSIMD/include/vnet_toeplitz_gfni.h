@@ -1,5 +1,5 @@
 /*
- * Toeplitz with GFNI and AVX-512 (x86-64 with GFNI, AVX-512 F/BW/VL/VBMI and BMI2).
+ * Toeplitz with GFNI and AVX-512 (x86-64 with GFNI and AVX-512 F/BW/VL/VBMI).
  *
  * The method of Intel's technology guide "Galois Field New Instructions: Method for Calculating
  * Toeplitz Hash Using GFNI" (2022). Number the hash bytes q = 0..3 from the most significant.
@@ -25,7 +25,7 @@
 /* The longest input the GFNI functions take, in bytes. */
 #define VNET_TOEPLITZ_GFNI_MAX_INPUT 36
 
-/* 1 when this CPU (and the kernel, for the AVX-512 state) has GFNI, AVX-512 F/BW/VL/VBMI and BMI2. */
+/* 1 when this CPU (and the kernel, for the AVX-512 state) has GFNI and AVX-512 F/BW/VL/VBMI. */
 int vnet_toeplitz_gfni_supported(void);
 
 /* Prepares the matrices of key (key_length bytes; key bits past its end read as 0).
@@ -37,6 +37,15 @@ void vnet_toeplitz_gfni_prepare(const uint8_t *key, size_t key_length, uint64_t 
 
 /* The hash of length bytes (at most 36) at input. Reads no byte past input + length. */
 uint32_t vnet_toeplitz_gfni(const uint64_t *matrices, const uint8_t *input, size_t length);
+
+/* The longest input vnet_toeplitz_gfni_narrow takes: 13 bytes need 16 matrices, two vectors. */
+#define VNET_TOEPLITZ_GFNI_NARROW_MAX 13
+
+/* vnet_toeplitz_gfni without its length check, for callers that know the length: at most
+ * VNET_TOEPLITZ_GFNI_NARROW_MAX bytes (IPv4 tuples) for _narrow, at most 36 for _wide; a longer
+ * length reads past the input. Fewer instructions per call, for the one-at-a-time hash. */
+uint32_t vnet_toeplitz_gfni_narrow(const uint64_t *matrices, const uint8_t *input, size_t length);
+uint32_t vnet_toeplitz_gfni_wide(const uint64_t *matrices, const uint8_t *input, size_t length);
 
 /* hashes[i] = the hash of the length bytes at inputs + i * stride, for i < count, two per pass. */
 void vnet_toeplitz_gfni_strided(const uint64_t *matrices, const uint8_t *inputs, size_t stride, size_t length,

@@ -77,7 +77,11 @@ public final class ToeplitzHasher: @unchecked Sendable {
         precondition(input.count <= maxInputLength, "Toeplitz input of \(input.count) bytes needs a key of \(input.count + 4)")
         guard let base = input.baseAddress else { return 0 }
         if method == .gfni {
-            return vnet_toeplitz_gfni(matrices, base.assumingMemoryBound(to: UInt8.self), input.count)
+            // In bounds: maxInputLength is at most 36, the kernels' limit.
+            let bytes = base.assumingMemoryBound(to: UInt8.self)
+            return input.count <= Int(VNET_TOEPLITZ_GFNI_NARROW_MAX)
+                ? vnet_toeplitz_gfni_narrow(matrices, bytes, input.count)
+                : vnet_toeplitz_gfni_wide(matrices, bytes, input.count)
         }
         return hashWithoutGFNI(base, count: input.count)
     }

@@ -14,7 +14,7 @@ public enum ToeplitzMethod: String, CaseIterable, Hashable, Sendable {
     /// with PCLMULQDQ and SSE4.1. Inputs must be whole words, as every hash type's are.
     case carrylessMultiply = "clmul"
     /// One GF(2) affine product (GFNI) per eight key bytes, two tuples per pass in bulk (C,
-    /// `CVNetSIMD`, Intel's published method): x86-64 with GFNI, AVX-512 F/BW/VL/VBMI and BMI2.
+    /// `CVNetSIMD`, Intel's published method): x86-64 with GFNI and AVX-512 F/BW/VL/VBMI.
     case gfni
     /// One input bit at a time with a sliding 32-bit key window, as QEMU's `net_toeplitz_add`,
     /// the kernel series and FreeBSD compute it: everywhere, and never chosen by default. The
