@@ -116,7 +116,7 @@ static inline uint32_t second_hash(uint64_t folded) { return (uint32_t)(folded >
 
 /* input_masks[n]: the low n bits set, the load mask of an n-byte input. A table load is one
  * instruction where building the mask (BZHI of all ones) takes three. */
-#define VNET_MASK(n) ((n) == 0 ? 0ULL : ~0ULL >> (64 - (n)))
+#define VNET_MASK(n) ((1ULL << (n)) - 1)
 #define VNET_MASKS4(n) VNET_MASK(n), VNET_MASK((n) + 1), VNET_MASK((n) + 2), VNET_MASK((n) + 3)
 static const uint64_t input_masks[VNET_TOEPLITZ_GFNI_MAX_INPUT + 1] = {
     VNET_MASKS4(0), VNET_MASKS4(4), VNET_MASKS4(8), VNET_MASKS4(12), VNET_MASKS4(16),
