@@ -145,17 +145,16 @@ struct BenchCommand: ParsableCommand {
                 let queuesText = "\(size) B, \(count) queue\(count == 1 ? "" : "s")"
                 for round in 1...max(rounds, sharedRounds) {
                     for variant in chosen where round <= rounds {
-                        let what = "\(queuesText), \(variant.title), round \(round)/\(rounds)"
-                        progress.begin(what)
-                        let result = try runner.run(variant)
-                        progress.note("\(what): \((result.framesPerSecond / 1e6).fixed(3)) Mframes/s")
+                        let result = try progress.measure("\(queuesText), \(variant.title), round \(round)/\(rounds)", { try runner.run(variant) }) {
+                            "\(($0.framesPerSecond / 1e6).fixed(3)) Mframes/s"
+                        }
                         measured[variant, default: []].append(result)
                     }
                     for variant in paired where round <= sharedRounds {
                         let what = "\(queuesText), \(variant.title) with bare read() on one CPU, round \(round)/\(sharedRounds)"
-                        progress.begin(what)
-                        let pair = try runner.sharedCoreRound(variant)
-                        progress.note("\(what): \(pair.ratio.fixed(3)) (\(pair.engineNanosecondsPerFrame.fixed(0)) against \(pair.bareNanosecondsPerFrame.fixed(0)) ns per frame)")
+                        let pair = try progress.measure(what, { try runner.sharedCoreRound(variant) }) {
+                            "\($0.ratio.fixed(3)) (\($0.engineNanosecondsPerFrame.fixed(0)) against \($0.bareNanosecondsPerFrame.fixed(0)) ns per frame)"
+                        }
                         shared[variant, default: []].append(pair)
                     }
                 }

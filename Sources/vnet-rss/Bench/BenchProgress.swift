@@ -22,6 +22,14 @@ struct BenchProgress {
     /// Reports a finished round of the current measurement.
     func note(_ text: String) { show("[\(step)/\(total)] \(text)") }
 
+    /// Announces `what`, runs it, and reports it with `summary` of what it returned.
+    mutating func measure<T>(_ what: String, _ body: () throws -> T, summary: (T) -> String) rethrows -> T {
+        begin(what)
+        let result = try body()
+        note("\(what): \(summary(result))")
+        return result
+    }
+
     private func show(_ text: String) {
         guard !quiet else { return }
         if terminal {
