@@ -262,4 +262,3 @@ final class InlineTally: @unchecked Sendable {
         return ContinuousClock.now - .nanoseconds(ago)
     }
 }
-

@@ -44,7 +44,8 @@ extension BenchRunner {
         let sent = try tap.send(traffic, total: frames)
         let engine = try makeEngine(variant, tally: InlineTally(tapQueues: tap.device.queues.count))
         var previous = vnet_cpu_mask()
-        guard vnet_thread_cpus_get(&previous) == 0 else { throw CommandFailure("sched_getaffinity: errno \(errno)") }
+        let saved = vnet_thread_cpus_get(&previous)
+        guard saved == 0 else { throw CommandFailure("sched_getaffinity: errno \(-saved)") }
         let pinned = vnet_thread_pin_here()
         guard pinned >= 0 else { throw CommandFailure("sched_setaffinity: errno \(-pinned)") }
         let bare: BaselineReader.Drained
