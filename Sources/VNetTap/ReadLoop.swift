@@ -89,12 +89,13 @@ struct ReadLoop {
                 reader.failure = TapError(.read, device: deviceName, errno: Errno(rawValue: failure), detail: "tap queue \(reader.index)")
                 return nil
             }
-            // Out of buffers: the burst ended on them, wanting more.
+            // Out of buffers: the burst ended on them, wanting more. Emptied: EAGAIN (or EINTR),
+            // or nothing read; either way back to the wait.
             let starved = failure == 0 && read == burst.count && burst.count < limit
-            let more = failure == 0 && !starved
-            reader.finishBatch(touched: &touched, idle: starved || !more || read == 0)
+            let emptied = failure != 0 || read == 0
+            reader.finishBatch(touched: &touched, idle: starved || emptied)
             if starved { return .starved }
-            if !more || read == 0 { return .drained }
+            if emptied { return .drained }
         }
     }
 }
