@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 .SHELLFLAGS := -eo pipefail -c
 SWIFT ?= swift
-APT_PACKAGES := libpcap-dev liburing-dev libnl-3-dev libnl-route-3-dev pkg-config python3 iproute2 gcc binutils util-linux
+APT_PACKAGES := libpcap-dev liburing-dev libbpf-dev libnl-3-dev libnl-route-3-dev pkg-config python3 iproute2 gcc binutils util-linux
 RELEASE_BIN := .build/release/vnet-rss
 VECTOR_FILES := Fixtures/vectors/microsoft-rss-verification.json Fixtures/vectors/kernel-selftest.json Fixtures/vectors/configurations.json
 FUZZ_SECONDS ?= 300

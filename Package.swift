@@ -47,7 +47,7 @@ let package = Package(
         // The ioctl calls Swift cannot make directly, and io_uring through liburing (Debian
         // liburing-dev) behind an opaque handle: liburing's copy of <linux/io_uring.h> clashes
         // with the kernel header swift-system imports, so Swift never imports liburing itself.
-        .target(name: "CVNetTapShim", linkerSettings: [.linkedLibrary("uring")]),
+        .target(name: "CVNetTapShim", exclude: ["vnet_steering_layout.h"], linkerSettings: [.linkedLibrary("uring"), .linkedLibrary("bpf")]),
         // The live path: multi-queue taps, readers, the engine, link control.
         .target(
             name: "VNetTap",

@@ -370,13 +370,6 @@ final class QueueReader: @unchecked Sendable {
 
 }
 
-/// Who decides frames: the userspace classifier, or a kernel that has the series (SPEC A9),
-/// which steers frames to the tap queue of their receive queue and writes the hash fields itself.
-public enum Steering: Sendable, Hashable {
-    case userspace
-    case kernel
-}
-
 /// What readers use for a batch: the classifier, and whether the kernel already steered.
 /// Immutable; swapped whole by `apply` (one atomic reference swap).
 final class SteeringState: Sendable {

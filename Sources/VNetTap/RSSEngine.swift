@@ -39,8 +39,15 @@ public struct EngineOptions: Sendable {
     /// gap between batches is woken far less often. Zero sleeps at once (least CPU when idle).
     public var pollBeforeSleep: Duration = .microseconds(50)
     /// Push the configuration to a kernel that has the series (the probe answers and its
-    /// capability covers the configuration) and let it steer and report; else steer in userspace.
+    /// capability covers the configuration) and let it steer and report, under
+    /// ``SteeringMode/automatic``; false leaves the series out of the automatic choice.
     public var kernelOffload = true
+    /// Who steers frames to their receive queue (``SteeringMode``): by default the series where
+    /// the kernel has it, else the steering program, else userspace.
+    public var steering: SteeringMode = .automatic
+    /// A steering program a privileged manager loaded (``SteeringProgram/adopt(_:)``), used
+    /// instead of loading one: a VMM without BPF privilege gets program steering this way.
+    public var steeringProgram: SteeringProgram?
 
     public init() {}
 }
@@ -66,6 +73,13 @@ public final class RSSEngine: @unchecked Sendable {
     /// What the kernel offered when probed (SPEC A9). Where it is `.available`, a VMM may push
     /// the configuration with ``KernelHashOffload/push(_:descriptor:device:system:)`` instead.
     public let kernelOffload: KernelHashOffload.Probe
+    /// Why ``steering`` is what it is: the mode asked for, and what the kernel and the process
+    /// could do (a refused program load, say, with the kernel's errno).
+    public let steeringReason: String
+    /// The steering program, where the engine steers with it (or will, once a configuration
+    /// with RSS is applied).
+    public var steeringProgram: SteeringProgram? { programSteering?.program }
+    private let programSteering: ProgramSteering?
 
     private let snapshot: ClassifierSnapshot
     private let readers: [QueueReader]
@@ -74,9 +88,13 @@ public final class RSSEngine: @unchecked Sendable {
     /// `returns[j][i]`: receive queue j back to reader i.
     private let returns: [[SPSCRing<UInt32>]]
     private let pools: [PacketPool]
+    /// One eventfd per receive queue, which wakes its consumer, and one that stops the readers;
+    /// the descriptors close with the engine.
+    private let wakeupEvents: [OwnedDescriptor]
+    private let stopEventOwner: OwnedDescriptor
     private let wakeups: [Int32]
     private let suppression: WakeSuppression
-    private let stopEvent: Int32
+    private var stopEvent: Int32 { stopEventOwner.rawValue }
     private var threads: [WorkerThread] = []
     /// Round-robin start per receive queue, consumer-private.
     private var nextSource: [Int]
@@ -101,13 +119,23 @@ public final class RSSEngine: @unchecked Sendable {
             configuration, queueCount: UInt16(receiveQueues), extensionHeaderRule: options.extensionHeaderRule,
             toeplitzMethod: options.toeplitzMethod)
         let sources = device.queues.count
+        // Every step that can throw comes before the engine allocates anything: Swift runs no
+        // deinit after a failed initialiser.
+        let probeDescriptor = device.queues.first { $0.attached }?.descriptor ?? device.queues[0].descriptor
+        kernelOffload = KernelHashOffload.probe(descriptor: probeDescriptor, system: device.system)
+        let choice = try SteeringChoice.make(
+            options, configuration, device: device, receiveQueues: receiveQueues, probe: kernelOffload,
+            probeDescriptor: probeDescriptor)
+        programSteering = choice.program
+        steeringReason = choice.reason
+        wakeupEvents = try (0..<receiveQueues).map { _ throws(TapError) in try RSSEngine.eventDescriptor(device.name) }
+        stopEventOwner = try RSSEngine.eventDescriptor(device.name)
+        wakeups = wakeupEvents.map(\.rawValue)
         delivery = (0..<sources).map { _ in (0..<receiveQueues).map { _ in SPSCRing<Delivery>(minimumCapacity: options.ringCapacity) } }
         returns = (0..<receiveQueues).map { _ in (0..<sources).map { _ in SPSCRing<UInt32>(minimumCapacity: options.buffersPerQueue * 2) } }
         let buffers = 1 << (Int.bitWidth - max(options.buffersPerQueue - 1, 1).leadingZeroBitCount)
         pools = (0..<sources).map { _ in PacketPool(count: buffers, bufferSize: options.bufferSize) }
-        wakeups = (0..<receiveQueues).map { _ in eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC)) }
         suppression = WakeSuppression(queues: receiveQueues)
-        stopEvent = eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC))
         nextSource = [Int](repeating: 0, count: receiveQueues)
         consumerInbound = .allocate(capacity: receiveQueues * sources)
         consumerReturns = .allocate(capacity: receiveQueues * sources)
@@ -119,18 +147,7 @@ public final class RSSEngine: @unchecked Sendable {
             }
         }
         for source in 0..<sources { (consumerBuffers + source).initialize(to: (pools[source].base, pools[source].bufferSize)) }
-        if let failed = (wakeups + [stopEvent]).first(where: { $0 < 0 }) {
-            for fd in wakeups + [stopEvent] where fd >= 0 { Glibc.close(fd) }
-            throw TapError(.epoll, device: device.name, errno: Errno(rawValue: errno), detail: "eventfd returned \(failed)")
-        }
-        let attached = device.queues.first { $0.attached }?.descriptor ?? device.queues[0].descriptor
-        kernelOffload = KernelHashOffload.probe(descriptor: attached, system: device.system)
-        var steering = Steering.userspace
-        if options.kernelOffload, KernelHashOffload.covers(kernelOffload, configuration, receiveQueues: receiveQueues, tapQueues: sources) {
-            try KernelHashOffload.push(configuration, descriptor: attached, device: device.name, system: device.system)
-            steering = .kernel
-        }
-        snapshot = ClassifierSnapshot(SteeringState(classifier, steering))
+        snapshot = ClassifierSnapshot(SteeringState(classifier, choice.steering))
         readers = (0..<sources).map { [delivery, returns, pools, wakeups, suppression, snapshot] source in
             QueueReader(
                 index: source, descriptor: device.queues[source].descriptor, pool: pools[source], headerSize: device.headerSize,
@@ -140,18 +157,25 @@ public final class RSSEngine: @unchecked Sendable {
         }
     }
 
+    /// A non-blocking eventfd, owned.
+    private static func eventDescriptor(_ device: String) throws(TapError) -> OwnedDescriptor {
+        let descriptor = eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC))
+        guard descriptor >= 0 else { throw TapError(.eventfd, device: device, errno: Errno(rawValue: errno)) }
+        return OwnedDescriptor(descriptor)
+    }
+
     deinit {
         stop()
-        for fd in wakeups { Glibc.close(fd) }
-        Glibc.close(stopEvent)
         consumerInbound.deallocate()
         consumerReturns.deallocate()
         consumerBuffers.deallocate()
     }
 
-    /// Starts one reader thread per tap queue.
+    /// Starts one reader thread per tap queue, after attaching the steering program where it
+    /// steers.
     public func start() throws(TapError) {
         guard threads.isEmpty else { return }
+        if let programSteering, snapshot.load().steering == .program { try programSteering.attach() }
         let multishot = options.reader == .uring && UringLoop.multishotSupported
         for reader in readers {
             let name = "vnet-rss-rx\(reader.index)"
@@ -172,8 +196,10 @@ public final class RSSEngine: @unchecked Sendable {
         }
     }
 
-    /// Stops and joins the readers. Frames already handed over stay receivable.
+    /// Detaches the steering program (the tap steers by its own flow hash again), then stops
+    /// and joins the readers. Frames already handed over stay receivable.
     public func stop() {
+        programSteering?.detach()
         guard !threads.isEmpty else { return }
         var one: UInt64 = 1
         _ = Glibc.write(stopEvent, &one, 8)
@@ -216,7 +242,17 @@ public final class RSSEngine: @unchecked Sendable {
         let classifier = try Classifier(
             configuration, queueCount: UInt16(queueCount), extensionHeaderRule: options.extensionHeaderRule,
             toeplitzMethod: options.toeplitzMethod)
-        let fits = options.kernelOffload
+        if let programSteering {
+            // The program's maps first: a frame the program steers by the new configuration
+            // while a reader still decides by the old one is handed over, and counted.
+            try programSteering.publish(configuration, rule: options.extensionHeaderRule, queueCount: queueCount)
+            let steers = configuration.features.contains(.rss)
+            if steers && !threads.isEmpty { try programSteering.attach() }
+            if !steers { programSteering.detach() }
+            snapshot.store(SteeringState(classifier, steers ? .program : .userspace))
+            return
+        }
+        let fits = options.kernelOffload && options.steering != .userspace
             && KernelHashOffload.covers(kernelOffload, configuration, receiveQueues: queueCount, tapQueues: device.queues.count)
         let descriptor = device.queues.first { $0.attached }?.descriptor ?? device.queues[0].descriptor
         if fits {
@@ -231,7 +267,8 @@ public final class RSSEngine: @unchecked Sendable {
     /// The configuration in force.
     public var configuration: RSSConfiguration { snapshot.load().classifier.configuration }
 
-    /// Who steers now: the kernel (it has the series and the configuration fits) or the engine.
+    /// Who steers now: the kernel (it has the series and the configuration fits), the steering
+    /// program, or the engine. ``steeringReason`` says why.
     public var steering: Steering { snapshot.load().steering }
 
     /// Attaches or detaches tap queue `index` (`TUNSETQUEUE`). Its reader keeps running; a
@@ -250,6 +287,9 @@ public final class RSSEngine: @unchecked Sendable {
             throw error
         }
         if attached { reader?.detachedByEngine.store(false, ordering: .relaxed) }
+        // The tap renumbers its attached queues on every attach and detach; the program's table
+        // names tap queues by those numbers.
+        try programSteering?.publish(configuration, rule: options.extensionHeaderRule, queueCount: queueCount)
     }
 
     /// Hands up to `limit` frames waiting for receive queue `queue` to `body`, oldest first per

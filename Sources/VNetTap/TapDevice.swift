@@ -24,6 +24,12 @@ public final class TapDevice: @unchecked Sendable {
     public let name: String
     /// The queues, in the order they were opened or passed.
     public private(set) var queues: [TapQueue]
+    /// The attached queues in the kernel's numbering: `kernelOrder[k]` is the index in
+    /// ``queues`` of the queue the kernel calls `k`, the number a steering program returns.
+    /// The tap numbers attached queues in the order they attached, and on a detach moves its
+    /// last queue into the detached queue's number (`__tun_detach` in drivers/net/tun.c).
+    /// Adopted fds are taken to have attached in the order given.
+    public private(set) var kernelOrder: [Int]
     /// The vnet header size set on the device.
     public let headerSize: Int
     /// The offloads accepted from the tap.
@@ -39,6 +45,7 @@ public final class TapDevice: @unchecked Sendable {
     private init(name: String, queues: [TapQueue], headerSize: Int, offloads: TapOffloads, owns: Bool, system: any TapSystemCalls) {
         self.name = name
         self.queues = queues
+        kernelOrder = queues.indices.filter { queues[$0].attached }
         self.headerSize = headerSize
         self.offloads = offloads
         ownsDescriptors = owns
@@ -161,6 +168,12 @@ public final class TapDevice: @unchecked Sendable {
             throw TapError(attached ? .attachQueue : .detachQueue, device: name, errno: error, detail: "queue \(index)")
         }
         queues[index].attached = attached
+        if attached {
+            kernelOrder.append(index)
+        } else if let number = kernelOrder.firstIndex(of: index) {
+            let last = kernelOrder.removeLast()
+            if number < kernelOrder.count { kernelOrder[number] = last }
+        }
     }
 
     /// The number of attached queues: the kernel spreads frames over these only.

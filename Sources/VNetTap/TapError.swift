@@ -18,8 +18,14 @@ public struct TapError: Error, Hashable, Sendable, CustomStringConvertible {
         case read = "read"
         case ioUring = "io_uring"
         case epoll = "epoll"
+        case eventfd = "eventfd"
         case netlink = "rtnetlink"
         case inject = "AF_PACKET"
+        case loadProgram = "BPF_PROG_LOAD"
+        case adoptProgram = "adopt steering program"
+        case programMaps = "BPF_MAP_UPDATE_ELEM"
+        case attachProgram = "TUNSETSTEERINGEBPF"
+        case testRun = "BPF_PROG_TEST_RUN"
     }
 
     /// The step.

@@ -1,0 +1,545 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR MIT)
+/*
+ * vnet-rss steering program: a socket-filter program attached to a multi-queue tap with
+ * TUNSETSTEERINGEBPF. The tap runs it when a frame enters the device and queues the frame on
+ * tap queue `(u16)return % attached_queues` (drivers/net/tun.c, tun_ebpf_select_queue).
+ *
+ * It applies the rules of VNetRSS's Classifier, documented in docs/design.md: Ethernet with up
+ * to two VLAN tags (one of them may be offloaded into the socket buffer, __sk_buff.vlan_present),
+ * IPv4 with options and fragments, IPv6 with a bounded extension-header walk, the Home Address
+ * option and the type-2 Routing header for the _EX types, the nine hash types of the virtio
+ * spec (1.2, 5.1.6.4.3) under the spec's or QEMU's _EX rule, Toeplitz from per-position byte
+ * tables, and the indirection table. Frames no enabled type matches go to the unclassified queue.
+ *
+ * Every read of the frame goes through bpf_skb_load_bytes, which fails (and is checked) when the
+ * bytes lie outside the frame: the program never reads past the frame, and a frame that ends
+ * early is handled exactly as the Classifier handles it.
+ *
+ * The configuration lives in two slots (ARRAY maps of one vnet_steering_slot each) and a switch
+ * (vnet_rss_active, an ARRAY_OF_MAPS of one entry naming the slot in force). The program looks
+ * the switch up once per frame and reads only that slot. The library rewrites only the slot the
+ * switch does not name, then points the switch at it; the kernel waits for every program that
+ * may still hold the old slot to finish before that update returns (synchronize_rcu in
+ * kernel/bpf/syscall.c for map-in-map updates), so the next rewrite of the old slot cannot race
+ * a program reading it. A frame is steered wholly by one configuration.
+ *
+ * Built with `-DVNET_STEERING_BIT_SERIAL`, Toeplitz runs one input bit at a time from the key,
+ * as QEMU's tools/ebpf/rss.bpf.c does: the baseline the byte tables are measured against.
+ */
+#include <linux/bpf.h>
+#include <linux/types.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+
+#include "vnet_steering_layout.h"
+
+#define ETH_HEADER 14
+#define ETH_TYPE_OFFSET 12
+#define ETH_P_IPV4 0x0800
+#define ETH_P_IPV6 0x86DD
+#define ETH_P_8021Q 0x8100
+#define ETH_P_8021AD 0x88A8
+#define MAX_VLAN_TAGS 2
+
+#define IPPROTO_HOPOPTS_ 0
+#define IPPROTO_TCP_ 6
+#define IPPROTO_UDP_ 17
+#define IPPROTO_ROUTING_ 43
+#define IPPROTO_FRAGMENT_ 44
+#define IPPROTO_AH_ 51
+#define IPPROTO_DSTOPTS_ 60
+#define IPPROTO_MOBILITY_ 135
+#define IPV6_HEADER 40
+#define MAX_EXTENSION_HEADERS 8
+#define HOME_ADDRESS_OPTION 0xC9
+#define ROUTING_TYPE_2 2
+
+/* virtio spec 1.2, 5.1.6.4.3.1: VIRTIO_NET_RSS_HASH_TYPE_* */
+#define TYPE_IPV4 (1u << 0)
+#define TYPE_TCPV4 (1u << 1)
+#define TYPE_UDPV4 (1u << 2)
+#define TYPE_IPV6 (1u << 3)
+#define TYPE_TCPV6 (1u << 4)
+#define TYPE_UDPV6 (1u << 5)
+#define TYPE_IP_EX (1u << 6)
+#define TYPE_TCP_EX (1u << 7)
+#define TYPE_UDP_EX (1u << 8)
+
+struct vnet_rss_slot_map {
+    __uint(type, BPF_MAP_TYPE_ARRAY);
+    __uint(max_entries, 1);
+    __type(key, __u32);
+    __type(value, struct vnet_steering_slot);
+};
+
+struct vnet_rss_slot_map vnet_rss_slot_a SEC(".maps");
+struct vnet_rss_slot_map vnet_rss_slot_b SEC(".maps");
+
+struct {
+    __uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+    __uint(max_entries, 1);
+    __type(key, __u32);
+    __array(values, struct vnet_rss_slot_map);
+} vnet_rss_active SEC(".maps") = {
+    .values = { [0] = &vnet_rss_slot_a },
+};
+
+/* What the parse found; offsets are from the start of the socket buffer's data (the
+ * destination MAC address). Zero offsets mean "absent" (no field lies at offset 0). */
+struct flow {
+    __u32 network;     /* 0, 4 or 6 */
+    __u32 transport;   /* 0, IPPROTO_TCP_ or IPPROTO_UDP_ */
+    __u32 source;      /* address offsets */
+    __u32 destination;
+    __u32 ports;
+    __u32 home;        /* Home Address option's address, 0 if none */
+    __u32 routing;     /* type-2 Routing header's address, 0 if none */
+    __u32 extension_headers; /* 1 when at least one walked extension header stands before L4 */
+    /* The Destination Options headers walked, for the Home Address search: start and end of
+     * each one's options. */
+    __u32 options_count;
+    __u32 options_start[MAX_EXTENSION_HEADERS];
+    __u32 options_end[MAX_EXTENSION_HEADERS];
+};
+
+/* The state of the extension-header walk, carried through bpf_loop. */
+struct walk {
+    struct __sk_buff *skb;
+    struct flow *flow;
+    __u32 next_header;
+    __u32 cursor;
+    __u32 walked;
+    __u32 outcome; /* WALK_* */
+};
+
+enum { WALK_GOING = 0, WALK_DONE = 1, WALK_UNCLASSIFIED = 2 };
+
+static __always_inline int load(struct __sk_buff *skb, __u32 offset, void *to, __u32 length)
+{
+    return bpf_skb_load_bytes(skb, offset, to, length);
+}
+
+/* Records TCP or UDP when the protocol is one of them and both ports lie inside the frame. */
+static __always_inline void set_transport(struct __sk_buff *skb, struct flow *flow, __u32 protocol, __u32 offset)
+{
+    if (protocol != IPPROTO_TCP_ && protocol != IPPROTO_UDP_)
+        return;
+    if ((__u64)offset + 4 > skb->len)
+        return;
+    flow->transport = protocol;
+    flow->ports = offset;
+}
+
+/* One step of the IPv6 extension-header walk (the Classifier's IPv6Parser). */
+static long walk_step(__u64 index, void *context)
+{
+    struct walk *walk = context;
+    struct flow *flow = walk->flow;
+    struct __sk_buff *skb = walk->skb;
+    __u32 next = walk->next_header;
+    __u32 cursor = walk->cursor;
+    __u8 head[4];
+    __u32 length;
+
+    if (next == IPPROTO_TCP_ || next == IPPROTO_UDP_) {
+        set_transport(skb, flow, next, cursor);
+        walk->outcome = WALK_DONE;
+        return 1;
+    }
+    if (walk->walked >= MAX_EXTENSION_HEADERS) {
+        walk->outcome = WALK_DONE;
+        return 1;
+    }
+    switch (next) {
+    case IPPROTO_HOPOPTS_:
+    case IPPROTO_ROUTING_:
+    case IPPROTO_DSTOPTS_:
+    case IPPROTO_MOBILITY_:
+        if (load(skb, cursor, head, 2) < 0) {
+            walk->outcome = WALK_UNCLASSIFIED;
+            return 1;
+        }
+        length = ((__u32)head[1] + 1) * 8;
+        break;
+    case IPPROTO_AH_:
+        if (load(skb, cursor, head, 2) < 0) {
+            walk->outcome = WALK_UNCLASSIFIED;
+            return 1;
+        }
+        length = ((__u32)head[1] + 2) * 4;
+        break;
+    case IPPROTO_FRAGMENT_:
+        length = 8;
+        break;
+    default:
+        /* ESP, No Next Header or an unknown header: no transport. */
+        walk->outcome = WALK_DONE;
+        return 1;
+    }
+    if ((__u64)cursor + length > skb->len) {
+        walk->outcome = WALK_UNCLASSIFIED;
+        return 1;
+    }
+    flow->extension_headers = 1;
+    walk->walked += 1;
+    if (next == IPPROTO_FRAGMENT_) {
+        /* A fragment hashes on its addresses only. */
+        walk->outcome = WALK_DONE;
+        return 1;
+    }
+    /* The header lies inside the frame, so its first four bytes do. */
+    if (load(skb, cursor, head, 4) < 0) {
+        walk->outcome = WALK_UNCLASSIFIED;
+        return 1;
+    }
+    if (next == IPPROTO_DSTOPTS_) {
+        __u32 slot = flow->options_count;
+        if (slot < MAX_EXTENSION_HEADERS) {
+            flow->options_start[slot] = cursor + 2;
+            flow->options_end[slot] = cursor + length;
+            flow->options_count = slot + 1;
+        }
+    } else if (next == IPPROTO_ROUTING_ && flow->routing == 0) {
+        if (head[1] == 2 && head[2] == ROUTING_TYPE_2 && head[3] == 1)
+            flow->routing = cursor + 8;
+    }
+    walk->next_header = head[0];
+    walk->cursor = cursor + length;
+    return 0;
+}
+
+/* The state of the Home Address search over the Destination Options headers walked. */
+struct search {
+    struct __sk_buff *skb;
+    struct flow *flow;
+    __u32 header;   /* which Destination Options header */
+    __u32 cursor;   /* the next option's offset in it */
+    __u32 found;    /* the address's offset, or 0 */
+};
+
+/* One step of the search: one option, or the move to the next header. The options lie inside
+ * the frame (the walk checked each header's length). */
+static long search_step(__u64 index, void *context)
+{
+    struct search *search = context;
+    struct flow *flow = search->flow;
+    __u32 header = search->header;
+    __u8 option[2];
+    __u32 end, cursor;
+
+    if (header >= flow->options_count || header >= MAX_EXTENSION_HEADERS)
+        return 1;
+    end = flow->options_end[header];
+    cursor = search->cursor;
+    if (cursor >= end)
+        goto next_header;
+    if (load(search->skb, cursor, option, 1) < 0)
+        goto next_header;
+    if (option[0] == 0) { /* Pad1 */
+        search->cursor = cursor + 1;
+        return 0;
+    }
+    if (cursor + 2 > end || load(search->skb, cursor, option, 2) < 0)
+        goto next_header;
+    if (option[0] == HOME_ADDRESS_OPTION && option[1] == 16 && cursor + 2 + 16 <= end) {
+        search->found = cursor + 2;
+        return 1;
+    }
+    search->cursor = cursor + 2 + option[1];
+    return 0;
+
+next_header:
+    header += 1;
+    search->header = header;
+    if (header < flow->options_count && header < MAX_EXTENSION_HEADERS)
+        search->cursor = flow->options_start[header];
+    return 0;
+}
+
+/* Parses the frame into `flow`; 0 when it is unclassified. */
+static __always_inline int parse(struct __sk_buff *skb, struct flow *flow)
+{
+    __u32 type_offset = ETH_TYPE_OFFSET;
+    __u32 tags = 0;
+    __u16 ether_type;
+    __u32 network;
+
+    if (skb->len < ETH_HEADER)
+        return 0;
+    if (load(skb, ETH_TYPE_OFFSET, &ether_type, 2) < 0)
+        return 0;
+    ether_type = bpf_ntohs(ether_type);
+    /* A tag the host stack offloaded is not in the data: the data's EtherType is the one after
+     * it, exactly where the frame a reader gets (the tap writes the tag back inline) has it,
+     * and every later offset differs from the reader's by the same four bytes as the length. */
+    if (skb->vlan_present)
+        tags = 1;
+#pragma unroll
+    for (int step = 0; step <= MAX_VLAN_TAGS; step++) {
+        if (ether_type != ETH_P_8021Q && ether_type != ETH_P_8021AD)
+            break;
+        if (tags >= MAX_VLAN_TAGS)
+            return 0;
+        if (load(skb, type_offset + 4, &ether_type, 2) < 0)
+            return 0;
+        ether_type = bpf_ntohs(ether_type);
+        type_offset += 4;
+        tags += 1;
+    }
+    if (ether_type == ETH_P_8021Q || ether_type == ETH_P_8021AD)
+        return 0;
+    network = type_offset + 2;
+
+    if (ether_type == ETH_P_IPV4) {
+        __u8 header[20];
+        __u32 header_length;
+
+        if (load(skb, network, header, sizeof(header)) < 0)
+            return 0;
+        header_length = (header[0] & 0x0F) * 4;
+        if ((header[0] >> 4) != 4 || header_length < 20 || (__u64)network + header_length > skb->len)
+            return 0;
+        flow->network = 4;
+        flow->source = network + 12;
+        flow->destination = network + 16;
+        if (((((__u32)header[6] << 8) | header[7]) & 0x3FFF) == 0)
+            set_transport(skb, flow, header[9], network + header_length);
+        return 1;
+    }
+    if (ether_type == ETH_P_IPV6) {
+        __u8 header[8];
+        struct walk walk = {};
+
+        if ((__u64)network + IPV6_HEADER > skb->len || load(skb, network, header, sizeof(header)) < 0)
+            return 0;
+        if ((header[0] >> 4) != 6)
+            return 0;
+        flow->network = 6;
+        flow->source = network + 8;
+        flow->destination = network + 24;
+        walk.skb = skb;
+        walk.flow = flow;
+        walk.next_header = header[6];
+        walk.cursor = network + IPV6_HEADER;
+        /* At most 8 headers walked, then one more step to see what follows. */
+        bpf_loop(MAX_EXTENSION_HEADERS + 1, walk_step, &walk, 0);
+        return walk.outcome != WALK_UNCLASSIFIED;
+    }
+    return 0;
+}
+
+/* The hash input a flow earns under the enabled types: the report's input shape. */
+struct input {
+    __u32 matched;  /* 0: no enabled type matches */
+    __u32 extended; /* the _EX types: Home Address and type-2 routing addresses where present */
+    __u32 ports;
+};
+
+static __always_inline struct input select_input(const struct flow *flow, __u32 types, __u32 qemu_rule)
+{
+    struct input none = { 0, 0, 0 };
+    int tcp = flow->transport == IPPROTO_TCP_;
+    int udp = flow->transport == IPPROTO_UDP_;
+
+    if (flow->network == 4) {
+        if (tcp && (types & TYPE_TCPV4))
+            return (struct input){ 1, 0, 1 };
+        if (udp && (types & TYPE_UDPV4))
+            return (struct input){ 1, 0, 1 };
+        if (types & TYPE_IPV4)
+            return (struct input){ 1, 0, 0 };
+        return none;
+    }
+    if (flow->network != 6)
+        return none;
+    if (qemu_rule) {
+        if (tcp) {
+            if (types & TYPE_TCP_EX)
+                return (struct input){ 1, 1, 1 };
+            if (types & TYPE_TCPV6)
+                return (struct input){ 1, 0, 1 };
+        }
+        if (udp) {
+            if (types & TYPE_UDP_EX)
+                return (struct input){ 1, 1, 1 };
+            if (types & TYPE_UDPV6)
+                return (struct input){ 1, 0, 1 };
+        }
+        if (types & TYPE_IP_EX)
+            return (struct input){ 1, 1, 0 };
+        if (types & TYPE_IPV6)
+            return (struct input){ 1, 0, 0 };
+        return none;
+    }
+    if (flow->extension_headers) {
+        if (tcp && (types & TYPE_TCP_EX))
+            return (struct input){ 1, 1, 1 };
+        if (udp && (types & TYPE_UDP_EX))
+            return (struct input){ 1, 1, 1 };
+        if (types & TYPE_IP_EX)
+            return (struct input){ 1, 1, 0 };
+    }
+    if (tcp && (types & TYPE_TCPV6))
+        return (struct input){ 1, 0, 1 };
+    if (udp && (types & TYPE_UDPV6))
+        return (struct input){ 1, 0, 1 };
+    if (types & TYPE_IPV6)
+        return (struct input){ 1, 0, 0 };
+    return none;
+}
+
+#ifdef VNET_STEERING_BIT_SERIAL
+/* Toeplitz one input bit at a time over the whole 36-byte input buffer, bytes past `length`
+ * zero, as QEMU's tools/ebpf/rss.bpf.c computes it (288 steps whatever the frame); zero bytes
+ * add nothing, so the hash is the same. */
+static __always_inline __u32 toeplitz(const struct vnet_steering_slot *slot, __u8 *input, __u32 length)
+{
+    __u32 hash = 0;
+    __u32 window = ((__u32)slot->key[0] << 24) | ((__u32)slot->key[1] << 16) | ((__u32)slot->key[2] << 8) | slot->key[3];
+
+    for (int position = 0; position < VNET_STEERING_MAX_INPUT; position++) {
+        __u8 byte = position < length ? input[position] : 0;
+        __u8 next = slot->key[position + 4];
+#pragma unroll
+        for (int bit = 7; bit >= 0; bit--) {
+            if (byte & (1u << bit))
+                hash ^= window;
+            window = (window << 1) | ((next >> bit) & 1);
+        }
+    }
+    return hash;
+}
+#else
+/* Toeplitz from the per-position byte tables: one lookup per input byte. */
+static __always_inline __u32 toeplitz(const struct vnet_steering_slot *slot, __u8 *input, __u32 length)
+{
+    __u32 hash = 0;
+
+#pragma unroll
+    for (int position = 0; position < VNET_STEERING_MAX_INPUT; position++) {
+        if (position >= length)
+            break;
+        hash ^= slot->toeplitz[position][input[position]];
+    }
+    return hash;
+}
+#endif
+
+/* The first bytes of the common frame shapes: Ethernet without tags, then IPv4 without options
+ * (20 bytes) or IPv6 (40 bytes), then the two ports. */
+#define COMMON_HEAD (ETH_HEADER + IPV6_HEADER + 4)
+
+/* The common shapes, from one load of the frame's head: an untagged IPv4 frame without options
+ * that is not a fragment, or an untagged IPv6 frame without extension headers, each with TCP or
+ * UDP. Fills `input` and returns its length, 0 when no enabled type matches, or -1 when the
+ * frame has another shape (the general parse decides it). The Classifier takes the same
+ * shortcut (CommonShapes) and holds it to the general parse. */
+static __always_inline int common_shape(struct __sk_buff *skb, const struct vnet_steering_slot *slot, __u8 *input)
+{
+    __u8 head[COMMON_HEAD];
+    struct flow flow = {};
+    struct input chosen;
+    __u32 types = slot->hash_types & 0x1FF;
+    __u32 length = skb->len;
+
+    if (skb->vlan_present || length < ETH_HEADER + 20 + 4)
+        return -1;
+    if (length >= COMMON_HEAD) {
+        if (load(skb, 0, head, COMMON_HEAD) < 0)
+            return -1;
+    } else if (load(skb, 0, head, ETH_HEADER + 20 + 4) < 0) {
+        return -1;
+    }
+    if (head[12] == 0x08 && head[13] == 0x00) {
+        if (head[14] != 0x45 || ((((__u32)head[20] << 8) | head[21]) & 0x3FFF) != 0)
+            return -1;
+        if (head[23] != IPPROTO_TCP_ && head[23] != IPPROTO_UDP_)
+            return -1;
+        flow.network = 4;
+        flow.transport = head[23];
+        chosen = select_input(&flow, types, 0);
+        if (!chosen.matched)
+            return 0;
+        __builtin_memcpy(input, head + 26, 12);
+        return chosen.ports ? 12 : 8;
+    }
+    if (head[12] == 0x86 && head[13] == 0xDD && length >= COMMON_HEAD) {
+        if ((head[14] >> 4) != 6 || (head[20] != IPPROTO_TCP_ && head[20] != IPPROTO_UDP_))
+            return -1;
+        flow.network = 6;
+        flow.transport = head[20];
+        /* No extension headers: the _EX types, where they apply, hash the same fields. */
+        chosen = select_input(&flow, types, slot->flags & VNET_STEERING_FLAG_QEMU_EX_RULE);
+        if (!chosen.matched)
+            return 0;
+        __builtin_memcpy(input, head + 22, 36);
+        return chosen.ports ? 36 : 32;
+    }
+    return -1;
+}
+
+/* The general parse: VLAN tags, IPv4 options and fragments, IPv6 extension headers, short
+ * frames. Fills `input` and returns its length, or 0 when the frame is unclassified. */
+static __always_inline int general_shape(struct __sk_buff *skb, const struct vnet_steering_slot *slot, __u8 *input)
+{
+    struct flow flow = {};
+    struct input chosen;
+    __u32 width, source, destination;
+
+    if (!parse(skb, &flow))
+        return 0;
+    chosen = select_input(&flow, slot->hash_types & 0x1FF, slot->flags & VNET_STEERING_FLAG_QEMU_EX_RULE);
+    if (!chosen.matched)
+        return 0;
+    width = flow.network == 4 ? 4 : 16;
+    source = flow.source;
+    destination = flow.destination;
+    if (chosen.extended) {
+        if (flow.options_count > 0) {
+            struct search search = { .skb = skb, .flow = &flow, .header = 0, .cursor = flow.options_start[0] };
+            /* Each step takes at least one option byte or moves to the next header. */
+            bpf_loop(skb->len + MAX_EXTENSION_HEADERS, search_step, &search, 0);
+            if (search.found)
+                source = search.found;
+        }
+        if (flow.routing)
+            destination = flow.routing;
+    }
+    if (width == 4) {
+        if (load(skb, source, input, 4) < 0 || load(skb, destination, input + 4, 4) < 0)
+            return 0;
+        if (!chosen.ports)
+            return 8;
+        return load(skb, flow.ports, input + 8, 4) < 0 ? 0 : 12;
+    }
+    if (load(skb, source, input, 16) < 0 || load(skb, destination, input + 16, 16) < 0)
+        return 0;
+    if (!chosen.ports)
+        return 32;
+    return load(skb, flow.ports, input + 32, 4) < 0 ? 0 : 36;
+}
+
+SEC("socket")
+int vnet_rss_steering(struct __sk_buff *skb)
+{
+    const __u32 zero = 0;
+    __u8 input[VNET_STEERING_MAX_INPUT];
+    const struct vnet_steering_slot *slot;
+    void *slots;
+    int length;
+
+    slots = bpf_map_lookup_elem(&vnet_rss_active, &zero);
+    if (!slots)
+        return 0;
+    slot = bpf_map_lookup_elem(slots, &zero);
+    if (!slot)
+        return 0;
+    length = common_shape(skb, slot, input);
+    if (length < 0)
+        length = general_shape(skb, slot, input);
+    if (length <= 0)
+        return slot->unclassified_queue;
+    return slot->table[toeplitz(slot, input, length) & slot->table_mask & (VNET_STEERING_MAX_TABLE - 1)];
+}
+
+char LICENSE[] SEC("license") = "Dual MIT/GPL";
