@@ -370,8 +370,9 @@ final class QueueReader: @unchecked Sendable {
 
 }
 
-/// Who decides frames: the userspace classifier, or a kernel that has the series (SPEC A9),
-/// which steers frames to the tap queue of their receive queue and writes the hash fields itself.
+/// Who decides frames: the userspace classifier, or a kernel that has the series (docs/design.md,
+/// Kernel offload), which steers frames to the tap queue of their receive queue and writes the hash
+/// fields itself.
 public enum Steering: Sendable, Hashable {
     case userspace
     case kernel

@@ -63,8 +63,9 @@ public final class RSSEngine: @unchecked Sendable {
     public let queueCount: Int
     /// The options in force.
     public let options: EngineOptions
-    /// What the kernel offered when probed (SPEC A9). Where it is `.available`, a VMM may push
-    /// the configuration with ``KernelHashOffload/push(_:descriptor:device:system:)`` instead.
+    /// What the kernel offered when probed (docs/design.md, Kernel offload). Where it is
+    /// `.available`, a VMM may push the configuration with
+    /// ``KernelHashOffload/push(_:descriptor:device:system:)`` instead.
     public let kernelOffload: KernelHashOffload.Probe
 
     private let snapshot: ClassifierSnapshot
