@@ -138,7 +138,7 @@ struct BenchCommand: ParsableCommand {
                     tap: tap, traffic: traffic, mode: mode, frames: frames, duration: .milliseconds(Int(duration * 1000)),
                     buffers: buffers ?? (delivery == .inline ? EngineOptions().buffersPerQueue : 4096), ringCapacity: ringCapacity, inline: delivery == .inline)
                 // Rounds interleave the variants (bare, engine, ..., bare, engine, ...), so a
-                // slow spell of this shared machine hits the variants of a round alike.
+                // slow spell of a shared host hits the variants of a round alike.
                 // Shared-core rounds follow, interleaved likewise (see SharedCoreRound).
                 var measured: [BenchVariant: [BenchResult]] = [:]
                 var shared: [BenchVariant: [SharedCoreRound]] = [:]
