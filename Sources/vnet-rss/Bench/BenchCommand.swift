@@ -35,7 +35,7 @@ struct BenchCommand: ParsableCommand {
             Reports frames/s and its ratio to the bare loop, reader CPU ns per frame and what the \
             engine adds to it, the spread over receive queues (max/min and chi-square against an \
             equal share), drops and buffer memory. A progress line goes to standard error. \
-            --format json prints one document (described in the README); --plot draws frames/s \
+            --format json prints one document (described in docs/benchmarks.md); --plot draws frames/s \
             against queue count as SVG.
             """
     )
