@@ -1,4 +1,5 @@
 # vnet-rss: the commands a fresh machine needs. `make test` and `make demo` install what they use.
+# `make help` lists every target with its purpose (the `## target: purpose` lines below).
 SHELL := /bin/bash
 .SHELLFLAGS := -eo pipefail -c
 SWIFT ?= swift
@@ -7,8 +8,12 @@ RELEASE_BIN := .build/release/vnet-rss
 VECTOR_FILES := Fixtures/vectors/microsoft-rss-verification.json Fixtures/vectors/kernel-selftest.json Fixtures/vectors/configurations.json
 FUZZ_SECONDS ?= 300
 
-.PHONY: deps build test test-sanitizers test-fixtures demo demo-captures fixtures fuzz bench clean \
-	lib install abi-check abi-test example c-abi
+.PHONY: help deps build test test-sanitizers test-fixtures demo demo-captures fixtures fuzz bench \
+	benchmarks-doc benchmarks-live clean lib install abi-check abi-test example c-abi
+.DEFAULT_GOAL := help
+
+# Root: the live tap tests, the C example and the abi test make taps in network namespaces.
+IS_ROOT := $(shell [ "$$(id -u)" = 0 ] && echo yes)
 
 # The C library: libvnetrss.so with the Swift runtime linked in statically and only the
 # vnet_rss_* functions exported (scripts/vnetrss.map).
@@ -20,7 +25,12 @@ LIB_FLAGS := -c release --product vnetrss --scratch-path $(LIB_BUILD) -Xswiftc -
 	-Xlinker --version-script=$(CURDIR)/scripts/vnetrss.map
 C_FLAGS := -std=c11 -Wall -Wextra -Werror -O2
 
-## deps: install the Debian packages the build links against (libpcap) when they are missing.
+## help: list every target with its purpose.
+help:
+	@echo "vnet-rss: make TARGET, where TARGET is one of:"
+	@sed -n -E 's/^## ([a-z-]+): (.*)$$/\1\t\2/p' $(MAKEFILE_LIST) | awk -F'\t' '{ printf "  %-16s %s\n", $$1, $$2 }'
+
+## deps: install the Debian packages the build uses (libpcap, liburing, libnl) where missing.
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
@@ -33,16 +43,25 @@ deps:
 build: deps
 	$(SWIFT) build -c release
 
-## test: the unit, fixture and CLI tests, the vector files through the CLI, and the fixtures
-## regenerated from their generator and compared byte for byte.
+## test: every test: Swift suites, fixtures, vectors, the C ABI (without root: those needing no taps).
+# The unit, fixture and CLI tests, the vector files through the CLI, the fixtures regenerated
+# from their generator and compared byte for byte, and the C library's checks. Without root the
+# suites that make taps skip themselves (Privileges.isRoot in Tests/VNetTestSupport), and of the
+# C checks only abi-check runs; the last line says what was skipped.
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test
 	$(MAKE) --no-print-directory test-fixtures
 	$$($(SWIFT) build --show-bin-path)/vnet-rss vectors $(VECTOR_FILES) | tail -n 1
+ifeq ($(IS_ROOT),yes)
 	$(MAKE) --no-print-directory c-abi
+else
+	$(MAKE) --no-print-directory abi-check
+	@suites=$$(grep -rhE '^@Suite\(.*Privileges\.isRoot' Tests | wc -l); \
+	echo "make test: not root: skipped the live tap tests ($$suites suites), the C example and the abi test on a tap; run as root for those"
+endif
 
-## lib: build libvnetrss.so and libvnetrss.a (stripped, in $(LIB_BUILD)/dist).
+## lib: build libvnetrss.so and libvnetrss.a (stripped, in .build-lib/dist).
 lib: deps
 	$(SWIFT) build $(LIB_FLAGS)
 	$(SWIFT) build -c release --product vnetrss-static --scratch-path $(LIB_BUILD)
@@ -60,13 +79,13 @@ install: lib
 		sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' scripts/$$pc.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/$$pc.pc; \
 	done
 
-## abi-check: vnet_rss.h against the Swift module's generated header and the library's exports.
+## abi-check: check vnet_rss.h against the Swift module's generated header and the library's exports.
 abi-check: lib
 	scripts/abi-check.sh $(LIB_BUILD)/release/VNetRSSC.build/include/VNetRSSC-Swift.h $(LIB_SO)
 
-## abi-test: every C function with NULLs, short buffers, bad queues and blobs, built with
-## AddressSanitizer and UBSan, against the library installed in a scratch prefix and against a
-## build of the library instrumented with AddressSanitizer itself (root: it makes a tap).
+## abi-test: call every C function with bad input under AddressSanitizer and UBSan (root: makes a tap).
+# NULLs, short buffers, bad queues and blobs, against the library installed in a scratch prefix
+# and against a build of the library instrumented with AddressSanitizer itself.
 abi-test: lib
 	@prefix=$$(mktemp -d); trap 'rm -rf "$$prefix"' EXIT; \
 	$(MAKE) --no-print-directory install PREFIX=$$prefix >/dev/null; \
@@ -80,8 +99,9 @@ abi-test: lib
 		-L $(LIB_BUILD)-asan/release -Wl,-rpath,$(CURDIR)/$(LIB_BUILD)-asan/release -lvnetrss -o $$dir/abi_test; \
 	echo "library instrumented with AddressSanitizer:"; ASAN_OPTIONS=detect_leaks=1 $$dir/abi_test
 
-## example: Examples/c-vmm-backend built from the installed library with cc and pkg-config
-## only, run in a private network namespace on a real 4-queue tap; checks every frame.
+## example: build Examples/c-vmm-backend from the installed library and run it on a live tap (root).
+# Built with cc and pkg-config only, linked both ways, run in a private network namespace on a
+# real 4-queue tap; it checks every frame.
 example: lib
 	@prefix=$$(mktemp -d); trap 'rm -rf "$$prefix"' EXIT; \
 	$(MAKE) --no-print-directory install PREFIX=$$prefix >/dev/null; \
@@ -91,15 +111,16 @@ example: lib
 	echo "shared library:"; unshare --net $$prefix/c-vmm-backend; \
 	echo "static archive:"; unshare --net $$prefix/c-vmm-backend-static
 
-## c-abi: the C library's checks (part of make test).
+## c-abi: the C library's checks: abi-check, abi-test and example (part of make test; root).
 c-abi: abi-check abi-test example
 
-## test-sanitizers: the whole suite under AddressSanitizer and under ThreadSanitizer (slower than
-## make test; leak detection is off, as XCTest and Foundation's Process leak at exit).
+## test-sanitizers: the Swift suites under AddressSanitizer and under ThreadSanitizer.
+# Slower than make test; leak detection is off, as XCTest and Foundation's Process leak at exit.
 test-sanitizers: deps
 	ASAN_OPTIONS=detect_leaks=0 $(SWIFT) test --sanitize=address --scratch-path .build-asan
 	$(SWIFT) test --sanitize=thread --scratch-path .build-tsan
 
+## test-fixtures: regenerate Fixtures/ in a scratch folder and compare it byte for byte (part of make test).
 test-fixtures:
 	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
 	python3 Fixtures/tools/generate.py "$$tmp" && \
@@ -107,13 +128,14 @@ test-fixtures:
 	diff -r "$$tmp/fuzz-seeds" Fixtures/fuzz-seeds && \
 	echo "fixtures: regenerated files match the committed ones"
 
-## demo: the main job: a private network namespace with a 4-queue tap, real TCP/UDP/ARP/ND
-## traffic from the namespace's own stack, the engine steering it with its live per-queue table,
-## every reported hash checked against an independent recomputation (needs root).
+## demo: steer and report real traffic on a live 4-queue tap, every hash verified (root).
+# A private network namespace with a 4-queue tap, real TCP/UDP/ARP/ND traffic from the
+# namespace's own stack, the engine steering it with its live per-queue table, every reported
+# hash checked against an independent recomputation.
 demo: build
 	BIN=$(RELEASE_BIN) scripts/demo.sh
 
-## demo-captures: the fixture captures decided and summarised per queue and per hash report.
+## demo-captures: decide the fixture captures and summarise them per queue and per hash report.
 demo-captures: build
 	$(RELEASE_BIN) vectors $(VECTOR_FILES) | tail -n 1
 	@for capture in Fixtures/captures/catalogue.pcap Fixtures/captures/truncations.pcap; do \
@@ -124,16 +146,25 @@ demo-captures: build
 fixtures:
 	python3 Fixtures/tools/generate.py
 
-## fuzz: every libFuzzer harness for FUZZ_SECONDS seconds each (scripts/fuzz.sh).
+## fuzz: run every libFuzzer harness for FUZZ_SECONDS seconds each (scripts/fuzz.sh).
 fuzz: deps
 	scripts/fuzz.sh $(FUZZ_SECONDS)
 
-## bench: the package-benchmark micro-benchmarks (Benchmarks/), release build.
+## bench: run the package-benchmark micro-benchmarks (Benchmarks/), release build.
 # BENCH_FILTER: a regular expression choosing benchmarks by name (all by default).
 BENCH_FILTER ?= .*
 bench: deps
 	cd Benchmarks && $(SWIFT) package --allow-writing-to-package-directory benchmark --format markdown --filter '$(BENCH_FILTER)' | tee ../.build/bench.txt
 	python3 scripts/bench-table.py .build/bench.txt
 
+## benchmarks-doc: write docs/benchmarks.md from the committed outputs in docs/ (scripts/benchmarks-doc.py).
+benchmarks-doc:
+	python3 scripts/benchmarks-doc.py
+
+## benchmarks-live: rerun the benchmarks behind docs/benchmarks.md, then benchmarks-doc (root; ~45 min).
+benchmarks-live: build
+	BIN=$(RELEASE_BIN) python3 scripts/benchmarks-doc.py --run
+
+## clean: remove every build folder the Makefile and its scripts make.
 clean:
-	rm -rf .build .build-lib .build-lib-asan .fuzz Benchmarks/.build
+	rm -rf .build .build-asan .build-tsan $(LIB_BUILD) $(LIB_BUILD)-asan $(LIB_BUILD)-fuzz .fuzz Benchmarks/.build

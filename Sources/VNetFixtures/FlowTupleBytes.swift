@@ -5,7 +5,7 @@ import Musl
 #endif
 
 /// Builds the Toeplitz input of a flow from text: source address, destination address, then
-/// source and destination port, each in network byte order (SPEC B §2.3).
+/// source and destination port, each in network byte order (docs/design.md, Hash input).
 public enum FlowTupleBytes {
     /// The 4 or 16 bytes of an IPv4 or IPv6 address in text form; `nil` if it is neither.
     public static func address(_ text: String) -> [UInt8]? {

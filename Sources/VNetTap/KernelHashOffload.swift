@@ -1,9 +1,9 @@
 import SystemPackage
 import VNetRSS
 
-/// The kernel side of RSS (SPEC A9): probe `TUNGETVNETHASHCAP` once on an attached fd and, where
-/// the kernel answers sensibly, push the configuration with `TUNSETVNETHASH` and let the kernel
-/// steer and report; else the userspace engine does it.
+/// The kernel side of RSS (docs/design.md, Kernel offload): probe `TUNGETVNETHASHCAP` once on an
+/// attached fd and, where the kernel answers sensibly, push the configuration with `TUNSETVNETHASH`
+/// and let the kernel steer and report; else the userspace engine does it.
 ///
 /// The ioctl numbers are those of the series v5 to v11 (``TunIoctl/V5``); they are contested
 /// upstream, so only a well-formed answer counts as support.

@@ -268,8 +268,8 @@ final class QueueReader: @unchecked Sendable {
 
     /// Inline delivery of the batch's `count` frames: the handler sees them on this thread, in
     /// one call, and their buffers are free again after. The handler comes in as a
-    /// non-escaping parameter, once per batch: called through the stored optional, Swift
-    /// retained and released the closure's context around every call.
+    /// non-escaping parameter, once per batch, so that no call retains or releases the
+    /// closure's context, as a call through the stored optional would.
     ///
     /// Per frame it counts only what differs between frames (the report, the receive queue) and
     /// records the decision the handler reads; frames, bytes and redirections are counted once

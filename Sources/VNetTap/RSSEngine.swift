@@ -70,8 +70,9 @@ public final class RSSEngine: @unchecked Sendable {
     public let queueCount: Int
     /// The options in force.
     public let options: EngineOptions
-    /// What the kernel offered when probed (SPEC A9). Where it is `.available`, a VMM may push
-    /// the configuration with ``KernelHashOffload/push(_:descriptor:device:system:)`` instead.
+    /// What the kernel offered when probed (docs/design.md, Kernel offload). Where it is
+    /// `.available`, a VMM may push the configuration with
+    /// ``KernelHashOffload/push(_:descriptor:device:system:)`` instead.
     public let kernelOffload: KernelHashOffload.Probe
     /// Why ``steering`` is what it is: the mode asked for, and what the kernel and the process
     /// could do (a refused program load, say, with the kernel's errno).

@@ -1,9 +1,10 @@
 import Foundation
 import Testing
+import VNetTestSupport
 
 /// `vnet-rss bench` on real taps in its own namespace (needs root), kept tiny: these check what
 /// the command reports and that it accounts for every frame, never how fast anything is.
-@Suite("vnet-rss bench", .enabled(if: getuid() == 0, "creates taps in a private namespace: needs root"))
+@Suite("vnet-rss bench", .enabled(if: Privileges.isRoot, "creates taps in a private namespace: needs root"))
 struct BenchCommandTests {
     struct Document: Decodable {
         let mode: String

@@ -5,7 +5,7 @@ import VNetTap
 import VNetTestSupport
 
 /// `vnet-rss tap` as an operator runs it, in a namespace of its own (needs root).
-@Suite("vnet-rss tap", .enabled(if: getuid() == 0, "creates a tap in a private namespace: needs root"))
+@Suite("vnet-rss tap", .enabled(if: Privileges.isRoot, "creates a tap in a private namespace: needs root"))
 struct TapCommandTests {
     @Test("SIGTERM mid-run: a clean stop, every frame read was received, the counters printed")
     func sigterm() throws {

@@ -96,7 +96,7 @@ struct UAPILayoutTests {
         #expect(Set(Self.facts.keys) == Set(Self.swiftValues.map(\.0)))
     }
 
-    @Test("the published ioctl numbers (SPEC B §1.2, §1.3)")
+    @Test("the published ioctl numbers (series v5 6/10 and v12 4/10)")
     func publishedNumbers() {
         #expect(TunIoctl.V5.getVnetHashCap == 0x8008_54E4)
         #expect(TunIoctl.V5.setVnetHash == 0x4008_54E5)

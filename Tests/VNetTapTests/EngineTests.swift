@@ -7,7 +7,7 @@ import VNetRSS
 @testable import VNetTap
 import VNetTestSupport
 
-@Suite("RSS engine on a live tap", .serialized)
+@Suite("RSS engine on a live tap", .serialized, .enabled(if: Privileges.isRoot, "live taps in private namespaces: needs root"))
 struct EngineTests {
     static let captures = FixtureLocation.fixtures() + "/captures/"
 

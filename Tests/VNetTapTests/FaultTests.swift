@@ -5,10 +5,11 @@ import SystemPackage
 import Testing
 import VNetRSS
 @testable import VNetTap
+import VNetTestSupport
 
 /// Faults under load, each on a real tap in its own namespace with an injector running, each
 /// with its frame accounting checked.
-@Suite("Faults under load", .serialized)
+@Suite("Faults under load", .serialized, .enabled(if: Privileges.isRoot, "live taps in private namespaces: needs root"))
 struct FaultTests {
     /// Sends the frames in turn from its own thread until stopped or the interface goes away;
     /// counts what the socket took (a frame the tap drops fails its message).

@@ -6,7 +6,7 @@ import VNetRSS
 @testable import VNetTap
 import VNetTestSupport
 
-@Suite("Tap devices in a private namespace", .serialized)
+@Suite("Tap devices in a private namespace", .serialized, .enabled(if: Privileges.isRoot, "live taps in private namespaces: needs root"))
 struct TapDeviceTests {
     @Test("a 4-queue tap opens with the required flags, a 20-byte little-endian header, 4 queues")
     func openFourQueues() throws {

@@ -1,6 +1,7 @@
-/// The test oracle: Toeplitz exactly as SPEC B §4.1 words it, one input bit at a time. Input bit
-/// j, counted from the most significant bit of byte 0, XORs in the key bits [j, j + 32).
-/// Deliberately naive: no tables, no word tricks, nothing shared with `ToeplitzHasher`.
+/// The test oracle: Toeplitz exactly as Microsoft's "RSS hashing functions" words it
+/// (docs/design.md, Toeplitz), one input bit at a time. Input bit j, counted from the most
+/// significant bit of byte 0, XORs in the key bits [j, j + 32). Deliberately naive: no tables, no
+/// word tricks, nothing shared with `ToeplitzHasher`.
 public enum BitSerialToeplitz {
     public static func hash(key: [UInt8], input: [UInt8]) -> UInt32 {
         precondition(input.isEmpty || key.count >= input.count + 4)

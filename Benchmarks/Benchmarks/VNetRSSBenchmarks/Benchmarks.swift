@@ -1,7 +1,7 @@
 import Benchmark
 import VNetRSS
 
-// Throughput, as ../shared/PERFORMANCE.md measures it: each scaled iteration runs a batch of
+// Throughput, not latency: each scaled iteration runs a batch of
 // 1,000 operations over the inputs of Corpus (1,024 tuples, or one batch of 64 packets), and scalingFactor .kilo divides by the
 // 1,000 iterations of a sample. So every time below is nanoseconds per 1,000 operations, that
 // is picoseconds per operation (package-benchmark prints whole nanoseconds only).

@@ -1,5 +1,6 @@
 extension RSSConfiguration {
-    /// Checks the configuration under `policy` (SPEC A2) and throws the first rule it breaks.
+    /// Checks the configuration under `policy` (docs/design.md, Validation policies) and throws the
+    /// first rule it breaks.
     ///
     /// Both policies refuse a key shorter than the longest enabled input plus 4 bytes: the
     /// engine never hashes with bytes that are not in the key. The `virtio` policy adds the

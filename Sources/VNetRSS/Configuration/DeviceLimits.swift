@@ -26,7 +26,7 @@ public struct DeviceLimits: Hashable, Sendable {
     }
 }
 
-/// Which rules a configuration is held to (SPEC A2).
+/// Which rules a configuration is held to (docs/design.md, Validation policies).
 public enum ValidationPolicy: Hashable, Sendable {
     /// The leniency of the kernel series: any mask, any flag and type bits, table entries and
     /// `unclassified_queue` reduced modulo the queue count when frames arrive. Only a key too

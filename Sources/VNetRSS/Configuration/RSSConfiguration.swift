@@ -1,5 +1,5 @@
 /// One immutable RSS and hash-report configuration: what a guest's RSS command or a
-/// `TUNSETVNETHASH` call sets (SPEC A1).
+/// `TUNSETVNETHASH` call sets (docs/design.md, Wire formats).
 ///
 /// The same model is decoded from and encoded to four wire formats (see ``WireFormat``), checked
 /// under a ``ValidationPolicy``, and prepared once for the datapath by ``Classifier``.

@@ -1,4 +1,5 @@
-/// `struct virtio_net_hdr_v1_hash` (SPEC B §2.4, A8): the 20-byte header in front of each frame.
+/// `struct virtio_net_hdr_v1_hash` (`include/uapi/linux/virtio_net.h`; docs/design.md, Header out):
+/// the 20-byte header in front of each frame.
 ///
 /// ```
 /// u8 flags @0; u8 gso_type @1; le16 hdr_len @2; le16 gso_size @4; le16 csum_start @6;
@@ -100,7 +101,7 @@ public struct VirtioNetHashHeader: Hashable, Sendable {
 
     /// Writes what the engine owns into a header of `size` bytes at `header`: `num_buffers` when
     /// `size >= 12`; `hash_value`, `hash_report` and a zero `padding` when `size >= 20`. Nothing
-    /// else, and nothing at or past `header + size` (SPEC A8).
+    /// else, and nothing at or past `header + size` (docs/design.md, Header out).
     @inline(__always)
     static func writeEngineFields(
         _ header: UnsafeMutableRawPointer, size: Int, numBuffers: UInt16, hashValue: UInt32, hashReport: UInt16

@@ -1,5 +1,5 @@
-/// Finds the flow of an Ethernet frame (SPEC A4, A5): Ethernet II, up to two VLAN tags,
-/// IPv4 with options, IPv6 with its extension headers, TCP and UDP ports.
+/// Finds the flow of an Ethernet frame (docs/design.md, Parsing and Fragments): Ethernet II, up to
+/// two VLAN tags, IPv4 with options, IPv6 with its extension headers, TCP and UDP ports.
 ///
 /// Total for any byte sequence: a frame it cannot follow, or one that ends early, yields
 /// ``ParsedFlow/unclassified`` or a flow without transport, never a read outside the frame.

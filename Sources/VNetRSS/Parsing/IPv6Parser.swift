@@ -1,7 +1,8 @@
 /// The IPv6 part of ``FlowParser``: the header and the bounded extension-header walk.
 enum IPv6Parser {
     static let headerLength = 40
-    /// The most extension headers walked before giving up on finding a transport (SPEC A4).
+    /// The most extension headers walked before giving up on finding a transport (docs/design.md,
+    /// Parsing).
     static let maxExtensionHeaders = 8
     /// Option type of the Home Address option (RFC 6275).
     static let homeAddressOption: UInt8 = 0xC9

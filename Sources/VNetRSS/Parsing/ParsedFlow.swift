@@ -24,7 +24,7 @@ public struct ParsedFlow: Hashable, Sendable {
     public internal(set) var transport: Transport = .none
     /// An IPv4 fragment (MF set or offset non-zero) or an IPv6 packet with a Fragment header.
     public internal(set) var isFragment = false
-    /// An IPv6 packet with at least one walked extension header (SPEC A3).
+    /// An IPv6 packet with at least one walked extension header (docs/design.md, Hash types).
     public internal(set) var hasExtensionHeaders = false
     /// Offset of the source address (4 or 16 bytes).
     public internal(set) var sourceAddressOffset = 0

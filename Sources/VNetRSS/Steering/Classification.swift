@@ -1,6 +1,7 @@
 /// The decision for one frame: its hash, the kind of hash, and the queue it goes to.
 public struct Classification: Hashable, Sendable, CustomStringConvertible {
-    /// The Toeplitz hash, `hash_value`; 0 when ``report`` is ``HashReport/none`` (SPEC A6).
+    /// The Toeplitz hash, `hash_value`; 0 when ``report`` is ``HashReport/none`` (docs/design.md,
+    /// Unclassified frames).
     public let hash: UInt32
     /// The hash type that matched, `hash_report`, or ``HashReport/none``.
     public let report: HashReport

@@ -13,7 +13,8 @@ public final class Classifier: @unchecked Sendable {
     /// The configuration this classifier applies.
     public let configuration: RSSConfiguration
     /// The number of receive queues steered to; table entries and the unclassified queue are
-    /// reduced modulo this number (SPEC A7), and with 0 queues every frame goes to queue 0.
+    /// reduced modulo this number (docs/design.md, Queue choice), and with 0 queues every frame
+    /// goes to queue 0.
     public let queueCount: UInt16
     /// When the `_EX` types apply.
     public let extensionHeaderRule: ExtensionHeaderRule
@@ -204,10 +205,10 @@ public final class Classifier: @unchecked Sendable {
     }
 
     /// Decides the frame that follows a `headerSize`-byte vnet header in `packet`, and writes the
-    /// engine's header fields in place (SPEC A8): `num_buffers`, and with hash reporting on,
-    /// `hash_value` and `hash_report` (zero when reporting is off). The tap's own fields are kept;
-    /// nothing is written at or past `headerSize`. A packet shorter than its header is decided
-    /// as an empty frame and left untouched.
+    /// engine's header fields in place (docs/design.md, Header out): `num_buffers`, and with hash
+    /// reporting on, `hash_value` and `hash_report` (zero when reporting is off). The tap's own
+    /// fields are kept; nothing is written at or past `headerSize`. A packet shorter than its
+    /// header is decided as an empty frame and left untouched.
     @inline(__always)
     public func process(
         _ packet: UnsafeMutableRawBufferPointer,

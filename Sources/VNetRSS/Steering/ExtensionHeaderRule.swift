@@ -1,4 +1,4 @@
-/// When the `_EX` hash types apply (SPEC A3).
+/// When the `_EX` hash types apply (docs/design.md, Hash types).
 public enum ExtensionHeaderRule: String, CaseIterable, Hashable, Sendable {
     /// The virtio spec: the `_EX` types apply only to IPv6 packets that carry extension headers;
     /// a packet without them, or whose `_EX` types do not match, falls back to the plain IPv6 rules.

@@ -1,5 +1,6 @@
-/// Which fields of a frame feed Toeplitz, and the report they earn: the hash-type rules of
-/// SPEC B §2.3 applied to a ``ParsedFlow`` and the enabled ``HashTypes``.
+/// Which fields of a frame feed Toeplitz, and the report they earn: the virtio spec's hash-type
+/// rules (VIRTIO 1.2, 5.1.6.4.3 Hash calculation for incoming packets; docs/design.md, Hash
+/// input) applied to a ``ParsedFlow`` and the enabled ``HashTypes``.
 ///
 /// Three bytes, so the choice travels in registers; the classifier turns it into offsets.
 struct HashInput {

@@ -1,7 +1,7 @@
-/// The last step of a decision: a hash and its report to a receive queue, through the
-/// indirection table (SPEC B §4.3). A value, so that a batch loop can copy it into locals once:
-/// the loop stores through raw pointers the compiler cannot prove apart from a class's fields,
-/// so fields read per frame would be loaded again for every frame.
+/// The last step of a decision: a hash and its report to a receive queue, through the indirection
+/// table (docs/design.md, Queue choice). A value, so that a batch loop can copy it into locals
+/// once: the loop stores through raw pointers the compiler cannot prove apart from a class's
+/// fields, so fields read per frame would be loaded again for every frame.
 struct QueueChoice {
     /// RSS is on: classified frames go through the table, the others to `unclassifiedQueue`.
     /// Off: every frame stays on its arrival queue.

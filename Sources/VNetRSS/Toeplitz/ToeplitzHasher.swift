@@ -1,7 +1,7 @@
 import CVNetSIMD
 
-/// The Toeplitz hash of SPEC B §4.1 with the key prepared once: per input byte position, a
-/// table of 256 precomputed 32-bit contributions.
+/// The Toeplitz hash of Microsoft's "RSS hashing functions" (docs/design.md, Toeplitz) with the key
+/// prepared once: per input byte position, a table of 256 precomputed 32-bit contributions.
 ///
 /// Input bit *j*, counted from the most significant bit of byte 0, contributes the 32 key bits
 /// `[j, j + 32)` when it is set; Toeplitz is linear, so the contribution of a whole byte value

@@ -1,7 +1,7 @@
 /// Well-known Toeplitz keys.
 public enum ToeplitzKey {
     /// The 40-byte key of Microsoft's RSS verification suite, the Intel 82599/X710 datasheets,
-    /// DPDK's `test_thash.c` and the kernel series' selftest (SPEC B §4.2).
+    /// DPDK's `test_thash.c` and the kernel series' selftest (docs/design.md, Test vectors).
     public static let microsoft: [UInt8] = [
         0x6d, 0x5a, 0x56, 0xda, 0x25, 0x5b, 0x0e, 0xc2, 0x41, 0x67,
         0x25, 0x3d, 0x43, 0xa3, 0x8f, 0xb0, 0xd0, 0xca, 0x2b, 0xcb,

@@ -39,8 +39,9 @@ public enum ToeplitzMethod: String, CaseIterable, Hashable, Sendable {
 
     /// The method the engine uses unless told otherwise, decided once per process from CPUID:
     /// GFNI where the CPU has it, else the byte tables. The carry-less multiply is never chosen
-    /// by default: on this project's machine (AMD EPYC) it measured slower than the byte tables,
-    /// which inline into the Swift datapath while the C kernel is a call.
+    /// by default: it needs a call into C per hash, while the byte tables inline into the Swift
+    /// datapath and run on every CPU, so it brings no consistent gain over them (`make bench`
+    /// compares the methods).
     /// ``overrideVariable`` names another method.
     public static var preferred: ToeplitzMethod { chosen }
 

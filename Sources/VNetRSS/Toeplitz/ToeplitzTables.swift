@@ -32,8 +32,9 @@ struct ToeplitzTables {
 
     /// The contribution of the 4 bytes at `bytes` placed at input offset `position`.
     ///
-    /// Four byte loads rather than one word load and shifts: measured faster here, and free of
-    /// byte-order questions. The XORs pair up so the four lookups proceed in parallel.
+    /// Four byte loads rather than one word load and shifts: each byte indexes its table
+    /// directly, with no shift or mask between the load and the lookup, and no byte-order
+    /// question arises. The XORs pair up so the four lookups proceed in parallel.
     @inline(__always)
     func word(_ bytes: UnsafeRawPointer, position: Int) -> UInt32 {
         let row = base + position &* 256

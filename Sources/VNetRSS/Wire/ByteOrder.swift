@@ -1,5 +1,5 @@
 /// The byte order of a wire field: virtio 1.x fields are little-endian; the kernel compound's
-/// header and table are host-endian, as the ioctl copies them (SPEC A10).
+/// header and table are host-endian, as the ioctl copies them (docs/design.md, Endianness).
 enum ByteOrder {
     case littleEndian
     case host

@@ -1,9 +1,9 @@
 /// The ioctl request numbers of the tap hash interface, computed with the asm-generic `_IOC`
 /// encoding (x86-64, arm64, riscv64).
 ///
-/// The kernel series was never merged and numbers 228 to 231 are claimed by other proposals
-/// too (SPEC A9, B §1.1), so they are grouped by the series version that defined them and
-/// must be probed, never assumed.
+/// The kernel series was never merged and numbers 228 to 231 are claimed by other proposals too
+/// (docs/design.md, Kernel offload), so they are grouped by the series version that defined them
+/// and must be probed, never assumed.
 public enum TunIoctl {
     /// The `'T'` ioctl type of the tun driver.
     public static let type: UInt32 = 0x54

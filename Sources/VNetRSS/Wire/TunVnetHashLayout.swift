@@ -1,4 +1,5 @@
-/// The `TUNSETVNETHASH` compound of the kernel series v5 to v11 (SPEC B §1.2), host-endian:
+/// The `TUNSETVNETHASH` compound of the kernel series v5 to v11 ("tun: Introduce virtio-net RSS" v5
+/// 7/10, `20241008-rss-v5-7-f3cf68df005d@daynix.com`; docs/design.md, Wire formats), host-endian:
 ///
 /// ```
 /// struct tun_vnet_hash     { __u16 flags; __u8 pad[2]; __u32 types; };          // @0, 8 bytes

@@ -1,5 +1,5 @@
-/// The v12 split layout, the argument of `TUNSETVNETREPORTINGRSS` and `TUNSETVNETRSS`
-/// (SPEC B §1.3), host-endian:
+/// The v12 split layout, the argument of `TUNSETVNETREPORTINGRSS` and `TUNSETVNETRSS` ("tun:
+/// Introduce virtio-net RSS" v12 4/10, `20250530-rss-v12-4-95d8b348de91@daynix.com`), host-endian:
 ///
 /// ```
 /// struct tun_vnet_rss { __u32 hash_types; __u16 indirection_table_mask; __u16 unclassified_queue; }; // @0, 8 bytes

@@ -1,4 +1,5 @@
-/// The guest's `VIRTIO_NET_CTRL_MQ_HASH_CONFIG` payload (SPEC B §2.5), little-endian:
+/// The guest's `VIRTIO_NET_CTRL_MQ_HASH_CONFIG` payload (VIRTIO 1.2, 5.1.6.5.6.4 Hash calculation),
+/// little-endian:
 ///
 /// ```
 /// struct virtio_net_hash_config {

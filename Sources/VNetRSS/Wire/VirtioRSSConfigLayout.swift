@@ -1,4 +1,5 @@
-/// The guest's `VIRTIO_NET_CTRL_MQ_RSS_CONFIG` payload (SPEC B §2.5), little-endian:
+/// The guest's `VIRTIO_NET_CTRL_MQ_RSS_CONFIG` payload (VIRTIO 1.2, 5.1.6.5.7 Receive-side scaling
+/// (RSS)), little-endian:
 ///
 /// ```
 /// struct virtio_net_rss_config {

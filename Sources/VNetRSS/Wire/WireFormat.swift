@@ -1,4 +1,4 @@
-/// The four wire formats of one ``RSSConfiguration`` (SPEC A1).
+/// The four wire formats of one ``RSSConfiguration`` (docs/design.md, Wire formats).
 public enum WireFormat: String, CaseIterable, Hashable, Sendable {
     /// The `TUNSETVNETHASH` compound of the kernel series v5 to v11: `struct tun_vnet_hash`,
     /// then with `TUN_VNET_HASH_RSS` `struct tun_vnet_hash_rss`, `__u16 table[mask + 1]` and

@@ -35,7 +35,7 @@ struct BenchCommand: ParsableCommand {
             Reports frames/s and its ratio to the bare loop, reader CPU ns per frame and what the \
             engine adds to it, the spread over receive queues (max/min and chi-square against an \
             equal share), drops and buffer memory. A progress line goes to standard error. \
-            --format json prints one document (described in the README); --plot draws frames/s \
+            --format json prints one document (described in docs/benchmarks.md); --plot draws frames/s \
             against queue count as SVG.
             """
     )
@@ -138,7 +138,7 @@ struct BenchCommand: ParsableCommand {
                     tap: tap, traffic: traffic, mode: mode, frames: frames, duration: .milliseconds(Int(duration * 1000)),
                     buffers: buffers ?? (delivery == .inline ? EngineOptions().buffersPerQueue : 4096), ringCapacity: ringCapacity, inline: delivery == .inline)
                 // Rounds interleave the variants (bare, engine, ..., bare, engine, ...), so a
-                // slow spell of this shared machine hits the variants of a round alike.
+                // slow spell of a shared host hits the variants of a round alike.
                 // Shared-core rounds follow, interleaved likewise (see SharedCoreRound).
                 var measured: [BenchVariant: [BenchResult]] = [:]
                 var shared: [BenchVariant: [SharedCoreRound]] = [:]

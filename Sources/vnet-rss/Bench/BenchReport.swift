@@ -41,7 +41,7 @@ struct BenchReport {
         return result.readerNanosecondsPerFrame - floor.readerNanosecondsPerFrame
     }
 
-    /// The document `--format json` prints (see the README).
+    /// The document `--format json` prints (see docs/benchmarks.md, "How `vnet-rss bench` measures").
     var json: String {
         var document = JSONObject()
         document.add("mode", mode.rawValue)

@@ -51,7 +51,7 @@ extension BenchResult {
     /// One row from a variant's rounds, `bare` holding the bare loop's rounds in the same order
     /// (each measured next to the variant's round of the same index), if it ran.
     ///
-    /// The shared machine moves a single round by 5% or more, and a slow spell usually spans
+    /// A shared host moves a single round by 5% or more, and a slow spell usually spans
     /// the variants of one round alike. So the row is the round with the median frames/s, and
     /// the ratio to the bare loop is the median of the rounds' own ratios, not a ratio of two
     /// best rounds, which one lucky round of either side would decide.

@@ -1,0 +1,376 @@
+#!/usr/bin/env python3
+"""Writes docs/benchmarks.md from the committed benchmark outputs in docs/ and the commands
+that produced them (`make benchmarks-doc`).
+
+    scripts/benchmarks-doc.py           assemble docs/benchmarks.md from docs/
+    scripts/benchmarks-doc.py --run     first run every command below (root; about 45 minutes,
+                                        the soak alone 30), then assemble (`make benchmarks-live`)
+
+Every figure in the generated page is either read from an output file here or quoted, with its
+command, under "Runs without a committed output". Re-running the script on the same files
+writes the same bytes."""
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import textwrap
+
+ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+DOCS = os.path.join(ROOT, "docs")
+
+# The outputs and the commands that write them, as a user types them from the package root
+# (`vnet-rss` is the release build: `swift build -c release`, then .build/release/vnet-rss).
+MICRO = "make bench && python3 scripts/bench-table.py .build/bench.txt > docs/micro-bench.md"
+LIVE = "vnet-rss bench --rounds 9 --frames 200000 --plot docs/bench.svg --json-file docs/bench.json > docs/bench.txt"
+FOCUSED = ("vnet-rss bench --sizes 64 --variants bare,read --rounds 21 --frames 200000 "
+           "--json-file docs/bench-64-read.json > docs/bench-64-read.txt")
+SOAK = "vnet-rss bench --soak 1800 --sizes 64 --format json > docs/soak.json"
+COMMANDS = [
+    ("docs/micro-bench.md", MICRO),
+    ("docs/bench.txt, docs/bench.json, docs/bench.svg", LIVE),
+    ("docs/bench-64-read.txt, docs/bench-64-read.json", FOCUSED),
+    ("docs/soak.json", SOAK),
+]
+
+METHODS = [("gfni", "GFNI (preferred)"), ("tables", "byte tables (fallback)"),
+           ("clmul", "carry-less multiply"), ("per-bit", "per-bit loop (QEMU)")]
+
+
+def run_all():
+    binary = os.environ.get("BIN", ".build/release/vnet-rss")
+    subprocess.run(["swift", "build", "-c", "release"], cwd=ROOT, check=True)
+    for _, command in COMMANDS:
+        command = re.sub(r"^vnet-rss ", binary + " ", command)
+        print("+ " + command, file=sys.stderr)
+        subprocess.run(["bash", "-eo", "pipefail", "-c", command], cwd=ROOT, check=True)
+
+
+def read(name):
+    with open(os.path.join(DOCS, name)) as handle:
+        return handle.read()
+
+
+def micro_rows():
+    """name -> (median, best) in ns per operation, from docs/micro-bench.md."""
+    rows = {}
+    for line in read("micro-bench.md").splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 4 and re.match(r"^[0-9.]+$", cells[1]):
+            rows[cells[0]] = (float(cells[1]), float(cells[2]))
+    return rows
+
+
+def micro_tables():
+    rows = micro_rows()
+    out = ["| Toeplitz, median ns per hash (best) | "
+           + " | ".join(title for _, title in METHODS) + " | per-bit / GFNI |",
+           "|---|" + "---:|" * (len(METHODS) + 1)]
+    for size in (8, 12, 32, 36):
+        for bulk, label in (("", "one at a time"), (", bulk", "bulk (1,000 per call)")):
+            cells = []
+            for method, _ in METHODS:
+                median, best = rows[f"Toeplitz {size} B, {method}{bulk}"]
+                cells.append(f"{median:.2f} ({best:.2f})")
+            ratio = rows[f"Toeplitz {size} B, per-bit{bulk}"][0] / rows[f"Toeplitz {size} B, gfni{bulk}"][0]
+            out.append(f"| {size} bytes, {label} | " + " | ".join(cells) + f" | {ratio:.0f} x |")
+    out += ["", "| parse + hash + queue + header, median ns per frame (best) | "
+            + " | ".join(title.split(" (")[0] if method != "per-bit" else title for method, title in METHODS) + " |",
+            "|---|" + "---:|" * len(METHODS)]
+    for shape in ("IPv4 TCP", "IPv6 TCP", "mixed IPv4/IPv6 TCP/UDP"):
+        for batched, label in (("", "one frame per call"), ("batched, ", "batches of 64")):
+            cells = []
+            for method, _ in METHODS:
+                median, best = rows[f"classify + header, {batched}{shape}, {method}"]
+                cells.append(f"{median:.2f} ({best:.2f})")
+            out.append(f"| {shape}, {label} | " + " | ".join(cells) + " |")
+    return "\n".join(out)
+
+
+def span(values, digits):
+    """The range of `values`, rounded half up as the bench's own table rounds."""
+    if digits == 0:
+        low, high = (int(min(values) + 0.5), int(max(values) + 0.5))
+        return f"{low:,} to {high:,}"
+    return f"{min(values):.{digits}f} to {max(values):.{digits}f}"
+
+
+def fill(text, bullet=False):
+    return textwrap.fill(text, width=96, subsequent_indent="  " if bullet else "",
+                         break_long_words=False, break_on_hyphens=False)
+
+
+def live_summary(doc):
+    rows = doc["results"]
+
+    def pick(size, variant, key):
+        return [r[key] for r in rows if r["frame_size"] == size and r["variant"] == variant and r.get(key) is not None]
+
+    lines = []
+    for size in sorted({r["frame_size"] for r in rows}):
+        shared = pick(size, "read", "shared_core_ratio")
+        added = pick(size, "read", "added_ns_per_frame")
+        bare = pick(size, "bare", "reader_cpu_ns_per_frame")
+        ordinary = pick(size, "read", "ratio_to_bare")
+        perbit_added = pick(size, "per-bit", "added_ns_per_frame")
+        perbit_shared = pick(size, "per-bit", "shared_core_ratio")
+        uring = pick(size, "uring", "shared_core_ratio") + pick(size, "uring-single", "shared_core_ratio")
+        lines.append(fill(
+            f"- {size}-byte frames: the engine on `read()` delivers {span(shared, 3)} of the bare "
+            f"`read()` loop's frames at equal CPU (\"shared core\"), adding {span(added, 0)} ns of "
+            f"reader CPU per frame to a bare read path of {span(bare, 0)} ns. The ordinary rounds' "
+            f"\"vs bare\" is {span(ordinary, 3)}. The per-bit Toeplitz (what QEMU computes) adds "
+            f"{span(perbit_added, 0)} ns ({span(perbit_shared, 3)} shared core); the io_uring readers "
+            f"deliver {span(uring, 3)}.", bullet=True))
+    four = [r["max_over_min"] for r in rows if r["queues"] == 4 and r["variant"] == "read"]
+    if four:
+        lines.append(fill(f"- With {doc['flows']:,} random flows the fullest of 4 receive queues "
+                          f"gets {max(four):.2f} times the frames of the emptiest.", bullet=True))
+    return "\n".join(lines)
+
+
+def noise_summary(doc):
+    row = next(r for r in doc["results"] if r["variant"] == "read" and r["queues"] == 1)
+    ordinary, shared = row["round_ratios"], row["shared_core_round_ratios"]
+    return fill(f"In `docs/bench-64-read.json`, 1 queue, the engine's {len(ordinary)} ordinary rounds "
+            f"(`round_ratios`) ran from {min(ordinary):.3f} to {max(ordinary):.3f} of the bare loop "
+            f"(standard deviation {statistics.stdev(ordinary):.3f}, median {statistics.median(ordinary):.3f}), "
+            f"and its {len(shared)} shared-core rounds (`shared_core_round_ratios`) from "
+            f"{min(shared):.3f} to {max(shared):.3f} (standard deviation {statistics.stdev(shared):.4f}; "
+            f"mean {row['shared_core_ratio']:.3f}, interval {row['shared_core_ratio_low']:.3f} to "
+            f"{row['shared_core_ratio_high']:.3f}).")
+
+
+def soak_summary(doc):
+    resident = [s["resident_kib"] for s in doc["samples"]]
+    minutes = doc["seconds"] / 60
+    return fill(f"{minutes:.0f} minutes, {doc['queues']} queues, {doc['swaps']:,} configuration swaps, "
+            f"{doc['queued']:,} frames queued by the tap, {doc['delivered']:,} delivered and "
+            f"{doc['engine_drops']:,} dropped by the engine (a ring full): drift {doc['drift']}. "
+            f"The resident set's high-water mark went from {doc['high_water_kib_early']:,} KiB at the "
+            f"5th minute to {doc['high_water_kib_end']:,} KiB at the end "
+            f"({doc['high_water_growth'] * 100:+.2f}%); the resident set ranged over "
+            f"{min(resident):,} to {max(resident):,} KiB in the per-minute samples. The tap itself "
+            f"dropped {doc['tap_drops']:,} frames (its queues full while the injector ran flat out).")
+
+
+STATIC_INTRO = """\
+# Benchmarks
+
+<!-- Written by scripts/benchmarks-doc.py (make benchmarks-doc) from the outputs in docs/.
+     Edit the script, not this page. -->
+
+Two benchmarks, separate from the tests (the tests never time anything):
+
+```sh
+make bench                                   # micro-benchmarks (package-benchmark, Benchmarks/), then a summary table
+make bench BENCH_FILTER='.*Toeplitz 12 B.*'  # a subset
+vnet-rss bench                               # live taps in a private namespace (root)
+```
+
+`make benchmarks-live` (root) runs every command below again and then `make benchmarks-doc`,
+which writes this page from their outputs.
+
+The committed outputs come from one run of each on 2026-11-22, on a 2-vCPU AMD EPYC VM
+(Firecracker, 2.6 GHz, AVX-512 with GFNI and VPCLMULQDQ, Linux 6.18), Swift 6.3.1, release
+builds. That machine is shared and noisy (the same benchmark moves by 20 to 50% between runs,
+a single live round by 10 to 20%): compare rows of one run, read the best figure beside the
+median, and for the engine against the bare loop read the shared-core ratio, which pairs them
+on one CPU in the same milliseconds.
+
+| output | command |
+|---|---|
+"""
+
+MICRO_TEXT = """\
+## Micro-benchmarks
+
+Throughput, not latency: 1,000 operations over 1,024 random tuples, or over a batch of 64
+packets in receive buffers 2,112 bytes apart, as the engine lays out its 2 KiB buffers.
+{mallocs} `scripts/bench-table.py` condenses package-benchmark's output into
+`docs/micro-bench.md`; the two tables below arrange its rows by method.
+
+Command: `{command}`
+
+{tables}
+
+The machine's other tenants move the vector units' throughput by up to half, in phases of
+seconds, so rows of one run can fall into different phases while the scalar per-bit loop moves
+little: compare a row's median with its best. One GFNI hash at a time pays a call into C and
+the fold of its vector for four useful bytes per lane; the bulk form fills the other half of
+each lane with a second tuple. Batches are decided in three passes (parse all, hash all in one
+call, steer all); frames of the four common shapes (untagged IPv4 without options or
+fragmentation, untagged IPv6 without extension headers, each with TCP or UDP) are located at
+fixed offsets without the general parse.
+
+<details><summary>docs/micro-bench.md</summary>
+
+{full}
+</details>
+"""
+
+LIVE_TEXT = """\
+## Live taps
+
+Drain mode: {frames:,} frames pre-filled per round, the readers timed emptying them; {rounds}
+ordinary rounds per variant, each row the variant's median round and its "vs bare" the median
+of the rounds' own ratios to the bare loop; {shared} shared-core rounds per engine variant,
+"shared core" their mean ± its 95% interval and "added ns" from the same rounds. The engine
+delivers inline, one handler call per batch, to a handler that does nothing, as the bare loop
+does nothing. `docs/bench.json` holds every field and every round; `docs/bench.svg` plots
+frames/s against queue count.
+
+Command: `{command}`
+
+```
+{table}```
+
+From `docs/bench.json`:
+
+{summary}
+
+The focused run: only the bare loop and the engine on `read()` at 64 bytes, 21 rounds of each
+kind.
+
+Command: `{focused_command}`
+
+```
+{focused}```
+
+### Round-to-round noise
+
+One round differs from the next on a shared host whatever the code: the vCPU itself runs
+slower or faster, so the ratio of two rounds run one after the other is mostly noise, and the
+shared-core rounds (bare loop and engine draining one tap at once, pinned to one CPU) are the
+measure to read.
+
+{noise}
+"""
+
+SOAK_TEXT = """\
+## Soak
+
+A 4-queue tap, the injector flat out, a configuration swap every 10 ms, a consumer draining
+every queue.
+
+Command: `{command}`
+
+{summary}
+"""
+
+RECORDED = """\
+## Runs without a committed output
+
+These figures were read off the terminal on 2026-11-22; their commands are given so they can
+be run again, but their outputs are not in docs/.
+
+**Instructions per frame** (`scripts/instructions.sh [FRAMES] [QUEUES] [METHOD]`, root and
+valgrind): callgrind counts the user-space instructions of the bare loop's reader thread and of
+the engine's over one drained round of 64-byte frames. Counts do not move with the machine's
+other tenants, so a change to the per-frame path can be judged by them where nanoseconds
+cannot; they leave out the kernel (the same `read()` in both) and cache misses. Valgrind's
+virtual CPU has no AVX-512, so the engine hashes with the carry-less multiply (or the method
+given) instead of GFNI. `scripts/instructions.sh 20000 1 clmul`: bare `read()` loop 61.1 per
+frame; the engine 367.4 (adding 306.3). Of the 306.3, per `callgrind_annotate`: 135.2
+`Classifier.process` (parse, steer, header write), 102.0 the carry-less hash, 28.6 inline
+delivery and counters, 25.2 taking the burst's buffers and filling the batch, and 7.3 the read
+loop beyond the bare loop's. With the byte tables (`scripts/instructions.sh 20000 1 tables`)
+the engine adds 258.8.
+
+**Where the io_uring reader's CPU goes**: in a `perf` profile of a drained round, the
+multishot read's poll machinery (`tun_chr_poll`, io_uring's poll task work) and request
+handling cost the reader about a quarter more CPU than the bare loop's `read()` system calls
+(13.6% of samples against 11.0% for the same frames).
+
+**A few rows of `make bench`**: `make bench BENCH_FILTER='.*Toeplitz (12|36) B, (gfni|per-bit)
+\\(.*'` twice gave 12 bytes 1.54 and 1.57 ns at the median (best 1.49 and 1.51), 36 bytes 2.32
+and 2.35, per-bit over GFNI 30.7 and 30.2 times.
+"""
+
+BENCH_COMMAND = """\
+## How `vnet-rss bench` measures
+
+`bench` runs in a private network namespace of its own and removes what it made. For each frame
+size and queue count it creates a tap and measures, side by side in one run, with the rounds of
+the variants interleaved (so a slow spell of a shared machine hits them alike):
+
+- `bare`: one thread per tap queue calling `read()` and doing nothing with the frames, the floor;
+- `read`, `uring`, `uring-single`: the engine on each reader;
+- `per-bit`: the engine on `read()` with the per-bit Toeplitz loop, as QEMU computes it.
+
+Traffic is a fixed-seed mix of IPv4/IPv6 TCP/UDP over `--flows` flows (1,024), sent through
+AF_PACKET (`sendmmsg`, `PACKET_QDISC_BYPASS`); frames are `--sizes` bytes or, where their
+headers need more, longer (an IPv6 TCP frame needs 74). `--mode drain` (the default) pre-fills
+the tap's queues with `--frames` frames, then times the readers emptying them: the reader
+alone. `--mode inject` sends from a thread for `--duration` seconds while the readers read. By
+default the engine delivers inline to a handler that does nothing with the frames (one call per
+batch, `.inlineBatches`), as the bare loop does nothing; `--delivery rings` has the bench's main
+thread consume the rings instead.
+
+In drain mode with inline delivery each engine variant also runs `--shared-core-rounds` rounds
+(default: `--rounds`): the bare loop and the engine drain the same pre-filled tap at the same
+time, every reader thread of both pinned to one CPU, taking turns every few milliseconds, so a
+slow spell hits both. Each side's CPU time per frame is its cost, and bare over engine is the
+engine's frames/s over the bare loop's at equal CPU (the readers are CPU-bound in drain mode).
+The table's "shared core" column is their mean with its 95% interval (Student's t), and "added
+ns" comes from the same rounds. A progress line goes to standard error; `--plot FILE.svg` draws
+frames/s against queue count, one panel per frame size; `--json-file FILE` writes the JSON
+document beside the table.
+
+`--soak SECONDS` runs the live path instead of measuring it: a 4-queue tap, the injector flat
+out, a configuration swap every 10 ms, a consumer draining every queue. Once a minute it prints
+frames delivered and dropped, swaps, resident memory and its high-water mark; at the end the
+frames the tap queued against those delivered and dropped (the drift must be 0) and the
+high-water mark at the 5th minute against the end (`--format json` for a document).
+
+`--format json` prints one document:
+
+| key | meaning |
+|---|---|
+| `mode`, `delivery`, `frames_per_round` (drain) or `duration_seconds` (inject), `flows`, `rounds`, `shared_core_rounds`, `toeplitz` | the run (`shared_core_rounds` 0 when none ran) |
+| `results[]` | one object per frame size, queue count and variant: |
+| `frame_size`, `queues`, `variant` (`bare`, `read`, `uring`, `uring-single`, `per-bit`), `title` | what was measured |
+| `offered` | frames the tap queued for the readers this round (those the socket took: a frame the tap drops fails its message) |
+| `frames` | frames read (bare) or delivered to a receive queue (engine); `frames + engine_drops == offered` |
+| `seconds`, `frames_per_second` | the variant's median round (by frames/s): from the readers' start to the last frame |
+| `round_ratios` | per round, the variant's frames/s over the bare loop's in the same round (the rounds interleave the variants) |
+| `ratio_to_bare` | the median of `round_ratios`: what the row compares |
+| `best_frames_per_second`, `best_ratio_to_bare` | the best round, and its frames/s over the bare loop's best |
+| `reader_cpu_ns_per_frame`, `process_cpu_ns_per_frame` | CPU time of the reader threads, and of the whole process, per frame |
+| `shared_core_ratio`, `shared_core_ratio_low`, `shared_core_ratio_high` | engine rows, when shared-core rounds ran: the mean of `shared_core_round_ratios` and its 95% interval |
+| `shared_core_round_ratios`, `shared_core_round_added_ns` | per shared-core round: bare CPU per frame over the engine's, and the engine's less the bare loop's (ns) |
+| `added_ns_per_frame` | the engine's reader CPU per frame less the bare loop's: the mean of `shared_core_round_added_ns` where those rounds ran, else the median rounds' difference |
+| `per_queue` | frames per receive queue (engine) or per tap queue (bare) |
+| `max_over_min`, `chi_square` | the spread against an equal share: fullest over emptiest queue, and Pearson's statistic on `queues - 1` degrees of freedom (frames of one flow stay together, so it grows with frames per flow) |
+| `engine_drops`, `tap_drops` | frames dropped by the engine (a ring full) and by the tap (a queue full) |
+| `buffer_bytes`, `max_resident_kib` | the engine's receive buffers, and the process's resident high-water mark |
+"""
+
+
+def page():
+    live = json.loads(read("bench.json"))
+    focused = json.loads(read("bench-64-read.json"))
+    soak = json.loads(read("soak.json"))
+    parts = [STATIC_INTRO + "\n".join(f"| {out} | `{command}` |" for out, command in COMMANDS) + "\n"]
+    mallocs = {line.rsplit("|", 2)[1].strip() for line in read("micro-bench.md").splitlines()[2:] if line.strip()}
+    mallocs = "Every row made 0 allocations." if mallocs == {"0"} else "Allocations per row are in the last column."
+    parts.append(MICRO_TEXT.format(command=MICRO, mallocs=mallocs, tables=micro_tables(), full=read("micro-bench.md").rstrip("\n")))
+    parts.append(LIVE_TEXT.format(
+        frames=live["frames_per_round"], rounds=live["rounds"], shared=live["shared_core_rounds"],
+        command=LIVE, table=read("bench.txt"), summary=live_summary(live),
+        focused_command=FOCUSED, focused=read("bench-64-read.txt"), noise=noise_summary(focused)))
+    parts.append(SOAK_TEXT.format(command=SOAK, summary=soak_summary(soak)))
+    parts.append(RECORDED)
+    parts.append(BENCH_COMMAND)
+    return "\n".join(parts)
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] == ["--run"]:
+        run_all()
+    elif sys.argv[1:]:
+        sys.exit(__doc__)
+    text = page()
+    with open(os.path.join(DOCS, "benchmarks.md"), "w") as handle:
+        handle.write(text)
