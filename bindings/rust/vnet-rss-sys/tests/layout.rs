@@ -206,7 +206,7 @@ fn header_functions(text: &str) -> BTreeSet<String> {
                 return None;
             }
             let open = line.find('(')?;
-            let name = line[..open].rsplit(|c: char| c == ' ' || c == '*').next()?;
+            let name = line[..open].rsplit([' ', '*']).next()?;
             name.starts_with("vnet_rss_").then(|| name.to_string())
         })
         .collect()
