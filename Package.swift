@@ -74,7 +74,7 @@ let package = Package(
         .target(name: "CVNetUAPI", path: "Tests/CVNetUAPI"),
         // Test support: the bit-serial Toeplitz oracle, seeded randomness, private network
         // namespaces, AF_PACKET injection, per-thread capabilities.
-        .target(name: "CVNetTestShim", path: "Tests/CVNetTestShim"),
+        .target(name: "CVNetTestShim", path: "Tests/CVNetTestShim", linkerSettings: [.linkedLibrary("bpf")]),
         .target(name: "VNetTestSupport", dependencies: ["CVNetTestShim", "CVNetTapShim"], path: "Tests/VNetTestSupport"),
         .testTarget(name: "VNetRSSTests", dependencies: ["VNetRSS", "VNetFixtures", "CVNetUAPI", "VNetTestSupport"]),
         // Real taps in private namespaces; needs root (CAP_NET_ADMIN, CAP_SYS_ADMIN).

@@ -2,7 +2,7 @@
 """Checks every decision `vnet-rss tap` reported against an independent recomputation from the
 frame bytes (Fixtures/tools/rss_oracle.py: bit-serial Toeplitz, its own parser).
 
-Usage: demo-verify.py FRAMES.pcap DECISIONS.jsonl QUEUES
+Usage: demo-verify.py FRAMES.pcap DECISIONS.jsonl QUEUES [--steered]
 Prints 'N frames, N verified, N mismatched'; exits 1 on any mismatch or count difference."""
 import json
 import os
@@ -31,12 +31,18 @@ def main():
     with open(sys.argv[2]) as handle:
         decisions = [json.loads(line) for line in handle if line.strip()]
     queues = int(sys.argv[3])
+    # --steered: the kernel steered each frame (the steering program), so the tap queue it was
+    # read from must be the queue the independent model names, too.
+    steered = "--steered" in sys.argv[4:]
     verified = mismatched = 0
     kinds = {}
     for frame, decision in zip(frames, decisions):
         value, report, queue = rss_oracle.decide(frame, queues=queues)
         got = (decision["hash_value"], decision["hash_report"], decision["queue"])
-        if got == (value, report, queue):
+        if steered and decision["tap_queue"] != queue:
+            mismatched += 1
+            print(f"frame {decision['frame']}: read on tap queue {decision['tap_queue']}, independent queue {queue}")
+        elif got == (value, report, queue):
             verified += 1
             kinds[report] = kinds.get(report, 0) + 1
         else:

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # make demo: a private network namespace with a 4-queue tap, real traffic from the namespace's
-# own kernel stack (TCP and UDP over IPv4 and IPv6, ARP and ND), the RSS engine steering it with
-# its live per-queue table, then every reported hash checked against an independent
-# recomputation from the frame bytes. Removes what it made, also on failure.
+# own kernel stack (TCP and UDP over IPv4 and IPv6, ARP and ND), steered by the steering eBPF
+# program to the tap queue of its receive queue and reported by that queue's reader, with the
+# live per-queue table; then every reported hash, and the tap queue each frame was read from,
+# checked against an independent recomputation from the frame bytes. Removes what it made, also
+# on failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin="${BIN:-.build/release/vnet-rss}"
@@ -20,7 +22,7 @@ in_ns() { ip netns exec "$namespace" "$@"; }
 ip netns add "$namespace"
 in_ns ip link set lo up
 echo "namespace $namespace: 4-queue tap vrss0, engine running for 6 s"
-in_ns "$bin" tap --name vrss0 --queues 4 --duration 6 \
+in_ns "$bin" tap --name vrss0 --queues 4 --duration 6 --steering ebpf \
     --dump "$work/frames.pcap" --decisions "$work/decisions.jsonl" &
 engine=$!
 for _ in $(seq 100); do in_ns ip link show vrss0 >/dev/null 2>&1 && break; sleep 0.05; done
@@ -33,4 +35,4 @@ wait "$engine"
 engine=""
 cat "$work/traffic.log"
 echo
-python3 scripts/demo-verify.py "$work/frames.pcap" "$work/decisions.jsonl" 4
+python3 scripts/demo-verify.py "$work/frames.pcap" "$work/decisions.jsonl" 4 --steered

@@ -15,9 +15,13 @@ struct TapCommand: ParsableCommand {
         discussion: """
             Opens (creating if needed, which needs CAP_NET_ADMIN) the tap NAME with --queues queues, \
             brings it up, and steers every frame the kernel sends to it to a receive queue with its \
-            virtio_net_hdr_v1_hash. --format json prints one object per frame: {"frame", "tap_queue", \
-            "hash_value", "hash_report", "queue"}; text shows a per-queue table refreshed in place. \
-            Stops after --duration seconds, --frames frames, or SIGINT/SIGTERM.
+            virtio_net_hdr_v1_hash. --steering chooses who steers: the kernel series' RSS, the \
+            steering eBPF program (the kernel queues each frame on the tap queue its receive queue \
+            names; needs CAP_BPF or CAP_SYS_ADMIN), userspace, or automatic (the first of those that \
+            works); the choice and its reason are printed first. --format json prints one object \
+            per frame: {"frame", "tap_queue", "hash_value", "hash_report", "queue"}; text shows a \
+            per-queue table refreshed in place. Stops after --duration seconds, --frames frames, or \
+            SIGINT/SIGTERM.
             """
     )
 
@@ -35,6 +39,9 @@ struct TapCommand: ParsableCommand {
     @Option(help: "Reader: read (epoll + read) or uring (io_uring).")
     var reader: ReaderKind = .read
 
+    @Option(help: "Steering: automatic, kernel (the series' TUNSETVNETHASH), ebpf (the steering program) or userspace.")
+    var steering: SteeringMode = .automatic
+
     @Option(help: "Also write every received frame (without its vnet header) to this pcap file.")
     var dump: String?
 
@@ -49,14 +56,21 @@ struct TapCommand: ParsableCommand {
         let device: TapDevice
         do {
             device = try TapDevice.open(name: name, queueCount: Int(max(rss.queues, 1)))
-            try LinkControl().setUp(device.name, true)
         } catch {
             throw CommandFailure("\(error)")
         }
         var options = EngineOptions()
         options.reader = reader
         options.extensionHeaderRule = rss.exCompat
-        let engine = try RSSEngine(device: device, configuration: configuration, options: options)
+        options.steering = steering
+        let engine: RSSEngine
+        do {
+            engine = try RSSEngine(device: device, configuration: configuration, options: options)
+        } catch {
+            throw CommandFailure("\(error)")
+        }
+        let chosen = "steering: \(engine.steering) (\(engine.steeringReason))"
+        if format == .json { printError(chosen) } else { print(chosen) }
         let writer = try dump.map { path throws(CaptureError) in try CaptureWriter(path: path) }
         let decisionsFile = decisions.map { fopen($0, "w") }
         if let decisionsFile, decisionsFile == nil { throw CommandFailure("--decisions \(decisions!): cannot open") }
@@ -70,8 +84,11 @@ struct TapCommand: ParsableCommand {
         sigaddset(&stopSignals, SIGINT)
         sigaddset(&stopSignals, SIGTERM)
         pthread_sigmask(SIG_UNBLOCK, &stopSignals, nil)
+        // Started before the link comes up, so that the first frames the kernel sends (its
+        // multicast reports, say) are already steered.
         do {
             try engine.start()
+            try LinkControl().setUp(device.name, true)
         } catch {
             throw CommandFailure("\(error)")
         }
@@ -114,7 +131,8 @@ struct TapCommand: ParsableCommand {
         let statistics = engine.statistics()
         if format == .text { table.draw(statistics, final: true) }
         let summary = "\(device.name): \(statistics.framesRead) frames read, \(count) received, "
-            + "\(statistics.framesDropped) dropped, \(statistics.unclassified) unclassified"
+            + "\(statistics.framesDropped) dropped, \(statistics.unclassified) unclassified, "
+            + "\(statistics.tapQueues.reduce(0) { $0 + $1.redirected }) redirected"
         if format == .json { printError(summary) } else { print(summary) }
         for (queue, failure) in engine.failures.sorted(by: { $0.key < $1.key }) {
             printError("tap queue \(queue): \(failure)")
@@ -124,6 +142,7 @@ struct TapCommand: ParsableCommand {
 }
 
 extension ReaderKind: ExpressibleByArgument {}
+extension SteeringMode: ExpressibleByArgument {}
 
 /// One line on standard error (`terminator` ends it).
 func printError(_ line: String, terminator: String = "\n") {

@@ -324,6 +324,8 @@ struct EngineTests {
         }
         let tally = Tally()
         var options = EngineOptions()
+        // Userspace steering: the tap spreads by its own flow hash, so frames cross queues.
+        options.steering = .userspace
         switch delivery {
         case .rings: break
         case .inline: options.delivery = .inline { tally.add($0) }

@@ -58,3 +58,15 @@ public enum NetAdminCapability {
         return try body()
     }
 }
+
+/// Per-thread BPF privilege (`CAP_BPF`, `CAP_SYS_ADMIN`) and `CAP_NET_ADMIN`, to play a VMM that
+/// runs without them.
+public enum BPFPrivilege {
+    /// Runs `body` with those capabilities cleared from this thread's effective set, then raises
+    /// them again.
+    public static func withoutIt<T>(_ body: () throws -> T) throws -> T {
+        guard vnet_test_set_privileged(0) == 0 else { throw NetworkNamespace.Failure(description: "capset") }
+        defer { _ = vnet_test_set_privileged(1) }
+        return try body()
+    }
+}
