@@ -9,7 +9,7 @@ VECTOR_FILES := Fixtures/vectors/microsoft-rss-verification.json Fixtures/vector
 FUZZ_SECONDS ?= 300
 
 .PHONY: help deps build test test-sanitizers test-fixtures demo demo-captures fixtures fuzz bench \
-	benchmarks-doc benchmarks-live clean lib install abi-check abi-test example c-abi
+	benchmarks-doc benchmarks-live clean lib install abi-check abi-test example c-abi test-bpf bpf rust-test
 .DEFAULT_GOAL := help
 
 # Root: the live tap tests, the C example and the abi test make taps in network namespaces.
@@ -30,7 +30,7 @@ help:
 	@echo "vnet-rss: make TARGET, where TARGET is one of:"
 	@sed -n -E 's/^## ([a-z-]+): (.*)$$/\1\t\2/p' $(MAKEFILE_LIST) | awk -F'\t' '{ printf "  %-16s %s\n", $$1, $$2 }'
 
-## deps: install the Debian packages the build uses (libpcap, liburing, libnl) where missing.
+## deps: install the Debian packages the build uses (libpcap, liburing, libnl, libbpf) where missing.
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
@@ -52,14 +52,33 @@ test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test
 	$(MAKE) --no-print-directory test-fixtures
+	$(MAKE) --no-print-directory test-bpf
 	$$($(SWIFT) build --show-bin-path)/vnet-rss vectors $(VECTOR_FILES) | tail -n 1
 ifeq ($(IS_ROOT),yes)
 	$(MAKE) --no-print-directory c-abi
+	$(MAKE) --no-print-directory rust-test
 else
 	$(MAKE) --no-print-directory abi-check
+	$(MAKE) --no-print-directory rust-test
 	@suites=$$(grep -rhE '^@Suite\(.*Privileges\.isRoot' Tests | wc -l); \
 	echo "make test: not root: skipped the live tap tests ($$suites suites), the C example and the abi test on a tap; run as root for those"
 endif
+
+## test-bpf: the embedded steering programs recompiled from bpf/ and compared with the committed ones.
+test-bpf:
+	python3 scripts/bpf-embed.py --check
+
+## bpf: compile the steering programs in bpf/ and embed them (Sources/CVNetTapShim/steering_objects.c).
+bpf:
+	python3 scripts/bpf-embed.py
+
+## rust-test: the Rust crate (bindings/rust) on the installed C library: tests, clippy, rustdoc, its example.
+# cargo test, clippy, rustdoc and the example backend on a real tap, against the library installed
+# in a scratch prefix; one line when cargo is absent.
+rust-test: lib
+	@prefix=$$(mktemp -d); trap 'rm -rf "$$prefix"' EXIT; \
+	$(MAKE) --no-print-directory install PREFIX=$$prefix >/dev/null; \
+	scripts/rust-test.sh $$prefix
 
 ## lib: build libvnetrss.so and libvnetrss.a (stripped, in .build-lib/dist).
 lib: deps
