@@ -9,8 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/ioctl.h>
-#include <linux/if_tun.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
@@ -206,11 +204,6 @@ int vnet_steering_map_value_size(int32_t map, uint32_t *value_size, uint32_t *ma
     if (value_size) *value_size = info.value_size;
     if (map_type) *map_type = info.type;
     return 0;
-}
-
-int vnet_steering_attach(int32_t tap, int32_t program) {
-    int argument = program;
-    return ioctl(tap, TUNSETSTEERINGEBPF, &argument) < 0 ? -errno : 0;
 }
 
 int vnet_steering_test_run(int32_t program, const uint8_t *frame, uint32_t length, uint32_t repeat,

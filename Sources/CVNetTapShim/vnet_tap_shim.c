@@ -49,6 +49,7 @@ unsigned long vnet_tap_tunsetvnethdrsz(void) { return TUNSETVNETHDRSZ; }
 unsigned long vnet_tap_tungetvnethdrsz(void) { return TUNGETVNETHDRSZ; }
 unsigned long vnet_tap_tunsetvnetle(void) { return TUNSETVNETLE; }
 unsigned long vnet_tap_tunsetoffload(void) { return TUNSETOFFLOAD; }
+unsigned long vnet_tap_tunsetsteeringebpf(void) { return TUNSETSTEERINGEBPF; }
 
 int vnet_tap_unshare_network(void) {
     if (unshare(CLONE_NEWNET) != 0) return -errno;

@@ -237,31 +237,53 @@ public final class RSSEngine: @unchecked Sendable {
     /// when the configuration cannot be prepared. Validate a guest's configuration under the
     /// `virtio` policy first.
     ///
-    /// Where the kernel steers, the configuration goes to the kernel too (`TUNSETVNETHASH`); one
-    /// the kernel cannot do (an `_EX` type, say) turns the kernel's RSS off and the engine steers.
+    /// Steering follows ``EngineOptions/steering``: under ``SteeringMode/automatic`` a
+    /// configuration the kernel's RSS covers goes to the kernel (`TUNSETVNETHASH`), and one it
+    /// cannot do (an `_EX` type, say) turns the kernel's RSS off and goes to the steering
+    /// program where the engine has one, else the engine steers in userspace. With the program,
+    /// this waits for the kernel's RCU grace period (milliseconds), after which no frame can be
+    /// steered by the old configuration's slot (see the DocC article on kernel steering).
     public func apply(_ configuration: RSSConfiguration) throws {
         let classifier = try Classifier(
             configuration, queueCount: UInt16(queueCount), extensionHeaderRule: options.extensionHeaderRule,
             toeplitzMethod: options.toeplitzMethod)
-        if let programSteering {
-            // The program's maps first: a frame the program steers by the new configuration
-            // while a reader still decides by the old one is handed over, and counted.
-            try programSteering.publish(configuration, rule: options.extensionHeaderRule, queueCount: queueCount)
-            let steers = configuration.features.contains(.rss)
-            if steers && !threads.isEmpty { try programSteering.attach() }
-            if !steers { programSteering.detach() }
-            snapshot.store(SteeringState(classifier, steers ? .program : .userspace))
-            return
+        let covered = KernelHashOffload.covers(kernelOffload, configuration, receiveQueues: queueCount, tapQueues: device.queues.count)
+        let series: Bool
+        switch options.steering {
+        case .userspace, .program:
+            series = false
+        case .kernel:
+            guard covered else {
+                throw TapError(.setHash, device: device.name, errno: .notSupported,
+                               detail: "kernel RSS asked for: the kernel does not offer this configuration's features and types")
+            }
+            series = true
+        case .automatic:
+            series = options.kernelOffload && covered
         }
-        let fits = options.kernelOffload && options.steering != .userspace
-            && KernelHashOffload.covers(kernelOffload, configuration, receiveQueues: queueCount, tapQueues: device.queues.count)
         let descriptor = device.queues.first { $0.attached }?.descriptor ?? device.queues[0].descriptor
-        if fits {
+        let steering: Steering
+        if series {
+            // A steering program and the kernel's RSS exclude each other (EBUSY).
+            programSteering?.detach()
             try KernelHashOffload.push(configuration, descriptor: descriptor, device: device.name, system: device.system)
-        } else if snapshot.load().steering == .kernel {
-            try KernelHashOffload.disable(descriptor: descriptor, device: device.name, system: device.system)
+            steering = .kernel
+        } else {
+            if snapshot.load().steering == .kernel {
+                try KernelHashOffload.disable(descriptor: descriptor, device: device.name, system: device.system)
+            }
+            if let programSteering {
+                // The program's maps first: a frame the program steers by the new configuration
+                // while a reader still decides by the old one is handed over, and counted.
+                try programSteering.publish(configuration, rule: options.extensionHeaderRule, queueCount: queueCount)
+                let steers = configuration.features.contains(.rss)
+                if steers && !threads.isEmpty { try programSteering.attach() }
+                if !steers { programSteering.detach() }
+                steering = steers ? .program : .userspace
+            } else {
+                steering = .userspace
+            }
         }
-        let steering: Steering = fits ? .kernel : .userspace
         snapshot.store(SteeringState(classifier, steering))
     }
 

@@ -3,6 +3,7 @@ import SystemPackage
 import Testing
 import VNetRSS
 @testable import VNetTap
+import VNetTestSupport
 
 /// A kernel that has the series: answers TUNGETVNETHASHCAP and records what TUNSETVNETHASH carries.
 final class SeriesKernel: TapSystemCalls, @unchecked Sendable {
@@ -77,10 +78,12 @@ struct KernelOffloadTests {
     func engineHandsOver() throws {
         let kernel = SeriesKernel(capability: [3, 0, 0, 0, 0x3F, 0, 0, 0])
         let device = try TapDevice.adopt(descriptors: [3], system: kernel)
-        // All nine types: the kernel offers six, so the engine steers.
+        // All nine types: the kernel offers six, so the steering program steers where this
+        // process may load one, else the engine in userspace.
+        let fallback: Steering = Privileges.isRoot ? .program : .userspace
         let engine = try RSSEngine(device: device, configuration: .spreading(over: 1))
         #expect(engine.kernelOffload == .available(.kernelSeries))
-        #expect(engine.steering == .userspace && pushed(kernel).isEmpty)
+        #expect(engine.steering == fallback && pushed(kernel).isEmpty, "\(engine.steeringReason)")
         // The six the kernel has: pushed, and the kernel steers.
         let six = try RSSConfiguration.spreading(over: 1, tableLength: 2, hashTypes: .kernelSupported)
         try engine.apply(six)
@@ -88,13 +91,23 @@ struct KernelOffloadTests {
         #expect(pushed(kernel).last == (try six.encoded(as: .tunVnetHash)))
         // An _EX type: the kernel's RSS is turned off and the engine steers again.
         try engine.apply(try RSSConfiguration.spreading(over: 1, tableLength: 2, hashTypes: [.tcpIPv4, .tcpIPv6Ex]))
-        #expect(engine.steering == .userspace)
+        #expect(engine.steering == fallback)
         #expect(pushed(kernel).last == [0, 0, 0, 0, 0, 0, 0, 0])
         // With the offload switched off the engine never pushes.
         var options = EngineOptions()
         options.kernelOffload = false
         let userspaceOnly = try RSSEngine(device: device, configuration: six, options: options)
-        #expect(userspaceOnly.steering == .userspace && pushed(kernel).count == 2)
+        #expect(userspaceOnly.steering == fallback && pushed(kernel).count == 2)
+        // Asked for userspace, the engine steers itself whatever the kernel offers.
+        options.steering = .userspace
+        let asked = try RSSEngine(device: device, configuration: six, options: options)
+        #expect(asked.steering == .userspace && pushed(kernel).count == 2)
+        // Asked for the kernel's RSS, a configuration it cannot do is refused.
+        options.steering = .kernel
+        options.kernelOffload = true
+        let kernelOnly = try RSSEngine(device: device, configuration: six, options: options)
+        #expect(kernelOnly.steering == .kernel && pushed(kernel).count == 3)
+        #expect(throws: TapError.self) { try kernelOnly.apply(try RSSConfiguration.spreading(over: 1, tableLength: 2)) }
     }
 
     @Test("where the kernel steers, readers keep its hash fields, set num_buffers and keep the tap queue")

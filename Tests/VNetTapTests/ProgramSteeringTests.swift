@@ -367,7 +367,10 @@ struct ProgramSteeringTests {
         let foreign = try SteeringProgram.load(.bitSerial)
         try ProgramSlots(foreign).publish(
             try RSSConfiguration(indirectionTable: [3]), rule: .spec, queueCount: 4, kernelOrder: [0, 1, 2, 3])
-        #expect(vnet_steering_attach(tap.device.queues[0].descriptor, foreign.descriptors.program) == 0)
+        var foreignProgram = foreign.descriptors.program
+        _ = try withUnsafeMutableBytes(of: &foreignProgram) { raw in
+            try LinuxSystemCalls().ioctl(tap.device.queues[0].descriptor, vnet_tap_tunsetsteeringebpf(), raw.baseAddress)
+        }
         let frames = EngineTests.udpFrames(256)
         for frame in frames { try tap.injector.send(frame) }
         seen.wait(for: frames.count)

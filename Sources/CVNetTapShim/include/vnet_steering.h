@@ -79,10 +79,6 @@ int vnet_steering_active_slot(int32_t active, int32_t slot0, int32_t slot1);
 /* The value size of map `map` (to check that an adopted descriptor is a slot). */
 int vnet_steering_map_value_size(int32_t map, uint32_t *value_size, uint32_t *map_type);
 
-/* TUNSETSTEERINGEBPF on a tap queue: attaches `program` to the whole device, or detaches the
- * device's program when `program` is -1. */
-int vnet_steering_attach(int32_t tap, int32_t program);
-
 /* Runs `program` `repeat` times on `frame` (length bytes, starting at the destination MAC) with
  * the kernel's test-run facility; *result is the program's return value and *duration_ns the
  * kernel's mean time per run. */

@@ -53,6 +53,7 @@ unsigned long vnet_tap_tunsetvnethdrsz(void);
 unsigned long vnet_tap_tungetvnethdrsz(void);
 unsigned long vnet_tap_tunsetvnetle(void);
 unsigned long vnet_tap_tunsetoffload(void);
+unsigned long vnet_tap_tunsetsteeringebpf(void);
 
 
 /*

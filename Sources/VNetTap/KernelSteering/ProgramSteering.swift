@@ -52,9 +52,12 @@ final class ProgramSteering: @unchecked Sendable {
         guard let queue = device.queues.first(where: \.attached) else {
             throw TapError(.attachProgram, device: device.name, errno: .badFileDescriptor, detail: "no attached queue")
         }
-        let result = vnet_steering_attach(queue.descriptor, descriptor)
-        guard result == 0 else {
-            throw TapError(.attachProgram, device: device.name, errno: Errno(rawValue: -result),
+        var argument = descriptor
+        let result = withUnsafeMutableBytes(of: &argument) { raw in
+            Result { () throws(Errno) in try device.system.ioctl(queue.descriptor, vnet_tap_tunsetsteeringebpf(), raw.baseAddress) }
+        }
+        if case .failure(let error) = result {
+            throw TapError(.attachProgram, device: device.name, errno: error,
                            detail: descriptor < 0 ? "detaching" : "program fd \(descriptor)")
         }
     }

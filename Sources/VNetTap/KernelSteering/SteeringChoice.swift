@@ -33,9 +33,11 @@ struct SteeringChoice {
         case .automatic:
             if options.kernelOffload && covered {
                 try KernelHashOffload.push(configuration, descriptor: probeDescriptor, device: device.name, system: device.system)
+                // Ready for a later configuration the kernel's RSS cannot do.
+                let program = try? makeProgram(options, configuration, device: device, receiveQueues: receiveQueues)
                 return SteeringChoice(
                     steering: .kernel, reason: "automatic: the kernel has TUNSETVNETHASH and covers the configuration",
-                    program: nil)
+                    program: program)
             }
             let series = options.kernelOffload ? seriesAbsence(probe, configuration) : "kernel RSS not allowed (kernelOffload off)"
             do {

@@ -1,5 +1,6 @@
 import CVNetTapShim
 import SystemPackage
+import VNetRSS
 
 /// The steering program (`bpf/steering.bpf.c`): a socket-filter program the tap runs as each
 /// frame enters it (`TUNSETSTEERINGEBPF`), returning the tap queue the frame's RSS queue
@@ -157,6 +158,20 @@ public final class SteeringProgram: Sendable {
         return Info(
             instructions: Int(info.instructions), verifiedInstructions: Int(info.verified_instructions),
             jitedBytes: Int(info.jited_bytes))
+    }
+
+    /// Publishes `configuration` to the program's maps, for `queueCount` receive queues, without
+    /// an engine (a manager process configuring the program it hands to a VMM, say): table
+    /// entries and the unclassified queue reduced modulo `queueCount`, then translated through
+    /// `kernelOrder` (the tap's numbers of its attached queues, ``TapDevice/kernelOrder``;
+    /// by default queue k is number k). One publisher at a time: an engine steering with this
+    /// program publishes on its own.
+    public func publish(
+        _ configuration: RSSConfiguration, extensionHeaderRule: ExtensionHeaderRule = .spec, queueCount: Int,
+        kernelOrder: [Int]? = nil
+    ) throws(TapError) {
+        try ProgramSlots(self).publish(
+            configuration, rule: extensionHeaderRule, queueCount: queueCount, kernelOrder: kernelOrder ?? Array(0..<queueCount))
     }
 
     /// Bytes of the embedded object of `build`.

@@ -88,6 +88,12 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Instead of measuring: run the live path this many seconds (4 queues, the injector flat out, a configuration swap every 10 ms), reporting memory and frame accounting every minute.")
     var soak: Double?
 
+    @Flag(help: "Instead of measuring the readers: the steering program's cost per frame of each class (IPv4 TCP and UDP, IPv6 TCP, IPv6 with extension headers under the _EX types, 802.1Q, ARP) with the kernel's test-run facility, next to its bit-serial build and an empty program, builds interleaved (needs BPF privilege; --rounds rounds).")
+    var programCost = false
+
+    @Option(help: "With --program-cost: runs of the program per measurement.")
+    var repetitions: Int = 200_000
+
     @Flag(help: "No progress line.")
     var quiet = false
 
@@ -112,6 +118,20 @@ struct BenchCommand: ParsableCommand {
             }
         }
         let sharedRounds = sharing ? (sharedCoreRounds ?? rounds) : 0
+        if programCost {
+            guard (1...10_000_000).contains(repetitions) else { throw ValidationError("--repetitions \(repetitions): 1 to 10,000,000") }
+            let cost = ProgramCost(rounds: rounds, repetitions: repetitions)
+            let result: (rows: [ProgramCost.Row], info: SteeringProgram.Info, bitSerialInfo: SteeringProgram.Info)
+            do {
+                result = try cost.run()
+            } catch {
+                throw CommandFailure("\(error) (loading BPF programs needs CAP_BPF or CAP_SYS_ADMIN)")
+            }
+            let json = ProgramCost.json(result, rounds: rounds, repetitions: repetitions)
+            print(format == .json ? json : ProgramCost.table(result, rounds: rounds, repetitions: repetitions))
+            if let jsonFile { try Self.write(json + "\n", to: jsonFile) }
+            return
+        }
         let paired = chosen.contains(.bare) ? chosen.filter { $0.reader != nil } : []
 
         let namespace = vnet_tap_unshare_network()

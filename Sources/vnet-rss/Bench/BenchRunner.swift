@@ -91,7 +91,8 @@ struct BenchRunner {
         options.toeplitzMethod = variant.toeplitz
         options.buffersPerQueue = buffers
         options.ringCapacity = ringCapacity
-        options.kernelOffload = false
+        // The reader's own cost, with frames where the tap's own steering put them.
+        options.steering = .userspace
         if let tally { options.delivery = .inlineBatches { tally.count($0) } }
         return try RSSEngine(device: tap.device, configuration: .spreading(over: UInt16(tap.device.queues.count)), options: options)
     }
