@@ -323,13 +323,11 @@ final class QueueReader: @unchecked Sendable {
     /// `num_buffers` (the kernel leaves it zero) and reads the rest back.
     @inline(__always)
     private func kernelDecision(_ packet: UnsafeMutableRawBufferPointer) -> Classification {
-        guard headerSize >= VirtioNetHashHeader.size, packet.count >= headerSize, let base = packet.baseAddress else {
-            return Classification(hash: 0, report: .none, queue: UInt16(truncatingIfNeeded: index))
+        let queue = UInt16(truncatingIfNeeded: index)
+        guard let written = VirtioNetHashHeader.completeKernelReport(packet, size: headerSize) else {
+            return Classification(hash: 0, report: .none, queue: queue)
         }
-        base.storeBytes(of: UInt16(1).littleEndian, toByteOffset: VirtioNetHashHeader.numBuffersOffset, as: UInt16.self)
-        let hash = UInt32(littleEndian: base.loadUnaligned(fromByteOffset: VirtioNetHashHeader.hashValueOffset, as: UInt32.self))
-        let report = UInt16(littleEndian: base.loadUnaligned(fromByteOffset: VirtioNetHashHeader.hashReportOffset, as: UInt16.self))
-        return Classification(hash: hash, report: HashReport(rawValue: report) ?? .none, queue: UInt16(truncatingIfNeeded: index))
+        return Classification(hash: written.hash, report: HashReport(rawValue: written.report) ?? .none, queue: queue)
     }
 
     /// Batches between two publications of the swift-metrics counters while frames keep coming.

@@ -19,7 +19,9 @@ public struct EngineOptions: Sendable {
     /// consumers woken (a reader also ends a batch when its queue runs empty). Values below 1
     /// count as 1.
     public var batchSize = 64
-    /// Slots of each reader-to-receive-queue ring; a full ring drops and counts.
+    /// Slots of each reader-to-receive-queue ring; a full ring drops and counts. Where the engine
+    /// has the steering program, the ring from tap queue q to receive queue q, which then carries
+    /// nearly all of q's frames, gets this times the tap queues.
     public var ringCapacity = 256
     /// When the `_EX` hash types apply.
     public var extensionHeaderRule: ExtensionHeaderRule = .spec
@@ -129,10 +131,16 @@ public final class RSSEngine: @unchecked Sendable {
             probeDescriptor: probeDescriptor)
         programSteering = choice.program
         steeringReason = choice.reason
-        wakeupEvents = try (0..<receiveQueues).map { _ throws(TapError) in try RSSEngine.eventDescriptor(device.name) }
-        stopEventOwner = try RSSEngine.eventDescriptor(device.name)
+        wakeupEvents = try (0..<receiveQueues).map { _ throws(TapError) in try RSSEngine.eventDescriptor(device) }
+        stopEventOwner = try RSSEngine.eventDescriptor(device)
         wakeups = wakeupEvents.map(\.rawValue)
-        delivery = (0..<sources).map { _ in (0..<receiveQueues).map { _ in SPSCRing<Delivery>(minimumCapacity: options.ringCapacity) } }
+        // With the program steering, nearly every frame of receive queue q comes from tap queue
+        // q: that ring gets the room of all of the queue's rings.
+        delivery = (0..<sources).map { source in
+            (0..<receiveQueues).map { queue in
+                SPSCRing<Delivery>(minimumCapacity: options.ringCapacity * (choice.program != nil && source == queue ? sources : 1))
+            }
+        }
         returns = (0..<receiveQueues).map { _ in (0..<sources).map { _ in SPSCRing<UInt32>(minimumCapacity: options.buffersPerQueue * 2) } }
         let buffers = 1 << (Int.bitWidth - max(options.buffersPerQueue - 1, 1).leadingZeroBitCount)
         pools = (0..<sources).map { _ in PacketPool(count: buffers, bufferSize: options.bufferSize) }
@@ -159,10 +167,12 @@ public final class RSSEngine: @unchecked Sendable {
     }
 
     /// A non-blocking eventfd, owned.
-    private static func eventDescriptor(_ device: String) throws(TapError) -> OwnedDescriptor {
-        let descriptor = eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC))
-        guard descriptor >= 0 else { throw TapError(.eventfd, device: device, errno: Errno(rawValue: errno)) }
-        return OwnedDescriptor(descriptor)
+    private static func eventDescriptor(_ device: TapDevice) throws(TapError) -> OwnedDescriptor {
+        do {
+            return OwnedDescriptor(try device.system.eventDescriptor())
+        } catch {
+            throw TapError(.eventfd, device: device.name, errno: error)
+        }
     }
 
     deinit {

@@ -23,6 +23,17 @@ public protocol TapSystemCalls: Sendable {
     /// `fcntl(fd, F_GETFL)` / `F_SETFL`.
     func fileStatusFlags(_ fd: Int32) throws(Errno) -> Int32
     func setFileStatusFlags(_ fd: Int32, _ flags: Int32) throws(Errno)
+    /// `eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)`: the counter a reader writes to wake a consumer.
+    func eventDescriptor() throws(Errno) -> Int32
+}
+
+extension TapSystemCalls {
+    /// The real `eventfd`, for seams that do not replace it.
+    public func eventDescriptor() throws(Errno) -> Int32 {
+        let descriptor = eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC))
+        guard descriptor >= 0 else { throw Errno(rawValue: errno) }
+        return descriptor
+    }
 }
 
 /// The real system calls.

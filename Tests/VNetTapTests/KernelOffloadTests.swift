@@ -1,3 +1,5 @@
+import CVNetTapShim
+import Glibc
 import Synchronization
 import SystemPackage
 import Testing
@@ -11,7 +13,24 @@ final class SeriesKernel: TapSystemCalls, @unchecked Sendable {
     let capability: [UInt8]
     let recorded = Mutex<[(request: UInt, bytes: [UInt8])]>([])
 
-    init(capability: [UInt8]) { self.capability = capability }
+    /// eventfds made so far, and after how many the next one fails (nil: never).
+    let events = Mutex<(made: [Int32], failAfter: Int?)>(([], nil))
+
+    init(capability: [UInt8], eventsBeforeFailure: Int? = nil) {
+        self.capability = capability
+        events.withLock { $0.failAfter = eventsBeforeFailure }
+    }
+
+    func eventDescriptor() throws(Errno) -> Int32 {
+        let result: Result<Int32, Errno> = events.withLock { events in
+            if let limit = events.failAfter, events.made.count >= limit { return .failure(.tooManyOpenFiles) }
+            let descriptor = eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC))
+            guard descriptor >= 0 else { return .failure(Errno(rawValue: errno)) }
+            events.made.append(descriptor)
+            return .success(descriptor)
+        }
+        return try result.get()
+    }
 
     func open(_ path: String, flags: Int32) throws(Errno) -> Int32 { 3 }
     func close(_ fd: Int32) throws(Errno) {}
@@ -108,6 +127,24 @@ struct KernelOffloadTests {
         let kernelOnly = try RSSEngine(device: device, configuration: six, options: options)
         #expect(kernelOnly.steering == .kernel && pushed(kernel).count == 3)
         #expect(throws: TapError.self) { try kernelOnly.apply(try RSSConfiguration.spreading(over: 1, tableLength: 2)) }
+    }
+
+    @Test("an initialiser that fails part-way gives back every descriptor it made", arguments: [0, 1, 17, 64])
+    func failedInitialiser(eventsBeforeFailure: Int) throws {
+        let kernel = SeriesKernel(capability: [], eventsBeforeFailure: eventsBeforeFailure)
+        let device = try TapDevice.adopt(descriptors: [3], system: kernel)
+        var options = EngineOptions()
+        options.steering = .userspace
+        #expect {
+            _ = try RSSEngine(device: device, configuration: .spreading(over: 64), queueCount: 64, options: options)
+        } throws: { error in
+            (error as? TapError).map { $0.step == .eventfd && $0.errno == .tooManyOpenFiles } ?? false
+        }
+        let made = kernel.events.withLock { $0.made }
+        #expect(made.count == eventsBeforeFailure)
+        // Every one closed again (EBADF), none left to leak. A descriptor number a parallel test
+        // opened since would be open again, so look each up right after.
+        for descriptor in made { #expect(fcntl(descriptor, F_GETFD) == -1 && errno == EBADF, "fd \(descriptor)") }
     }
 
     @Test("where the kernel steers, readers keep its hash fields, set num_buffers and keep the tap queue")

@@ -99,6 +99,21 @@ public struct VirtioNetHashHeader: Hashable, Sendable {
         return bytes
     }
 
+    /// A header a kernel with the series filled (it steered and hashed the frame): sets
+    /// `num_buffers`, which the kernel leaves zero, and returns the hash and report it wrote.
+    /// `packet` holds a header of `size` bytes and then the frame; nil when it is too short for
+    /// a hash header, and then nothing is written.
+    @inline(__always)
+    public static func completeKernelReport(
+        _ packet: UnsafeMutableRawBufferPointer, size: Int, numBuffers: UInt16 = 1
+    ) -> (hash: UInt32, report: UInt16)? {
+        guard size >= VirtioNetHashHeader.size, packet.count >= size, let header = packet.baseAddress else { return nil }
+        header.storeBytes(of: numBuffers.littleEndian, toByteOffset: numBuffersOffset, as: UInt16.self)
+        let hash = UInt32(littleEndian: header.loadUnaligned(fromByteOffset: hashValueOffset, as: UInt32.self))
+        let report = UInt16(littleEndian: header.loadUnaligned(fromByteOffset: hashReportOffset, as: UInt16.self))
+        return (hash, report)
+    }
+
     /// Writes what the engine owns into a header of `size` bytes at `header`: `num_buffers` when
     /// `size >= 12`; `hash_value`, `hash_report` and a zero `padding` when `size >= 20`. Nothing
     /// else, and nothing at or past `header + size` (docs/design.md, Header out).
