@@ -62,6 +62,16 @@ extern "C" {
 #define VNET_RSS_READER_URING 1u        /* io_uring multishot read (Linux 6.7+), else single-shot */
 #define VNET_RSS_READER_URING_SINGLE 2u /* io_uring single-shot reads */
 
+/* Who steers frames to their receive queue's tap queue (vnet_rss_engine_create_steered,
+ * vnet_rss_engine_steering). */
+#define VNET_RSS_STEERING_AUTOMATIC 0u /* the kernel series' RSS, else the steering program, else userspace */
+#define VNET_RSS_STEERING_USERSPACE 1u /* readers hand frames to their receive queue's consumer */
+#define VNET_RSS_STEERING_PROGRAM 2u   /* the steering eBPF program (TUNSETSTEERINGEBPF) queues each frame on
+                                         * its receive queue's tap queue; that queue's reader reports */
+#define VNET_RSS_STEERING_KERNEL 3u    /* the kernel series' TUNSETVNETHASH */
+/* A steering program's descriptors, in this order: the program, the switch, slot 0, slot 1. */
+#define VNET_RSS_STEERING_PROGRAM_FDS 4u
+
 /* The rule a refused configuration broke (vnet_rss_error.rule). */
 #define VNET_RSS_RULE_NONE 0u
 #define VNET_RSS_RULE_TRUNCATED 1u         /* value: the blob's length; limit: the length needed */
@@ -309,6 +319,30 @@ int vnet_rss_classify_batch(const vnet_rss_classifier *classifier, vnet_rss_batc
  * (any thread). */
 int vnet_rss_engine_create(const int32_t *tap_fds, size_t fd_count, const vnet_rss_config *config,
                            const vnet_rss_engine_options *options, vnet_rss_engine **out, vnet_rss_error *error);
+
+/* vnet_rss_engine_create (which steers as VNET_RSS_STEERING_AUTOMATIC) with the steering asked
+ * for: VNET_RSS_STEERING_*. `program_fds`, when not NULL, holds the VNET_RSS_STEERING_PROGRAM_FDS
+ * descriptors of a steering program another process loaded (vnet_rss_steering_program_load);
+ * the engine keeps duplicates, the caller keeps its own. With them no BPF privilege is needed:
+ * only map updates and TUNSETSTEERINGEBPF. Fails with the errno of the refusal when the mode
+ * asked for cannot be had (-EPERM: no privilege to load the program; -EOPNOTSUPP: the kernel
+ * has no TUNSETVNETHASH that covers the configuration); AUTOMATIC falls back instead, and
+ * vnet_rss_engine_steering says why. The engine attaches the program when it starts and
+ * detaches it when it stops. */
+int vnet_rss_engine_create_steered(const int32_t *tap_fds, size_t fd_count, const vnet_rss_config *config,
+                                   const vnet_rss_engine_options *options, uint32_t steering, const int32_t *program_fds,
+                                   vnet_rss_engine **out, vnet_rss_error *error);
+
+/* Who steers now (VNET_RSS_STEERING_USERSPACE, _PROGRAM or _KERNEL), or -EINVAL for NULL; when
+ * `reason` is given, why, in words, NUL-terminated and cut to `reason_capacity` bytes. Any
+ * thread. */
+int vnet_rss_engine_steering(const vnet_rss_engine *engine, char *reason, size_t reason_capacity);
+
+/* Loads the steering program (needs CAP_BPF, or CAP_SYS_ADMIN where
+ * kernel.unprivileged_bpf_disabled is set) and writes its VNET_RSS_STEERING_PROGRAM_FDS
+ * descriptors to `fds` (close-on-exec, the caller's to close): what a privileged manager hands
+ * to an unprivileged VMM, as QEMU's ebpf-rss-fds. -EPERM without the privilege. Any thread. */
+int vnet_rss_steering_program_load(int32_t *fds);
 
 /* Starts one reader thread per tap queue. */
 int vnet_rss_engine_start(vnet_rss_engine *engine);

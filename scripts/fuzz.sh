@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Builds every libFuzzer harness (Fuzz/*.swift compiled into the VNetRSS module with
 # -sanitize=fuzzer,address) and runs each for the given number of seconds, two at a time.
-# Usage: scripts/fuzz.sh [SECONDS] [TARGET...]   (targets: frame toeplitz compound v12 virtio-rss virtio-hash capture abi)
+# Usage: scripts/fuzz.sh [SECONDS] [TARGET...]   (targets: frame toeplitz compound v12 virtio-rss virtio-hash capture abi program)
 # capture compiles Fuzz/CaptureFuzzer.swift into the VNetCapture module (libpcap underneath).
 # abi is the C ABI: Fuzz/abi_fuzzer.c against libvnetrss built with coverage and AddressSanitizer.
+# program is the steering program against the Classifier, in the kernel's test-run facility
+# (needs root; the frame seeds serve it).
 # Corpora grow in .fuzz/corpus/TARGET, seeded from Fixtures/fuzz-seeds/TARGET; crashes land in
 # .fuzz/crashes/; the closing table gives each harness's executions and findings.
 set -euo pipefail
@@ -11,7 +13,7 @@ cd "$(dirname "$0")/.."
 seconds="${1:-300}"
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(frame toeplitz compound v12 virtio-rss virtio-hash capture abi)
+[ ${#targets[@]} -gt 0 ] || targets=(frame toeplitz compound v12 virtio-rss virtio-hash capture abi program)
 mkdir -p .fuzz/bin .fuzz/crashes
 mapfile -t sources < <(find Sources/VNetRSS -name '*.swift' | sort)
 # VNetRSS's C kernels, instrumented the same way.
@@ -34,6 +36,22 @@ build() {
         [ -x .fuzz/bin/capture ]
         return
     fi
+    if [ "$target" = program ]; then
+        # The loader and the embedded objects, instrumented; a module map for their header.
+        mkdir -p .fuzz/bin/steering
+        printf 'module CVNetSteering {\n    header "%s/Sources/CVNetTapShim/include/vnet_steering.h"\n    export *\n}\n' "$PWD" \
+            >.fuzz/bin/steering/module.modulemap
+        for file in vnet_steering steering_objects; do
+            clang -fsanitize=fuzzer-no-link,address -O2 -g -I Sources/CVNetTapShim/include -I Sources/CVNetTapShim \
+                -c "Sources/CVNetTapShim/$file.c" -o ".fuzz/bin/steering/$file.o"
+        done
+        swiftc -sanitize=fuzzer,address -parse-as-library -O -g -module-name VNetRSS -I Sources/CVNetSIMD/include \
+            -I .fuzz/bin/steering "${sources[@]}" Fuzz/ProgramFuzzer.swift .fuzz/bin/toeplitz_clmul.o .fuzz/bin/toeplitz_gfni.o \
+            .fuzz/bin/steering/vnet_steering.o .fuzz/bin/steering/steering_objects.o -lbpf -o .fuzz/bin/program 2>&1 \
+            | { grep -v 'Cannot export local symbol' || true; }
+        [ -x .fuzz/bin/program ]
+        return
+    fi
     case "$target" in
         frame) harness=Fuzz/FrameFuzzer.swift ;;
         toeplitz) harness=Fuzz/ToeplitzFuzzer.swift ;;
@@ -53,7 +71,7 @@ run() {
     local target="$1"
     mkdir -p ".fuzz/corpus/$target"
     ".fuzz/bin/$target" -max_total_time="$seconds" -print_final_stats=1 -timeout=5 -rss_limit_mb=2048 \
-        -artifact_prefix=".fuzz/crashes/$target-" ".fuzz/corpus/$target" "Fixtures/fuzz-seeds/$target" \
+        -artifact_prefix=".fuzz/crashes/$target-" ".fuzz/corpus/$target" "Fixtures/fuzz-seeds/${target/program/frame}" \
         >".fuzz/$target.log" 2>&1 || true
 }
 

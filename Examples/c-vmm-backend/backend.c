@@ -293,6 +293,9 @@ int main(void) {
 
     if ((result = vnet_rss_engine_create(fds, QUEUES, config, NULL, &engine, &error)) < 0) fail("vnet_rss_engine_create", result);
     vnet_rss_config_free(config);
+    char reason[160];
+    int steering = vnet_rss_engine_steering(engine, reason, sizeof reason);
+    printf("steering: %s (%s)\n", steering == VNET_RSS_STEERING_PROGRAM ? "program" : steering == VNET_RSS_STEERING_KERNEL ? "kernel" : "userspace", reason);
     if ((result = vnet_rss_engine_start(engine)) < 0) fail("vnet_rss_engine_start", result);
     struct worker workers[QUEUES];
     for (uint16_t q = 0; q < QUEUES; q++) {

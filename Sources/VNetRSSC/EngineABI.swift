@@ -62,17 +62,45 @@ public func engineCreate(
     _ options: UnsafePointer<vnet_rss_engine_options>?, _ out: UnsafeMutablePointer<UnsafeMutablePointer<vnet_rss_engine>?>?,
     _ detail: UnsafeMutablePointer<vnet_rss_error>?
 ) -> Int32 {
+    makeEngine(tapDescriptors, count, config, options, VNET_RSS_STEERING_AUTOMATIC, nil, out, detail)
+}
+
+/// `vnet_rss_engine_create_steered`.
+@c(vnet_rss_engine_create_steered)
+public func engineCreateSteered(
+    _ tapDescriptors: UnsafePointer<Int32>?, _ count: UInt, _ config: UnsafePointer<vnet_rss_config>?,
+    _ options: UnsafePointer<vnet_rss_engine_options>?, _ steering: UInt32, _ programDescriptors: UnsafePointer<Int32>?,
+    _ out: UnsafeMutablePointer<UnsafeMutablePointer<vnet_rss_engine>?>?, _ detail: UnsafeMutablePointer<vnet_rss_error>?
+) -> Int32 {
+    makeEngine(tapDescriptors, count, config, options, steering, programDescriptors, out, detail)
+}
+
+/// Both creation functions: checks every argument before anything is made.
+private func makeEngine(
+    _ tapDescriptors: UnsafePointer<Int32>?, _ count: UInt, _ config: UnsafePointer<vnet_rss_config>?,
+    _ options: UnsafePointer<vnet_rss_engine_options>?, _ steering: UInt32, _ programDescriptors: UnsafePointer<Int32>?,
+    _ out: UnsafeMutablePointer<UnsafeMutablePointer<vnet_rss_engine>?>?, _ detail: UnsafeMutablePointer<vnet_rss_error>?
+) -> Int32 {
     ErrorDetail.clear(detail)
     guard let out else { return -EINVAL }
     out.pointee = nil
     guard let tapDescriptors, (1...64).contains(count),
           let configuration = Handle.object(config, ConfigurationHandle.self)?.configuration,
-          let engineOptions = EngineOptions(abi: options?.pointee ?? vnet_rss_engine_options()) else { return -EINVAL }
+          var engineOptions = EngineOptions(abi: options?.pointee ?? vnet_rss_engine_options()),
+          let mode = SteeringMode(abi: steering) else { return -EINVAL }
+    engineOptions.steering = mode
     let descriptors = Array(UnsafeBufferPointer(start: tapDescriptors, count: Int(count)))
     guard descriptors.allSatisfy({ $0 >= 0 }) else { return -EBADF }
     let receiveQueues = Int(options?.pointee.receive_queues ?? 0)
     guard receiveQueues <= 64 else { return -EINVAL }
     do {
+        if let programDescriptors {
+            // SAFETY: vnet_rss.h asks for VNET_RSS_STEERING_PROGRAM_FDS descriptors here.
+            let fds = UnsafeBufferPointer(start: programDescriptors, count: Int(VNET_RSS_STEERING_PROGRAM_FDS))
+            guard fds.allSatisfy({ $0 >= 0 }) else { return -EBADF }
+            engineOptions.steeringProgram = try SteeringProgram.adopt(
+                SteeringProgram.Descriptors(program: fds[0], active: fds[1], slots: (fds[2], fds[3])))
+        }
         let device = try TapDevice.adopt(descriptors: descriptors)
         let engine = try RSSEngine(
             device: device, configuration: configuration, queueCount: receiveQueues == 0 ? nil : receiveQueues, options: engineOptions)
@@ -80,6 +108,63 @@ public func engineCreate(
         return 0
     } catch {
         return ErrorDetail.failure(error, detail)
+    }
+}
+
+/// `vnet_rss_engine_steering`.
+@c(vnet_rss_engine_steering)
+public func engineSteering(_ engine: UnsafePointer<vnet_rss_engine>?, _ reason: UnsafeMutablePointer<CChar>?, _ capacity: UInt) -> Int32 {
+    guard let handle = Handle.object(engine, EngineHandle.self) else { return -EINVAL }
+    if let reason, capacity > 0 {
+        // SAFETY: the caller gives `capacity` writable bytes at `reason`; the copy stops one short
+        // of them for the terminating NUL.
+        let bytes = Array(handle.engine.steeringReason.utf8.prefix(Int(capacity) - 1))
+        for (index, byte) in bytes.enumerated() { reason[index] = CChar(bitPattern: byte) }
+        reason[bytes.count] = 0
+    }
+    switch handle.engine.steering {
+    case .userspace: return Int32(VNET_RSS_STEERING_USERSPACE)
+    case .program: return Int32(VNET_RSS_STEERING_PROGRAM)
+    case .kernel: return Int32(VNET_RSS_STEERING_KERNEL)
+    }
+}
+
+/// `vnet_rss_steering_program_load`.
+@c(vnet_rss_steering_program_load)
+public func steeringProgramLoad(_ descriptors: UnsafeMutablePointer<Int32>?) -> Int32 {
+    guard let descriptors else { return -EINVAL }
+    do throws(TapError) {
+        let program = try SteeringProgram.load(.tables)
+        let owned = program.descriptors
+        // The caller owns what it gets: duplicates, as the program closes its own when released.
+        var copies: [Int32] = []
+        for fd in [owned.program, owned.active, owned.slots.0, owned.slots.1] {
+            let copy = fcntl(fd, F_DUPFD_CLOEXEC, 3)
+            guard copy >= 0 else {
+                let failure = errno
+                for made in copies { close(made) }
+                return -failure
+            }
+            copies.append(copy)
+        }
+        // SAFETY: vnet_rss.h asks for room for VNET_RSS_STEERING_PROGRAM_FDS descriptors.
+        for (index, fd) in copies.enumerated() { descriptors[index] = fd }
+        return 0
+    } catch {
+        return ErrorDetail.failure(error)
+    }
+}
+
+extension SteeringMode {
+    /// The mode a `VNET_RSS_STEERING_*` value names; nil for any other.
+    init?(abi value: UInt32) {
+        switch value {
+        case VNET_RSS_STEERING_AUTOMATIC: self = .automatic
+        case VNET_RSS_STEERING_USERSPACE: self = .userspace
+        case VNET_RSS_STEERING_PROGRAM: self = .program
+        case VNET_RSS_STEERING_KERNEL: self = .kernel
+        default: return nil
+        }
     }
 }
 

@@ -296,6 +296,37 @@ static void engines(void) {
     EXPECT(vnet_rss_engine_statistics(engine, &totals, delivered, dropped, 4), 0);
     EXPECT(totals.frames_read, totals.frames_delivered + totals.frames_dropped);
 
+    /* Steering: four receive queues over two tap queues is more than the program can steer to,
+     * so the automatic choice settled on userspace and says why. */
+    char reason[256];
+    EXPECT(vnet_rss_engine_steering(NULL, reason, sizeof reason), -EINVAL);
+    EXPECT(vnet_rss_engine_steering(engine, NULL, 0), (int)VNET_RSS_STEERING_USERSPACE);
+    EXPECT(vnet_rss_engine_steering(engine, reason, sizeof reason), (int)VNET_RSS_STEERING_USERSPACE);
+    EXPECT(strstr(reason, "automatic") != NULL && strstr(reason, "tap queues") != NULL, 1);
+    EXPECT(vnet_rss_engine_steering(engine, reason, 1), (int)VNET_RSS_STEERING_USERSPACE);
+    EXPECT(reason[0], 0);
+
+    int32_t program[VNET_RSS_STEERING_PROGRAM_FDS];
+    int32_t bad_program[VNET_RSS_STEERING_PROGRAM_FDS] = {-1, -1, -1, -1};
+    int32_t not_program[VNET_RSS_STEERING_PROGRAM_FDS] = {fds[0], fds[1], fds[0], fds[1]};
+    vnet_rss_engine *steered = (vnet_rss_engine *)0x1;
+    EXPECT(vnet_rss_steering_program_load(NULL), -EINVAL);
+    EXPECT(vnet_rss_steering_program_load(program), 0);
+    EXPECT(vnet_rss_engine_create_steered(fds, 2, config, NULL, 4, NULL, &steered, &error), -EINVAL);
+    EXPECT(steered == NULL, 1);
+    EXPECT(vnet_rss_engine_create_steered(fds, 2, config, NULL, VNET_RSS_STEERING_PROGRAM, bad_program, &steered, &error), -EBADF);
+    EXPECT(vnet_rss_engine_create_steered(fds, 2, config, NULL, VNET_RSS_STEERING_PROGRAM, not_program, &steered, &error) < 0, 1);
+    EXPECT(vnet_rss_engine_create_steered(fds, 2, config, &options, VNET_RSS_STEERING_PROGRAM, program, &steered, &error), -EINVAL);
+    EXPECT(vnet_rss_engine_create_steered(fds, 2, config, NULL, VNET_RSS_STEERING_KERNEL, NULL, &steered, &error), -EOPNOTSUPP);
+    EXPECT(vnet_rss_engine_create_steered(fds, 2, config, NULL, VNET_RSS_STEERING_PROGRAM, program, NULL, &error), -EINVAL);
+    EXPECT(vnet_rss_engine_create_steered(fds, 2, config, NULL, VNET_RSS_STEERING_PROGRAM, program, &steered, &error), 0);
+    EXPECT(vnet_rss_engine_steering(steered, reason, sizeof reason), (int)VNET_RSS_STEERING_PROGRAM);
+    EXPECT(strstr(reason, "adopted") != NULL, 1);
+    EXPECT(vnet_rss_engine_start(steered), 0);
+    EXPECT(vnet_rss_engine_apply(steered, config, &error), 0);
+    vnet_rss_engine_destroy(steered);
+    for (unsigned i = 0; i < VNET_RSS_STEERING_PROGRAM_FDS; i++) EXPECT(close(program[i]), 0);
+
     vnet_rss_capability capability;
     EXPECT(vnet_rss_kernel_capability(-1, &capability), -EINVAL);
     EXPECT(vnet_rss_kernel_capability(fds[0], NULL), -EINVAL);
