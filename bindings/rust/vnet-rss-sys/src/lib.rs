@@ -59,6 +59,20 @@ pub const VNET_RSS_READER_URING: u32 = 1;
 /// `VNET_RSS_READER_URING_SINGLE`: io_uring single-shot reads.
 pub const VNET_RSS_READER_URING_SINGLE: u32 = 2;
 
+/// `VNET_RSS_STEERING_AUTOMATIC`: the kernel series' RSS, else the steering program, else
+/// userspace (what `vnet_rss_engine_create` asks for).
+pub const VNET_RSS_STEERING_AUTOMATIC: u32 = 0;
+/// `VNET_RSS_STEERING_USERSPACE`: readers hand frames to their receive queue's consumer.
+pub const VNET_RSS_STEERING_USERSPACE: u32 = 1;
+/// `VNET_RSS_STEERING_PROGRAM`: the steering eBPF program (TUNSETSTEERINGEBPF) queues each
+/// frame on its receive queue's tap queue; that queue's reader reports.
+pub const VNET_RSS_STEERING_PROGRAM: u32 = 2;
+/// `VNET_RSS_STEERING_KERNEL`: the kernel series' TUNSETVNETHASH.
+pub const VNET_RSS_STEERING_KERNEL: u32 = 3;
+/// `VNET_RSS_STEERING_PROGRAM_FDS`: a steering program's descriptors, in this order: the
+/// program, the switch, slot 0, slot 1.
+pub const VNET_RSS_STEERING_PROGRAM_FDS: u32 = 4;
+
 /// `VNET_RSS_RULE_NONE`: no rule broken.
 pub const VNET_RSS_RULE_NONE: u32 = 0;
 /// `VNET_RSS_RULE_TRUNCATED`: value is the blob's length, limit the length needed.
@@ -458,6 +472,28 @@ functions! {
     pub fn vnet_rss_engine_create(tap_fds: *const i32, fd_count: usize, config: *const vnet_rss_config,
         options: *const vnet_rss_engine_options, out: *mut *mut vnet_rss_engine,
         error: *mut vnet_rss_error) -> c_int;
+
+    /// `vnet_rss_engine_create_steered`: `vnet_rss_engine_create` (which steers as
+    /// `VNET_RSS_STEERING_AUTOMATIC`) with the steering asked for, `VNET_RSS_STEERING_*`.
+    /// `program_fds`, when not NULL, holds the `VNET_RSS_STEERING_PROGRAM_FDS` descriptors of a
+    /// steering program another process loaded; the engine keeps duplicates. Fails with the
+    /// errno of the refusal when the mode cannot be had (-EPERM, -EOPNOTSUPP); AUTOMATIC falls
+    /// back instead. One thread at a time (the control thread).
+    pub fn vnet_rss_engine_create_steered(tap_fds: *const i32, fd_count: usize, config: *const vnet_rss_config,
+        options: *const vnet_rss_engine_options, steering: u32, program_fds: *const i32,
+        out: *mut *mut vnet_rss_engine, error: *mut vnet_rss_error) -> c_int;
+
+    /// `vnet_rss_engine_steering`: who steers now (`VNET_RSS_STEERING_USERSPACE`, `_PROGRAM` or
+    /// `_KERNEL`), or -EINVAL for NULL; when `reason` is given, why, NUL-terminated and cut to
+    /// `reason_capacity` bytes. Any thread.
+    pub fn vnet_rss_engine_steering(engine: *const vnet_rss_engine, reason: *mut c_char,
+        reason_capacity: usize) -> c_int;
+
+    /// `vnet_rss_steering_program_load`: loads the steering program (CAP_BPF, or CAP_SYS_ADMIN
+    /// where kernel.unprivileged_bpf_disabled is set) and writes its
+    /// `VNET_RSS_STEERING_PROGRAM_FDS` descriptors to `fds` (close-on-exec, the caller's to
+    /// close). -EPERM without the privilege. Any thread.
+    pub fn vnet_rss_steering_program_load(fds: *mut i32) -> c_int;
 
     /// `vnet_rss_engine_start`: starts one reader thread per tap queue. Control thread.
     pub fn vnet_rss_engine_start(engine: *mut vnet_rss_engine) -> c_int;

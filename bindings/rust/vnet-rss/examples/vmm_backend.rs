@@ -9,6 +9,9 @@
 //! backend decodes, validates against what the device advertises, and applies while the
 //! readers run.
 //!
+//! At start it prints who steers frames to their receive queue and why (`Engine::steering`):
+//! with the steering program in force, tap queue q carries exactly receive queue q's frames.
+//!
 //! As a check, traffic comes from this program too (an AF_PACKET socket on the tap), and every
 //! frame's queue, hash_value, hash_report and num_buffers is compared with an independent
 //! computation: a bit-by-bit Toeplitz over the frame's own fields. Exit status 0 when every
@@ -252,6 +255,9 @@ fn run() -> Result<bool, Box<dyn std::error::Error>> {
 
     let mut engine = Engine::new(taps, &config, EngineOptions::default())?;
     drop(config);
+    // Engine::new steers automatically: the kernel series' RSS, else the steering program (as
+    // root, one tap queue per receive queue: here), else userspace. Who steers, and why.
+    println!("vmm_backend (Rust): steering: {}", engine.steering()?);
     engine.start()?;
     let stopping = Arc::new(AtomicBool::new(false));
     let workers: Vec<_> = engine
@@ -299,8 +305,8 @@ fn run() -> Result<bool, Box<dyn std::error::Error>> {
     let per_queue: Vec<String> = check.per_queue.iter().map(|q| q.load(Ordering::Relaxed).to_string()).collect();
     println!("  per receive queue: {}", per_queue.join(" "));
     println!(
-        "  engine: {} read, {} delivered, {} dropped",
-        statistics.frames_read, statistics.frames_delivered, statistics.frames_dropped
+        "  engine: {} read, {} delivered, {} dropped, {} redirected",
+        statistics.frames_read, statistics.frames_delivered, statistics.frames_dropped, statistics.frames_redirected
     );
     Ok(first_complete
         && second_complete

@@ -18,6 +18,7 @@ use vnet_rss_sys as sys;
 use crate::classifier::ExtensionHeaderRule;
 use crate::config::{Config, Features, HashTypes};
 use crate::error::{check, Error, ENOSPC, EPROTO, ERANGE};
+use crate::steering::{ActiveSteering, Steerer, Steering, SteeringProgram};
 use crate::Result;
 
 /// How an engine reads its tap queues (`VNET_RSS_READER_*`).
@@ -256,8 +257,8 @@ struct Shared {
 // SAFETY: the library's thread rules are kept by construction: the control functions (start,
 // stop, apply, set_tap_queue) are reached only through `&mut Engine`, of which there is one;
 // receive, receive_into and wait only through `&mut QueueReceiver`, of which there is at most
-// one per queue (the `taken` flags); statistics and queue_count are "any thread"; destroy runs
-// in Drop, when no other reference exists.
+// one per queue (the `taken` flags); statistics, steering and queue_count are "any thread";
+// destroy runs in Drop, when no other reference exists.
 unsafe impl Send for Shared {}
 // SAFETY: as above.
 unsafe impl Sync for Shared {}
@@ -280,8 +281,8 @@ impl Drop for Shared {
 /// used after that give [`Error::EngineClosed`].
 ///
 /// The control functions take `&mut self` ("one thread at a time, the control thread");
-/// [`Engine::statistics`] and [`Engine::queue_count`] take `&self` ("any thread"), so the
-/// engine is `Send` and `Sync`.
+/// [`Engine::statistics`], [`Engine::steering`] and [`Engine::queue_count`] take `&self` ("any
+/// thread"), so the engine is `Send` and `Sync`.
 pub struct Engine {
     shared: Arc<Shared>,
 }
@@ -297,7 +298,42 @@ impl Engine {
     /// IFF_TAP | IFF_NO_PI | IFF_MULTI_QUEUE | IFF_VNET_HDR, one per queue, in queue order.
     /// The library makes them non-blocking and sets a 20-byte vnet header. The readers start
     /// with [`Engine::start`]. On failure the fds are closed.
+    ///
+    /// Steers as [`Steering::Automatic`]: the kernel series' RSS, else the steering program,
+    /// else userspace ([`Engine::steering`] says which and why).
     pub fn new(taps: Vec<OwnedFd>, config: &Config, options: EngineOptions) -> Result<Engine> {
+        Engine::create(taps, config, options, None)
+    }
+
+    /// An engine as [`Engine::new`] makes, with the steering asked for
+    /// (`vnet_rss_engine_create_steered`) and, optionally, the descriptors of a steering
+    /// program another process loaded (`program_fds`; the engine keeps duplicates, so `program`
+    /// stays the caller's). With them no BPF privilege is needed, only map updates and
+    /// TUNSETSTEERINGEBPF. The engine attaches the program when it starts and detaches it when
+    /// it stops.
+    ///
+    /// A mode that cannot be had fails with [`Error::Os`] and the errno of the refusal: EPERM
+    /// (no privilege to load the program), EOPNOTSUPP ([`Steering::Kernel`] on a kernel whose
+    /// TUNSETVNETHASH does not cover the configuration), EINVAL ([`Steering::Program`] with
+    /// more receive queues than tap queues), EBADF or another errno for program descriptors
+    /// that are not a steering program's. [`Steering::Automatic`] falls back instead. On
+    /// failure the tap fds are closed.
+    pub fn with_steering(
+        taps: Vec<OwnedFd>,
+        config: &Config,
+        options: EngineOptions,
+        steering: Steering,
+        program: Option<&SteeringProgram>,
+    ) -> Result<Engine> {
+        Engine::create(taps, config, options, Some((steering, program)))
+    }
+
+    fn create(
+        taps: Vec<OwnedFd>,
+        config: &Config,
+        options: EngineOptions,
+        steering: Option<(Steering, Option<&SteeringProgram>)>,
+    ) -> Result<Engine> {
         crate::ensure_abi()?;
         let fds: Vec<i32> = taps.iter().map(AsRawFd::as_raw_fd).collect();
         let inline = options
@@ -315,21 +351,41 @@ impl Engine {
         };
         let mut out = ptr::null_mut();
         let mut error = sys::vnet_rss_error::default();
-        // SAFETY: `fds` holds `fds.len()` open descriptors owned by `taps`, which the engine
-        // keeps until after destroy; the options and their context (boxed, moved into Shared
-        // below) outlive the engine; `out` and `error` are valid for writes.
-        let code = unsafe {
-            sys::vnet_rss_engine_create(
-                if fds.is_empty() { ptr::null() } else { fds.as_ptr() },
-                fds.len(),
-                config.as_ptr(),
-                &raw_options,
-                &mut out,
-                &mut error,
-            )
+        let tap_fds = if fds.is_empty() { ptr::null() } else { fds.as_ptr() };
+        let (function, code) = match steering {
+            None => (
+                "vnet_rss_engine_create",
+                // SAFETY: `fds` holds `fds.len()` open descriptors owned by `taps`, which the
+                // engine keeps until after destroy; the options and their context (boxed, moved
+                // into Shared below) outlive the engine; `out` and `error` are valid for writes.
+                unsafe {
+                    sys::vnet_rss_engine_create(tap_fds, fds.len(), config.as_ptr(), &raw_options, &mut out, &mut error)
+                },
+            ),
+            Some((steering, program)) => {
+                let program_fds = program.map(SteeringProgram::as_raw_fds);
+                (
+                    "vnet_rss_engine_create_steered",
+                    // SAFETY: as for vnet_rss_engine_create above; `program_fds`, when given,
+                    // points at VNET_RSS_STEERING_PROGRAM_FDS descriptors kept open by the
+                    // borrowed `program` for the call (the engine keeps duplicates, not these).
+                    unsafe {
+                        sys::vnet_rss_engine_create_steered(
+                            tap_fds,
+                            fds.len(),
+                            config.as_ptr(),
+                            &raw_options,
+                            steering.raw(),
+                            program_fds.as_ref().map_or(ptr::null(), |fds| fds.as_ptr()),
+                            &mut out,
+                            &mut error,
+                        )
+                    },
+                )
+            }
         };
-        check("vnet_rss_engine_create", code, Some(&error))?;
-        let raw = NonNull::new(out).ok_or(Error::Os { function: "vnet_rss_engine_create", errno: EPROTO })?;
+        check(function, code, Some(&error))?;
+        let raw = NonNull::new(out).ok_or(Error::Os { function, errno: EPROTO })?;
         // SAFETY: `raw` is a live engine ("any thread").
         let queues = unsafe { sys::vnet_rss_engine_queue_count(raw.as_ptr()) };
         let shared = Shared {
@@ -414,6 +470,34 @@ impl Engine {
             delivered,
             dropped,
         })
+    }
+
+    /// Who steers the frames now and why (`vnet_rss_engine_steering`): [`Steerer::Userspace`],
+    /// [`Steerer::Program`] or [`Steerer::Kernel`], with the library's reason. Any thread. What
+    /// [`Steering::Automatic`] chose can change as configurations are applied.
+    pub fn steering(&self) -> Result<ActiveSteering> {
+        let mut capacity = 256;
+        loop {
+            let mut reason = vec![0u8; capacity];
+            // SAFETY: a live engine ("any thread"); `reason` is valid for `capacity` bytes of
+            // writes, and the library writes at most that many, NUL included.
+            let code = unsafe {
+                sys::vnet_rss_engine_steering(self.shared.raw.as_ptr(), reason.as_mut_ptr().cast(), reason.len())
+            };
+            let value = check("vnet_rss_engine_steering", code, None)?;
+            let steerer = u32::try_from(value)
+                .ok()
+                .and_then(Steerer::from_raw)
+                .ok_or(Error::Os { function: "vnet_rss_engine_steering", errno: EPROTO })?;
+            let length = reason.iter().position(|&b| b == 0).unwrap_or(reason.len());
+            // A reason that fills the buffer may have been cut: ask again with more room.
+            if length + 1 >= capacity && capacity < 1 << 20 {
+                capacity *= 4;
+                continue;
+            }
+            reason.truncate(length);
+            return Ok(ActiveSteering { steerer, reason: String::from_utf8_lossy(&reason).into_owned() });
+        }
     }
 
     /// The receive queues (`vnet_rss_engine_queue_count`).

@@ -9,7 +9,10 @@
 //! - [`Classifier`] and [`Batch`]: a frame decided in caller memory (vnet header room first),
 //!   one at a time or in batches;
 //! - [`Engine`] and [`QueueReceiver`]: reader threads over the tap fds, frames taken per receive
-//!   queue by closure or into caller buffers.
+//!   queue by closure or into caller buffers;
+//! - [`Steering`], [`Steerer`] and [`SteeringProgram`]: who steers frames to their receive
+//!   queue (the readers, the kernel-side steering eBPF program, or the kernel series' RSS), and
+//!   the program's descriptors a privileged manager loads for an unprivileged VMM.
 //!
 //! Every failure is an [`Error`]; a refused configuration is [`Error::Refused`] with the rule,
 //! field, value, limit, the virtio ack and the kernel errno. Handles are freed on drop. Types
@@ -36,6 +39,7 @@ mod classifier;
 mod config;
 mod engine;
 mod error;
+mod steering;
 
 use std::sync::OnceLock;
 
@@ -48,6 +52,7 @@ pub use engine::{
     Statistics,
 };
 pub use error::{Error, Rule};
+pub use steering::{ActiveSteering, Steerer, Steering, SteeringProgram, STEERING_PROGRAM_FDS};
 
 /// `Result` with this crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;

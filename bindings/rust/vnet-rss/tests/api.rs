@@ -499,6 +499,85 @@ fn thread_rules_are_in_the_types() {
     send_sync::<vnet_rss::Engine>();
     send::<Batch>();
     send::<vnet_rss::QueueReceiver>();
+    // vnet_rss_steering_program_load is "any thread"; the program is descriptors only.
+    send_sync::<vnet_rss::SteeringProgram>();
     assert_eq!(vnet_rss::abi_version(), vnet_rss::sys::VNET_RSS_ABI_VERSION);
     assert_eq!(vnet_rss::abi_check(), Ok(()));
+}
+
+#[test]
+fn steering_modes_are_the_header_values() {
+    use vnet_rss::{sys, Steerer, Steering};
+    let modes = [
+        (Steering::Automatic, sys::VNET_RSS_STEERING_AUTOMATIC, 0),
+        (Steering::Userspace, sys::VNET_RSS_STEERING_USERSPACE, 1),
+        (Steering::Program, sys::VNET_RSS_STEERING_PROGRAM, 2),
+        (Steering::Kernel, sys::VNET_RSS_STEERING_KERNEL, 3),
+    ];
+    for (mode, constant, value) in modes {
+        assert_eq!(mode.raw(), constant);
+        assert_eq!(constant, value);
+        assert_eq!(Steering::from_raw(value), Some(mode));
+    }
+    assert_eq!(Steering::from_raw(4), None);
+    assert_eq!(Steering::default(), Steering::Automatic);
+    // What can be in force: never AUTOMATIC.
+    assert_eq!(Steerer::from_raw(0), None);
+    for (steerer, value) in [(Steerer::Userspace, 1), (Steerer::Program, 2), (Steerer::Kernel, 3)] {
+        assert_eq!(Steerer::from_raw(value), Some(steerer));
+        assert_eq!(steerer.raw(), value);
+        assert_eq!(Steering::from(steerer).raw(), value);
+    }
+    assert_eq!(Steerer::from_raw(4), None);
+    assert_eq!(vnet_rss::STEERING_PROGRAM_FDS, 4);
+}
+
+#[test]
+fn steering_program_keeps_the_descriptors_it_adopts() {
+    use std::os::fd::{AsRawFd, OwnedFd};
+    use vnet_rss::SteeringProgram;
+    let fds: [OwnedFd; 4] = std::array::from_fn(|_| OwnedFd::from(std::fs::File::open("/dev/null").unwrap()));
+    let raw = fds.each_ref().map(AsRawFd::as_raw_fd);
+    let program = SteeringProgram::from_fds(fds);
+    assert_eq!(program.as_raw_fds(), raw);
+    assert_eq!(program.as_fds().map(|fd| fd.as_raw_fd()), raw);
+    let back = program.into_fds();
+    assert_eq!(back.each_ref().map(AsRawFd::as_raw_fd), raw);
+}
+
+#[test]
+fn steered_engines_refuse_bad_input() {
+    use vnet_rss::{Engine, EngineOptions, Steering, SteeringProgram};
+    let config = good_config();
+    // No tap fds, whatever the mode.
+    for mode in [Steering::Automatic, Steering::Userspace, Steering::Program, Steering::Kernel] {
+        assert_eq!(
+            Engine::with_steering(Vec::new(), &config, EngineOptions::default(), mode, None).unwrap_err(),
+            Error::Os { function: "vnet_rss_engine_create_steered", errno: 22 }
+        );
+    }
+    // A steering number that names no mode is refused before any descriptor is looked at.
+    let null = std::fs::File::open("/dev/null").unwrap();
+    let fd = std::os::fd::AsRawFd::as_raw_fd(&null);
+    let mut out = std::ptr::null_mut();
+    let mut error = vnet_rss::sys::vnet_rss_error::default();
+    for steering in [4, 5, u32::MAX] {
+        // SAFETY: one open descriptor, a live configuration, NULL options and program; `out` and
+        // `error` are valid for writes.
+        let code = unsafe {
+            vnet_rss::sys::vnet_rss_engine_create_steered(
+                &fd, 1, config.as_ptr(), std::ptr::null(), steering, std::ptr::null(), &mut out, &mut error,
+            )
+        };
+        assert_eq!(code, -22, "steering {steering}");
+        assert!(out.is_null());
+    }
+    // Program descriptors that are not a program's (looked at before the taps): EINVAL, the
+    // kernel's answer for a descriptor that is no BPF object.
+    let fake = SteeringProgram::from_fds(std::array::from_fn(|_| std::os::fd::OwnedFd::from(null.try_clone().unwrap())));
+    let taps = vec![std::os::fd::OwnedFd::from(null.try_clone().unwrap())];
+    assert_eq!(
+        Engine::with_steering(taps, &config, EngineOptions::default(), Steering::Program, Some(&fake)).unwrap_err(),
+        Error::Os { function: "vnet_rss_engine_create_steered", errno: 22 }
+    );
 }

@@ -15,11 +15,17 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use vnet_rss::{
-    kernel_capability, Config, Engine, EngineOptions, Error, Features, Fields, FrameSlot, HashTypes, Rule,
+    kernel_capability, toeplitz, Config, Engine, EngineOptions, Error, Features, Fields, FrameSlot, HashTypes, Rule,
+    Steerer, Steering, SteeringProgram,
 };
 
 const MARKER: &str = "VNET_RSS_TAP_TEST_IN_NAMESPACE";
 const TAP: &str = "vrssrt0";
+/// The tap of the steering-program checks (made after the first one is gone).
+const STEERED_TAP: &str = "vrssrt1";
+/// What the library answers for program descriptors that are not a steering program's (the
+/// kernel's EINVAL for a descriptor that is no BPF object).
+const NOT_A_PROGRAM_ERRNO: i32 = 22;
 
 const KEY: [u8; 40] = [
     0x6d, 0x5a, 0x56, 0xda, 0x25, 0x5b, 0x0e, 0xc2, 0x41, 0x67, 0x25, 0x3d, 0x43, 0xa3, 0x8f, 0xb0, 0xd0, 0xca, 0x2b, 0xcb,
@@ -53,6 +59,7 @@ fn engine_on_a_real_tap() {
     assert!(output.status.success(), "the namespace half failed");
     assert!(stdout.contains("test result: ok. 1 passed"), "the namespace half did not run");
     assert!(stdout.contains("tap: all engine checks passed"), "the namespace half did not finish");
+    assert!(stdout.contains("tap: steering checks passed"), "the steering checks did not finish");
 }
 
 fn config() -> Config {
@@ -108,6 +115,11 @@ fn in_namespace() {
     let options = EngineOptions { receive_queues: 4, ..EngineOptions::default() };
     let mut engine = Engine::new(taps(2), &config, options).unwrap();
     assert_eq!(engine.queue_count(), 4);
+    // Four receive queues over two tap queues is more than the program can steer to: the
+    // automatic choice (vnet_rss_engine_create) settled on userspace and says why.
+    let steering = engine.steering().unwrap();
+    assert_eq!(steering.steerer, Steerer::Userspace, "{steering}");
+    assert!(steering.reason.contains("automatic") && steering.reason.contains("tap queues"), "{steering}");
     assert_eq!(engine.taps().count(), 2);
     engine.start().unwrap();
 
@@ -221,4 +233,166 @@ fn in_namespace() {
     assert_eq!(receivers[0].receive_into(&mut buffers, 2048, &mut slots).unwrap_err(), Error::EngineClosed);
     drop(receivers); // the last reference: the library's engine is destroyed, then the fds closed
     println!("tap: all engine checks passed ({received} of 64 frames received, {foreign} not ours, 1 dropped by the panic)");
+
+    steering_checks(&config);
+}
+
+/// The frame `ipv4_udp_frame(number)` carries as its RSS input: source and destination
+/// address, source and destination port.
+fn ipv4_udp_tuple(number: u16) -> [u8; 12] {
+    let [high, low] = number.to_be_bytes();
+    let [sport_high, sport_low] = (2000 + number).to_be_bytes();
+    [10, 9, high, low, 10, 7, 0, 1, sport_high, sport_low, 0, 53]
+}
+
+/// vnet_rss_engine_create_steered, vnet_rss_engine_steering and vnet_rss_steering_program_load:
+/// bad input as typed errors, then the steering program, loaded here and adopted as a VMM
+/// adopts a manager's descriptors, on a 4-queue tap with traffic.
+fn steering_checks(config: &Config) {
+    // A steering number that names no mode: the enum cannot spell one, the C ABI refuses it.
+    assert_eq!(Steering::from_raw(4), None);
+    {
+        let fds: Vec<i32> = taps(2).iter().map(std::os::fd::AsRawFd::as_raw_fd).collect();
+        let mut out = std::ptr::null_mut();
+        let mut error = vnet_rss::sys::vnet_rss_error::default();
+        // SAFETY: two open tap fds (closed when the Vec above is dropped, after the call), a
+        // live configuration, NULL options and program; `out` and `error` are valid for writes.
+        let code = unsafe {
+            vnet_rss::sys::vnet_rss_engine_create_steered(
+                fds.as_ptr(), 2, config.as_ptr(), std::ptr::null(), 4, std::ptr::null(), &mut out, &mut error,
+            )
+        };
+        assert_eq!(code, -22);
+        assert!(out.is_null());
+    }
+
+    // The kernel series' RSS: EOPNOTSUPP on a kernel without it.
+    let kernel = Engine::with_steering(taps(2), config, EngineOptions::default(), Steering::Kernel, None);
+    let probe = taps(1).pop().unwrap();
+    match kernel_capability(std::os::fd::AsFd::as_fd(&probe)) {
+        Err(Error::Os { errno, .. }) if errno == 22 || errno == 25 => assert_eq!(
+            kernel.unwrap_err(),
+            Error::Os { function: "vnet_rss_engine_create_steered", errno: 95 },
+            "Steering::Kernel without the kernel series"
+        ),
+        Ok(_) => {
+            // A kernel with the series: the engine steers there, or says it cannot here.
+            match kernel {
+                Ok(engine) => assert_eq!(engine.steering().unwrap().steerer, Steerer::Kernel),
+                Err(error) => assert_eq!(error.errno(), -95, "{error}"),
+            }
+        }
+        Err(other) => panic!("kernel capability: {other:?}"),
+    }
+    drop(probe);
+
+    // Userspace, asked for: in force.
+    let engine = Engine::with_steering(taps(2), config, EngineOptions::default(), Steering::Userspace, None).unwrap();
+    let steering = engine.steering().unwrap();
+    assert_eq!(steering.steerer, Steerer::Userspace, "{steering}");
+    assert!(!steering.reason.is_empty());
+    drop(engine);
+
+    // Program descriptors that are not a steering program's maps: the tap fds themselves.
+    let not_program = taps(2);
+    let fake = SteeringProgram::from_fds(std::array::from_fn(|i| not_program[i % 2].try_clone().unwrap()));
+    let refused = Engine::with_steering(taps(2), config, EngineOptions::default(), Steering::Program, Some(&fake));
+    match refused {
+        Err(Error::Os { function: "vnet_rss_engine_create_steered", errno }) => {
+            assert_eq!(errno, NOT_A_PROGRAM_ERRNO, "tap fds as program fds")
+        }
+        other => panic!("tap fds as program fds: {other:?}"),
+    }
+    drop((fake, not_program));
+
+    // The program, loaded here (what a privileged manager does), adopted as a VMM adopts the
+    // descriptors it received (duplicates; the manager closes its own).
+    let manager = SteeringProgram::load().expect("vnet_rss_steering_program_load as root");
+    let raw = manager.as_raw_fds();
+    assert!(raw.iter().all(|&fd| fd > 2), "{raw:?}");
+    assert!((1..raw.len()).all(|i| !raw[..i].contains(&raw[i])), "four distinct descriptors: {raw:?}");
+    let program = SteeringProgram::from_fds(manager.as_fds().map(|fd| fd.try_clone_to_owned().unwrap()));
+    drop(manager);
+
+    // More receive queues than tap queues: the program cannot steer there.
+    let options = EngineOptions { receive_queues: 4, ..EngineOptions::default() };
+    assert_eq!(
+        Engine::with_steering(taps(2), config, options, Steering::Program, Some(&program)).unwrap_err(),
+        Error::Os { function: "vnet_rss_engine_create_steered", errno: 22 }
+    );
+
+    // Four tap queues, four receive queues, the adopted program. The engine keeps duplicates:
+    // the VMM's copies may go at once.
+    let tap_fds = netns::open_tap_queues(STEERED_TAP, 4).expect("the steered tap");
+    let mut engine =
+        Engine::with_steering(tap_fds, config, EngineOptions::default(), Steering::Program, Some(&program)).unwrap();
+    drop(program);
+    assert_eq!(engine.queue_count(), 4);
+    let steering = engine.steering().unwrap();
+    assert_eq!(steering.steerer, Steerer::Program, "{steering}");
+    assert!(steering.reason.contains("adopted"), "{steering}");
+    engine.start().unwrap();
+    assert_eq!(engine.steering().unwrap().steerer, Steerer::Program);
+
+    netns::disable_ipv6(STEERED_TAP);
+    netns::set_link_up(STEERED_TAP).unwrap();
+    let socket = netns::PacketSocket::bind(STEERED_TAP).unwrap();
+    for number in 0..64 {
+        socket.send(&ipv4_udp_frame(number), 1000).unwrap();
+    }
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while engine.statistics().unwrap().frames_delivered < 64 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+
+    // Each frame on the tap queue of its receive queue, which is the one the configuration
+    // names for its hash; nothing redirected.
+    let table = [0u16, 1, 2, 3];
+    let mut receivers = engine.receivers().unwrap();
+    let (mut ours, mut foreign, mut wrong) = (0u64, 0u64, Vec::new());
+    let mut per_queue = [0u64; 4];
+    loop {
+        let mut got = 0;
+        for receiver in receivers.iter_mut() {
+            let queue = receiver.queue();
+            got += receiver
+                .receive(usize::MAX, |frame| {
+                    if frame.tap_queue() != frame.queue() || frame.queue() != queue {
+                        wrong.push((frame.tap_queue(), frame.queue(), queue));
+                    }
+                    let bytes = frame.frame();
+                    if bytes.get(..12) != Some(&[2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2][..]) || bytes.len() < 42 {
+                        foreign += 1;
+                        return;
+                    }
+                    let number = u16::from_be_bytes([bytes[28], bytes[29]]);
+                    let hash = toeplitz(&KEY, &ipv4_udp_tuple(number)).unwrap();
+                    assert_eq!(frame.hash(), hash, "frame {number}");
+                    assert_eq!(frame.report(), vnet_rss::report::UDPV4, "frame {number}");
+                    assert_eq!(frame.queue(), table[hash as usize & 3], "frame {number}");
+                    ours += 1;
+                    per_queue[usize::from(queue)] += 1;
+                })
+                .unwrap();
+        }
+        if got == 0 {
+            break;
+        }
+    }
+    let statistics = engine.statistics().unwrap();
+    assert_eq!(wrong, Vec::new(), "(tap queue, receive queue, receiver) of frames off their tap queue");
+    assert_eq!(ours, 64, "{statistics:?}");
+    assert_eq!(statistics.frames_redirected, 0, "{statistics:?}");
+    assert_eq!(statistics.frames_dropped, 0, "{statistics:?}");
+    assert_eq!(statistics.frames_delivered, ours + foreign, "{statistics:?}");
+    assert!(per_queue.iter().filter(|&&n| n > 0).count() >= 2, "the frames spread: {per_queue:?}");
+
+    engine.stop().unwrap();
+    drop(receivers);
+    drop(engine);
+    drop(socket);
+    println!(
+        "tap: steering checks passed (64 frames on their receive queue's tap queue, per queue {per_queue:?}, \
+         {foreign} not ours, 0 redirected)"
+    );
 }
