@@ -431,10 +431,10 @@ static __always_inline __u32 toeplitz(const struct vnet_steering_slot *slot, __u
 
 /* The common shapes, from one load of the frame's head: an untagged IPv4 frame without options
  * that is not a fragment, or an untagged IPv6 frame without extension headers, each with TCP or
- * UDP. Fills `input` and returns its length, 0 when no enabled type matches, or -1 when the
- * frame has another shape (the general parse decides it). The Classifier takes the same
+ * UDP. Hashes the fields in place in the head and returns 1, or 0 when no enabled type
+ * matches, or -1 when the frame has another shape (the general parse decides it). The Classifier takes the same
  * shortcut (CommonShapes) and holds it to the general parse. */
-static __always_inline int common_shape(struct __sk_buff *skb, const struct vnet_steering_slot *slot, __u8 *input)
+static __always_inline int common_shape(struct __sk_buff *skb, const struct vnet_steering_slot *slot, __u32 *hash)
 {
     __u8 head[COMMON_HEAD];
     struct flow flow = {};
@@ -460,8 +460,8 @@ static __always_inline int common_shape(struct __sk_buff *skb, const struct vnet
         chosen = select_input(&flow, types, 0);
         if (!chosen.matched)
             return 0;
-        __builtin_memcpy(input, head + 26, 12);
-        return chosen.ports ? 12 : 8;
+        *hash = toeplitz(slot, head + 26, chosen.ports ? 12 : 8);
+        return 1;
     }
     if (head[12] == 0x86 && head[13] == 0xDD && length >= COMMON_HEAD) {
         if ((head[14] >> 4) != 6 || (head[20] != IPPROTO_TCP_ && head[20] != IPPROTO_UDP_))
@@ -472,8 +472,8 @@ static __always_inline int common_shape(struct __sk_buff *skb, const struct vnet
         chosen = select_input(&flow, types, slot->flags & VNET_STEERING_FLAG_QEMU_EX_RULE);
         if (!chosen.matched)
             return 0;
-        __builtin_memcpy(input, head + 22, 36);
-        return chosen.ports ? 36 : 32;
+        *hash = toeplitz(slot, head + 22, chosen.ports ? 36 : 32);
+        return 1;
     }
     return -1;
 }
@@ -534,12 +534,17 @@ int vnet_rss_steering(struct __sk_buff *skb)
     slot = bpf_map_lookup_elem(slots, &zero);
     if (!slot)
         return 0;
-    length = common_shape(skb, slot, input);
-    if (length < 0)
+    __u32 hash = 0;
+    int shape = common_shape(skb, slot, &hash);
+    if (shape < 0) {
         length = general_shape(skb, slot, input);
-    if (length <= 0)
+        if (length > 0)
+            hash = toeplitz(slot, input, length);
+        shape = length > 0;
+    }
+    if (shape == 0)
         return slot->unclassified_queue;
-    return slot->table[toeplitz(slot, input, length) & slot->table_mask & (VNET_STEERING_MAX_TABLE - 1)];
+    return slot->table[hash & slot->table_mask & (VNET_STEERING_MAX_TABLE - 1)];
 }
 
 char LICENSE[] SEC("license") = "Dual MIT/GPL";
