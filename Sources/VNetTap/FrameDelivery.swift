@@ -9,13 +9,19 @@ public enum FrameDelivery: Sendable {
     /// reused at once. No ring, no wake-up, no consumer thread: the least work per frame. The
     /// handler runs on every reader thread at once, so frames of one receive queue can arrive
     /// concurrently from several tap queues: it must be thread-safe and must not block for long.
-    /// ``RSSEngine/receive(queue:limit:_:)`` hands nothing in this mode.
+    /// ``RSSEngine/receive(queue:limit:_:)`` hands nothing in this mode, except where the
+    /// steering program steers (``Steering/program``): then each reader hands the handler only
+    /// the frames of its own receive queue (tap queue q, receive queue q), nearly all it reads,
+    /// and a frame it finds there for another queue goes to that queue's ring, so the thread that
+    /// owns queue q, which also calls ``RSSEngine/receive(queue:limit:_:)`` for q, is the only
+    /// one that sees q's frames.
     case inline(handler: @Sendable (ReceivedFrame) -> Void)
     /// As ``inline(handler:)``, but `handler` is called once per decided batch
     /// (``ReceivedFrames``, up to ``EngineOptions/batchSize`` frames from one tap queue), so that
     /// a consumer can do its per-batch work once (one guest notification for the batch, say).
     /// The frames are valid only during the call. The same rules hold: every reader thread
-    /// calls it, so it must be thread-safe and must not block for long.
+    /// calls it, so it must be thread-safe and must not block for long; and where the steering
+    /// program steers, a batch holds only the reader's own receive queue's frames.
     case inlineBatches(handler: @Sendable (ReceivedFrames) -> Void)
 
     /// What a reader calls per batch; nil to deliver through the rings.

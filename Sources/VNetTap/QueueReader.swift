@@ -233,7 +233,9 @@ final class QueueReader: @unchecked Sendable {
         let count = batch.count
         guard count > 0 else { return }
         if state.steering != .kernel { state.classifier.process(batch, headerSize: headerSize) }
-        if let handler {
+        if let handler, state.steering == .program {
+            deliverOwnInline(state, count, handler, &touched)
+        } else if let handler {
             deliverInline(state, count, handler)
         } else {
             for slot in 0..<count { deliverToRing(decision(state, slot), slot, &touched) }
@@ -298,6 +300,43 @@ final class QueueReader: @unchecked Sendable {
         local[ReaderCounters.redirected] &+= UInt64(count) &- stayed
         (freeStack + freeCount).update(from: batchBuffers, count: count)
         freeCount &+= count
+    }
+
+    /// Inline delivery where the steering program steers: the handler gets, in one call, the
+    /// frames of this reader's own receive queue, which are nearly all of them; a frame the
+    /// program put on this tap queue for another receive queue (a swap in flight, a detached
+    /// queue, a foreign program) goes to that queue's ring, as with ring delivery, so that only
+    /// the thread that owns a queue ever sees its frames. Kept frames move to the front of the
+    /// batch's arrays; a frame moves only to a slot already handed on or its own.
+    @inline(never)
+    private func deliverOwnInline(
+        _ state: SteeringState, _ count: Int, _ handler: (ReceivedFrames) -> Void, _ touched: inout UInt64
+    ) {
+        var kept = 0
+        var bytes = 0
+        for slot in 0..<count {
+            let decision = batch[slot]
+            let queue = receiveQueue(decision)
+            guard queue == index else {
+                deliverToRing(decision, slot, &touched)
+                continue
+            }
+            local[ReaderCounters.report(Int(decision.report.rawValue))] &+= 1
+            local[counters.delivered(queue)] &+= 1
+            bytes &+= batchLengths[slot]
+            batchBuffers[kept] = batchBuffers[slot]
+            batchLengths[kept] = batchLengths[slot]
+            batchDecisions[kept] = Classification(hash: decision.hash, report: decision.report, queue: UInt16(truncatingIfNeeded: queue))
+            kept &+= 1
+        }
+        guard kept > 0 else { return }
+        handler(ReceivedFrames(
+            tapQueue: index, headerSize: headerSize, count: kept, poolBase: pool.base, bufferStride: pool.bufferSize,
+            buffers: batchBuffers, lengths: batchLengths, decisions: batchDecisions))
+        local[ReaderCounters.frames] &+= UInt64(kept)
+        local[ReaderCounters.bytes] &+= UInt64(bytes)
+        (freeStack + freeCount).update(from: batchBuffers, count: kept)
+        freeCount &+= kept
     }
 
     /// Pushes a decided frame to its receive queue's ring, or drops it (counted, buffer back on
