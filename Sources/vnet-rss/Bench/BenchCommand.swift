@@ -88,6 +88,12 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Instead of measuring: run the live path this many seconds (4 queues, the injector flat out, a configuration swap every 10 ms), reporting memory and frame accounting every minute.")
     var soak: Double?
 
+    @Option(help: "reader: the reader against a bare read() loop (the default); vmm: the whole receive path of a VMM (each receive queue's owner copies every frame into guest memory and signals per batch) for --vmm-variants, in drain mode.")
+    var scenario: BenchScenario = .reader
+
+    @Option(help: "With --scenario vmm, comma-separated: automq (no RSS), kernel (the steering program steers; the reader is the owner), userspace (readers hand frames to owner threads), per-bit (userspace with the bit-serial Toeplitz).")
+    var vmmVariants: String = "automq,kernel,userspace,per-bit"
+
     @Flag(help: "Instead of measuring the readers: the steering program's cost per frame of each class (IPv4 TCP and UDP, IPv6 TCP, IPv6 with extension headers under the _EX types, 802.1Q, ARP) with the kernel's test-run facility, next to its bit-serial build and an empty program, builds interleaved (needs BPF privilege; --rounds rounds).")
     var programCost = false
 
@@ -144,6 +150,11 @@ struct BenchCommand: ParsableCommand {
             return
         }
 
+        if scenario == .vmm {
+            try runVmmScenario(queueCounts: queueCounts, frameSizes: frameSizes)
+            return
+        }
+
         let steps = chosen.count * rounds + paired.count * sharedRounds
         var progress = BenchProgress(total: frameSizes.count * queueCounts.count * steps, quiet: quiet)
         var results: [BenchResult] = []
@@ -194,6 +205,41 @@ struct BenchCommand: ParsableCommand {
             sharedCoreRounds: sharedRounds)
         print(format == .json ? report.json : report.table)
         if let plot { try Self.write(BenchPlot(report: report).svg, to: plot) }
+        if let jsonFile { try Self.write(report.json + "\n", to: jsonFile) }
+    }
+
+    /// `--scenario vmm`: every variant's rounds interleaved, per frame size and queue count.
+    private func runVmmScenario(queueCounts: [Int], frameSizes: [Int]) throws {
+        let variants = try vmmVariants.split(separator: ",").map { name in
+            guard let variant = VmmVariant(rawValue: String(name)) else {
+                throw ValidationError("--vmm-variants: unknown '\(name)' (automq, kernel, userspace, per-bit)")
+            }
+            return variant
+        }
+        guard mode == .drain else { throw ValidationError("--scenario vmm: drain mode only") }
+        var progress = BenchProgress(total: frameSizes.count * queueCounts.count * variants.count * rounds, quiet: quiet)
+        var rows: [VmmRow] = []
+        for size in frameSizes {
+            let traffic = BenchTraffic(flows: flows, size: size)
+            for count in queueCounts {
+                let tap = try BenchTap(queues: count, queueLength: 2 * frames)
+                let scenario = VmmScenario(tap: tap, traffic: traffic, frames: frames)
+                var measured: [VmmVariant: [VmmRound]] = [:]
+                for round in 1...rounds {
+                    for variant in variants {
+                        let what = "\(size) B, \(count) queue\(count == 1 ? "" : "s"), \(variant.title), round \(round)/\(rounds)"
+                        let result = try progress.measure(what, { try scenario.run(variant) }) {
+                            "\($0.totalNanoseconds.fixed(0)) ns per frame in all"
+                        }
+                        measured[variant, default: []].append(result)
+                    }
+                }
+                rows += variants.map { VmmRow(variant: $0, queues: count, frameSize: size, rounds: measured[$0] ?? []) }
+            }
+        }
+        progress.finish()
+        let report = VmmReport(rows: rows, framesPerRound: frames, rounds: rounds, flows: flows)
+        print(format == .json ? report.json : report.table)
         if let jsonFile { try Self.write(report.json + "\n", to: jsonFile) }
     }
 

@@ -55,3 +55,11 @@ enum BenchDelivery: String, CaseIterable, ExpressibleByArgument {
     /// The bench's main thread consumes every receive queue's rings.
     case rings
 }
+
+/// What `vnet-rss bench` measures.
+enum BenchScenario: String, CaseIterable, ExpressibleByArgument {
+    /// The reader alone, against a bare `read()` loop.
+    case reader
+    /// A VMM's whole receive path: steering, handoff, the copy into guest memory, notification.
+    case vmm
+}

@@ -1,0 +1,126 @@
+import CVNetTapShim
+import Glibc
+
+/// What a VMM does with each received frame in `vnet-rss bench --scenario vmm`: its receive
+/// queue's owner thread copies the frame, vnet header included, into that queue's guest memory
+/// (a preallocated ring of buffers, as a virtqueue's), marks it used, and once per batch
+/// signals the guest through an eventfd (as an irqfd).
+///
+/// Queue q's ring, used index and eventfd are touched only by q's owner thread.
+final class VmmGuest: @unchecked Sendable {
+    // @unchecked: each queue's slice is written by its owner thread only; counts are read by
+    // the control thread after the owners went quiet, or as a progress estimate.
+    let queues: Int
+    /// Buffers per queue (a power of two) and bytes per buffer (a frame's length, then the frame).
+    let slots = 1024
+    let slotSize: Int
+    private let memory: UnsafeMutableRawPointer
+    /// Per queue, one cache line: the used index (frames written so far).
+    private let used: UnsafeMutablePointer<UInt64>
+    private let interrupts: [Int32]
+    private static let stride = 8
+
+    init(queues: Int, frameCapacity: Int) throws {
+        self.queues = queues
+        slotSize = (frameCapacity + 4 + 63) & ~63
+        memory = .allocate(byteCount: queues * slots * slotSize, alignment: 4096)
+        // Touched once, so that no round pays the first-touch page faults.
+        memory.initializeMemory(as: UInt8.self, repeating: 0, count: queues * slots * slotSize)
+        used = .allocate(capacity: queues * VmmGuest.stride)
+        used.initialize(repeating: 0, count: queues * VmmGuest.stride)
+        var made: [Int32] = []
+        for _ in 0..<queues {
+            let descriptor = eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC))
+            guard descriptor >= 0 else {
+                let failure = errno
+                for fd in made { close(fd) }
+                memory.deallocate()
+                used.deallocate()
+                throw CommandFailure("eventfd: errno \(failure)")
+            }
+            made.append(descriptor)
+        }
+        interrupts = made
+    }
+
+    deinit {
+        for fd in interrupts { close(fd) }
+        memory.deallocate()
+        used.deallocate()
+    }
+
+    /// Queue `queue`'s next buffer: where a frame of up to `slotSize - 4` bytes goes.
+    @inline(__always)
+    func nextBuffer(_ queue: Int) -> UnsafeMutableRawPointer {
+        let index = Int(used[queue &* VmmGuest.stride] & UInt64(slots - 1))
+        return memory + ((queue &* slots &+ index) &* slotSize &+ 4)
+    }
+
+    /// Marks the next buffer of `queue` used with `length` bytes (written there already).
+    @inline(__always)
+    func markUsed(_ queue: Int, length: Int) {
+        (nextBuffer(queue) - 4).storeBytes(of: UInt32(truncatingIfNeeded: length), as: UInt32.self)
+        used[queue &* VmmGuest.stride] &+= 1
+    }
+
+    /// Copies `packet` (vnet header and frame) into `queue`'s next buffer and marks it used.
+    @inline(__always)
+    func deliver(_ queue: Int, _ packet: UnsafeRawBufferPointer) {
+        let length = min(packet.count, slotSize - 4)
+        guard let base = packet.baseAddress else { return }
+        nextBuffer(queue).copyMemory(from: base, byteCount: length)
+        markUsed(queue, length: length)
+    }
+
+    /// One guest notification for `queue` (an eventfd write, as a VMM's irqfd).
+    @inline(__always)
+    func notify(_ queue: Int) {
+        var one: UInt64 = 1
+        _ = write(interrupts[queue], &one, 8)
+    }
+
+    /// Frames written to `queue` so far.
+    func delivered(_ queue: Int) -> Int { Int(used[queue * VmmGuest.stride]) }
+
+    /// Frames written to every queue so far.
+    var delivered: [Int] { (0..<queues).map(delivered) }
+}
+
+/// A thread of the VMM scenario that runs a body once and records the CPU time it used.
+final class VmmThread: @unchecked Sendable {
+    // @unchecked: `cpuTime` is written by the thread before it ends, read after join.
+    private var thread: pthread_t = 0
+    private(set) var cpuTime = 0.0
+    private var joined = false
+
+    init(_ body: @escaping () -> Void) throws {
+        let box = Box { [unowned self] in
+            body()
+            var now = timespec()
+            clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now)
+            self.cpuTime = Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
+        }
+        let argument = Unmanaged.passRetained(box).toOpaque()
+        let created = pthread_create(&thread, nil, { argument in
+            Unmanaged<Box>.fromOpaque(argument!).takeRetainedValue().body()
+            return nil
+        }, argument)
+        guard created == 0 else {
+            Unmanaged<Box>.fromOpaque(argument).release()
+            throw CommandFailure("pthread_create: errno \(created)")
+        }
+    }
+
+    func join() {
+        guard !joined else { return }
+        pthread_join(thread, nil)
+        joined = true
+    }
+
+    deinit { join() }
+
+    private final class Box {
+        let body: () -> Void
+        init(_ body: @escaping () -> Void) { self.body = body }
+    }
+}
