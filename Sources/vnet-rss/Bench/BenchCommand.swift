@@ -29,6 +29,18 @@ struct BenchCommand: ParsableCommand {
             side's CPU time per frame is its cost, and "shared core" reports the engine's frames/s \
             over the bare loop's at equal CPU, the mean of those rounds with its 95% interval.
 
+            --scenario vmm measures what a VMM pays instead: each receive queue has an owner thread \
+            that copies every frame with its vnet header into a guest-memory ring of its own and \
+            signals once per batch (an eventfd write, as an irqfd). automq: no RSS, each tap \
+            queue's reader is its queue's owner and reads into guest memory (the floor); kernel: \
+            the steering program queues each frame on its receive queue's tap queue, whose reader \
+            is the owner and writes the hash report; userspace: readers hand frames to the owners \
+            through the engine's rings; per-bit: userspace with QEMU's bit-serial Toeplitz. Drain \
+            mode, with the program attached before the fill where it steers, since it runs as each \
+            frame enters the tap: rows give VMM CPU (readers and owners), total CPU (with the \
+            fill's) and fill CPU per frame, redirections and the spread. --program-cost times the \
+            steering program itself.
+
             --soak SECONDS runs the live path instead (4 queues, the injector flat out, a \
             configuration swap every 10 ms) and reports memory and frame accounting every minute.
 
