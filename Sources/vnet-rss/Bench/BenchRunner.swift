@@ -164,15 +164,14 @@ struct BenchRunner {
 /// Sends the traffic mix flat out from its own thread for a duration, counting what the tap queued.
 final class InjectorThread: @unchecked Sendable {
     // @unchecked: `queued` is written by the thread before it sets `done`, read after.
-    /// Frames the tap queued: those the socket took.
-    private var thread: pthread_t = 0
     private let done: ManagedAtomic<Bool>
+    /// Frames the tap queued: those the socket took.
     private(set) var queued = 0
-    private var joined = false
+    private var thread: BenchThread?
 
     init(tap: BenchTap, traffic: BenchTraffic, duration: Duration, done: ManagedAtomic<Bool>) throws {
         self.done = done
-        let body = Box { [unowned self] in
+        thread = try BenchThread { [unowned self] in
             let end = ContinuousClock.now + duration
             var next = 0
             var sent = 0
@@ -185,32 +184,12 @@ final class InjectorThread: @unchecked Sendable {
             self.queued = sent
             self.done.store(true, ordering: .releasing)
         }
-        let argument = Unmanaged.passRetained(body).toOpaque()
-        let created = pthread_create(&thread, nil, { argument in
-            Unmanaged<Box>.fromOpaque(argument!).takeRetainedValue().body()
-            return nil
-        }, argument)
-        guard created == 0 else {
-            Unmanaged<Box>.fromOpaque(argument).release()
-            throw CommandFailure("pthread_create: errno \(created)")
-        }
     }
 
     /// True once sending ended and `queued` is known.
     var finished: Bool { done.load(ordering: .acquiring) }
 
-    func join() {
-        guard !joined else { return }
-        pthread_join(thread, nil)
-        joined = true
-    }
-
-    deinit { join() }
-
-    private final class Box {
-        let body: () -> Void
-        init(_ body: @escaping () -> Void) { self.body = body }
-    }
+    func join() { thread?.join() }
 }
 
 enum BenchClock {

@@ -79,7 +79,7 @@ struct VmmScenario {
     private func automqRound(_ guest: VmmGuest, expected: Int) throws -> VmmRound {
         let start = ContinuousClock.now
         let threads = try tap.device.queues.enumerated().map { queue, tapQueue in
-            try VmmThread {
+            try BenchThread {
                 let fd = tapQueue.descriptor
                 var inBatch = 0
                 while true {
@@ -137,7 +137,7 @@ struct VmmScenario {
         let start = ContinuousClock.now
         try engine.start()
         let owners = variant == .kernel ? [] : try (0..<queues).map { queue in
-            try VmmThread {
+            try BenchThread {
                 while !stop.load(ordering: .relaxed) {
                     let got = engine.receive(queue: queue, limit: VmmScenario.batch) { guest.deliver(queue, $0.packet) }
                     if got > 0 { guest.notify(queue) } else { _ = engine.waitForFrames(queue: queue, timeoutMilliseconds: 1) }
