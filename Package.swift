@@ -58,6 +58,15 @@ let package = Package(
                 .product(name: "CoreMetrics", package: "swift-metrics"),
             ]
         ),
+        // The tools the tests, the benchmarks and the demo share, not shipped in VNetTap: frame
+        // injection through AF_PACKET, the bare-read baseline, private network namespaces,
+        // CPU pinning, threads that account their CPU time; and their C calls.
+        .target(name: "CVNetToolsShim"),
+        .target(
+            name: "VNetTapTools",
+            dependencies: ["VNetTap", "CVNetToolsShim", .product(name: "SystemPackage", package: "swift-system"),
+                           .product(name: "Atomics", package: "swift-atomics")]
+        ),
         // Capture files (pcap and pcapng) read through libpcap.
         .target(name: "VNetCapture", dependencies: ["CLibPCAP"]),
         // Test-vector files (Fixtures/) and their runner, shared by the CLI and the tests.
@@ -66,7 +75,7 @@ let package = Package(
         .executableTarget(
             name: "vnet-rss",
             dependencies: [
-                "VNetRSS", "VNetCapture", "VNetFixtures", "VNetTap", "CVNetTapShim",
+                "VNetRSS", "VNetCapture", "VNetFixtures", "VNetTap", "VNetTapTools",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -75,18 +84,18 @@ let package = Package(
         // Test support: the bit-serial Toeplitz oracle, seeded randomness, private network
         // namespaces, AF_PACKET injection, per-thread capabilities.
         .target(name: "CVNetTestShim", path: "Tests/CVNetTestShim", linkerSettings: [.linkedLibrary("bpf")]),
-        .target(name: "VNetTestSupport", dependencies: ["CVNetTestShim", "CVNetTapShim"], path: "Tests/VNetTestSupport"),
+        .target(name: "VNetTestSupport", dependencies: ["CVNetTestShim", "CVNetToolsShim"], path: "Tests/VNetTestSupport"),
         .testTarget(name: "VNetRSSTests", dependencies: ["VNetRSS", "VNetFixtures", "CVNetUAPI", "VNetTestSupport"]),
         // Real taps in private namespaces; needs root (CAP_NET_ADMIN, CAP_SYS_ADMIN).
         .testTarget(
             name: "VNetTapTests",
             dependencies: [
-                "VNetTap", "VNetRSS", "VNetFixtures", "VNetTestSupport", "CVNetTapShim",
+                "VNetTap", "VNetTapTools", "VNetRSS", "VNetFixtures", "VNetTestSupport", "CVNetTapShim",
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
             ]
         ),
         .testTarget(name: "VNetCaptureTests", dependencies: ["VNetRSS", "VNetCapture", "VNetFixtures"]),
         // Runs the built `vnet-rss` binary on the fixtures, as a user would.
-        .testTarget(name: "VNetRSSCLITests", dependencies: ["vnet-rss", "VNetFixtures", "VNetTap", "VNetTestSupport"]),
+        .testTarget(name: "VNetRSSCLITests", dependencies: ["vnet-rss", "VNetFixtures", "VNetTap", "VNetTapTools", "VNetTestSupport"]),
     ]
 )

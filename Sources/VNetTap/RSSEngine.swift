@@ -207,6 +207,13 @@ public final class RSSEngine: @unchecked Sendable {
         }
     }
 
+    /// Attaches the steering program now, before ``start()``, where it steers: frames the tap
+    /// queues before the readers start (a tap filled in advance, the kernel's first frames once
+    /// a link comes up) are steered too. ``start()`` attaches it anyway; ``stop()`` detaches it.
+    public func attachSteeringProgram() throws(TapError) {
+        if let programSteering, snapshot.load().steering == .program { try programSteering.attach() }
+    }
+
     /// Detaches the steering program (the tap steers by its own flow hash again), then stops
     /// and joins the readers. Frames already handed over stay receivable.
     public func stop() {

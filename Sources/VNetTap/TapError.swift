@@ -16,6 +16,7 @@ public struct TapError: Error, Hashable, Sendable, CustomStringConvertible {
         case setHash = "TUNSETVNETHASH"
         case adoptCheck = "adopt"
         case read = "read"
+        case startThread = "pthread_create"
         case ioUring = "io_uring"
         case epoll = "epoll"
         case eventfd = "eventfd"

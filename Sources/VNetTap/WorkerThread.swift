@@ -26,7 +26,7 @@ final class WorkerThread {
         }, box)
         guard result == 0 else {
             Unmanaged<Box>.fromOpaque(box).release()
-            throw TapError(.read, device: name, errno: .init(rawValue: result), detail: "pthread_create")
+            throw TapError(.startThread, device: name, errno: .init(rawValue: result))
         }
         started = true
     }

@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import Testing
 import VNetTap
+import VNetTapTools
 import VNetTestSupport
 
 /// `vnet-rss tap` as an operator runs it, in a namespace of its own (needs root).

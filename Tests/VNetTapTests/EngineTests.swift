@@ -5,6 +5,7 @@ import Testing
 import VNetFixtures
 import VNetRSS
 @testable import VNetTap
+import VNetTapTools
 import VNetTestSupport
 
 @Suite("RSS engine on a live tap", .serialized, .enabled(if: Privileges.isRoot, "live taps in private namespaces: needs root"))

@@ -5,6 +5,7 @@ import SystemPackage
 import Testing
 import VNetRSS
 @testable import VNetTap
+import VNetTapTools
 import VNetTestSupport
 
 /// Faults under load, each on a real tap in its own namespace with an injector running, each

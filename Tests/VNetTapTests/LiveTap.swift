@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import VNetRSS
 import VNetTap
+import VNetTapTools
 import VNetTestSupport
 
 /// A multi-queue tap in a private network namespace, up, with IPv6 off (so the kernel sends

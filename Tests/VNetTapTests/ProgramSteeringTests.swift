@@ -7,6 +7,7 @@ import Testing
 import VNetFixtures
 import VNetRSS
 @testable import VNetTap
+import VNetTapTools
 import VNetTestSupport
 
 /// Frames steered by the steering program on a live tap: each arrives on the tap queue its

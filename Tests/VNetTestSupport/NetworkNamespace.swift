@@ -1,4 +1,4 @@
-import CVNetTapShim
+import CVNetToolsShim
 import CVNetTestShim
 import Glibc
 

@@ -1,8 +1,8 @@
 import ArgumentParser
-import CVNetTapShim
 import Glibc
 import VNetRSS
 import VNetTap
+import VNetTapTools
 
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -152,9 +152,8 @@ struct BenchCommand: ParsableCommand {
         }
         let paired = chosen.contains(.bare) ? chosen.filter { $0.reader != nil } : []
 
-        let namespace = vnet_tap_unshare_network()
-        guard namespace >= 0 else { throw CommandFailure("unshare(CLONE_NEWNET): errno \(-namespace) (run as root)") }
-        defer { close(namespace) }
+        let namespace = try PrivateNetwork()
+        defer { withExtendedLifetime(namespace) {} }
 
         if let soak {
             guard soak > 0 && soak <= 7 * 86_400 else { throw ValidationError("--soak \(soak): above 0, at most a week of seconds") }

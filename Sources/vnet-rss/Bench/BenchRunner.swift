@@ -2,6 +2,7 @@ import Atomics
 import Glibc
 import VNetRSS
 import VNetTap
+import VNetTapTools
 
 /// Runs one round of one variant on a bench tap and measures it.
 struct BenchRunner {
@@ -167,11 +168,11 @@ final class InjectorThread: @unchecked Sendable {
     private let done: ManagedAtomic<Bool>
     /// Frames the tap queued: those the socket took.
     private(set) var queued = 0
-    private var thread: BenchThread?
+    private var thread: ToolThread?
 
     init(tap: BenchTap, traffic: BenchTraffic, duration: Duration, done: ManagedAtomic<Bool>) throws {
         self.done = done
-        thread = try BenchThread { [unowned self] in
+        thread = try ToolThread(name: "injector") { [unowned self] in
             let end = ContinuousClock.now + duration
             var next = 0
             var sent = 0

@@ -1,6 +1,6 @@
-import CVNetTapShim
 import Glibc
 import VNetTap
+import VNetTapTools
 
 /// One shared-core round: the bare loop and an engine variant drain the same pre-filled tap at
 /// the same time, every reader thread of both pinned to one CPU.
@@ -43,17 +43,13 @@ extension BenchRunner {
         tap.empty()
         let sent = try tap.send(traffic, total: frames)
         let engine = try makeEngine(variant, tally: InlineTally(tapQueues: tap.device.queues.count))
-        var previous = vnet_cpu_mask()
-        let saved = vnet_thread_cpus_get(&previous)
-        guard saved == 0 else { throw CommandFailure("sched_getaffinity: errno \(-saved)") }
-        let pinned = vnet_thread_pin_here()
-        guard pinned >= 0 else { throw CommandFailure("sched_setaffinity: errno \(-pinned)") }
         let bare: BaselineReader.Drained
         do {
-            defer { _ = vnet_thread_cpus_set(&previous) }
-            try engine.start()
-            // The bare threads stop at their queue's first EAGAIN: once it is empty.
-            bare = try BaselineReader.drain(tap.device)
+            bare = try CPUPin.onThisCPU {
+                try engine.start()
+                // The bare threads stop at their queue's first EAGAIN: once it is empty.
+                return try BaselineReader.drain(tap.device)
+            }
         } catch {
             engine.stop()
             throw error

@@ -1,5 +1,6 @@
 import Glibc
 import VNetTap
+import VNetTapTools
 
 /// One benchmark tap: `queues` queues, up, a long transmit queue so a pre-fill fits, and an
 /// AF_PACKET injector on it (`PACKET_QDISC_BYPASS`). Lives in the bench's own namespace.

@@ -1,5 +1,6 @@
-import CVNetTapShim
 import Glibc
+import VNetTap
+import VNetTapTools
 
 /// What a VMM does with each received frame in `vnet-rss bench --scenario vmm`: its receive
 /// queue's owner thread copies the frame, vnet header included, into that queue's guest memory
@@ -17,7 +18,7 @@ final class VmmGuest: @unchecked Sendable {
     private let memory: UnsafeMutableRawPointer
     /// Per queue, one cache line: the used index (frames written so far).
     private let used: UnsafeMutablePointer<UInt64>
-    private let interrupts: [Int32]
+    private let interrupts: [EventNotifier]
     private static let stride = 8
 
     init(queues: Int, frameCapacity: Int) throws {
@@ -28,23 +29,16 @@ final class VmmGuest: @unchecked Sendable {
         memory.initializeMemory(as: UInt8.self, repeating: 0, count: queues * slots * slotSize)
         used = .allocate(capacity: queues * VmmGuest.stride)
         used.initialize(repeating: 0, count: queues * VmmGuest.stride)
-        var made: [Int32] = []
-        for _ in 0..<queues {
-            let descriptor = eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC))
-            guard descriptor >= 0 else {
-                let failure = errno
-                for fd in made { close(fd) }
-                memory.deallocate()
-                used.deallocate()
-                throw CommandFailure("eventfd: errno \(failure)")
-            }
-            made.append(descriptor)
+        do {
+            interrupts = try (0..<queues).map { _ throws(TapError) in try EventNotifier() }
+        } catch {
+            memory.deallocate()
+            used.deallocate()
+            throw error
         }
-        interrupts = made
     }
 
     deinit {
-        for fd in interrupts { close(fd) }
         memory.deallocate()
         used.deallocate()
     }
@@ -75,8 +69,7 @@ final class VmmGuest: @unchecked Sendable {
     /// One guest notification for `queue` (an eventfd write, as a VMM's irqfd).
     @inline(__always)
     func notify(_ queue: Int) {
-        var one: UInt64 = 1
-        _ = write(interrupts[queue], &one, 8)
+        interrupts[queue].signal()
     }
 
     /// Frames written to `queue` so far.

@@ -1,8 +1,8 @@
 import Atomics
-import CVNetTapShim
 import Glibc
 import VNetRSS
 import VNetTap
+import VNetTapTools
 
 /// The VMM scenario's variants: who steers, and who hands a frame to its queue's owner.
 enum VmmVariant: String, CaseIterable {
@@ -79,7 +79,7 @@ struct VmmScenario {
     private func automqRound(_ guest: VmmGuest, expected: Int) throws -> VmmRound {
         let start = ContinuousClock.now
         let threads = try tap.device.queues.enumerated().map { queue, tapQueue in
-            try BenchThread {
+            try ToolThread(name: "vmm-reader") {
                 let fd = tapQueue.descriptor
                 var inBatch = 0
                 while true {
@@ -123,21 +123,16 @@ struct VmmScenario {
         }
         let engine = try RSSEngine(device: tap.device, configuration: .spreading(over: UInt16(queues)), options: options)
         if variant == .kernel {
-            guard engine.steering == .program, let program = engine.steeringProgram else {
-                throw CommandFailure("kernel variant: \(engine.steeringReason)")
-            }
+            guard engine.steering == .program else { throw CommandFailure("kernel variant: \(engine.steeringReason)") }
             // Attached for the fill: the program runs as each frame enters the tap.
-            var descriptor = program.descriptors.program
-            _ = try withUnsafeMutableBytes(of: &descriptor) { raw in
-                try LinuxSystemCalls().ioctl(tap.device.queues[0].descriptor, vnet_tap_tunsetsteeringebpf(), raw.baseAddress)
-            }
+            try engine.attachSteeringProgram()
         }
         let fill = try fillTap()
         let stop = ManagedAtomic(false)
         let start = ContinuousClock.now
         try engine.start()
         let owners = variant == .kernel ? [] : try (0..<queues).map { queue in
-            try BenchThread {
+            try ToolThread(name: "vmm-owner") {
                 while !stop.load(ordering: .relaxed) {
                     let got = engine.receive(queue: queue, limit: VmmScenario.batch) { guest.deliver(queue, $0.packet) }
                     if got > 0 { guest.notify(queue) } else { _ = engine.waitForFrames(queue: queue, timeoutMilliseconds: 1) }

@@ -1,6 +1,7 @@
-import CVNetTapShim
+import CVNetToolsShim
 import Glibc
 import SystemPackage
+import VNetTap
 
 /// Writes whole Ethernet frames onto an interface through an AF_PACKET socket (`sendmmsg`, with
 /// `PACKET_QDISC_BYPASS` on request): the kernel transmits them out of the tap, to its queues.

@@ -1,6 +1,7 @@
 import Atomics
 import Glibc
 import SystemPackage
+import VNetTap
 
 /// The floor for benchmarks: one thread per tap queue calling `read()` until `EAGAIN`, doing
 /// nothing with the frames. What the engine's readers cost is measured against it.
@@ -29,11 +30,11 @@ public enum BaselineReader {
             counts.deallocate()
             cpu.deallocate()
         }
-        var threads: [WorkerThread] = []
+        var threads: [ToolThread] = []
         for (index, queue) in device.queues.enumerated() {
             let fd = queue.descriptor
             let slot = index
-            threads.append(try WorkerThread(name: "baseline-\(index)") {
+            threads.append(try ToolThread(name: "baseline-\(index)") {
                 let buffer = UnsafeMutableRawPointer.allocate(byteCount: bufferSize, alignment: 64)
                 defer { buffer.deallocate() }
                 var frames = 0

@@ -1,13 +1,19 @@
 import Glibc
+import SystemPackage
+import VNetTap
 
-/// A bench thread: runs a body once on a thread of its own and records the CPU time it used.
-final class BenchThread: @unchecked Sendable {
+/// A tool's thread (the bench's readers, owners and injector, the bare-read baseline): runs a
+/// body once on a POSIX thread of its own and records the CPU time it used.
+public final class ToolThread: @unchecked Sendable {
     // @unchecked: `cpuTime` is written by the thread before it ends, read after join.
     private var thread: pthread_t = 0
-    private(set) var cpuTime = 0.0
+    /// The CPU time the thread used, in seconds; known once it is joined.
+    public private(set) var cpuTime = 0.0
     private var joined = false
 
-    init(_ body: @escaping () -> Void) throws {
+    /// Starts `body` on a new thread; throws the errno of `pthread_create`, naming the thread
+    /// by `name`.
+    public init(name: String, _ body: @escaping () -> Void) throws(TapError) {
         let box = Box { [unowned self] in
             body()
             var now = timespec()
@@ -21,11 +27,12 @@ final class BenchThread: @unchecked Sendable {
         }, argument)
         guard created == 0 else {
             Unmanaged<Box>.fromOpaque(argument).release()
-            throw CommandFailure("pthread_create: errno \(created)")
+            throw TapError(.startThread, device: name, errno: Errno(rawValue: created), detail: "pthread_create")
         }
     }
 
-    func join() {
+    /// Waits for the thread to end (once; later calls return at once).
+    public func join() {
         guard !joined else { return }
         pthread_join(thread, nil)
         joined = true
