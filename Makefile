@@ -83,6 +83,9 @@ rust-test: lib
 ## lib: build libvnetrss.so and libvnetrss.a (stripped, in .build-lib/dist).
 lib: deps
 	$(SWIFT) build $(LIB_FLAGS)
+	@# ar adds and replaces members but never drops one: an archive kept from a build with other
+	@# source files would keep their stale objects. SwiftPM writes it anew.
+	rm -f $(LIB_BUILD)/release/libvnetrss-static.a
 	$(SWIFT) build -c release --product vnetrss-static --scratch-path $(LIB_BUILD)
 	mkdir -p $(LIB_BUILD)/dist
 	strip --strip-unneeded -o $(LIB_BUILD)/dist/libvnetrss.so $(LIB_SO)
