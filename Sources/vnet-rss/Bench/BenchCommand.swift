@@ -35,11 +35,12 @@ struct BenchCommand: ParsableCommand {
             queue's reader is its queue's owner and reads into guest memory (the floor); kernel: \
             the steering program queues each frame on its receive queue's tap queue, whose reader \
             is the owner and writes the hash report; userspace: readers hand frames to the owners \
-            through the engine's rings; per-bit: userspace with QEMU's bit-serial Toeplitz. Drain \
-            mode, with the program attached before the fill where it steers, since it runs as each \
-            frame enters the tap: rows give VMM CPU (readers and owners), total CPU (with the \
-            fill's) and fill CPU per frame, redirections and the spread. --program-cost times the \
-            steering program itself.
+            through the engine's rings; per-bit: userspace with QEMU's bit-serial Toeplitz. In drain \
+            mode the program is attached before the fill where it steers, since it runs as each \
+            frame enters the tap; in inject mode a sender thread stamps the frames it sends and \
+            each owner reads the stamps back (p50 and p99 latency). Rows give VMM CPU (readers and \
+            owners), total CPU (with the fill's or the sender's) per frame, redirections and the \
+            spread. --program-cost times the steering program itself.
 
             --soak SECONDS runs the live path instead (4 queues, the injector flat out, a \
             configuration swap every 10 ms) and reports memory and frame accounting every minute.
@@ -100,7 +101,7 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Instead of measuring: run the live path this many seconds (4 queues, the injector flat out, a configuration swap every 10 ms), reporting memory and frame accounting every minute.")
     var soak: Double?
 
-    @Option(help: "reader: the reader against a bare read() loop (the default); vmm: the whole receive path of a VMM (each receive queue's owner copies every frame into guest memory and signals per batch) for --vmm-variants, in drain mode.")
+    @Option(help: "reader: the reader against a bare read() loop (the default); vmm: the whole receive path of a VMM (each receive queue's owner copies every frame into guest memory and signals per batch) for --vmm-variants, in --mode drain or inject.")
     var scenario: BenchScenario = .reader
 
     @Option(help: "With --scenario vmm, comma-separated: automq (no RSS), kernel (the steering program steers; the reader is the owner), userspace (readers hand frames to owner threads), per-bit (userspace with the bit-serial Toeplitz).")
@@ -227,14 +228,14 @@ struct BenchCommand: ParsableCommand {
             }
             return variant
         }
-        guard mode == .drain else { throw ValidationError("--scenario vmm: drain mode only") }
         var progress = BenchProgress(total: frameSizes.count * queueCounts.count * variants.count * rounds, quiet: quiet)
         var rows: [VmmRow] = []
         for size in frameSizes {
             let traffic = BenchTraffic(flows: flows, size: size)
             for count in queueCounts {
-                let tap = try BenchTap(queues: count, queueLength: 2 * frames)
-                let scenario = VmmScenario(tap: tap, traffic: traffic, frames: frames)
+                let tap = try BenchTap(queues: count, queueLength: mode == .drain ? 2 * frames : 65_536)
+                let scenario = VmmScenario(
+                    tap: tap, traffic: traffic, mode: mode, frames: frames, duration: .milliseconds(Int(duration * 1000)))
                 var measured: [VmmVariant: [VmmRound]] = [:]
                 for round in 1...rounds {
                     for variant in variants {
@@ -249,7 +250,7 @@ struct BenchCommand: ParsableCommand {
             }
         }
         progress.finish()
-        let report = VmmReport(rows: rows, framesPerRound: frames, rounds: rounds, flows: flows)
+        let report = VmmReport(rows: rows, mode: mode, framesPerRound: frames, durationSeconds: duration, rounds: rounds, flows: flows)
         print(format == .json ? report.json : report.table)
         if let jsonFile { try Self.write(report.json + "\n", to: jsonFile) }
     }

@@ -170,13 +170,15 @@ final class InjectorThread: @unchecked Sendable {
     private(set) var queued = 0
     private var thread: ToolThread?
 
-    init(tap: BenchTap, traffic: BenchTraffic, duration: Duration, done: ManagedAtomic<Bool>) throws {
+    /// Starts sending; with `stamping`, each batch carries its send time (``VmmStamp``).
+    init(tap: BenchTap, traffic: BenchTraffic, duration: Duration, done: ManagedAtomic<Bool>, stamping: Bool = false) throws {
         self.done = done
         thread = try ToolThread(name: "injector") { [unowned self] in
             let end = ContinuousClock.now + duration
             var next = 0
             var sent = 0
             while ContinuousClock.now < end {
+                if stamping { traffic.stamp(from: next, count: 64, nanoseconds: VmmStamp.now()) }
                 let accepted = (try? traffic.withBatch(from: next, count: 64) { try tap.injector.send($0) }) ?? 0
                 sent += accepted
                 next += max(accepted, 1)
@@ -189,6 +191,9 @@ final class InjectorThread: @unchecked Sendable {
 
     /// True once sending ended and `queued` is known.
     var finished: Bool { done.load(ordering: .acquiring) }
+
+    /// The sending thread's CPU time, seconds, once joined.
+    var cpuTime: Double { thread?.cpuTime ?? 0 }
 
     func join() { thread?.join() }
 }

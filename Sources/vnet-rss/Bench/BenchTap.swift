@@ -101,6 +101,18 @@ final class BenchTraffic {
         frames.deallocate()
     }
 
+    /// Writes `nanoseconds` into each of the `count` frames from flow `start` that has room for a
+    /// stamp (``VmmStamp``): the injector's send time, for the VMM scenario's latencies.
+    func stamp(from start: Int, count: Int, nanoseconds: UInt64) {
+        let first = start % flows
+        for index in first..<(first + min(count, 64)) {
+            let frame = frames[index]
+            guard let at = VmmStamp.offset(frame), let base = frame.baseAddress else { continue }
+            // The frames live in `storage`, which this object owns and allocated mutable.
+            UnsafeMutableRawPointer(mutating: base).storeBytes(of: nanoseconds, toByteOffset: at, as: UInt64.self)
+        }
+    }
+
     /// Runs `body` with `count` (at most 64) frames starting at flow `start` (modulo the flows).
     func withBatch<R>(from start: Int, count: Int, _ body: (UnsafeBufferPointer<UnsafeRawBufferPointer>) throws -> R) rethrows -> R {
         let first = start % flows

@@ -39,6 +39,9 @@ struct VmmRound {
     var redirected = 0
     var dropped = 0
     var perQueue: [Int] = []
+    /// Inject mode: send-to-owner latency, median and 99th percentile, microseconds.
+    var p50: Double?
+    var p99: Double?
 }
 
 /// Runs the VMM scenario's rounds in drain mode on one bench tap: the tap is pre-filled (with
@@ -47,15 +50,20 @@ struct VmmRound {
 struct VmmScenario {
     let tap: BenchTap
     let traffic: BenchTraffic
+    let mode: BenchMode
+    /// Drain: frames pre-filled per round.
     let frames: Int
+    /// Inject: how long the sender sends per round.
+    let duration: Duration
 
-    private var queues: Int { tap.device.queues.count }
-    private static let batch = 64
-    private static let settleLimit = Duration.seconds(5)
+    var queues: Int { tap.device.queues.count }
+    static let batch = 64
+    static let settleLimit = Duration.seconds(5)
 
     func run(_ variant: VmmVariant) throws -> VmmRound {
         tap.empty()
         let guest = try VmmGuest(queues: queues, frameCapacity: max(traffic.frameSize, 1514) + VirtioNetHashHeader.size)
+        if mode == .inject { return try injectRound(variant, guest) }
         switch variant {
         case .automq:
             let fill = try fillTap()
@@ -107,12 +115,18 @@ struct VmmScenario {
 
     /// The engine: made first; for `kernel` its program attached before the fill; then the
     /// readers (and, with userspace steering, one owner thread per receive queue) drain the tap.
-    private func engineRound(_ variant: VmmVariant, _ guest: VmmGuest) throws -> VmmRound {
+    /// The engine's options for `variant`: the steering, the Toeplitz method, room for a burst.
+    static func engineOptions(_ variant: VmmVariant) -> EngineOptions {
         var options = EngineOptions()
         options.buffersPerQueue = 4096
         options.ringCapacity = 4096
         options.steering = variant == .kernel ? .program : .userspace
         if variant == .perBit { options.toeplitzMethod = .perBit }
+        return options
+    }
+
+    private func engineRound(_ variant: VmmVariant, _ guest: VmmGuest) throws -> VmmRound {
+        var options = VmmScenario.engineOptions(variant)
         if variant == .kernel {
             // The reader of tap queue q owns receive queue q: the handler gets q's frames only.
             options.delivery = .inlineBatches { frames in
@@ -132,12 +146,7 @@ struct VmmScenario {
         let start = ContinuousClock.now
         try engine.start()
         let owners = variant == .kernel ? [] : try (0..<queues).map { queue in
-            try ToolThread(name: "vmm-owner") {
-                while !stop.load(ordering: .relaxed) {
-                    let got = engine.receive(queue: queue, limit: VmmScenario.batch) { guest.deliver(queue, $0.packet) }
-                    if got > 0 { guest.notify(queue) } else { _ = engine.waitForFrames(queue: queue, timeoutMilliseconds: 1) }
-                }
-            }
+            try owner(queue, engine, guest, LatencyHistogram(), stop, latency: false)
         }
         // Until every frame the tap queued is in guest memory or dropped; under the program,
         // a stray frame (none expected) comes through the rings and is taken here.
@@ -197,6 +206,8 @@ struct VmmRow {
     var dropped: Int { median.dropped }
     var perQueue: [Int] { median.perQueue }
     var maxOverMin: Double { Double(perQueue.max() ?? 0) / Double(max(perQueue.min() ?? 1, 1)) }
+    var p50: Double? { median.p50 }
+    var p99: Double? { median.p99 }
 }
 
 extension VmmRound {
@@ -208,7 +219,9 @@ extension VmmRound {
 /// queue count.
 struct VmmReport {
     let rows: [VmmRow]
+    let mode: BenchMode
     let framesPerRound: Int
+    let durationSeconds: Double
     let rounds: Int
     let flows: Int
 
@@ -218,10 +231,14 @@ struct VmmReport {
 
     var table: String {
         var lines = [
-            "VMM scenario, drain mode: \(framesPerRound) frames pre-filled per round, \(flows) flows, median of \(rounds) rounds (by total CPU per frame), variants interleaved",
-            "each receive queue's owner copies every frame with its header into guest memory and signals once per batch; total = VMM threads + the fill (where the program runs)",
+            mode == .drain
+                ? "VMM scenario, drain mode: \(framesPerRound) frames pre-filled per round, \(flows) flows, median of \(rounds) rounds (by total CPU per frame), variants interleaved"
+                : "VMM scenario, inject mode: a sender flat out for \(durationSeconds) s per round, \(flows) flows, median of \(rounds) rounds (by total CPU per frame), variants interleaved",
+            "each receive queue's owner copies every frame with its header into guest memory and signals once per batch; total = VMM threads + the "
+                + (mode == .drain ? "fill (where the program runs)" : "sender (where the program runs)"),
             "",
-            "bytes queues variant                        frames/s  vmm ns/frame  total ns/frame  fill ns/frame  total vs automq        redirected  max/min  dropped",
+            "bytes queues variant                        frames/s  vmm ns/frame  total ns/frame  " + (mode == .drain ? "fill" : "send")
+                + " ns/frame  total vs automq        redirected  max/min  dropped" + (mode == .inject ? "  p50 us  p99 us" : ""),
         ]
         for row in rows {
             let versus = automq(row).map { (row.totalNanoseconds / $0.totalNanoseconds).fixed(3) } ?? "-"
@@ -230,7 +247,8 @@ struct VmmReport {
                     + String(Int(row.framesPerSecond)).leftPadded(11) + row.vmmNanoseconds.fixed(0).leftPadded(14)
                     + row.totalNanoseconds.fixed(0).leftPadded(16) + row.fillNanoseconds.fixed(0).leftPadded(15) + versus.leftPadded(17)
                     + "\(row.redirected) (\((row.redirectedFraction * 100).fixed(2))%)".leftPadded(18) + row.maxOverMin.fixed(2).leftPadded(9)
-                    + String(row.dropped).leftPadded(9))
+                    + String(row.dropped).leftPadded(9)
+                    + (mode == .inject ? (row.p50.map { $0.fixed(1) } ?? "-").leftPadded(8) + (row.p99.map { $0.fixed(1) } ?? "-").leftPadded(8) : ""))
         }
         return lines.joined(separator: "\n")
     }
@@ -239,14 +257,17 @@ struct VmmReport {
         let items = rows.map { row in
             "{\"variant\": \"\(row.variant.rawValue)\", \"frame_size\": \(row.frameSize), \"queues\": \(row.queues), "
                 + "\"frames_per_second\": \(row.framesPerSecond.fixed(0)), \"vmm_cpu_ns_per_frame\": \(row.vmmNanoseconds.fixed(1)), "
-                + "\"total_cpu_ns_per_frame\": \(row.totalNanoseconds.fixed(1)), \"fill_cpu_ns_per_frame\": \(row.fillNanoseconds.fixed(1)), "
+                + "\"total_cpu_ns_per_frame\": \(row.totalNanoseconds.fixed(1)), "
+                + "\"\(mode == .drain ? "fill" : "sender")_cpu_ns_per_frame\": \(row.fillNanoseconds.fixed(1)), "
+                + (mode == .inject ? "\"p50_latency_us\": \(row.p50.map { $0.fixed(1) } ?? "null"), \"p99_latency_us\": \(row.p99.map { $0.fixed(1) } ?? "null"), " : "")
                 + "\"total_vs_automq\": \(automq(row).map { (row.totalNanoseconds / $0.totalNanoseconds).fixed(4) } ?? "null"), "
                 + "\"frames_redirected\": \(row.redirected), \"frames_redirected_fraction\": \(row.redirectedFraction.fixed(6)), "
                 + "\"frames_dropped\": \(row.dropped), \"per_queue\": [\(row.perQueue.map(String.init).joined(separator: ", "))], "
                 + "\"max_over_min\": \(row.maxOverMin.fixed(3)), "
                 + "\"rounds_total_cpu_ns_per_frame\": [\(row.rounds.map { $0.totalNanoseconds.fixed(1) }.joined(separator: ", "))]}"
         }
-        return "{\"scenario\": \"vmm\", \"mode\": \"drain\", \"frames_per_round\": \(framesPerRound), \"rounds\": \(rounds), "
+        return "{\"scenario\": \"vmm\", \"mode\": \"\(mode.rawValue)\", \"frames_per_round\": \(framesPerRound), "
+            + "\"duration_seconds\": \(durationSeconds), \"rounds\": \(rounds), "
             + "\"flows\": \(flows), \"rows\": [" + items.joined(separator: ", ") + "]}"
     }
 }

@@ -1,0 +1,139 @@
+import Atomics
+import Glibc
+import VNetRSS
+import VNetTap
+import VNetTapTools
+
+extension VmmScenario {
+    /// Inject mode: the VMM's threads run first; a sender thread sends flat out for the round's
+    /// duration, stamping each frame with room for it; the round ends once every frame the tap
+    /// queued is in guest memory (or dropped). Latency runs from the stamp to the owner's look
+    /// at the clock after the frame's batch reached guest memory.
+    func injectRound(_ variant: VmmVariant, _ guest: VmmGuest) throws -> VmmRound {
+        let histograms = (0..<queues).map { _ in LatencyHistogram() }
+        let stop = ManagedAtomic(false)
+        var engine: RSSEngine?
+        var threads: [ToolThread] = []
+        if variant == .automq {
+            threads = try tap.device.queues.indices.map { queue in
+                try automqReader(queue, guest, histograms[queue], stop)
+            }
+        } else {
+            var options = VmmScenario.engineOptions(variant)
+            if variant == .kernel {
+                options.delivery = .inlineBatches { frames in
+                    let queue = frames.tapQueue
+                    for frame in frames { guest.deliver(queue, frame.packet) }
+                    let now = VmmStamp.now()
+                    for frame in frames {
+                        if let sent = VmmStamp.read(frame.frame) { histograms[queue].record(sent: sent, now: now) }
+                    }
+                    guest.notify(queue)
+                }
+            }
+            let made = try RSSEngine(device: tap.device, configuration: .spreading(over: UInt16(queues)), options: options)
+            try made.start()
+            engine = made
+            if variant != .kernel {
+                threads = try (0..<queues).map { queue in try owner(queue, made, guest, histograms[queue], stop, latency: true) }
+            }
+        }
+        let done = ManagedAtomic(false)
+        let start = ContinuousClock.now
+        let injector = try InjectorThread(tap: tap, traffic: traffic, duration: duration, done: done, stamping: true)
+        injector.join()
+        let sent = injector.queued
+        // Until the VMM has every frame the tap queued; a stray under the program comes through
+        // the rings and is taken here.
+        var strays = 0
+        var last = ContinuousClock.now
+        let deadline = last + VmmScenario.settleLimit
+        while ContinuousClock.now < deadline {
+            if variant == .kernel, let engine {
+                for queue in 0..<queues { strays += engine.receive(queue: queue, limit: 4096) { _ in } }
+            }
+            let dropped = Int(engine?.statistics().framesDropped ?? 0)
+            if guest.delivered.reduce(0, +) + strays + dropped >= sent { break }
+            usleep(200)
+        }
+        last = ContinuousClock.now
+        let readerCPU = engine.map { BenchClock.seconds($0.readerCPUTime) } ?? 0
+        stop.store(true, ordering: .relaxed)
+        for thread in threads { thread.join() }
+        let statistics = engine?.statistics()
+        engine?.stop()
+        return VmmRound(
+            frames: guest.delivered.reduce(0, +) + strays, seconds: BenchClock.seconds(last - start),
+            vmmCPU: readerCPU + threads.reduce(0) { $0 + $1.cpuTime }, fillCPU: injector.cpuTime,
+            redirected: Int(statistics?.tapQueues.reduce(0) { $0 + $1.redirected } ?? 0),
+            dropped: Int(statistics?.framesDropped ?? 0), perQueue: guest.delivered,
+            p50: LatencyHistogram.quantile(0.5, of: histograms), p99: LatencyHistogram.quantile(0.99, of: histograms))
+    }
+
+    /// Today's VMM on tap queue `queue`: reads straight into guest memory, up to a batch, then
+    /// notifies; waits in `poll` when the queue is empty, and ends once told to and empty.
+    private func automqReader(
+        _ queue: Int, _ guest: VmmGuest, _ histogram: LatencyHistogram, _ stop: ManagedAtomic<Bool>
+    ) throws -> ToolThread {
+        let fd = tap.device.queues[queue].descriptor
+        let headerSize = tap.device.headerSize
+        return try ToolThread(name: "vmm-reader") {
+            let stamps = UnsafeMutablePointer<UInt64>.allocate(capacity: VmmScenario.batch)
+            defer { stamps.deallocate() }
+            while true {
+                var inBatch = 0
+                var stamped = 0
+                while inBatch < VmmScenario.batch {
+                    let buffer = guest.nextBuffer(queue)
+                    let length = read(fd, buffer, guest.slotSize - 4)
+                    guard length > headerSize else { break }
+                    if let sent = VmmStamp.read(UnsafeRawBufferPointer(start: buffer + headerSize, count: length - headerSize)) {
+                        stamps[stamped] = sent
+                        stamped += 1
+                    }
+                    guest.markUsed(queue, length: length)
+                    inBatch += 1
+                }
+                if inBatch > 0 {
+                    let now = VmmStamp.now()
+                    for index in 0..<stamped { histogram.record(sent: stamps[index], now: now) }
+                    guest.notify(queue)
+                    continue
+                }
+                if stop.load(ordering: .relaxed) { break }
+                var ready = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+                _ = poll(&ready, 1, 1)
+            }
+        }
+    }
+
+    /// The owner of receive queue `queue` under userspace steering: takes its frames from the
+    /// engine's rings into guest memory, a batch at a time, until told to stop; with `latency`,
+    /// reads each frame's stamp.
+    func owner(
+        _ queue: Int, _ engine: RSSEngine, _ guest: VmmGuest, _ histogram: LatencyHistogram, _ stop: ManagedAtomic<Bool>,
+        latency: Bool
+    ) throws -> ToolThread {
+        try ToolThread(name: "vmm-owner") {
+            let stamps = UnsafeMutablePointer<UInt64>.allocate(capacity: VmmScenario.batch)
+            defer { stamps.deallocate() }
+            while !stop.load(ordering: .relaxed) {
+                var stamped = 0
+                let got = engine.receive(queue: queue, limit: VmmScenario.batch) { frame in
+                    guest.deliver(queue, frame.packet)
+                    if latency, let sent = VmmStamp.read(frame.frame) {
+                        stamps[stamped] = sent
+                        stamped += 1
+                    }
+                }
+                guard got > 0 else {
+                    _ = engine.waitForFrames(queue: queue, timeoutMilliseconds: 1)
+                    continue
+                }
+                let now = VmmStamp.now()
+                for index in 0..<stamped { histogram.record(sent: stamps[index], now: now) }
+                guest.notify(queue)
+            }
+        }
+    }
+}

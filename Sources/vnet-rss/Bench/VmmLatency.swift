@@ -1,0 +1,78 @@
+import Glibc
+
+/// Send-to-owner latency in `vnet-rss bench --scenario vmm --mode inject`: the injector writes
+/// the time into each frame with room for it just before sending it, and the owner of the
+/// frame's receive queue reads it back once the frame is in guest memory.
+///
+/// The stamp sits right after the TCP or UDP header of an untagged IPv4 or IPv6 frame (outside
+/// every field RSS hashes), where the frame has 8 bytes there; other frames carry none.
+enum VmmStamp {
+    /// Where `frame` (from its destination MAC) carries its stamp, or nil.
+    @inline(__always)
+    static func offset(_ frame: UnsafeRawBufferPointer) -> Int? {
+        guard frame.count >= 34 else { return nil }
+        let offset: Int
+        if frame[12] == 0x08 && frame[13] == 0x00 && frame[14] == 0x45 {
+            offset = frame[23] == 6 ? 54 : frame[23] == 17 ? 42 : 0
+        } else if frame[12] == 0x86 && frame[13] == 0xDD && frame.count >= 54 {
+            offset = frame[20] == 6 ? 74 : frame[20] == 17 ? 62 : 0
+        } else {
+            return nil
+        }
+        return offset > 0 && frame.count >= offset + 8 ? offset : nil
+    }
+
+    /// CLOCK_MONOTONIC in nanoseconds.
+    @inline(__always)
+    static func now() -> UInt64 {
+        var time = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &time)
+        return UInt64(time.tv_sec) &* 1_000_000_000 &+ UInt64(time.tv_nsec)
+    }
+
+    /// The stamp in `frame`, if it carries one.
+    @inline(__always)
+    static func read(_ frame: UnsafeRawBufferPointer) -> UInt64? {
+        guard let at = offset(frame) else { return nil }
+        return frame.loadUnaligned(fromByteOffset: at, as: UInt64.self)
+    }
+}
+
+/// Latencies in 1 µs buckets up to 20 ms (later ones in the last), one histogram per owner
+/// thread, merged at the end; no allocation while counting.
+final class LatencyHistogram: @unchecked Sendable {
+    // @unchecked: written by one owner thread, read after it is joined.
+    private static let buckets = 20_000
+    private let counts: UnsafeMutablePointer<UInt64>
+
+    init() {
+        counts = .allocate(capacity: LatencyHistogram.buckets)
+        counts.initialize(repeating: 0, count: LatencyHistogram.buckets)
+    }
+
+    deinit { counts.deallocate() }
+
+    /// Counts the frames of one owner's batch: `stamp` sent, all seen at `now`.
+    @inline(__always)
+    func record(sent stamp: UInt64, now: UInt64) {
+        let microseconds = now > stamp ? Int((now - stamp) / 1_000) : 0
+        counts[min(microseconds, LatencyHistogram.buckets - 1)] &+= 1
+    }
+
+    /// The `quantile` (0 to 1) of every histogram's latencies together, in microseconds.
+    static func quantile(_ quantile: Double, of histograms: [LatencyHistogram]) -> Double? {
+        var merged = [UInt64](repeating: 0, count: buckets)
+        for histogram in histograms {
+            for bucket in 0..<buckets { merged[bucket] &+= histogram.counts[bucket] }
+        }
+        let total = merged.reduce(0, +)
+        guard total > 0 else { return nil }
+        let rank = UInt64((Double(total) * quantile).rounded(.up))
+        var seen: UInt64 = 0
+        for bucket in 0..<buckets {
+            seen += merged[bucket]
+            if seen >= max(rank, 1) { return Double(bucket) + 0.5 }
+        }
+        return Double(buckets)
+    }
+}
