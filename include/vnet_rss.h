@@ -323,8 +323,9 @@ int vnet_rss_engine_create(const int32_t *tap_fds, size_t fd_count, const vnet_r
 /* vnet_rss_engine_create (which steers as VNET_RSS_STEERING_AUTOMATIC) with the steering asked
  * for: VNET_RSS_STEERING_*. `program_fds`, when not NULL, holds the VNET_RSS_STEERING_PROGRAM_FDS
  * descriptors of a steering program another process loaded (vnet_rss_steering_program_load);
- * the engine keeps duplicates, the caller keeps its own. With them no BPF privilege is needed:
- * only map updates and TUNSETSTEERINGEBPF. Fails with the errno of the refusal when the mode
+ * the engine keeps duplicates, the caller keeps its own. With them no BPF privilege is needed on
+ * Linux 6.5 and later: only map updates and TUNSETSTEERINGEBPF (earlier kernels with
+ * kernel.unprivileged_bpf_disabled set refuse every BPF command without it: -EPERM). Fails with the errno of the refusal when the mode
  * asked for cannot be had (-EPERM: no privilege to load the program; -EOPNOTSUPP: the kernel
  * has no TUNSETVNETHASH that covers the configuration); AUTOMATIC falls back instead, and
  * vnet_rss_engine_steering says why. The engine attaches the program when it starts and

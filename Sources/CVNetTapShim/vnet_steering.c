@@ -186,6 +186,26 @@ static int map_id(int32_t map, uint32_t *id) {
     return 0;
 }
 
+int vnet_steering_check_program(int32_t program, int32_t active) {
+    uint32_t switch_id = 0;
+    int result = map_id(active, &switch_id);
+    if (result < 0) return result;
+    uint32_t map_ids[16];
+    struct bpf_prog_info info;
+    uint32_t length = sizeof info;
+    memset(&info, 0, sizeof info);
+    info.nr_map_ids = sizeof map_ids / sizeof map_ids[0];
+    info.map_ids = (uint64_t)(uintptr_t)map_ids;
+    /* The kernel fills the info of what the descriptor is; a map's or a link's info has no
+     * program type, so the type check below also refuses them. */
+    if (bpf_obj_get_info_by_fd(program, &info, &length) < 0) return -errno;
+    if (info.type != BPF_PROG_TYPE_SOCKET_FILTER) return -EINVAL;
+    uint32_t listed = info.nr_map_ids < 16 ? info.nr_map_ids : 16;
+    for (uint32_t i = 0; i < listed; i++)
+        if (map_ids[i] == switch_id) return 0;
+    return -EINVAL;
+}
+
 int vnet_steering_active_slot(int32_t active, int32_t slot0, int32_t slot1) {
     uint32_t zero = 0, named = 0, first = 0, second = 0;
     /* Looked up from user space, a map-of-maps entry reads as the inner map's id. */

@@ -118,7 +118,12 @@ public func engineSteering(_ engine: UnsafePointer<vnet_rss_engine>?, _ reason: 
     if let reason, capacity > 0 {
         // SAFETY: the caller gives `capacity` writable bytes at `reason`; the copy stops one short
         // of them for the terminating NUL.
-        let bytes = Array(handle.engine.steeringReason.utf8.prefix(Int(capacity) - 1))
+        let whole = Array(handle.engine.steeringReason.utf8)
+        // Cut before a character that does not fit whole: the cut never lands on a UTF-8
+        // continuation byte.
+        var end = min(whole.count, Int(capacity) - 1)
+        while end > 0, end < whole.count, whole[end] & 0xC0 == 0x80 { end -= 1 }
+        let bytes = whole[..<end]
         for (index, byte) in bytes.enumerated() { reason[index] = CChar(bitPattern: byte) }
         reason[bytes.count] = 0
     }

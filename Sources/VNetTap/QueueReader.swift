@@ -412,10 +412,13 @@ final class QueueReader: @unchecked Sendable {
 final class SteeringState: Sendable {
     let classifier: Classifier
     let steering: Steering
+    /// Why `steering` is what it is, for ``RSSEngine/steeringReason``.
+    let reason: String
 
-    init(_ classifier: Classifier, _ steering: Steering) {
+    init(_ classifier: Classifier, _ steering: Steering, reason: String = "") {
         self.classifier = classifier
         self.steering = steering
+        self.reason = reason
     }
 }
 

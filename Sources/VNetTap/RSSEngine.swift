@@ -77,8 +77,9 @@ public final class RSSEngine: @unchecked Sendable {
     /// ``KernelHashOffload/push(_:descriptor:device:system:)`` instead.
     public let kernelOffload: KernelHashOffload.Probe
     /// Why ``steering`` is what it is: the mode asked for, and what the kernel and the process
-    /// could do (a refused program load, say, with the kernel's errno).
-    public let steeringReason: String
+    /// could do (a refused program load, say, with the kernel's errno); updated by
+    /// ``apply(_:)`` with the steering.
+    public var steeringReason: String { snapshot.load().reason }
     /// The steering program, where the engine steers with it (or will, once a configuration
     /// with RSS is applied).
     public var steeringProgram: SteeringProgram? { programSteering?.program }
@@ -130,7 +131,6 @@ public final class RSSEngine: @unchecked Sendable {
             options, configuration, device: device, receiveQueues: receiveQueues, probe: kernelOffload,
             probeDescriptor: probeDescriptor)
         programSteering = choice.program
-        steeringReason = choice.reason
         wakeupEvents = try (0..<receiveQueues).map { _ throws(TapError) in try RSSEngine.eventDescriptor(device) }
         stopEventOwner = try RSSEngine.eventDescriptor(device)
         wakeups = wakeupEvents.map(\.rawValue)
@@ -156,7 +156,7 @@ public final class RSSEngine: @unchecked Sendable {
             }
         }
         for source in 0..<sources { (consumerBuffers + source).initialize(to: (pools[source].base, pools[source].bufferSize)) }
-        snapshot = ClassifierSnapshot(SteeringState(classifier, choice.steering))
+        snapshot = ClassifierSnapshot(SteeringState(classifier, choice.steering, reason: choice.reason))
         readers = (0..<sources).map { [delivery, returns, pools, wakeups, suppression, snapshot] source in
             QueueReader(
                 index: source, descriptor: device.queues[source].descriptor, pool: pools[source], headerSize: device.headerSize,
@@ -279,29 +279,36 @@ public final class RSSEngine: @unchecked Sendable {
             series = options.kernelOffload && covered
         }
         let descriptor = device.queues.first { $0.attached }?.descriptor ?? device.queues[0].descriptor
-        let steering: Steering
+        let before = snapshot.load().steering
         if series {
+            // The readers decide every frame themselves while the steering changes hands (they
+            // are the authority), so no frame meets a stale assumption about who steered it.
+            if before == .program { snapshot.store(SteeringState(classifier, .userspace, reason: "changing to kernel RSS")) }
             // A steering program and the kernel's RSS exclude each other (EBUSY).
             programSteering?.detach()
             try KernelHashOffload.push(configuration, descriptor: descriptor, device: device.name, system: device.system)
-            steering = .kernel
-        } else {
-            if snapshot.load().steering == .kernel {
-                try KernelHashOffload.disable(descriptor: descriptor, device: device.name, system: device.system)
-            }
-            if let programSteering {
-                // The program's maps first: a frame the program steers by the new configuration
-                // while a reader still decides by the old one is handed over, and counted.
-                try programSteering.publish(configuration, rule: options.extensionHeaderRule, queueCount: queueCount)
-                let steers = configuration.features.contains(.rss)
-                if steers && !threads.isEmpty { try programSteering.attach() }
-                if !steers { programSteering.detach() }
-                steering = steers ? .program : .userspace
-            } else {
-                steering = .userspace
-            }
+            snapshot.store(SteeringState(classifier, .kernel, reason: "\(options.steering): the kernel's RSS covers the configuration"))
+            return
         }
-        snapshot.store(SteeringState(classifier, steering))
+        if before == .kernel {
+            // Before the kernel stops writing hash fields: readers must not take a header the
+            // kernel no longer fills for one it did.
+            snapshot.store(SteeringState(classifier, .userspace, reason: "kernel RSS turned off"))
+            try KernelHashOffload.disable(descriptor: descriptor, device: device.name, system: device.system)
+        }
+        guard let programSteering else {
+            snapshot.store(SteeringState(classifier, .userspace, reason: snapshot.load().reason))
+            return
+        }
+        // The program's maps first: a frame the program steers by the new configuration while a
+        // reader still decides by the old one is handed over, and counted.
+        try programSteering.publish(configuration, rule: options.extensionHeaderRule, queueCount: queueCount)
+        let steers = configuration.features.contains(.rss)
+        if steers && !threads.isEmpty { try programSteering.attach() }
+        if !steers { programSteering.detach() }
+        snapshot.store(SteeringState(
+            classifier, steers ? .program : .userspace,
+            reason: steers ? "\(options.steering): the steering program steers" : "no RSS in the configuration: the tap's own steering"))
     }
 
     /// The configuration in force.
@@ -312,13 +319,20 @@ public final class RSSEngine: @unchecked Sendable {
     public var steering: Steering { snapshot.load().steering }
 
     /// Attaches or detaches tap queue `index` (`TUNSETQUEUE`). Its reader keeps running; a
-    /// detached queue simply gets no frames from the kernel. Detach the engine's queues here,
+    /// detached queue simply gets no frames from the kernel. With the steering program, the
+    /// table is republished in the tap's new queue numbering; an error then is the
+    /// republication's, and the queue change stands. Detach the engine's queues here,
     /// not on the device directly: a reader whose queue shows `POLLERR` without the engine
     /// having detached it takes the device for deleted and stops with `EBADFD`.
     public func setTapQueue(_ index: Int, attached: Bool) throws(TapError) {
         // Marked before detaching and cleared after attaching, so that a reader never takes its
         // own detached queue for a deleted device.
         let reader = readers.first { $0.index == index }
+        // The program is set and cleared through an attached queue: detached with the last one,
+        // attached again with the first.
+        let lastAttached = !attached && device.attachedQueueCount == 1 && device.queues.indices.contains(index)
+            && device.queues[index].attached
+        if lastAttached { programSteering?.detach() }
         if !attached { reader?.detachedByEngine.store(true, ordering: .relaxed) }
         do {
             try device.setQueue(index, attached: attached)
@@ -328,8 +342,9 @@ public final class RSSEngine: @unchecked Sendable {
         }
         if attached { reader?.detachedByEngine.store(false, ordering: .relaxed) }
         // The tap renumbers its attached queues on every attach and detach; the program's table
-        // names tap queues by those numbers.
+        // names tap queues by those numbers. The queue change stands if this fails.
         try programSteering?.publish(configuration, rule: options.extensionHeaderRule, queueCount: queueCount)
+        if attached, !threads.isEmpty, snapshot.load().steering == .program { try programSteering?.attach() }
     }
 
     /// Hands up to `limit` frames waiting for receive queue `queue` to `body`, oldest first per

@@ -107,6 +107,7 @@ struct KernelOffloadTests {
         let six = try RSSConfiguration.spreading(over: 1, tableLength: 2, hashTypes: .kernelSupported)
         try engine.apply(six)
         #expect(engine.steering == .kernel)
+        #expect(engine.steeringReason.contains("the kernel's RSS covers the configuration"), "\(engine.steeringReason)")
         #expect(pushed(kernel).last == (try six.encoded(as: .tunVnetHash)))
         // An _EX type: the kernel's RSS is turned off and the engine steers again.
         try engine.apply(try RSSConfiguration.spreading(over: 1, tableLength: 2, hashTypes: [.tcpIPv4, .tcpIPv6Ex]))

@@ -278,6 +278,37 @@ struct ProgramSteeringTests {
         try round("all attached again, renumbered", detached: [])
     }
 
+    @Test("every queue detached and attached again: the program comes back with the first queue, and leaves with the last even when the engine stops then")
+    func lastQueueDetached() throws {
+        let tap = try LiveTap(queues: 4)
+        let seen = Seen()
+        let allOnThree = try RSSConfiguration(indirectionTable: [3])
+        let engine = try RSSEngine(device: tap.device, configuration: allOnThree, options: Self.options(seen))
+        try engine.start()
+        for queue in 0..<4 { try engine.setTapQueue(queue, attached: false) }
+        for queue in 0..<4 { try engine.setTapQueue(queue, attached: true) }
+        #expect(engine.steering == .program)
+        let frames = EngineTests.udpFrames(256)
+        for frame in frames { try tap.injector.send(frame) }
+        seen.wait(for: frames.count)
+        #expect(seen.count == frames.count && seen.all.allSatisfy { $0.tapQueue == 3 })
+        // Stopped with every queue detached: the program went with the last queue, so nothing
+        // is left on the tap once its queues come back.
+        for queue in 0..<4 { try engine.setTapQueue(queue, attached: false) }
+        engine.stop()
+        for queue in 0..<4 { try tap.device.setQueue(queue, attached: true) }
+        // The tap's own steering again: its flow hash spreads 256 flows over the queues.
+        for frame in frames { try tap.injector.send(frame) }
+        usleep(100_000)
+        var scratch = [UInt8](repeating: 0, count: 4096)
+        let perQueue = tap.device.queues.map { queue in
+            var count = 0
+            while Glibc.read(queue.descriptor, &scratch, scratch.count) > 0 { count += 1 }
+            return count
+        }
+        #expect(perQueue.reduce(0, +) == frames.count && perQueue.filter { $0 > 0 }.count >= 3, "\(perQueue)")
+    }
+
     @Test("VLAN tags: inline ones, and one the host stack offloaded into the socket buffer, steered as the reader classifies them")
     func vlanTags() throws {
         let tap = try LiveTap(queues: 4)

@@ -143,7 +143,7 @@ struct SteeringProgramTests {
         #expect(try Self.queue(program, frame) == 7)
     }
 
-    @Test("adopting descriptors that are not the program's maps is refused, naming the map")
+    @Test("adopting descriptors that are not the program and its maps is refused, naming which")
     func adoptionChecks() throws {
         let program = try SteeringProgram.load()
         var wrong = program.descriptors
@@ -153,6 +153,18 @@ struct SteeringProgramTests {
         } throws: { error in
             (error as? TapError).map { $0.step == .adoptProgram && $0.detail.contains("slot 0") } ?? false
         }
+        // The right maps with another program (one that uses none of them), or a map as the program.
+        let other = try SteeringProgram.load(.empty)
+        for impostor in [other.descriptors.program, program.descriptors.slots.0] {
+            var swapped = program.descriptors
+            swapped.program = impostor
+            #expect {
+                _ = try SteeringProgram.adopt(swapped)
+            } throws: { error in
+                (error as? TapError).map { $0.step == .adoptProgram && $0.detail.contains("not a socket-filter program") } ?? false
+            }
+        }
+        #expect(throws: Never.self) { _ = try SteeringProgram.adopt(program.descriptors) }
     }
 }
 

@@ -73,6 +73,11 @@ int vnet_steering_write_slot(int32_t slot_map, const vnet_steering_slot *slot);
  * reading the slot it named before (the kernel waits for an RCU grace period). */
 int vnet_steering_switch(int32_t active, int32_t slot_map);
 
+/* 0 when `program` is a socket-filter program that uses the map `active`, as the steering
+ * program uses its switch; -EINVAL when it is another BPF object or another program; -errno
+ * when the kernel cannot say. */
+int vnet_steering_check_program(int32_t program, int32_t active);
+
 /* Which slot the switch names: 0 for slots[0], 1 for slots[1], -ENOENT for neither. */
 int vnet_steering_active_slot(int32_t active, int32_t slot0, int32_t slot1);
 

@@ -14,7 +14,8 @@ import VNetRSS
 /// publication, which rewrites the old slot, never races a reader of it. Each frame is steered
 /// wholly by the configuration before a publication or wholly by the one after.
 ///
-/// Needs no BPF privilege: only updates of maps that already exist.
+/// Needs no BPF privilege on Linux 6.5 and later: only updates of maps that already exist
+/// (earlier kernels with `kernel.unprivileged_bpf_disabled` set refuse them too).
 final class ProgramSlots: Sendable {
     let program: SteeringProgram
     /// The slot image (about 170 KiB), reused by every publication, and the slot in force.

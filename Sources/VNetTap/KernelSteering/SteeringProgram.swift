@@ -9,7 +9,8 @@ import VNetRSS
 /// Load it with ``load(_:)`` where the process may create BPF objects (`CAP_BPF`, or
 /// `CAP_SYS_ADMIN` where `kernel.unprivileged_bpf_disabled` is set), or adopt the four
 /// descriptors a privileged manager loaded and passed (``adopt(_:)``): updating existing maps
-/// and attaching the program need no BPF privilege. The object is compiled into the library
+/// and attaching the program need no BPF privilege on Linux 6.5 and later (before it, with
+/// `unprivileged_bpf_disabled` set, every BPF command needs the privilege). The object is compiled into the library
 /// (`scripts/bpf-embed.py`); nothing is compiled at run time.
 ///
 /// Owns its descriptors and closes them when released; a tap keeps an attached program alive
@@ -103,9 +104,12 @@ public final class SteeringProgram: Sendable {
             active: build == .empty ? nil : OwnedDescriptor(loaded.active), slots: maps.map(OwnedDescriptor.init))
     }
 
-    /// Adopts a program another process loaded: checks that the maps are this program's (slot
-    /// maps of the slot image's size, a map-of-maps switch) and keeps duplicates of the
-    /// descriptors; the originals stay the caller's.
+    /// Adopts a program another process loaded: checks that the maps have this program's shape
+    /// (slot maps of the slot image's size, a map-of-maps switch) and that the program is a
+    /// socket filter that uses that switch, and keeps duplicates of the descriptors; the
+    /// originals stay the caller's. Without BPF privilege this needs Linux 6.5 or later where
+    /// `kernel.unprivileged_bpf_disabled` is set: earlier kernels refuse every BPF command to an
+    /// unprivileged caller then (`EPERM`).
     public static func adopt(_ descriptors: Descriptors) throws(TapError) -> SteeringProgram {
         let expected = UInt32(vnet_steering_slot_size())
         for (name, map, type, size) in [
@@ -125,11 +129,10 @@ public final class SteeringProgram: Sendable {
                                detail: "\(name): fd \(map) is a map of type \(mapType) with \(valueSize)-byte values, needs type \(type) with \(size)")
             }
         }
-        var info = vnet_steering_program_info()
-        let described = vnet_steering_describe(descriptors.program, &info)
-        guard described == 0 else {
-            throw TapError(.adoptProgram, device: "steering program", errno: Errno(rawValue: -described),
-                           detail: "fd \(descriptors.program) is not a BPF program")
+        let checked = vnet_steering_check_program(descriptors.program, descriptors.active)
+        guard checked == 0 else {
+            throw TapError(.adoptProgram, device: "steering program", errno: Errno(rawValue: -checked),
+                           detail: "fd \(descriptors.program) is not a socket-filter program that uses the switch fd \(descriptors.active)")
         }
         let copies = [descriptors.program, descriptors.active, descriptors.slots.0, descriptors.slots.1]
             .map(OwnedDescriptor.duplicate)
