@@ -67,6 +67,12 @@ let package = Package(
             dependencies: ["VNetTap", "CVNetToolsShim", .product(name: "SystemPackage", package: "swift-system"),
                            .product(name: "Atomics", package: "swift-atomics")]
         ),
+        // The live benchmark (`vnet-rss bench`): reader rounds against a bare read() loop, the VMM
+        // scenario, the steering program's cost, the soak; the CLI parses options and prints.
+        .target(
+            name: "VNetBench",
+            dependencies: ["VNetRSS", "VNetTap", "VNetTapTools", .product(name: "Atomics", package: "swift-atomics")]
+        ),
         // Capture files (pcap and pcapng) read through libpcap.
         .target(name: "VNetCapture", dependencies: ["CLibPCAP"]),
         // Test-vector files (Fixtures/) and their runner, shared by the CLI and the tests.
@@ -75,7 +81,7 @@ let package = Package(
         .executableTarget(
             name: "vnet-rss",
             dependencies: [
-                "VNetRSS", "VNetCapture", "VNetFixtures", "VNetTap", "VNetTapTools",
+                "VNetRSS", "VNetCapture", "VNetFixtures", "VNetTap", "VNetBench",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -96,6 +102,6 @@ let package = Package(
         ),
         .testTarget(name: "VNetCaptureTests", dependencies: ["VNetRSS", "VNetCapture", "VNetFixtures"]),
         // Runs the built `vnet-rss` binary on the fixtures, as a user would.
-        .testTarget(name: "VNetRSSCLITests", dependencies: ["vnet-rss", "VNetFixtures", "VNetTap", "VNetTapTools", "VNetTestSupport"]),
+        .testTarget(name: "VNetRSSCLITests", dependencies: ["vnet-rss", "VNetFixtures", "VNetTap", "VNetTapTools", "VNetBench", "VNetTestSupport"]),
     ]
 )

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,12 @@ extern const unsigned char vnet_steering_object_bit_serial[];
 extern const size_t vnet_steering_object_bit_serial_size;
 extern const unsigned char vnet_steering_object_empty[];
 extern const size_t vnet_steering_object_empty_size;
+
+/* libbpf prints through one process-wide function: set, once, to one that prints nothing (the
+ * caller gets the errno and the verifier's log). */
+static pthread_once_t quiet_once = PTHREAD_ONCE_INIT;
+static int silent_print(enum libbpf_print_level level, const char *format, va_list arguments);
+static void quiet_libbpf(void) { libbpf_set_print(silent_print); }
 
 static int silent_print(enum libbpf_print_level level, const char *format, va_list arguments) {
     (void)level;
@@ -63,23 +70,31 @@ int vnet_steering_load(uint32_t build, vnet_steering_descriptors *out, char *log
     if (bytes == NULL || out == NULL) return -EINVAL;
     if (log != NULL && log_size > 0) log[0] = 0;
     out->program = out->active = out->slots[0] = out->slots[1] = -1;
-    libbpf_set_print(silent_print);
+    pthread_once(&quiet_once, quiet_libbpf);
 
-    static char verifier_log[1 << 16];
-    verifier_log[0] = 0;
+    /* One log per call: loads may run on several threads at once. */
+    enum { LOG_SIZE = 1 << 16 };
+    char *verifier_log = calloc(1, LOG_SIZE);
+    if (verifier_log == NULL) return -ENOMEM;
     LIBBPF_OPTS(bpf_object_open_opts, options,
                 .object_name = "vnet_rss_steering",
                 .kernel_log_buf = verifier_log,
-                .kernel_log_size = sizeof verifier_log,
+                .kernel_log_size = LOG_SIZE,
                 .kernel_log_level = 0);
     struct bpf_object *object = bpf_object__open_mem(bytes, vnet_steering_object_size(build), &options);
-    if (object == NULL) return errno ? -errno : -EINVAL;
+    if (object == NULL) {
+        int failure = errno ? -errno : -EINVAL;
+        free(verifier_log);
+        return failure;
+    }
     int result = bpf_object__load(object);
     if (result < 0) {
         copy_tail(log, log_size, verifier_log);
         bpf_object__close(object);
+        free(verifier_log);
         return result;
     }
+    free(verifier_log);
     struct bpf_program *program = bpf_object__next_program(object, NULL);
     out->program = program ? keep(bpf_program__fd(program)) : -1;
     if (build != VNET_STEERING_BUILD_EMPTY) {

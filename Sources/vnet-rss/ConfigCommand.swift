@@ -1,4 +1,5 @@
 import ArgumentParser
+import VNetBench
 import VNetFixtures
 import VNetRSS
 

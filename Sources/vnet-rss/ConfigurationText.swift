@@ -1,3 +1,4 @@
+import VNetBench
 import VNetFixtures
 import VNetRSS
 

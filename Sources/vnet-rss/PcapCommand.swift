@@ -1,4 +1,5 @@
 import ArgumentParser
+import VNetBench
 import VNetCapture
 import VNetRSS
 
@@ -87,7 +88,3 @@ struct PcapCommand: ParsableCommand {
     }
 }
 
-extension String {
-    func padding(_ width: Int) -> String { self + String(repeating: " ", count: max(0, width - count)) }
-    func leftPadded(_ width: Int) -> String { String(repeating: " ", count: max(0, width - count)) + self }
-}

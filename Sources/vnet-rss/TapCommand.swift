@@ -1,6 +1,7 @@
 import ArgumentParser
 import Glibc
 import Synchronization
+import VNetBench
 import VNetCapture
 import VNetRSS
 import VNetTap
@@ -144,11 +145,6 @@ struct TapCommand: ParsableCommand {
 extension ReaderKind: ExpressibleByArgument {}
 extension SteeringMode: ExpressibleByArgument {}
 
-/// One line on standard error (`terminator` ends it).
-func printError(_ line: String, terminator: String = "\n") {
-    let text = line + terminator
-    _ = text.withCString { Glibc.write(2, $0, strlen($0)) }
-}
 
 /// The per-queue table of `vnet-rss tap`, redrawn in place like `top`.
 final class LiveTable {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Glibc
+import VNetBench
 import VNetRSS
 import VNetTap
 import VNetTapTools
@@ -140,7 +141,7 @@ struct BenchCommand: ParsableCommand {
         if programCost {
             guard (1...10_000_000).contains(repetitions) else { throw ValidationError("--repetitions \(repetitions): 1 to 10,000,000") }
             let cost = ProgramCost(rounds: rounds, repetitions: repetitions)
-            let result: (rows: [ProgramCost.Row], info: SteeringProgram.Info, bitSerialInfo: SteeringProgram.Info)
+            let result: ProgramCost.Result
             do {
                 result = try cost.run()
             } catch {
@@ -151,107 +152,44 @@ struct BenchCommand: ParsableCommand {
             if let jsonFile { try Self.write(json + "\n", to: jsonFile) }
             return
         }
-        let paired = chosen.contains(.bare) ? chosen.filter { $0.reader != nil } : []
-
-        let namespace = try PrivateNetwork()
-        defer { withExtendedLifetime(namespace) {} }
-
-        if let soak {
-            guard soak > 0 && soak <= 7 * 86_400 else { throw ValidationError("--soak \(soak): above 0, at most a week of seconds") }
-            try BenchSoak(seconds: soak, queues: 4, flows: flows, frameSize: frameSizes[0]).run(format: format)
-            return
-        }
-
-        if scenario == .vmm {
-            try runVmmScenario(queueCounts: queueCounts, frameSizes: frameSizes)
-            return
-        }
-
-        let steps = chosen.count * rounds + paired.count * sharedRounds
-        var progress = BenchProgress(total: frameSizes.count * queueCounts.count * steps, quiet: quiet)
-        var results: [BenchResult] = []
-        for size in frameSizes {
-            let traffic = BenchTraffic(flows: flows, size: size)
-            for count in queueCounts {
-                // Each queue holds up to txqueuelen frames; the kernel spreads unevenly and sends
-                // frames of its own (IPv6 router and listener solicitations), so leave room for
-                // every frame in one queue, twice over.
-                let tap = try BenchTap(queues: count, queueLength: mode == .drain ? 2 * frames : 65_536)
-                let runner = BenchRunner(
-                    tap: tap, traffic: traffic, mode: mode, frames: frames, duration: .milliseconds(Int(duration * 1000)),
-                    buffers: buffers ?? (delivery == .inline ? EngineOptions().buffersPerQueue : 4096), ringCapacity: ringCapacity, inline: delivery == .inline)
-                // Rounds interleave the variants (bare, engine, ..., bare, engine, ...), so a
-                // slow spell of a shared host hits the variants of a round alike.
-                // Shared-core rounds follow, interleaved likewise (see SharedCoreRound).
-                var measured: [BenchVariant: [BenchResult]] = [:]
-                var shared: [BenchVariant: [SharedCoreRound]] = [:]
-                let queuesText = "\(size) B, \(count) queue\(count == 1 ? "" : "s")"
-                for round in 1...max(rounds, sharedRounds) {
-                    for variant in chosen where round <= rounds {
-                        let result = try progress.measure("\(queuesText), \(variant.title), round \(round)/\(rounds)", { try runner.run(variant) }) {
-                            "\(($0.framesPerSecond / 1e6).fixed(3)) Mframes/s"
-                        }
-                        measured[variant, default: []].append(result)
-                    }
-                    for variant in paired where round <= sharedRounds {
-                        let what = "\(queuesText), \(variant.title) with bare read() on one CPU, round \(round)/\(sharedRounds)"
-                        let pair = try progress.measure(what, { try runner.sharedCoreRound(variant) }) {
-                            "\($0.ratio.fixed(3)) (\($0.engineNanosecondsPerFrame.fixed(0)) against \($0.bareNanosecondsPerFrame.fixed(0)) ns per frame)"
-                        }
-                        shared[variant, default: []].append(pair)
-                    }
-                }
-                results += chosen.compactMap { variant in
-                    measured[variant].map {
-                        var row = BenchResult.summarising($0, bare: measured[.bare])
-                        row.sharedCoreRatios = shared[variant]?.map(\.ratio) ?? []
-                        row.sharedCoreAddedNanoseconds = shared[variant]?.map(\.addedNanosecondsPerFrame) ?? []
-                        return row
-                    }
-                }
-            }
-        }
-        progress.finish()
-        let report = BenchReport(
-            results: results, mode: mode, delivery: delivery, framesPerRound: frames, durationSeconds: duration, flows: flows, rounds: rounds,
-            sharedCoreRounds: sharedRounds)
-        print(format == .json ? report.json : report.table)
-        if let plot { try Self.write(BenchPlot(report: report).svg, to: plot) }
-        if let jsonFile { try Self.write(report.json + "\n", to: jsonFile) }
-    }
-
-    /// `--scenario vmm`: every variant's rounds interleaved, per frame size and queue count.
-    private func runVmmScenario(queueCounts: [Int], frameSizes: [Int]) throws {
-        let variants = try vmmVariants.split(separator: ",").map { name in
+        let vmmChosen = try vmmVariants.split(separator: ",").map { name in
             guard let variant = VmmVariant(rawValue: String(name)) else {
                 throw ValidationError("--vmm-variants: unknown '\(name)' (automq, kernel, userspace, per-bit)")
             }
             return variant
         }
-        var progress = BenchProgress(total: frameSizes.count * queueCounts.count * variants.count * rounds, quiet: quiet)
-        var rows: [VmmRow] = []
-        for size in frameSizes {
-            let traffic = BenchTraffic(flows: flows, size: size)
-            for count in queueCounts {
-                let tap = try BenchTap(queues: count, queueLength: mode == .drain ? 2 * frames : 65_536)
-                let scenario = VmmScenario(
-                    tap: tap, traffic: traffic, mode: mode, frames: frames, duration: .milliseconds(Int(duration * 1000)))
-                var measured: [VmmVariant: [VmmRound]] = [:]
-                for round in 1...rounds {
-                    for variant in variants {
-                        let what = "\(size) B, \(count) queue\(count == 1 ? "" : "s"), \(variant.title), round \(round)/\(rounds)"
-                        let result = try progress.measure(what, { try scenario.run(variant) }) {
-                            "\($0.totalNanoseconds.fixed(0)) ns per frame in all"
-                        }
-                        measured[variant, default: []].append(result)
-                    }
-                }
-                rows += variants.map { VmmRow(variant: $0, queues: count, frameSize: size, rounds: measured[$0] ?? []) }
-            }
+        var options = LiveBenchOptions()
+        options.queueCounts = queueCounts
+        options.frameSizes = frameSizes
+        options.variants = chosen
+        options.vmmVariants = vmmChosen
+        options.mode = mode
+        options.frames = frames
+        options.duration = duration
+        options.flows = flows
+        options.delivery = delivery
+        options.buffers = buffers
+        options.ringCapacity = ringCapacity
+        options.rounds = rounds
+        options.sharedCoreRounds = sharedRounds
+        options.quiet = quiet
+
+        let namespace = try PrivateNetwork()
+        defer { withExtendedLifetime(namespace) {} }
+        if let soak {
+            guard soak > 0 && soak <= 7 * 86_400 else { throw ValidationError("--soak \(soak): above 0, at most a week of seconds") }
+            try LiveBench.soak(seconds: soak, flows: flows, frameSize: frameSizes[0], json: format == .json)
+            return
         }
-        progress.finish()
-        let report = VmmReport(rows: rows, mode: mode, framesPerRound: frames, durationSeconds: duration, rounds: rounds, flows: flows)
+        if scenario == .vmm {
+            let report = try LiveBench.vmm(options)
+            print(format == .json ? report.json : report.table)
+            if let jsonFile { try Self.write(report.json + "\n", to: jsonFile) }
+            return
+        }
+        let report = try LiveBench.readers(options)
         print(format == .json ? report.json : report.table)
+        if let plot { try Self.write(BenchPlot(report: report).svg, to: plot) }
         if let jsonFile { try Self.write(report.json + "\n", to: jsonFile) }
     }
 
@@ -272,3 +210,8 @@ struct BenchCommand: ParsableCommand {
         return values
     }
 }
+
+extension BenchVariant: ExpressibleByArgument {}
+extension BenchMode: ExpressibleByArgument {}
+extension BenchDelivery: ExpressibleByArgument {}
+extension BenchScenario: ExpressibleByArgument {}

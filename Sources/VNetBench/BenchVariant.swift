@@ -1,9 +1,8 @@
-import ArgumentParser
 import VNetRSS
 import VNetTap
 
 /// What one benchmark row measures: the bare `read()` floor, or the engine on one reader.
-enum BenchVariant: String, CaseIterable, ExpressibleByArgument {
+package enum BenchVariant: String, CaseIterable {
     /// One thread per tap queue calling `read()` and doing nothing with the frames.
     case bare
     /// The engine on its epoll + `read()` reader.
@@ -41,7 +40,7 @@ enum BenchVariant: String, CaseIterable, ExpressibleByArgument {
 }
 
 /// How frames reach the tap.
-enum BenchMode: String, CaseIterable, ExpressibleByArgument {
+package enum BenchMode: String, CaseIterable {
     /// Fill the tap's queues first, then time the readers draining them: the reader alone.
     case drain
     /// An injector thread sends for `--duration` while the readers read: the live path.
@@ -49,7 +48,7 @@ enum BenchMode: String, CaseIterable, ExpressibleByArgument {
 }
 
 /// How the engine hands frames over in the bench (``FrameDelivery``).
-enum BenchDelivery: String, CaseIterable, ExpressibleByArgument {
+package enum BenchDelivery: String, CaseIterable {
     /// The readers call a handler that does nothing with the frame, as the bare loop does nothing.
     case inline
     /// The bench's main thread consumes every receive queue's rings.
@@ -57,7 +56,7 @@ enum BenchDelivery: String, CaseIterable, ExpressibleByArgument {
 }
 
 /// What `vnet-rss bench` measures.
-enum BenchScenario: String, CaseIterable, ExpressibleByArgument {
+package enum BenchScenario: String, CaseIterable {
     /// The reader alone, against a bare `read()` loop.
     case reader
     /// A VMM's whole receive path: steering, handoff, the copy into guest memory, notification.

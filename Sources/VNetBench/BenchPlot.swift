@@ -1,14 +1,16 @@
 /// `--plot FILE.svg`: frames per second against queue count, one line per variant, one panel
 /// per frame size. Plain SVG, no dependencies.
-struct BenchPlot {
+package struct BenchPlot {
     let report: BenchReport
+
+    package init(report: BenchReport) { self.report = report }
 
     private static let colors = ["#222222", "#1f77b4", "#2ca02c", "#ff7f0e", "#d62728"]
     private static let panelWidth = 420.0
     private static let panelHeight = 300.0
     private static let margin = (left: 70.0, right: 20.0, top: 40.0, bottom: 50.0)
 
-    var svg: String {
+    package var svg: String {
         let sizes = Set(report.results.map(\.frameSize)).sorted()
         let variants = BenchVariant.allCases.filter { variant in report.results.contains { $0.variant == variant } }
         let width = Double(sizes.count) * (BenchPlot.panelWidth + BenchPlot.margin.left + BenchPlot.margin.right)

@@ -64,7 +64,7 @@ final class BenchTap {
             // The socket's buffer is full: give the kernel a moment, at most ~1 s in all.
             if accepted == 0 {
                 stalls += 1
-                guard stalls < 10_000 else { throw CommandFailure("the injector stalled after \(sent) of \(total) frames") }
+                guard stalls < 10_000 else { throw BenchFailure("the injector stalled after \(sent) of \(total) frames") }
                 usleep(100)
             }
         }

@@ -5,7 +5,7 @@ import VNetTap
 import VNetTapTools
 
 /// The VMM scenario's variants: who steers, and who hands a frame to its queue's owner.
-enum VmmVariant: String, CaseIterable {
+package enum VmmVariant: String, CaseIterable {
     /// No RSS: each tap queue's reader is its queue's owner and reads straight into guest
     /// memory; the tap's own flow hash spreads the frames (today's VMMs: the floor).
     case automq
@@ -137,7 +137,7 @@ struct VmmScenario {
         }
         let engine = try RSSEngine(device: tap.device, configuration: .spreading(over: UInt16(queues)), options: options)
         if variant == .kernel {
-            guard engine.steering == .program else { throw CommandFailure("kernel variant: \(engine.steeringReason)") }
+            guard engine.steering == .program else { throw BenchFailure("kernel variant: \(engine.steeringReason)") }
             // Attached for the fill: the program runs as each frame enters the tap.
             try engine.attachSteeringProgram()
         }
@@ -218,7 +218,7 @@ extension VmmRound {
 
 /// The scenario's report: a table and JSON, each row beside `automq` of the same size and
 /// queue count.
-struct VmmReport {
+package struct VmmReport {
     let rows: [VmmRow]
     let mode: BenchMode
     let framesPerRound: Int
@@ -230,7 +230,7 @@ struct VmmReport {
         rows.first { $0.variant == .automq && $0.queues == row.queues && $0.frameSize == row.frameSize }
     }
 
-    var table: String {
+    package var table: String {
         var lines = [
             mode == .drain
                 ? "VMM scenario, drain mode: \(framesPerRound) frames pre-filled per round, \(flows) flows, median of \(rounds) rounds (by total CPU per frame), variants interleaved"
@@ -244,7 +244,7 @@ struct VmmReport {
         for row in rows {
             let versus = automq(row).map { (row.totalNanoseconds / $0.totalNanoseconds).fixed(3) } ?? "-"
             lines.append(
-                String(row.frameSize).leftPadded(5) + String(row.queues).leftPadded(7) + " " + row.variant.title.padding(toLength: 28, withPad: " ", startingAt: 0)
+                String(row.frameSize).leftPadded(5) + String(row.queues).leftPadded(7) + " " + row.variant.title.padding(28)
                     + String(Int(row.framesPerSecond)).leftPadded(11) + row.vmmNanoseconds.fixed(0).leftPadded(14)
                     + row.totalNanoseconds.fixed(0).leftPadded(16) + row.fillNanoseconds.fixed(0).leftPadded(15) + versus.leftPadded(17)
                     + "\(row.redirected) (\((row.redirectedFraction * 100).fixed(2))%)".leftPadded(18) + row.maxOverMin.fixed(2).leftPadded(9)
@@ -254,7 +254,7 @@ struct VmmReport {
         return lines.joined(separator: "\n")
     }
 
-    var json: String {
+    package var json: String {
         let items = rows.map { row in
             "{\"variant\": \"\(row.variant.rawValue)\", \"frame_size\": \(row.frameSize), \"queues\": \(row.queues), "
                 + "\"frames_per_second\": \(row.framesPerSecond.fixed(0)), \"vmm_cpu_ns_per_frame\": \(row.vmmNanoseconds.fixed(1)), "

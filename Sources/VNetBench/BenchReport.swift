@@ -2,7 +2,7 @@ import VNetRSS
 
 /// The rows of one bench run, with what each is compared against: the bare `read()` row of the
 /// same frame size and queue count.
-struct BenchReport {
+package struct BenchReport {
     let results: [BenchResult]
     let mode: BenchMode
     let delivery: BenchDelivery
@@ -42,7 +42,7 @@ struct BenchReport {
     }
 
     /// The document `--format json` prints (see docs/benchmarks.md, "How `vnet-rss bench` measures").
-    var json: String {
+    package var json: String {
         var document = JSONObject()
         document.add("mode", mode.rawValue)
         document.add("delivery", delivery.rawValue)
@@ -88,7 +88,7 @@ struct BenchReport {
     }
 
     /// The table for people, one block per frame size.
-    var table: String {
+    package var table: String {
         var lines: [String] = []
         let how = mode == .drain ? "\(framesPerRound) frames pre-filled per round" : "injecting for \(durationSeconds.fixed(1)) s per round"
         lines.append("\(mode.rawValue) mode, \(how), \(flows) flows, \(delivery.rawValue) delivery, median of \(rounds) rounds (vs bare: the median of the rounds' ratios), Toeplitz \(ToeplitzMethod.preferred.rawValue)")

@@ -5,7 +5,7 @@ import VNetTap
 /// kernel's program test-run facility on one frame of each class, next to the program built with
 /// the bit-serial Toeplitz (as QEMU's program computes it) and an empty program (the facility's
 /// floor), all in one run with the builds interleaved.
-struct ProgramCost {
+package struct ProgramCost {
     /// A frame class and one frame of it.
     struct FrameClass {
         let name: String
@@ -13,7 +13,7 @@ struct ProgramCost {
     }
 
     /// One class's figures: the median over the rounds of the kernel's mean ns per run.
-    struct Row {
+    package struct Row {
         let name: String
         let tables: Double
         let bitSerial: Double
@@ -27,6 +27,14 @@ struct ProgramCost {
 
     let rounds: Int
     let repetitions: Int
+
+    /// The rows and the kernel's account of the two builds.
+    package typealias Result = (rows: [Row], info: SteeringProgram.Info, bitSerialInfo: SteeringProgram.Info)
+
+    package init(rounds: Int, repetitions: Int) {
+        self.rounds = rounds
+        self.repetitions = repetitions
+    }
 
     /// The classes: IPv4 TCP and UDP, IPv6 TCP, IPv6 UDP with a Destination Options header
     /// (Home Address) and a type-2 Routing header under the `_EX` types, IPv4 TCP in an 802.1Q
@@ -65,7 +73,7 @@ struct ProgramCost {
 
     /// Loads the three builds (needs BPF privilege), publishes an all-types configuration to the
     /// two that have maps, and times every class on each, builds interleaved within a round.
-    func run() throws -> (rows: [Row], info: SteeringProgram.Info, bitSerialInfo: SteeringProgram.Info) {
+    package func run() throws -> Result {
         let configuration = try RSSConfiguration.spreading(over: 4)
         let tables = try SteeringProgram.load(.tables)
         let bitSerial = try SteeringProgram.load(.bitSerial)
@@ -99,17 +107,17 @@ struct ProgramCost {
     }
 
     /// The text table.
-    static func table(_ result: (rows: [Row], info: SteeringProgram.Info, bitSerialInfo: SteeringProgram.Info), rounds: Int, repetitions: Int) -> String {
+    package static func table(_ result: Result, rounds: Int, repetitions: Int) -> String {
         var lines = [
             "steering program cost: the kernel's test-run facility, mean ns per run over \(repetitions) runs, median of \(rounds) rounds (builds interleaved)",
             "tables: \(result.info.instructions) instructions, \(result.info.verifiedInstructions) verified, \(result.info.jitedBytes) bytes of machine code, object \(SteeringProgram.objectSize(.tables)) bytes; "
                 + "bit-serial: \(result.bitSerialInfo.instructions) instructions, \(result.bitSerialInfo.verifiedInstructions) verified",
             "",
-            "frame class".padding(toLength: 36, withPad: " ", startingAt: 0) + "tables ns".leftPadded(10) + "bit-serial ns".leftPadded(15)
+            "frame class".padding(36) + "tables ns".leftPadded(10) + "bit-serial ns".leftPadded(15)
                 + "empty ns".leftPadded(10) + "bit-serial/tables".leftPadded(19) + "above floor".leftPadded(13),
         ]
         for row in result.rows {
-            lines.append(row.name.padding(toLength: 36, withPad: " ", startingAt: 0) + row.tables.fixed(1).leftPadded(10)
+            lines.append(row.name.padding(36) + row.tables.fixed(1).leftPadded(10)
                 + row.bitSerial.fixed(1).leftPadded(15) + row.empty.fixed(1).leftPadded(10) + row.ratio.fixed(2).leftPadded(19)
                 + row.ratioAboveFloor.fixed(2).leftPadded(13))
         }
@@ -117,7 +125,7 @@ struct ProgramCost {
     }
 
     /// The JSON document.
-    static func json(_ result: (rows: [Row], info: SteeringProgram.Info, bitSerialInfo: SteeringProgram.Info), rounds: Int, repetitions: Int) -> String {
+    package static func json(_ result: Result, rounds: Int, repetitions: Int) -> String {
         let rows = result.rows.map { row in
             "{\"class\": \"\(row.name)\", \"tables_ns\": \(row.tables.fixed(1)), \"bit_serial_ns\": \(row.bitSerial.fixed(1)), "
                 + "\"empty_ns\": \(row.empty.fixed(1)), \"ratio\": \(row.ratio.fixed(3)), \"ratio_above_floor\": \(row.ratioAboveFloor.fixed(3))}"

@@ -63,7 +63,7 @@ extension BenchRunner {
             let accounted = delivered + Int(statistics.framesDropped) + bare.frames
             if accounted >= sent { break }
             guard ContinuousClock.now < deadline else {
-                throw CommandFailure("shared-core round: \(accounted) of \(sent) frames accounted for after \(BenchRunner.sharedSettleLimit)")
+                throw BenchFailure("shared-core round: \(accounted) of \(sent) frames accounted for after \(BenchRunner.sharedSettleLimit)")
             }
             usleep(1_000)
         }

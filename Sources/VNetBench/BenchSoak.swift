@@ -25,7 +25,7 @@ struct BenchSoak {
         let swaps: Int
     }
 
-    func run(format: OutputFormat) throws {
+    func run(json: Bool) throws {
         let tap = try BenchTap(queues: queues, queueLength: 4096)
         let traffic = BenchTraffic(flows: flows, size: frameSize)
         let configurations = (0..<2).map { variant in
@@ -83,15 +83,15 @@ struct BenchSoak {
         let queued = injector.queued
         let statistics = engine.statistics()
         let drift = queued - Int(statistics.framesDelivered) - Int(statistics.framesDropped)
-        report(samples, queued: queued, tapDrops: tapDrops, consumed: delivered, drift: drift, format: format)
+        report(samples, queued: queued, tapDrops: tapDrops, consumed: delivered, drift: drift, json: json)
     }
 
-    private func report(_ samples: [Sample], queued: Int, tapDrops: Int, consumed: UInt64, drift: Int, format: OutputFormat) {
+    private func report(_ samples: [Sample], queued: Int, tapDrops: Int, consumed: UInt64, drift: Int, json: Bool) {
         let last = samples.last!
         // The high-water mark at the 5th minute (or the first sample of a shorter run) against the end.
         let early = samples.first { $0.elapsed >= 300 } ?? samples.first!
         let growth = early.highWaterKiB > 0 ? Double(last.highWaterKiB - early.highWaterKiB) / Double(early.highWaterKiB) : 0
-        if format == .json {
+        if json {
             var document = JSONObject()
             document.add("seconds", last.elapsed, digits: 1)
             document.add("queues", queues)

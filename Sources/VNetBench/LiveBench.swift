@@ -1,0 +1,127 @@
+import VNetRSS
+import VNetTap
+import VNetTapTools
+
+/// What `vnet-rss bench` measures, validated; the command line fills it in.
+package struct LiveBenchOptions {
+    package var queueCounts: [Int] = [1, 2, 4, 8, 16]
+    package var frameSizes: [Int] = [64, 1514]
+    package var variants: [BenchVariant] = BenchVariant.allCases
+    package var vmmVariants: [VmmVariant] = VmmVariant.allCases
+    package var mode: BenchMode = .drain
+    /// Drain: frames pre-filled per round.
+    package var frames = 60_000
+    /// Inject: seconds the injector sends per round.
+    package var duration = 1.0
+    package var flows = 1024
+    package var delivery: BenchDelivery = .inline
+    /// Engine receive buffers per tap queue; nil for the default of the delivery.
+    package var buffers: Int?
+    package var ringCapacity = 4096
+    package var rounds = 5
+    /// Shared-core rounds per engine variant (drain, inline delivery only).
+    package var sharedCoreRounds = 0
+    package var quiet = false
+
+    package init() {}
+}
+
+/// The live benchmark's runs, each in the calling thread's own network namespace (made by the
+/// caller: ``PrivateNetwork``), all rounds of a run interleaved across its variants.
+package enum LiveBench {
+    /// The reader against a bare `read()` loop, per frame size and queue count.
+    package static func readers(_ options: LiveBenchOptions) throws -> BenchReport {
+        let chosen = options.variants
+        let paired = chosen.contains(.bare) ? chosen.filter { $0.reader != nil } : []
+        let sharedRounds = options.sharedCoreRounds
+        let rounds = options.rounds
+        let steps = chosen.count * rounds + paired.count * sharedRounds
+        var progress = BenchProgress(total: options.frameSizes.count * options.queueCounts.count * steps, quiet: options.quiet)
+        var results: [BenchResult] = []
+        for size in options.frameSizes {
+            let traffic = BenchTraffic(flows: options.flows, size: size)
+            for count in options.queueCounts {
+                // Each queue holds up to txqueuelen frames; the kernel spreads unevenly and sends
+                // frames of its own (IPv6 router and listener solicitations), so leave room for
+                // every frame in one queue, twice over.
+                let tap = try BenchTap(queues: count, queueLength: options.mode == .drain ? 2 * options.frames : 65_536)
+                let runner = BenchRunner(
+                    tap: tap, traffic: traffic, mode: options.mode, frames: options.frames,
+                    duration: .milliseconds(Int(options.duration * 1000)),
+                    buffers: options.buffers ?? (options.delivery == .inline ? EngineOptions().buffersPerQueue : 4096),
+                    ringCapacity: options.ringCapacity, inline: options.delivery == .inline)
+                // Rounds interleave the variants (bare, engine, ..., bare, engine, ...), so a
+                // slow spell of a shared host hits the variants of a round alike.
+                // Shared-core rounds follow, interleaved likewise (see SharedCoreRound).
+                var measured: [BenchVariant: [BenchResult]] = [:]
+                var shared: [BenchVariant: [SharedCoreRound]] = [:]
+                let queuesText = "\(size) B, \(count) queue\(count == 1 ? "" : "s")"
+                for round in 1...max(rounds, sharedRounds) {
+                    for variant in chosen where round <= rounds {
+                        let result = try progress.measure("\(queuesText), \(variant.title), round \(round)/\(rounds)", { try runner.run(variant) }) {
+                            "\(($0.framesPerSecond / 1e6).fixed(3)) Mframes/s"
+                        }
+                        measured[variant, default: []].append(result)
+                    }
+                    for variant in paired where round <= sharedRounds {
+                        let what = "\(queuesText), \(variant.title) with bare read() on one CPU, round \(round)/\(sharedRounds)"
+                        let pair = try progress.measure(what, { try runner.sharedCoreRound(variant) }) {
+                            "\($0.ratio.fixed(3)) (\($0.engineNanosecondsPerFrame.fixed(0)) against \($0.bareNanosecondsPerFrame.fixed(0)) ns per frame)"
+                        }
+                        shared[variant, default: []].append(pair)
+                    }
+                }
+                results += chosen.compactMap { variant in
+                    measured[variant].map {
+                        var row = BenchResult.summarising($0, bare: measured[.bare])
+                        row.sharedCoreRatios = shared[variant]?.map(\.ratio) ?? []
+                        row.sharedCoreAddedNanoseconds = shared[variant]?.map(\.addedNanosecondsPerFrame) ?? []
+                        return row
+                    }
+                }
+            }
+        }
+        progress.finish()
+        return BenchReport(
+            results: results, mode: options.mode, delivery: options.delivery, framesPerRound: options.frames,
+            durationSeconds: options.duration, flows: options.flows, rounds: rounds, sharedCoreRounds: sharedRounds)
+    }
+
+    /// The VMM scenario: every variant's rounds interleaved, per frame size and queue count.
+    package static func vmm(_ options: LiveBenchOptions) throws -> VmmReport {
+        let variants = options.vmmVariants
+        let rounds = options.rounds
+        var progress = BenchProgress(total: options.frameSizes.count * options.queueCounts.count * variants.count * rounds, quiet: options.quiet)
+        var rows: [VmmRow] = []
+        for size in options.frameSizes {
+            let traffic = BenchTraffic(flows: options.flows, size: size)
+            for count in options.queueCounts {
+                let tap = try BenchTap(queues: count, queueLength: options.mode == .drain ? 2 * options.frames : 65_536)
+                let scenario = VmmScenario(
+                    tap: tap, traffic: traffic, mode: options.mode, frames: options.frames,
+                    duration: .milliseconds(Int(options.duration * 1000)))
+                var measured: [VmmVariant: [VmmRound]] = [:]
+                for round in 1...rounds {
+                    for variant in variants {
+                        let what = "\(size) B, \(count) queue\(count == 1 ? "" : "s"), \(variant.title), round \(round)/\(rounds)"
+                        let result = try progress.measure(what, { try scenario.run(variant) }) {
+                            "\($0.totalNanoseconds.fixed(0)) ns per frame in all"
+                        }
+                        measured[variant, default: []].append(result)
+                    }
+                }
+                rows += variants.map { VmmRow(variant: $0, queues: count, frameSize: size, rounds: measured[$0] ?? []) }
+            }
+        }
+        progress.finish()
+        return VmmReport(
+            rows: rows, mode: options.mode, framesPerRound: options.frames, durationSeconds: options.duration, rounds: rounds,
+            flows: options.flows)
+    }
+
+    /// The soak: the live path for `seconds` (4 queues, the injector flat out, a swap every
+    /// 10 ms), its report printed as it goes.
+    package static func soak(seconds: Double, flows: Int, frameSize: Int, json: Bool) throws {
+        try BenchSoak(seconds: seconds, queues: 4, flows: flows, frameSize: frameSize).run(json: json)
+    }
+}
