@@ -49,6 +49,9 @@ struct FaultTests {
         func stop() -> Int {
             stopFlag.store(true, ordering: .relaxed)
             done.wait()
+            // The thread's block holds this object (and the injector): let go of the thread so
+            // that neither outlives the test.
+            thread = nil
             return sent
         }
     }
