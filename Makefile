@@ -9,7 +9,7 @@ VECTOR_FILES := Fixtures/vectors/microsoft-rss-verification.json Fixtures/vector
 FUZZ_SECONDS ?= 300
 
 .PHONY: help deps build test test-sanitizers test-fixtures demo demo-captures fixtures fuzz bench \
-	benchmarks-doc benchmarks-live clean lib install abi-check abi-test example c-abi test-bpf bpf rust-test
+	benchmarks-doc benchmarks-live clean lib install abi-check abi-test example c-abi test-bpf bpf rust-test format format-check
 .DEFAULT_GOAL := help
 
 # Root: the live tap tests, the C example and the abi test make taps in network namespaces.
@@ -53,6 +53,7 @@ test: deps
 	$(SWIFT) test
 	$(MAKE) --no-print-directory test-fixtures
 	$(MAKE) --no-print-directory test-bpf
+	$(MAKE) --no-print-directory format-check
 ifeq ($(IS_ROOT),yes)
 	$(MAKE) --no-print-directory c-abi
 	$(MAKE) --no-print-directory rust-test
@@ -64,6 +65,15 @@ else
 endif
 	@# Last, so that the run closes on its count: every vector file through the CLI.
 	$$($(SWIFT) build --show-bin-path)/vnet-rss vectors $(VECTOR_FILES) | tail -n 1
+
+## format: format the Swift sources to .swift-format (swift format, from the toolchain).
+format:
+	$(SWIFT) format format --in-place --recursive Sources Tests Benchmarks/Benchmarks Fuzz
+
+## format-check: fail where a Swift source is not formatted to .swift-format (part of make test).
+format-check:
+	$(SWIFT) format lint --strict --recursive Sources Tests Benchmarks/Benchmarks Fuzz
+	@echo "format: every Swift source matches .swift-format"
 
 ## test-bpf: the embedded steering programs recompiled from bpf/ and compared with the committed ones.
 test-bpf:

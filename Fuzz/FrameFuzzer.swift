@@ -12,16 +12,22 @@ private let classifiers: [Classifier] = {
     let table = (0..<128).map { UInt16($0 * 7 % 300) }
     return [
         try! Classifier(RSSConfiguration(indirectionTable: table, unclassifiedQueue: 9), queueCount: 5),
-        try! Classifier(RSSConfiguration(indirectionTable: table, unclassifiedQueue: 9), queueCount: 5, extensionHeaderRule: .qemu),
-        try! Classifier(RSSConfiguration(hashTypes: [.ipv4, .udpIPv4], indirectionTable: [0, 1], key: Array(ToeplitzKey.microsoft.prefix(16))), queueCount: 2),
-        try! Classifier(RSSConfiguration(hashTypes: [.ipv6Ex, .tcpIPv6Ex, .udpIPv6Ex], indirectionTable: [3]), queueCount: 0),
+        try! Classifier(
+            RSSConfiguration(indirectionTable: table, unclassifiedQueue: 9), queueCount: 5, extensionHeaderRule: .qemu),
+        try! Classifier(
+            RSSConfiguration(
+                hashTypes: [.ipv4, .udpIPv4], indirectionTable: [0, 1], key: Array(ToeplitzKey.microsoft.prefix(16))),
+            queueCount: 2),
+        try! Classifier(
+            RSSConfiguration(hashTypes: [.ipv6Ex, .tcpIPv6Ex, .udpIPv6Ex], indirectionTable: [3]), queueCount: 0),
         try! Classifier(RSSConfiguration(features: .hashReport, hashTypes: .all, indirectionTable: []), queueCount: 4),
     ]
 }()
 
 /// The same configuration on each Toeplitz method this CPU has: every decision must agree.
 private let methodPair: [Classifier] = ToeplitzMethod.allCases.filter(\.isAvailable).map {
-    try! Classifier(RSSConfiguration(indirectionTable: (0..<128).map { UInt16($0 % 5) }), queueCount: 5, toeplitzMethod: $0)
+    try! Classifier(
+        RSSConfiguration(indirectionTable: (0..<128).map { UInt16($0 % 5) }), queueCount: 5, toeplitzMethod: $0)
 }
 
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -43,8 +49,11 @@ public func fuzzFrame(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
         let general = classifier.locateParsed(view, &parsed)
         if let report = classifier.locateCommon(view, &shortcut) {
             precondition(report == general && shortcut.address_length == parsed.address_length)
-            precondition(report == .none || (shortcut.source == parsed.source && shortcut.destination == parsed.destination
-                && shortcut.ports == parsed.ports))
+            precondition(
+                report == .none
+                    || (shortcut.source == parsed.source && shortcut.destination == parsed.destination
+                        && shortcut.ports == parsed.ports)
+            )
         }
     }
 
@@ -53,12 +62,15 @@ public func fuzzFrame(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     defer { packet.deallocate() }
     for classifier in classifiers {
         let decision = classifier.classify(frame, arrivalQueue: 3)
-        precondition(classifier.queueCount == 0 ? decision.queue == 0 || decision.queue == 3 : decision.queue < max(classifier.queueCount, 4))
+        precondition(
+            classifier.queueCount == 0
+                ? decision.queue == 0 || decision.queue == 3 : decision.queue < max(classifier.queueCount, 4))
         precondition(decision.report != .none || decision.hash == 0)
 
         packet.initializeMemory(as: UInt8.self, repeating: 0xA5)
         UnsafeMutableRawBufferPointer(rebasing: packet[20..<(20 + size)]).copyMemory(from: frame)
-        let inPlace = classifier.process(UnsafeMutableRawBufferPointer(rebasing: packet[0..<(20 + size)]), arrivalQueue: 3)
+        let inPlace = classifier.process(
+            UnsafeMutableRawBufferPointer(rebasing: packet[0..<(20 + size)]), arrivalQueue: 3)
         precondition(inPlace == decision)
         precondition(packet[20 + size] == 0xA5)
         precondition(packet[0] == 0xA5 && packet[9] == 0xA5)
@@ -73,8 +85,10 @@ public func fuzzFrame(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
         slots.initializeMemory(as: UInt8.self, repeating: 0)
         let batch = ClassificationBatch(capacity: 3)
         for slot in 0..<3 {
-            let packet = UnsafeMutableRawBufferPointer(rebasing: slots[(slot * (size + 20))..<((slot + 1) * (size + 20))])
-            UnsafeMutableRawBufferPointer(rebasing: packet[20...]).copyMemory(from: slot == 1 ? frame : UnsafeRawBufferPointer(start: neighbour, count: min(neighbourLength, size)))
+            let packet = UnsafeMutableRawBufferPointer(
+                rebasing: slots[(slot * (size + 20))..<((slot + 1) * (size + 20))])
+            UnsafeMutableRawBufferPointer(rebasing: packet[20...]).copyMemory(
+                from: slot == 1 ? frame : UnsafeRawBufferPointer(start: neighbour, count: min(neighbourLength, size)))
             batch.append(packet, arrivalQueue: 2)
         }
         classifier.process(batch)
@@ -84,7 +98,8 @@ public func fuzzFrame(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
 }
 
 /// An IPv6 TCP frame, the neighbour of the fuzzed frame in a batch.
-private let neighbourFrame: [UInt8] = [2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2, 0x86, 0xDD, 0x60, 0, 0, 0, 0, 20, 6, 64]
+private let neighbourFrame: [UInt8] =
+    [2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2, 0x86, 0xDD, 0x60, 0, 0, 0, 0, 20, 6, 64]
     + (0..<32).map { UInt8($0 * 7 & 0xFF) } + [0x04, 0x00, 0x01, 0xBB] + [UInt8](repeating: 0, count: 16)
 private let neighbour: UnsafeMutableRawPointer = {
     let copy = UnsafeMutableRawPointer.allocate(byteCount: neighbourFrame.count, alignment: 8)

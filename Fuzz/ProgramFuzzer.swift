@@ -18,7 +18,9 @@ private struct ProgramCase {
 private func load(_ configuration: RSSConfiguration, queues: UInt16, rule: ExtensionHeaderRule) -> ProgramCase {
     let classifier = try! Classifier(configuration, queueCount: queues, extensionHeaderRule: rule)
     var descriptors = vnet_steering_descriptors()
-    precondition(vnet_steering_load(UInt32(VNET_STEERING_BUILD_TABLES), &descriptors, nil, 0) == 0, "loading the program needs root")
+    precondition(
+        vnet_steering_load(UInt32(VNET_STEERING_BUILD_TABLES), &descriptors, nil, 0) == 0,
+        "loading the program needs root")
     // The queue numbers are the receive queues themselves; entries reduced as the Classifier does.
     let table = configuration.indirectionTable.map { $0 % queues }
     let slot = vnet_steering_slot_create()!
@@ -26,7 +28,8 @@ private func load(_ configuration: RSSConfiguration, queues: UInt16, rule: Exten
     let filled = configuration.key.withUnsafeBufferPointer { key in
         table.withUnsafeBufferPointer { entries in
             vnet_steering_slot_fill(
-                slot, key.baseAddress, key.count, configuration.hashTypes.rawValue, rule == .qemu ? VNET_STEERING_QEMU_EX_RULE : 0,
+                slot, key.baseAddress, key.count, configuration.hashTypes.rawValue,
+                rule == .qemu ? VNET_STEERING_QEMU_EX_RULE : 0,
                 UInt32(configuration.unclassifiedQueue % queues), entries.baseAddress, UInt32(entries.count))
         }
     }
@@ -40,12 +43,18 @@ private let distinct = (0..<65_536).map { UInt16(truncatingIfNeeded: $0 &* 40_50
 private let cases: [ProgramCase] = [
     load(try! RSSConfiguration(indirectionTable: distinct, unclassifiedQueue: 65_534), queues: 65_535, rule: .spec),
     load(try! RSSConfiguration(indirectionTable: distinct, unclassifiedQueue: 65_534), queues: 65_535, rule: .qemu),
-    load(try! RSSConfiguration(hashTypes: [.ipv6Ex, .tcpIPv6Ex, .udpIPv6Ex], indirectionTable: distinct, unclassifiedQueue: 7),
-         queues: 65_535, rule: .spec),
-    load(try! RSSConfiguration(hashTypes: [.tcpIPv6, .ipv6Ex], indirectionTable: distinct, key: Array(ToeplitzKey.microsoft.reversed())),
-         queues: 65_535, rule: .spec),
-    load(try! RSSConfiguration(hashTypes: [.ipv4, .udpIPv4], indirectionTable: [0, 1, 2], key: Array(ToeplitzKey.microsoft.prefix(16))),
-         queues: 3, rule: .spec),
+    load(
+        try! RSSConfiguration(
+            hashTypes: [.ipv6Ex, .tcpIPv6Ex, .udpIPv6Ex], indirectionTable: distinct, unclassifiedQueue: 7),
+        queues: 65_535, rule: .spec),
+    load(
+        try! RSSConfiguration(
+            hashTypes: [.tcpIPv6, .ipv6Ex], indirectionTable: distinct, key: Array(ToeplitzKey.microsoft.reversed())),
+        queues: 65_535, rule: .spec),
+    load(
+        try! RSSConfiguration(
+            hashTypes: [.ipv4, .udpIPv4], indirectionTable: [0, 1, 2], key: Array(ToeplitzKey.microsoft.prefix(16))),
+        queues: 3, rule: .spec),
 ]
 
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -58,8 +67,9 @@ public func fuzzProgram(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
         let result = vnet_steering_test_run(programCase.program, data, UInt32(size), 1, &queue, &nanoseconds)
         precondition(result == 0, "test run: errno \(-result)")
         let decision = programCase.classifier.classify(frame)
-        precondition(queue == UInt32(decision.queue),
-                     "configuration \(index): program \(queue), classifier \(decision.queue) (report \(decision.report))")
+        precondition(
+            queue == UInt32(decision.queue),
+            "configuration \(index): program \(queue), classifier \(decision.queue) (report \(decision.report))")
     }
     return 0
 }

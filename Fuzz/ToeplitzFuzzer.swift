@@ -41,7 +41,8 @@ public func fuzzToeplitz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
         precondition(hasher.maxInputLength == reach)
         packed.withUnsafeBytes { raw in
             for index in 0..<5 {
-                let one = hasher.hash(UnsafeRawBufferPointer(rebasing: raw[(index * stride)..<(index * stride + length)]))
+                let one = hasher.hash(
+                    UnsafeRawBufferPointer(rebasing: raw[(index * stride)..<(index * stride + length)]))
                 precondition(one == expected[index], "\(method) single, key \(keyLength) input \(length)")
             }
             var hashes = [UInt32](repeating: 0, count: 5)

@@ -12,7 +12,8 @@ enum BenchFrames {
             let transport: UInt8 = flow % 2 == 0 ? 6 : 17
             let ports = bytes(4)
             if flow % 4 < 2 {
-                frame += [0x08, 0x00, 0x45, 0, 0, 0, 0, 0, 0x40, 0, 64, transport, 0, 0] + [10] + bytes(3) + [10] + bytes(3)
+                frame +=
+                    [0x08, 0x00, 0x45, 0, 0, 0, 0, 0, 0x40, 0, 64, transport, 0, 0] + [10] + bytes(3) + [10] + bytes(3)
             } else {
                 frame += [0x86, 0xDD, 0x60, 0, 0, 0, 0, 0, transport, 64] + [0xFD] + bytes(15) + [0xFD] + bytes(15)
             }

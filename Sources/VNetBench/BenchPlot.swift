@@ -14,20 +14,24 @@ package struct BenchPlot {
         let sizes = Set(report.results.map(\.frameSize)).sorted()
         let variants = BenchVariant.allCases.filter { variant in report.results.contains { $0.variant == variant } }
         let width = Double(sizes.count) * (BenchPlot.panelWidth + BenchPlot.margin.left + BenchPlot.margin.right)
-        let height = BenchPlot.panelHeight + BenchPlot.margin.top + BenchPlot.margin.bottom + 22 * Double(variants.count) + 10
+        let height =
+            BenchPlot.panelHeight + BenchPlot.margin.top + BenchPlot.margin.bottom + 22 * Double(variants.count) + 10
         var out = """
             <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(width))" height="\(Int(height))" font-family="sans-serif" font-size="12">
             <rect width="100%" height="100%" fill="white"/>
 
             """
         for (panel, size) in sizes.enumerated() {
-            let left = Double(panel) * (BenchPlot.panelWidth + BenchPlot.margin.left + BenchPlot.margin.right) + BenchPlot.margin.left
+            let left =
+                Double(panel) * (BenchPlot.panelWidth + BenchPlot.margin.left + BenchPlot.margin.right)
+                + BenchPlot.margin.left
             out += panelSVG(size: size, variants: variants, left: left)
         }
         for (index, variant) in variants.enumerated() {
             let y = BenchPlot.margin.top + BenchPlot.panelHeight + BenchPlot.margin.bottom + 22 * Double(index)
             let color = BenchPlot.colors[index % BenchPlot.colors.count]
-            out += "<line x1=\"\(BenchPlot.margin.left)\" y1=\"\(y)\" x2=\"\(BenchPlot.margin.left + 30)\" y2=\"\(y)\" stroke=\"\(color)\" stroke-width=\"2\"/>"
+            out +=
+                "<line x1=\"\(BenchPlot.margin.left)\" y1=\"\(y)\" x2=\"\(BenchPlot.margin.left + 30)\" y2=\"\(y)\" stroke=\"\(color)\" stroke-width=\"2\"/>"
             out += "<text x=\"\(BenchPlot.margin.left + 38)\" y=\"\(y + 4)\">\(escape(variant.title))</text>\n"
         }
         return out + "</svg>\n"
@@ -41,28 +45,36 @@ package struct BenchPlot {
         let bottom = top + BenchPlot.panelHeight
         func x(_ queue: Int) -> Double {
             let index = Double(queues.firstIndex(of: queue) ?? 0)
-            return left + (queues.count == 1 ? BenchPlot.panelWidth / 2 : index * BenchPlot.panelWidth / Double(queues.count - 1))
+            return left
+                + (queues.count == 1
+                    ? BenchPlot.panelWidth / 2 : index * BenchPlot.panelWidth / Double(queues.count - 1))
         }
         func y(_ rate: Double) -> Double { bottom - rate / peak * BenchPlot.panelHeight }
-        var out = "<text x=\"\(left)\" y=\"\(top - 14)\" font-size=\"14\">\(report.mode.rawValue) mode, \(size)-byte frames</text>\n"
-        out += "<line x1=\"\(left)\" y1=\"\(bottom)\" x2=\"\(left + BenchPlot.panelWidth)\" y2=\"\(bottom)\" stroke=\"black\"/>"
+        var out =
+            "<text x=\"\(left)\" y=\"\(top - 14)\" font-size=\"14\">\(report.mode.rawValue) mode, \(size)-byte frames</text>\n"
+        out +=
+            "<line x1=\"\(left)\" y1=\"\(bottom)\" x2=\"\(left + BenchPlot.panelWidth)\" y2=\"\(bottom)\" stroke=\"black\"/>"
         out += "<line x1=\"\(left)\" y1=\"\(top)\" x2=\"\(left)\" y2=\"\(bottom)\" stroke=\"black\"/>\n"
         for step in 0...5 {
             let rate = peak * Double(step) / 5
-            out += "<line x1=\"\(left - 4)\" y1=\"\(y(rate))\" x2=\"\(left + BenchPlot.panelWidth)\" y2=\"\(y(rate))\" stroke=\"#dddddd\"/>"
+            out +=
+                "<line x1=\"\(left - 4)\" y1=\"\(y(rate))\" x2=\"\(left + BenchPlot.panelWidth)\" y2=\"\(y(rate))\" stroke=\"#dddddd\"/>"
             out += "<text x=\"\(left - 8)\" y=\"\(y(rate) + 4)\" text-anchor=\"end\">\((rate / 1e6).fixed(2))</text>\n"
         }
         for queue in queues {
             out += "<text x=\"\(x(queue))\" y=\"\(bottom + 18)\" text-anchor=\"middle\">\(queue)</text>\n"
         }
-        out += "<text x=\"\(left + BenchPlot.panelWidth / 2)\" y=\"\(bottom + 38)\" text-anchor=\"middle\">tap queues</text>\n"
-        out += "<text transform=\"translate(\(left - 50) \((top + bottom) / 2)) rotate(-90)\" text-anchor=\"middle\">million frames/s</text>\n"
+        out +=
+            "<text x=\"\(left + BenchPlot.panelWidth / 2)\" y=\"\(bottom + 38)\" text-anchor=\"middle\">tap queues</text>\n"
+        out +=
+            "<text transform=\"translate(\(left - 50) \((top + bottom) / 2)) rotate(-90)\" text-anchor=\"middle\">million frames/s</text>\n"
         for (index, variant) in variants.enumerated() {
             let points = rows.filter { $0.variant == variant }.sorted { $0.queues < $1.queues }
                 .map { "\(x($0.queues).fixed(1)),\(y($0.framesPerSecond).fixed(1))" }
             guard !points.isEmpty else { continue }
             let color = BenchPlot.colors[index % BenchPlot.colors.count]
-            out += "<polyline fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\" points=\"\(points.joined(separator: " "))\"/>\n"
+            out +=
+                "<polyline fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\" points=\"\(points.joined(separator: " "))\"/>\n"
             for point in points {
                 let xy = point.split(separator: ",")
                 out += "<circle cx=\"\(xy[0])\" cy=\"\(xy[1])\" r=\"3\" fill=\"\(color)\"/>"

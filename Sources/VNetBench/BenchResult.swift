@@ -61,7 +61,9 @@ extension BenchResult {
         var row = ordered[(ordered.count - 1) / 2]
         row.bestFramesPerSecond = ordered.last!.framesPerSecond
         if let bare, bare.count == rounds.count {
-            row.roundRatios = zip(rounds, bare).map { $1.framesPerSecond > 0 ? $0.framesPerSecond / $1.framesPerSecond : .nan }
+            row.roundRatios = zip(rounds, bare).map {
+                $1.framesPerSecond > 0 ? $0.framesPerSecond / $1.framesPerSecond : .nan
+            }
         }
         return row
     }

@@ -70,7 +70,8 @@ struct BenchRunner {
             mode: mode, frameSize: traffic.frameSize, queues: tap.device.queues.count, variant: variant,
             frames: measured.frames, seconds: measured.seconds, readerCPUSeconds: measured.readerCPU,
             processCPUSeconds: measured.processCPU, perQueue: measured.perQueue, engineDrops: measured.engineDrops,
-            tapDrops: tapDrops, bufferBytes: measured.bufferBytes, maxResidentKiB: usage.ru_maxrss, offered: measured.offered)
+            tapDrops: tapDrops, bufferBytes: measured.bufferBytes, maxResidentKiB: usage.ru_maxrss,
+            offered: measured.offered)
     }
 
     /// The floor: one thread per queue reading until its queue is empty (drain) or until the
@@ -80,8 +81,9 @@ struct BenchRunner {
         let start = ContinuousClock.now
         let drained = try BaselineReader.drain(tap.device, until: stop)
         let seconds = BenchClock.seconds(ContinuousClock.now - start)
-        return Measured(frames: drained.frames, seconds: seconds, readerCPU: BenchClock.seconds(drained.cpuTime),
-                        processCPU: BenchClock.processCPU() - cpu, perQueue: drained.perQueue)
+        return Measured(
+            frames: drained.frames, seconds: seconds, readerCPU: BenchClock.seconds(drained.cpuTime),
+            processCPU: BenchClock.processCPU() - cpu, perQueue: drained.perQueue)
     }
 
     /// The engine of `variant` on the bench tap, spreading over every queue; with a tally, inline
@@ -95,14 +97,17 @@ struct BenchRunner {
         // The reader's own cost, with frames where the tap's own steering put them.
         options.steering = .userspace
         if let tally { options.delivery = .inlineBatches { tally.count($0) } }
-        return try RSSEngine(device: tap.device, configuration: .spreading(over: UInt16(tap.device.queues.count)), options: options)
+        return try RSSEngine(
+            device: tap.device, configuration: .spreading(over: UInt16(tap.device.queues.count)), options: options)
     }
 
     /// The engine, built before the clock starts (buffers allocated and touched), then started;
     /// this thread consumes every receive queue until `expected` frames are accounted for
     /// (delivered or dropped), or, injecting, until the injector is done and the tap's count of
     /// queued frames is accounted for.
-    private func engineRound(_ variant: BenchVariant, expected: Int?, startInjector: (() throws -> InjectorThread)? = nil) throws -> Measured {
+    private func engineRound(
+        _ variant: BenchVariant, expected: Int?, startInjector: (() throws -> InjectorThread)? = nil
+    ) throws -> Measured {
         let tally = InlineTally(tapQueues: tap.device.queues.count)
         let queues = tap.device.queues.count
         let engine = try makeEngine(variant, tally: inline ? tally : nil)
@@ -156,7 +161,8 @@ struct BenchRunner {
         let processCPU = BenchClock.processCPU() - cpu
         let statistics = engine.statistics()
         return Measured(
-            frames: perQueue.reduce(0, +), seconds: BenchClock.seconds(last - start), readerCPU: readerCPU, processCPU: processCPU,
+            frames: perQueue.reduce(0, +), seconds: BenchClock.seconds(last - start), readerCPU: readerCPU,
+            processCPU: processCPU,
             perQueue: perQueue, engineDrops: Int(statistics.framesDropped), bufferBytes: engine.bufferBytes,
             offered: target ?? 0)
     }
@@ -171,7 +177,9 @@ final class InjectorThread: @unchecked Sendable {
     private var thread: ToolThread?
 
     /// Starts sending; with `stamping`, each batch carries its send time (``VmmStamp``).
-    init(tap: BenchTap, traffic: BenchTraffic, duration: Duration, done: ManagedAtomic<Bool>, stamping: Bool = false) throws {
+    init(
+        tap: BenchTap, traffic: BenchTraffic, duration: Duration, done: ManagedAtomic<Bool>, stamping: Bool = false
+    ) throws {
         self.done = done
         thread = try ToolThread(name: "injector") { [unowned self] in
             let end = ContinuousClock.now + duration

@@ -39,7 +39,8 @@ extension BenchRunner {
     /// thread's affinity back. Inline delivery only: with rings the consumer would be a third
     /// party on the CPU.
     func sharedCoreRound(_ variant: BenchVariant) throws -> SharedCoreRound {
-        precondition(variant.reader != nil && inline, "a shared-core round pairs an engine variant, with inline delivery")
+        precondition(
+            variant.reader != nil && inline, "a shared-core round pairs an engine variant, with inline delivery")
         tap.empty()
         let sent = try tap.send(traffic, total: frames)
         let engine = try makeEngine(variant, tally: InlineTally(tapQueues: tap.device.queues.count))
@@ -63,7 +64,9 @@ extension BenchRunner {
             let accounted = delivered + Int(statistics.framesDropped) + bare.frames
             if accounted >= sent { break }
             guard ContinuousClock.now < deadline else {
-                throw BenchFailure("shared-core round: \(accounted) of \(sent) frames accounted for after \(BenchRunner.sharedSettleLimit)")
+                throw BenchFailure(
+                    "shared-core round: \(accounted) of \(sent) frames accounted for after \(BenchRunner.sharedSettleLimit)"
+                )
             }
             usleep(1_000)
         }

@@ -55,7 +55,9 @@ struct BenchSoak {
                 residentKiB: Self.residentKiB(), highWaterKiB: Self.highWaterKiB(), swaps: swaps)
         }
         while ContinuousClock.now < end {
-            for queue in 0..<engine.queueCount { delivered += UInt64(engine.receive(queue: queue, limit: 1024) { _ in }) }
+            for queue in 0..<engine.queueCount {
+                delivered += UInt64(engine.receive(queue: queue, limit: 1024) { _ in })
+            }
             let now = ContinuousClock.now
             if now >= nextSwap {
                 try engine.apply(configurations[swaps & 1])
@@ -74,7 +76,9 @@ struct BenchSoak {
         // Let the readers finish what the tap still holds, then account for every frame.
         let settle = ContinuousClock.now + .seconds(2)
         while ContinuousClock.now < settle {
-            for queue in 0..<engine.queueCount { delivered += UInt64(engine.receive(queue: queue, limit: 1024) { _ in }) }
+            for queue in 0..<engine.queueCount {
+                delivered += UInt64(engine.receive(queue: queue, limit: 1024) { _ in })
+            }
             _ = engine.waitForFrames(timeoutMilliseconds: 10)
         }
         let final = sample()
@@ -90,7 +94,8 @@ struct BenchSoak {
         let last = samples.last!
         // The high-water mark at the 5th minute (or the first sample of a shorter run) against the end.
         let early = samples.first { $0.elapsed >= 300 } ?? samples.first!
-        let growth = early.highWaterKiB > 0 ? Double(last.highWaterKiB - early.highWaterKiB) / Double(early.highWaterKiB) : 0
+        let growth =
+            early.highWaterKiB > 0 ? Double(last.highWaterKiB - early.highWaterKiB) / Double(early.highWaterKiB) : 0
         if json {
             var document = JSONObject()
             document.add("seconds", last.elapsed, digits: 1)
@@ -105,23 +110,27 @@ struct BenchSoak {
             document.add("high_water_kib_early", early.highWaterKiB)
             document.add("high_water_kib_end", last.highWaterKiB)
             document.add("high_water_growth", growth, digits: 4)
-            document.add("samples", objects: samples.map { sample in
-                var row = JSONObject()
-                row.add("elapsed", sample.elapsed, digits: 1)
-                row.add("delivered", Int(sample.delivered))
-                row.add("dropped", Int(sample.dropped))
-                row.add("resident_kib", sample.residentKiB)
-                row.add("high_water_kib", sample.highWaterKiB)
-                return row
-            })
+            document.add(
+                "samples",
+                objects: samples.map { sample in
+                    var row = JSONObject()
+                    row.add("elapsed", sample.elapsed, digits: 1)
+                    row.add("delivered", Int(sample.delivered))
+                    row.add("dropped", Int(sample.dropped))
+                    row.add("resident_kib", sample.residentKiB)
+                    row.add("high_water_kib", sample.highWaterKiB)
+                    return row
+                })
             print(document.text)
             return
         }
         print("soak: \(last.elapsed.fixed(0)) s, \(queues) queues, \(last.swaps) configuration swaps")
-        print("frames: \(queued) queued by the tap (\(tapDrops) dropped by it), \(last.delivered) delivered, "
-              + "\(last.dropped) dropped by the engine, drift \(drift)")
-        print("memory: high-water mark \(early.highWaterKiB) KiB at \(early.elapsed.fixed(0)) s, \(last.highWaterKiB) KiB at the end "
-              + "(\((growth * 100).fixed(2))%), resident \(last.residentKiB) KiB")
+        print(
+            "frames: \(queued) queued by the tap (\(tapDrops) dropped by it), \(last.delivered) delivered, "
+                + "\(last.dropped) dropped by the engine, drift \(drift)")
+        print(
+            "memory: high-water mark \(early.highWaterKiB) KiB at \(early.elapsed.fixed(0)) s, \(last.highWaterKiB) KiB at the end "
+                + "(\((growth * 100).fixed(2))%), resident \(last.residentKiB) KiB")
     }
 
     private static func line(_ sample: Sample) -> String {

@@ -64,7 +64,9 @@ final class BenchTap {
             // The socket's buffer is full: give the kernel a moment, at most ~1 s in all.
             if accepted == 0 {
                 stalls += 1
-                guard stalls < 10_000 else { throw BenchFailure("the injector stalled after \(sent) of \(total) frames") }
+                guard stalls < 10_000 else {
+                    throw BenchFailure("the injector stalled after \(sent) of \(total) frames")
+                }
                 usleep(100)
             }
         }
@@ -88,7 +90,8 @@ final class BenchTraffic {
         storage = .allocate(byteCount: made.count * slotSize, alignment: 64)
         frames = .allocate(capacity: made.count + 64)
         for (index, frame) in made.enumerated() {
-            let slot = UnsafeMutableRawBufferPointer(rebasing: storage[(index * slotSize)..<(index * slotSize + frame.count)])
+            let slot = UnsafeMutableRawBufferPointer(
+                rebasing: storage[(index * slotSize)..<(index * slotSize + frame.count)])
             slot.copyBytes(from: frame)
             frames[index] = UnsafeRawBufferPointer(slot)
         }
@@ -114,7 +117,9 @@ final class BenchTraffic {
     }
 
     /// Runs `body` with `count` (at most 64) frames starting at flow `start` (modulo the flows).
-    func withBatch<R>(from start: Int, count: Int, _ body: (UnsafeBufferPointer<UnsafeRawBufferPointer>) throws -> R) rethrows -> R {
+    func withBatch<R>(
+        from start: Int, count: Int, _ body: (UnsafeBufferPointer<UnsafeRawBufferPointer>) throws -> R
+    ) rethrows -> R {
         let first = start % flows
         return try body(UnsafeBufferPointer(rebasing: UnsafeBufferPointer(frames)[first..<(first + min(count, 64))]))
     }

@@ -20,7 +20,9 @@ package struct JSONObject {
     }
     /// Numbers with `digits` decimals each (null for NaN or infinity).
     package mutating func add(_ key: String, numbers: [Double], digits: Int) {
-        members.append("\(quote(key)): [\(numbers.map { $0.isFinite ? fixed($0, digits: digits) : "null" }.joined(separator: ", "))]")
+        members.append(
+            "\(quote(key)): [\(numbers.map { $0.isFinite ? fixed($0, digits: digits) : "null" }.joined(separator: ", "))]"
+        )
     }
     package mutating func add(_ key: String, strings: [String]) {
         members.append("\(quote(key)): [\(strings.map(quote).joined(separator: ", "))]")
@@ -51,4 +53,3 @@ package struct JSONObject {
         return out + "\""
     }
 }
-

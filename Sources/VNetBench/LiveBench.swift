@@ -36,7 +36,8 @@ package enum LiveBench {
         let sharedRounds = options.sharedCoreRounds
         let rounds = options.rounds
         let steps = chosen.count * rounds + paired.count * sharedRounds
-        var progress = BenchProgress(total: options.frameSizes.count * options.queueCounts.count * steps, quiet: options.quiet)
+        var progress = BenchProgress(
+            total: options.frameSizes.count * options.queueCounts.count * steps, quiet: options.quiet)
         var results: [BenchResult] = []
         for size in options.frameSizes {
             let traffic = BenchTraffic(flows: options.flows, size: size)
@@ -58,13 +59,16 @@ package enum LiveBench {
                 let queuesText = "\(size) B, \(count) queue\(count == 1 ? "" : "s")"
                 for round in 1...max(rounds, sharedRounds) {
                     for variant in chosen where round <= rounds {
-                        let result = try progress.measure("\(queuesText), \(variant.title), round \(round)/\(rounds)", { try runner.run(variant) }) {
+                        let result = try progress.measure(
+                            "\(queuesText), \(variant.title), round \(round)/\(rounds)", { try runner.run(variant) }
+                        ) {
                             "\(($0.framesPerSecond / 1e6).fixed(3)) Mframes/s"
                         }
                         measured[variant, default: []].append(result)
                     }
                     for variant in paired where round <= sharedRounds {
-                        let what = "\(queuesText), \(variant.title) with bare read() on one CPU, round \(round)/\(sharedRounds)"
+                        let what =
+                            "\(queuesText), \(variant.title) with bare read() on one CPU, round \(round)/\(sharedRounds)"
                         let pair = try progress.measure(what, { try runner.sharedCoreRound(variant) }) {
                             "\($0.ratio.fixed(3)) (\($0.engineNanosecondsPerFrame.fixed(0)) against \($0.bareNanosecondsPerFrame.fixed(0)) ns per frame)"
                         }
@@ -91,7 +95,8 @@ package enum LiveBench {
     package static func vmm(_ options: LiveBenchOptions) throws -> VmmReport {
         let variants = options.vmmVariants
         let rounds = options.rounds
-        var progress = BenchProgress(total: options.frameSizes.count * options.queueCounts.count * variants.count * rounds, quiet: options.quiet)
+        var progress = BenchProgress(
+            total: options.frameSizes.count * options.queueCounts.count * variants.count * rounds, quiet: options.quiet)
         var rows: [VmmRow] = []
         for size in options.frameSizes {
             let traffic = BenchTraffic(flows: options.flows, size: size)
@@ -103,7 +108,8 @@ package enum LiveBench {
                 var measured: [VmmVariant: [VmmRound]] = [:]
                 for round in 1...rounds {
                     for variant in variants {
-                        let what = "\(size) B, \(count) queue\(count == 1 ? "" : "s"), \(variant.title), round \(round)/\(rounds)"
+                        let what =
+                            "\(size) B, \(count) queue\(count == 1 ? "" : "s"), \(variant.title), round \(round)/\(rounds)"
                         let result = try progress.measure(what, { try scenario.run(variant) }) {
                             "\($0.totalNanoseconds.fixed(0)) ns per frame in all"
                         }
@@ -115,7 +121,8 @@ package enum LiveBench {
         }
         progress.finish()
         return VmmReport(
-            rows: rows, mode: options.mode, framesPerRound: options.frames, durationSeconds: options.duration, rounds: rounds,
+            rows: rows, mode: options.mode, framesPerRound: options.frames, durationSeconds: options.duration,
+            rounds: rounds,
             flows: options.flows)
     }
 

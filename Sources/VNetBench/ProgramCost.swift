@@ -59,13 +59,16 @@ package struct ProgramCost {
         let destinationOptions: [UInt8] = [43, 2, 1, 2, 0, 0, 0xC9, 16] + home
         // Routing type 2 (next: UDP), 24 bytes: one address, segments left 1.
         let routing: [UInt8] = [17, 2, 2, 1, 0, 0, 0, 0] + care
-        let arp: [UInt8] = [0, 1, 8, 0, 6, 4, 0, 1, 2, 0, 0, 0, 0, 2] + ipv4Addresses.prefix(4)
+        let arp: [UInt8] =
+            [0, 1, 8, 0, 6, 4, 0, 1, 2, 0, 0, 0, 0, 2] + ipv4Addresses.prefix(4)
             + [0, 0, 0, 0, 0, 0] + ipv4Addresses.suffix(4)
         return [
             FrameClass(name: "IPv4 TCP", frame: ethernet + [0x08, 0x00] + ipv4(6, tcp)),
             FrameClass(name: "IPv4 UDP", frame: ethernet + [0x08, 0x00] + ipv4(17, udp)),
             FrameClass(name: "IPv6 TCP", frame: ethernet + [0x86, 0xDD] + ipv6(6, tcp)),
-            FrameClass(name: "IPv6 UDP, extension headers, _EX", frame: ethernet + [0x86, 0xDD] + ipv6(60, destinationOptions + routing + udp)),
+            FrameClass(
+                name: "IPv6 UDP, extension headers, _EX",
+                frame: ethernet + [0x86, 0xDD] + ipv6(60, destinationOptions + routing + udp)),
             FrameClass(name: "802.1Q IPv4 TCP", frame: ethernet + [0x81, 0x00, 0x00, 0x05, 0x08, 0x00] + ipv4(6, tcp)),
             FrameClass(name: "ARP (not IP)", frame: ethernet + [0x08, 0x06] + arp),
         ]
@@ -94,7 +97,9 @@ package struct ProgramCost {
             }
         }
         let rows = Self.classes.enumerated().map { index, frameClass in
-            Row(name: frameClass.name, tables: Self.median(samples[index][0]), bitSerial: Self.median(samples[index][1]),
+            Row(
+                name: frameClass.name, tables: Self.median(samples[index][0]),
+                bitSerial: Self.median(samples[index][1]),
                 empty: Self.median(samples[index][2]))
         }
         return (rows, try tables.info(), try bitSerial.info())
@@ -103,7 +108,8 @@ package struct ProgramCost {
     static func median(_ values: [Double]) -> Double {
         let sorted = values.sorted()
         guard !sorted.isEmpty else { return 0 }
-        return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+        return sorted.count % 2 == 1
+            ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
     }
 
     /// The text table.
@@ -117,9 +123,11 @@ package struct ProgramCost {
                 + "empty ns".leftPadded(10) + "bit-serial/tables".leftPadded(19) + "above floor".leftPadded(13),
         ]
         for row in result.rows {
-            lines.append(row.name.padding(36) + row.tables.fixed(1).leftPadded(10)
-                + row.bitSerial.fixed(1).leftPadded(15) + row.empty.fixed(1).leftPadded(10) + row.ratio.fixed(2).leftPadded(19)
-                + row.ratioAboveFloor.fixed(2).leftPadded(13))
+            lines.append(
+                row.name.padding(36) + row.tables.fixed(1).leftPadded(10)
+                    + row.bitSerial.fixed(1).leftPadded(15) + row.empty.fixed(1).leftPadded(10)
+                    + row.ratio.fixed(2).leftPadded(19)
+                    + row.ratioAboveFloor.fixed(2).leftPadded(13))
         }
         return lines.joined(separator: "\n")
     }
@@ -130,8 +138,10 @@ package struct ProgramCost {
             "{\"class\": \"\(row.name)\", \"tables_ns\": \(row.tables.fixed(1)), \"bit_serial_ns\": \(row.bitSerial.fixed(1)), "
                 + "\"empty_ns\": \(row.empty.fixed(1)), \"ratio\": \(row.ratio.fixed(3)), \"ratio_above_floor\": \(row.ratioAboveFloor.fixed(3))}"
         }
-        return "{\"rounds\": \(rounds), \"repetitions\": \(repetitions), \"instructions\": \(result.info.instructions), "
+        return
+            "{\"rounds\": \(rounds), \"repetitions\": \(repetitions), \"instructions\": \(result.info.instructions), "
             + "\"verified_instructions\": \(result.info.verifiedInstructions), \"jited_bytes\": \(result.info.jitedBytes), "
-            + "\"bit_serial_instructions\": \(result.bitSerialInfo.instructions), \"rows\": [" + rows.joined(separator: ", ") + "]}"
+            + "\"bit_serial_instructions\": \(result.bitSerialInfo.instructions), \"rows\": ["
+            + rows.joined(separator: ", ") + "]}"
     }
 }

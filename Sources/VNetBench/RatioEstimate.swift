@@ -20,7 +20,8 @@ struct RatioEstimate {
             return
         }
         let variance = values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(values.count - 1)
-        let half = RatioEstimate.t975(degreesOfFreedom: values.count - 1) * (variance / Double(values.count)).squareRoot()
+        let half =
+            RatioEstimate.t975(degreesOfFreedom: values.count - 1) * (variance / Double(values.count)).squareRoot()
         low = mean - half
         high = mean + half
     }

@@ -31,11 +31,14 @@ extension VmmScenario {
                     guest.notify(queue)
                 }
             }
-            let made = try RSSEngine(device: tap.device, configuration: .spreading(over: UInt16(queues)), options: options)
+            let made = try RSSEngine(
+                device: tap.device, configuration: .spreading(over: UInt16(queues)), options: options)
             try made.start()
             engine = made
             if variant != .kernel {
-                threads = try (0..<queues).map { queue in try owner(queue, made, guest, histograms[queue], stop, latency: true) }
+                threads = try (0..<queues).map { queue in
+                    try owner(queue, made, guest, histograms[queue], stop, latency: true)
+                }
             }
         }
         let done = ManagedAtomic(false)
@@ -87,7 +90,9 @@ extension VmmScenario {
                     let buffer = guest.nextBuffer(queue)
                     let length = read(fd, buffer, guest.slotSize - 4)
                     guard length > headerSize else { break }
-                    if let sent = VmmStamp.read(UnsafeRawBufferPointer(start: buffer + headerSize, count: length - headerSize)) {
+                    if let sent = VmmStamp.read(
+                        UnsafeRawBufferPointer(start: buffer + headerSize, count: length - headerSize))
+                    {
                         stamps[stamped] = sent
                         stamped += 1
                     }
@@ -111,7 +116,8 @@ extension VmmScenario {
     /// engine's rings into guest memory, a batch at a time, until told to stop; with `latency`,
     /// reads each frame's stamp.
     func owner(
-        _ queue: Int, _ engine: RSSEngine, _ guest: VmmGuest, _ histogram: LatencyHistogram, _ stop: ManagedAtomic<Bool>,
+        _ queue: Int, _ engine: RSSEngine, _ guest: VmmGuest, _ histogram: LatencyHistogram,
+        _ stop: ManagedAtomic<Bool>,
         latency: Bool
     ) throws -> ToolThread {
         try ToolThread(name: "vmm-owner") {

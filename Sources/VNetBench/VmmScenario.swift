@@ -135,7 +135,8 @@ struct VmmScenario {
                 guest.notify(queue)
             }
         }
-        let engine = try RSSEngine(device: tap.device, configuration: .spreading(over: UInt16(queues)), options: options)
+        let engine = try RSSEngine(
+            device: tap.device, configuration: .spreading(over: UInt16(queues)), options: options)
         if variant == .kernel {
             guard engine.steering == .program else { throw BenchFailure("kernel variant: \(engine.steeringReason)") }
             // Attached for the fill: the program runs as each frame enters the tap.
@@ -145,9 +146,12 @@ struct VmmScenario {
         let stop = ManagedAtomic(false)
         let start = ContinuousClock.now
         try engine.start()
-        let owners = variant == .kernel ? [] : try (0..<queues).map { queue in
-            try owner(queue, engine, guest, LatencyHistogram(), stop, latency: false)
-        }
+        let owners =
+            variant == .kernel
+            ? []
+            : try (0..<queues).map { queue in
+                try owner(queue, engine, guest, LatencyHistogram(), stop, latency: false)
+            }
         // Until every frame the tap queued is in guest memory or dropped; under the program,
         // a stray frame (none expected) comes through the rings and is taken here: counted as
         // redirected, not as delivered (it never reaches guest memory in this bench).
@@ -175,7 +179,8 @@ struct VmmScenario {
         return VmmRound(
             frames: guest.delivered.reduce(0, +), seconds: BenchClock.seconds(last - start),
             vmmCPU: readerCPU + owners.reduce(0) { $0 + $1.cpuTime }, fillCPU: fill.cpu,
-            redirected: Int(statistics.tapQueues.reduce(0) { $0 + $1.redirected }), dropped: Int(statistics.framesDropped),
+            redirected: Int(statistics.tapQueues.reduce(0) { $0 + $1.redirected }),
+            dropped: Int(statistics.framesDropped),
             perQueue: guest.delivered)
     }
 
@@ -238,18 +243,25 @@ package struct VmmReport {
             "each receive queue's owner copies every frame with its header into guest memory and signals once per batch; total = VMM threads + the "
                 + (mode == .drain ? "fill (where the program runs)" : "sender (where the program runs)"),
             "",
-            "bytes queues variant                        frames/s  vmm ns/frame  total ns/frame  " + (mode == .drain ? "fill" : "send")
-                + " ns/frame  total vs automq        redirected  max/min  dropped" + (mode == .inject ? "  p50 us  p99 us" : ""),
+            "bytes queues variant                        frames/s  vmm ns/frame  total ns/frame  "
+                + (mode == .drain ? "fill" : "send")
+                + " ns/frame  total vs automq        redirected  max/min  dropped"
+                + (mode == .inject ? "  p50 us  p99 us" : ""),
         ]
         for row in rows {
             let versus = automq(row).map { (row.totalNanoseconds / $0.totalNanoseconds).fixed(3) } ?? "-"
             lines.append(
-                String(row.frameSize).leftPadded(5) + String(row.queues).leftPadded(7) + " " + row.variant.title.padding(28)
+                String(row.frameSize).leftPadded(5) + String(row.queues).leftPadded(7) + " "
+                    + row.variant.title.padding(28)
                     + String(Int(row.framesPerSecond)).leftPadded(11) + row.vmmNanoseconds.fixed(0).leftPadded(14)
-                    + row.totalNanoseconds.fixed(0).leftPadded(16) + row.fillNanoseconds.fixed(0).leftPadded(15) + versus.leftPadded(17)
-                    + "\(row.redirected) (\((row.redirectedFraction * 100).fixed(2))%)".leftPadded(18) + row.maxOverMin.fixed(2).leftPadded(9)
+                    + row.totalNanoseconds.fixed(0).leftPadded(16) + row.fillNanoseconds.fixed(0).leftPadded(15)
+                    + versus.leftPadded(17)
+                    + "\(row.redirected) (\((row.redirectedFraction * 100).fixed(2))%)".leftPadded(18)
+                    + row.maxOverMin.fixed(2).leftPadded(9)
                     + String(row.dropped).leftPadded(9)
-                    + (mode == .inject ? (row.p50.map { $0.fixed(1) } ?? "-").leftPadded(8) + (row.p99.map { $0.fixed(1) } ?? "-").leftPadded(8) : ""))
+                    + (mode == .inject
+                        ? (row.p50.map { $0.fixed(1) } ?? "-").leftPadded(8)
+                            + (row.p99.map { $0.fixed(1) } ?? "-").leftPadded(8) : ""))
         }
         return lines.joined(separator: "\n")
     }
@@ -260,7 +272,9 @@ package struct VmmReport {
                 + "\"frames_per_second\": \(row.framesPerSecond.fixed(0)), \"vmm_cpu_ns_per_frame\": \(row.vmmNanoseconds.fixed(1)), "
                 + "\"total_cpu_ns_per_frame\": \(row.totalNanoseconds.fixed(1)), "
                 + "\"\(mode == .drain ? "fill" : "sender")_cpu_ns_per_frame\": \(row.fillNanoseconds.fixed(1)), "
-                + (mode == .inject ? "\"p50_latency_us\": \(row.p50.map { $0.fixed(1) } ?? "null"), \"p99_latency_us\": \(row.p99.map { $0.fixed(1) } ?? "null"), " : "")
+                + (mode == .inject
+                    ? "\"p50_latency_us\": \(row.p50.map { $0.fixed(1) } ?? "null"), \"p99_latency_us\": \(row.p99.map { $0.fixed(1) } ?? "null"), "
+                    : "")
                 + "\"total_vs_automq\": \(automq(row).map { (row.totalNanoseconds / $0.totalNanoseconds).fixed(4) } ?? "null"), "
                 + "\"frames_redirected\": \(row.redirected), \"frames_redirected_fraction\": \(row.redirectedFraction.fixed(6)), "
                 + "\"frames_dropped\": \(row.dropped), \"per_queue\": [\(row.perQueue.map(String.init).joined(separator: ", "))], "

@@ -32,7 +32,9 @@ public final class CaptureReader {
     /// Calls `visit` with each captured frame in file order (the captured bytes, which may be
     /// fewer than the frame had on the wire), and its 1-based index. Returns the frame count.
     @discardableResult
-    public func forEachFrame(_ visit: (_ index: Int, _ frame: UnsafeRawBufferPointer) -> Void) throws(CaptureError) -> Int {
+    public func forEachFrame(
+        _ visit: (_ index: Int, _ frame: UnsafeRawBufferPointer) -> Void
+    ) throws(CaptureError) -> Int {
         var index = 0
         while true {
             var header: UnsafeMutablePointer<pcap_pkthdr>?

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif
 
 /// Builds the Toeplitz input of a flow from text: source address, destination address, then
@@ -21,12 +21,18 @@ public enum FlowTupleBytes {
     }
 
     /// The tuple's bytes; `nil` when an address does not parse or the two differ in family.
-    public static func make(source: String, destination: String, sourcePort: UInt16?, destinationPort: UInt16?) -> [UInt8]? {
+    public static func make(
+        source: String, destination: String, sourcePort: UInt16?, destinationPort: UInt16?
+    ) -> [UInt8]? {
         guard let source = address(source), let destination = address(destination),
-              source.count == destination.count else { return nil }
+            source.count == destination.count
+        else { return nil }
         var bytes = source + destination
         if let sourcePort, let destinationPort {
-            bytes += [UInt8(sourcePort >> 8), UInt8(sourcePort & 0xFF), UInt8(destinationPort >> 8), UInt8(destinationPort & 0xFF)]
+            bytes += [
+                UInt8(sourcePort >> 8), UInt8(sourcePort & 0xFF), UInt8(destinationPort >> 8),
+                UInt8(destinationPort & 0xFF),
+            ]
         }
         return bytes
     }

@@ -9,7 +9,8 @@ public enum Hex {
         var high: UInt8?
         for character in body.utf8 {
             if character == UInt8(ascii: " ") || character == UInt8(ascii: ":") || character == UInt8(ascii: "-")
-                || character == UInt8(ascii: "\n") || character == UInt8(ascii: "\t") {
+                || character == UInt8(ascii: "\n") || character == UInt8(ascii: "\t")
+            {
                 continue
             }
             guard let nibble = nibble(character) else { return nil }

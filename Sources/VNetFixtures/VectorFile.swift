@@ -28,7 +28,9 @@ public struct VectorFile: Decodable, Sendable {
     public let cases: [VectorCase]
 
     /// A file made in code.
-    public init(source: String, kind: Kind, key: String? = nil, configuration: FrameConfiguration? = nil, cases: [VectorCase]) {
+    public init(
+        source: String, kind: Kind, key: String? = nil, configuration: FrameConfiguration? = nil, cases: [VectorCase]
+    ) {
         self.source = source
         self.kind = kind
         self.key = key
@@ -87,7 +89,8 @@ public struct VectorCase: Decodable, Sendable {
     /// A case made in code; give the fields of its kind.
     public init(
         name: String, srcIp: String? = nil, dstIp: String? = nil, srcPort: UInt16? = nil, dstPort: UInt16? = nil,
-        hash: String? = nil, frame: String? = nil, hashValue: String? = nil, hashReport: UInt16? = nil, queue: UInt16? = nil,
+        hash: String? = nil, frame: String? = nil, hashValue: String? = nil, hashReport: UInt16? = nil,
+        queue: UInt16? = nil,
         format: String? = nil, policy: String? = nil, queuePairs: UInt16? = nil, blob: String? = nil,
         summary: String? = nil, error: ExpectedError? = nil
     ) {

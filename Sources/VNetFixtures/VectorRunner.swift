@@ -27,7 +27,9 @@ public enum VectorRunner {
     }
 
     private static func compare(_ name: String, expected: String, got: String) -> VectorResult {
-        VectorResult(name: name, passed: expected == got, detail: expected == got ? "got \(got)" : "expected \(expected), got \(got)")
+        VectorResult(
+            name: name, passed: expected == got,
+            detail: expected == got ? "got \(got)" : "expected \(expected), got \(got)")
     }
 
     // MARK: toeplitz
@@ -39,13 +41,19 @@ public enum VectorRunner {
         let hasher = ToeplitzHasher(key: key)
         return file.cases.map { vector in
             guard let source = vector.srcIp, let destination = vector.dstIp,
-                  let tuple = FlowTupleBytes.make(source: source, destination: destination, sourcePort: vector.srcPort, destinationPort: vector.dstPort),
-                  let expected = vector.hash.flatMap(Hex.integer)
+                let tuple = FlowTupleBytes.make(
+                    source: source, destination: destination, sourcePort: vector.srcPort,
+                    destinationPort: vector.dstPort),
+                let expected = vector.hash.flatMap(Hex.integer)
             else { return VectorResult(name: vector.name, passed: false, detail: "malformed vector") }
             guard tuple.count <= hasher.maxInputLength else {
-                return VectorResult(name: vector.name, passed: false, detail: "key of \(key.count) bytes too short for \(tuple.count)-byte input")
+                return VectorResult(
+                    name: vector.name, passed: false,
+                    detail: "key of \(key.count) bytes too short for \(tuple.count)-byte input")
             }
-            return compare(vector.name, expected: Hex.word(UInt32(truncatingIfNeeded: expected)), got: Hex.word(hasher.hash(tuple)))
+            return compare(
+                vector.name, expected: Hex.word(UInt32(truncatingIfNeeded: expected)), got: Hex.word(hasher.hash(tuple))
+            )
         }
     }
 
@@ -61,7 +69,7 @@ public enum VectorRunner {
         }
         return file.cases.map { vector in
             guard let frame = vector.frame.flatMap(Hex.decode), let value = vector.hashValue.flatMap(Hex.integer),
-                  let report = vector.hashReport, let queue = vector.queue
+                let report = vector.hashReport, let queue = vector.queue
             else { return VectorResult(name: vector.name, passed: false, detail: "malformed vector") }
             let decision = frame.withUnsafeBytes { classifier.classify($0) }
             let expected = "\(Hex.word(UInt32(truncatingIfNeeded: value))) report \(report) queue \(queue)"
@@ -73,19 +81,25 @@ public enum VectorRunner {
     /// The classifier a `frame` file's configuration describes.
     public static func makeClassifier(_ setup: FrameConfiguration) throws -> Classifier {
         guard let key = setup.key.map(Hex.decode) ?? ToeplitzKey.microsoft else { throw SetupError("key is not hex") }
-        guard let types = HashTypes(names: setup.hashTypes) ?? Hex.integer(setup.hashTypes).map({ HashTypes(rawValue: UInt32(truncatingIfNeeded: $0)) })
+        guard
+            let types = HashTypes(names: setup.hashTypes)
+                ?? Hex.integer(setup.hashTypes).map({ HashTypes(rawValue: UInt32(truncatingIfNeeded: $0)) })
         else { throw SetupError("hash_types \(setup.hashTypes) unknown") }
-        guard let rule = ExtensionHeaderRule(rawValue: setup.exRule ?? "spec") else { throw SetupError("ex_rule unknown") }
+        guard let rule = ExtensionHeaderRule(rawValue: setup.exRule ?? "spec") else {
+            throw SetupError("ex_rule unknown")
+        }
         let configuration = try RSSConfiguration(
-            hashTypes: types, indirectionTable: setup.indirectionTable, unclassifiedQueue: setup.unclassifiedQueue, key: key)
+            hashTypes: types, indirectionTable: setup.indirectionTable, unclassifiedQueue: setup.unclassifiedQueue,
+            key: key)
         return try Classifier(configuration, queueCount: setup.queues, extensionHeaderRule: rule)
     }
 
     // MARK: configuration
 
     private static func runConfiguration(_ vector: VectorCase) -> VectorResult {
-        guard let format = vector.format.flatMap(WireFormat.init(rawValue:)), let blob = vector.blob.flatMap(Hex.decode),
-              let policy = policy(vector.policy, queuePairs: vector.queuePairs)
+        guard let format = vector.format.flatMap(WireFormat.init(rawValue:)),
+            let blob = vector.blob.flatMap(Hex.decode),
+            let policy = policy(vector.policy, queuePairs: vector.queuePairs)
         else { return VectorResult(name: vector.name, passed: false, detail: "malformed vector") }
         let expected = vector.error.map(describe) ?? "ok \(vector.summary ?? "")"
         do {

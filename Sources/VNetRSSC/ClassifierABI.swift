@@ -28,7 +28,8 @@ public func toeplitz(
     _ hash: UnsafeMutablePointer<UInt32>?
 ) -> Int32 {
     guard let hash, key != nil || keyLength == 0, input != nil || inputLength == 0,
-          keyLength <= 255, inputLength <= UInt(ToeplitzKey.maxInputLength) else { return -EINVAL }
+        keyLength <= 255, inputLength <= UInt(ToeplitzKey.maxInputLength)
+    else { return -EINVAL }
     guard inputLength == 0 || inputLength + 4 <= keyLength else { return -ERANGE }
     let hasher = ToeplitzHasher(key: key.map { Array(UnsafeBufferPointer(start: $0, count: Int(keyLength))) } ?? [])
     hash.pointee = hasher.hash(UnsafeRawBufferPointer(start: input, count: Int(inputLength)))
@@ -39,13 +40,15 @@ public func toeplitz(
 @c(vnet_rss_classifier_create)
 public func classifierCreate(
     _ config: UnsafePointer<vnet_rss_config>?, _ queueCount: UInt16, _ extensionHeaderRule: UInt32,
-    _ out: UnsafeMutablePointer<UnsafeMutablePointer<vnet_rss_classifier>?>?, _ detail: UnsafeMutablePointer<vnet_rss_error>?
+    _ out: UnsafeMutablePointer<UnsafeMutablePointer<vnet_rss_classifier>?>?,
+    _ detail: UnsafeMutablePointer<vnet_rss_error>?
 ) -> Int32 {
     ErrorDetail.clear(detail)
     guard let out else { return -EINVAL }
     out.pointee = nil
     guard let configuration = Handle.object(config, ConfigurationHandle.self)?.configuration,
-          let rule = ExtensionHeaderRule(abi: extensionHeaderRule) else { return -EINVAL }
+        let rule = ExtensionHeaderRule(abi: extensionHeaderRule)
+    else { return -EINVAL }
     do throws(ConfigurationError) {
         let classifier = try Classifier(configuration, queueCount: queueCount, extensionHeaderRule: rule)
         out.pointee = Handle.hand(ClassifierHandle(classifier), as: vnet_rss_classifier.self)
@@ -68,15 +71,18 @@ public func classify(
     _ headerSize: UInt, _ arrivalQueue: UInt16, _ decision: UnsafeMutablePointer<vnet_rss_decision>?
 ) -> Int32 {
     guard let classifier = Handle.object(classifier, ClassifierHandle.self)?.classifier, let decision,
-          packet != nil || length == 0, length <= UInt(Int.max), headerSize <= UInt(UInt16.max) else { return -EINVAL }
+        packet != nil || length == 0, length <= UInt(Int.max), headerSize <= UInt(UInt16.max)
+    else { return -EINVAL }
     let buffer = UnsafeMutableRawBufferPointer(start: packet, count: Int(length))
-    decision.pointee = vnet_rss_decision(classifier.process(buffer, headerSize: Int(headerSize), arrivalQueue: arrivalQueue))
+    decision.pointee = vnet_rss_decision(
+        classifier.process(buffer, headerSize: Int(headerSize), arrivalQueue: arrivalQueue))
     return 0
 }
 
 /// `vnet_rss_batch_create`.
 @c(vnet_rss_batch_create)
-public func batchCreate(_ capacity: UInt, _ out: UnsafeMutablePointer<UnsafeMutablePointer<vnet_rss_batch>?>?) -> Int32 {
+public func batchCreate(_ capacity: UInt, _ out: UnsafeMutablePointer<UnsafeMutablePointer<vnet_rss_batch>?>?) -> Int32
+{
     guard let out else { return -EINVAL }
     out.pointee = nil
     guard capacity > 0, capacity <= 65_536 else { return -EINVAL }
@@ -98,12 +104,14 @@ public func classifyBatch(
     _ decisions: UnsafeMutablePointer<vnet_rss_decision>?
 ) -> Int32 {
     guard let classifier = Handle.object(classifier, ClassifierHandle.self)?.classifier,
-          let work = Handle.object(UnsafePointer(batch), BatchHandle.self)?.batch,
-          count <= UInt(Int32.max), headerSize <= UInt(UInt16.max) else { return -EINVAL }
+        let work = Handle.object(UnsafePointer(batch), BatchHandle.self)?.batch,
+        count <= UInt(Int32.max), headerSize <= UInt(UInt16.max)
+    else { return -EINVAL }
     guard count > 0 else { return 0 }
     guard let packets, let decisions else { return -EINVAL }
     // Every packet is checked before any is decided, so a bad one leaves all headers untouched.
-    for index in 0..<Int(count) where packets[index].data == nil && packets[index].length != 0 || packets[index].length > UInt(Int.max) {
+    for index in 0..<Int(count)
+    where packets[index].data == nil && packets[index].length != 0 || packets[index].length > UInt(Int.max) {
         return -EINVAL
     }
     var start = 0
@@ -112,7 +120,9 @@ public func classifyBatch(
         work.removeAll()
         for index in start..<end {
             let packet = packets[index]
-            work.append(UnsafeMutableRawBufferPointer(start: packet.data, count: Int(packet.length)), arrivalQueue: packet.arrival_queue)
+            work.append(
+                UnsafeMutableRawBufferPointer(start: packet.data, count: Int(packet.length)),
+                arrivalQueue: packet.arrival_queue)
         }
         classifier.process(work, headerSize: Int(headerSize))
         for index in start..<end { decisions[index] = vnet_rss_decision(work[index - start]) }

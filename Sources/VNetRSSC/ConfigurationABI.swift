@@ -26,9 +26,11 @@ extension ValidationPolicy {
         case VNET_RSS_POLICY_KERNEL: self = .kernel
         case VNET_RSS_POLICY_VIRTIO:
             guard let limits = limits?.pointee else { return nil }
-            self = .virtio(DeviceLimits(
-                queuePairs: limits.queue_pairs, maxIndirectionTableLength: Int(limits.max_indirection_table_length),
-                maxKeySize: Int(limits.max_key_size), supportedHashTypes: HashTypes(rawValue: limits.supported_hash_types)))
+            self = .virtio(
+                DeviceLimits(
+                    queuePairs: limits.queue_pairs, maxIndirectionTableLength: Int(limits.max_indirection_table_length),
+                    maxKeySize: Int(limits.max_key_size),
+                    supportedHashTypes: HashTypes(rawValue: limits.supported_hash_types)))
         default: return nil
         }
     }
@@ -38,16 +40,19 @@ extension ValidationPolicy {
 @c(vnet_rss_config_decode)
 public func configDecode(
     _ format: UInt32, _ policy: UInt32, _ bytes: UnsafePointer<UInt8>?, _ length: UInt,
-    _ out: UnsafeMutablePointer<UnsafeMutablePointer<vnet_rss_config>?>?, _ detail: UnsafeMutablePointer<vnet_rss_error>?
+    _ out: UnsafeMutablePointer<UnsafeMutablePointer<vnet_rss_config>?>?,
+    _ detail: UnsafeMutablePointer<vnet_rss_error>?
 ) -> Int32 {
     ErrorDetail.clear(detail)
     guard let out else { return -EINVAL }
     out.pointee = nil
     guard let wire = WireFormat(abi: format), policy <= VNET_RSS_POLICY_VIRTIO,
-          bytes != nil || length == 0, length <= UInt(Int32.max) else { return -EINVAL }
+        bytes != nil || length == 0, length <= UInt(Int32.max)
+    else { return -EINVAL }
     let blob = bytes.map { Array(UnsafeBufferPointer(start: $0, count: Int(length))) } ?? []
     // Strictness is all decoding takes from the policy; the limits only matter to validation.
-    let decodingPolicy: ValidationPolicy = policy == VNET_RSS_POLICY_VIRTIO ? .virtio(DeviceLimits(queuePairs: 1)) : .kernel
+    let decodingPolicy: ValidationPolicy =
+        policy == VNET_RSS_POLICY_VIRTIO ? .virtio(DeviceLimits(queuePairs: 1)) : .kernel
     do throws(ConfigurationError) {
         let configuration = try RSSConfiguration(decoding: blob, as: wire, policy: decodingPolicy)
         out.pointee = Handle.hand(ConfigurationHandle(configuration), as: vnet_rss_config.self)
@@ -61,7 +66,8 @@ public func configDecode(
 @c(vnet_rss_config_create)
 public func configCreate(
     _ fields: UnsafePointer<vnet_rss_fields>?, _ table: UnsafePointer<UInt16>?, _ key: UnsafePointer<UInt8>?,
-    _ out: UnsafeMutablePointer<UnsafeMutablePointer<vnet_rss_config>?>?, _ detail: UnsafeMutablePointer<vnet_rss_error>?
+    _ out: UnsafeMutablePointer<UnsafeMutablePointer<vnet_rss_config>?>?,
+    _ detail: UnsafeMutablePointer<vnet_rss_error>?
 ) -> Int32 {
     ErrorDetail.clear(detail)
     guard let out else { return -EINVAL }
@@ -70,8 +76,9 @@ public func configCreate(
     let tableLength = Int(fields.indirection_table_length)
     let keyLength = Int(fields.key_length)
     guard table != nil || tableLength == 0, key != nil || keyLength == 0,
-          fields.features & ~(VNET_RSS_FEATURE_HASH_REPORT | VNET_RSS_FEATURE_RSS) == 0,
-          fields.hash_types & ~VNET_RSS_HASH_TYPES_ALL == 0, keyLength <= 255 else {
+        fields.features & ~(VNET_RSS_FEATURE_HASH_REPORT | VNET_RSS_FEATURE_RSS) == 0,
+        fields.hash_types & ~VNET_RSS_HASH_TYPES_ALL == 0, keyLength <= 255
+    else {
         return -EINVAL
     }
     do throws(ConfigurationError) {
@@ -96,7 +103,8 @@ public func configValidate(
 ) -> Int32 {
     ErrorDetail.clear(detail)
     guard let handle = Handle.object(config, ConfigurationHandle.self),
-          let policy = ValidationPolicy(abi: policy, limits) else { return -EINVAL }
+        let policy = ValidationPolicy(abi: policy, limits)
+    else { return -EINVAL }
     do throws(ConfigurationError) {
         try handle.configuration.validate(policy)
         return 0
@@ -108,12 +116,14 @@ public func configValidate(
 /// `vnet_rss_config_encode`.
 @c(vnet_rss_config_encode)
 public func configEncode(
-    _ config: UnsafePointer<vnet_rss_config>?, _ format: UInt32, _ buffer: UnsafeMutablePointer<UInt8>?, _ capacity: UInt,
+    _ config: UnsafePointer<vnet_rss_config>?, _ format: UInt32, _ buffer: UnsafeMutablePointer<UInt8>?,
+    _ capacity: UInt,
     _ length: UnsafeMutablePointer<UInt>?, _ detail: UnsafeMutablePointer<vnet_rss_error>?
 ) -> Int32 {
     ErrorDetail.clear(detail)
     guard let handle = Handle.object(config, ConfigurationHandle.self), let wire = WireFormat(abi: format),
-          let length, buffer != nil || capacity == 0 else { return -EINVAL }
+        let length, buffer != nil || capacity == 0
+    else { return -EINVAL }
     do throws(ConfigurationError) {
         let bytes = try handle.configuration.encoded(as: wire)
         length.pointee = UInt(bytes.count)
@@ -129,9 +139,12 @@ public func configEncode(
 @c(vnet_rss_config_fields)
 public func configFields(
     _ config: UnsafePointer<vnet_rss_config>?, _ fields: UnsafeMutablePointer<vnet_rss_fields>?,
-    _ table: UnsafeMutablePointer<UInt16>?, _ tableCapacity: UInt, _ key: UnsafeMutablePointer<UInt8>?, _ keyCapacity: UInt
+    _ table: UnsafeMutablePointer<UInt16>?, _ tableCapacity: UInt, _ key: UnsafeMutablePointer<UInt8>?,
+    _ keyCapacity: UInt
 ) -> Int32 {
-    guard let configuration = Handle.object(config, ConfigurationHandle.self)?.configuration, let fields else { return -EINVAL }
+    guard let configuration = Handle.object(config, ConfigurationHandle.self)?.configuration, let fields else {
+        return -EINVAL
+    }
     var out = vnet_rss_fields()
     out.features = UInt32(configuration.features.rawValue)
     out.hash_types = configuration.hashTypes.rawValue
@@ -161,12 +174,14 @@ public func configFields(
 /// `vnet_rss_config_with_features`.
 @c(vnet_rss_config_with_features)
 public func configWithFeatures(
-    _ config: UnsafePointer<vnet_rss_config>?, _ features: UInt32, _ out: UnsafeMutablePointer<UnsafeMutablePointer<vnet_rss_config>?>?
+    _ config: UnsafePointer<vnet_rss_config>?, _ features: UInt32,
+    _ out: UnsafeMutablePointer<UnsafeMutablePointer<vnet_rss_config>?>?
 ) -> Int32 {
     guard let out else { return -EINVAL }
     out.pointee = nil
     guard let configuration = Handle.object(config, ConfigurationHandle.self)?.configuration,
-          features & ~(VNET_RSS_FEATURE_HASH_REPORT | VNET_RSS_FEATURE_RSS) == 0 else { return -EINVAL }
+        features & ~(VNET_RSS_FEATURE_HASH_REPORT | VNET_RSS_FEATURE_RSS) == 0
+    else { return -EINVAL }
     let changed = configuration.with(features: RSSFeatures(rawValue: UInt16(features)))
     out.pointee = Handle.hand(ConfigurationHandle(changed), as: vnet_rss_config.self)
     return 0

@@ -42,8 +42,9 @@ extension EngineOptions {
         default: return nil
         }
         guard let rule = ExtensionHeaderRule(abi: options.extension_header_rule),
-              options.buffers_per_queue <= 65_536, options.ring_capacity <= 65_536,
-              options.buffer_size == 0 || (64...65_600).contains(options.buffer_size) else { return nil }
+            options.buffers_per_queue <= 65_536, options.ring_capacity <= 65_536,
+            options.buffer_size == 0 || (64...65_600).contains(options.buffer_size)
+        else { return nil }
         extensionHeaderRule = rule
         if options.buffers_per_queue > 0 { buffersPerQueue = Int(options.buffers_per_queue) }
         if options.buffer_size > 0 { bufferSize = Int(options.buffer_size) }
@@ -59,7 +60,8 @@ extension EngineOptions {
 @c(vnet_rss_engine_create)
 public func engineCreate(
     _ tapDescriptors: UnsafePointer<Int32>?, _ count: UInt, _ config: UnsafePointer<vnet_rss_config>?,
-    _ options: UnsafePointer<vnet_rss_engine_options>?, _ out: UnsafeMutablePointer<UnsafeMutablePointer<vnet_rss_engine>?>?,
+    _ options: UnsafePointer<vnet_rss_engine_options>?,
+    _ out: UnsafeMutablePointer<UnsafeMutablePointer<vnet_rss_engine>?>?,
     _ detail: UnsafeMutablePointer<vnet_rss_error>?
 ) -> Int32 {
     makeEngine(tapDescriptors, count, config, options, VNET_RSS_STEERING_AUTOMATIC, nil, out, detail)
@@ -70,7 +72,8 @@ public func engineCreate(
 public func engineCreateSteered(
     _ tapDescriptors: UnsafePointer<Int32>?, _ count: UInt, _ config: UnsafePointer<vnet_rss_config>?,
     _ options: UnsafePointer<vnet_rss_engine_options>?, _ steering: UInt32, _ programDescriptors: UnsafePointer<Int32>?,
-    _ out: UnsafeMutablePointer<UnsafeMutablePointer<vnet_rss_engine>?>?, _ detail: UnsafeMutablePointer<vnet_rss_error>?
+    _ out: UnsafeMutablePointer<UnsafeMutablePointer<vnet_rss_engine>?>?,
+    _ detail: UnsafeMutablePointer<vnet_rss_error>?
 ) -> Int32 {
     makeEngine(tapDescriptors, count, config, options, steering, programDescriptors, out, detail)
 }
@@ -79,15 +82,17 @@ public func engineCreateSteered(
 private func makeEngine(
     _ tapDescriptors: UnsafePointer<Int32>?, _ count: UInt, _ config: UnsafePointer<vnet_rss_config>?,
     _ options: UnsafePointer<vnet_rss_engine_options>?, _ steering: UInt32, _ programDescriptors: UnsafePointer<Int32>?,
-    _ out: UnsafeMutablePointer<UnsafeMutablePointer<vnet_rss_engine>?>?, _ detail: UnsafeMutablePointer<vnet_rss_error>?
+    _ out: UnsafeMutablePointer<UnsafeMutablePointer<vnet_rss_engine>?>?,
+    _ detail: UnsafeMutablePointer<vnet_rss_error>?
 ) -> Int32 {
     ErrorDetail.clear(detail)
     guard let out else { return -EINVAL }
     out.pointee = nil
     guard let tapDescriptors, (1...64).contains(count),
-          let configuration = Handle.object(config, ConfigurationHandle.self)?.configuration,
-          var engineOptions = EngineOptions(abi: options?.pointee ?? vnet_rss_engine_options()),
-          let mode = SteeringMode(abi: steering) else { return -EINVAL }
+        let configuration = Handle.object(config, ConfigurationHandle.self)?.configuration,
+        var engineOptions = EngineOptions(abi: options?.pointee ?? vnet_rss_engine_options()),
+        let mode = SteeringMode(abi: steering)
+    else { return -EINVAL }
     engineOptions.steering = mode
     let descriptors = Array(UnsafeBufferPointer(start: tapDescriptors, count: Int(count)))
     guard descriptors.allSatisfy({ $0 >= 0 }) else { return -EBADF }
@@ -103,7 +108,8 @@ private func makeEngine(
         }
         let device = try TapDevice.adopt(descriptors: descriptors)
         let engine = try RSSEngine(
-            device: device, configuration: configuration, queueCount: receiveQueues == 0 ? nil : receiveQueues, options: engineOptions)
+            device: device, configuration: configuration, queueCount: receiveQueues == 0 ? nil : receiveQueues,
+            options: engineOptions)
         out.pointee = Handle.hand(EngineHandle(engine), as: vnet_rss_engine.self)
         return 0
     } catch {
@@ -113,7 +119,9 @@ private func makeEngine(
 
 /// `vnet_rss_engine_steering`.
 @c(vnet_rss_engine_steering)
-public func engineSteering(_ engine: UnsafePointer<vnet_rss_engine>?, _ reason: UnsafeMutablePointer<CChar>?, _ capacity: UInt) -> Int32 {
+public func engineSteering(
+    _ engine: UnsafePointer<vnet_rss_engine>?, _ reason: UnsafeMutablePointer<CChar>?, _ capacity: UInt
+) -> Int32 {
     guard let handle = Handle.object(engine, EngineHandle.self) else { return -EINVAL }
     if let reason, capacity > 0 {
         // SAFETY: the caller gives `capacity` writable bytes at `reason`; the copy stops one short
@@ -203,7 +211,8 @@ public func engineDestroy(_ engine: UnsafeMutablePointer<vnet_rss_engine>?) {
 /// `vnet_rss_engine_receive`.
 @c(vnet_rss_engine_receive)
 public func engineReceive(
-    _ engine: UnsafeMutablePointer<vnet_rss_engine>?, _ queue: UInt16, _ limit: UInt, _ handler: vnet_rss_frame_handler?,
+    _ engine: UnsafeMutablePointer<vnet_rss_engine>?, _ queue: UInt16, _ limit: UInt,
+    _ handler: vnet_rss_frame_handler?,
     _ context: UnsafeMutableRawPointer?
 ) -> Int32 {
     guard let handle = Handle.object(UnsafePointer(engine), EngineHandle.self), let handler else { return -EINVAL }
@@ -254,7 +263,8 @@ public func engineApply(
 ) -> Int32 {
     ErrorDetail.clear(detail)
     guard let handle = Handle.object(UnsafePointer(engine), EngineHandle.self),
-          let configuration = Handle.object(config, ConfigurationHandle.self)?.configuration else { return -EINVAL }
+        let configuration = Handle.object(config, ConfigurationHandle.self)?.configuration
+    else { return -EINVAL }
     do {
         try handle.engine.apply(configuration)
         return 0
@@ -265,8 +275,12 @@ public func engineApply(
 
 /// `vnet_rss_engine_set_tap_queue`.
 @c(vnet_rss_engine_set_tap_queue)
-public func engineSetTapQueue(_ engine: UnsafeMutablePointer<vnet_rss_engine>?, _ tapQueue: UInt16, _ attached: Int32) -> Int32 {
-    guard let handle = Handle.object(UnsafePointer(engine), EngineHandle.self), attached == 0 || attached == 1 else { return -EINVAL }
+public func engineSetTapQueue(
+    _ engine: UnsafeMutablePointer<vnet_rss_engine>?, _ tapQueue: UInt16, _ attached: Int32
+) -> Int32 {
+    guard let handle = Handle.object(UnsafePointer(engine), EngineHandle.self), attached == 0 || attached == 1 else {
+        return -EINVAL
+    }
     guard Int(tapQueue) < handle.engine.device.queues.count else { return -ERANGE }
     do throws(TapError) {
         try handle.engine.setTapQueue(Int(tapQueue), attached: attached == 1)
@@ -287,7 +301,8 @@ public func engineStatistics(
     totals.pointee = vnet_rss_statistics(
         frames_read: statistics.framesRead, bytes_read: statistics.tapQueues.reduce(0) { $0 + $1.bytes },
         frames_delivered: statistics.framesDelivered, frames_dropped: statistics.framesDropped,
-        frames_unclassified: statistics.unclassified, frames_redirected: statistics.tapQueues.reduce(0) { $0 + $1.redirected })
+        frames_unclassified: statistics.unclassified,
+        frames_redirected: statistics.tapQueues.reduce(0) { $0 + $1.redirected })
     guard delivered != nil || dropped != nil else { return 0 }
     guard UInt(statistics.receiveQueues.count) <= queueCapacity else { return -ENOSPC }
     for (queue, counters) in statistics.receiveQueues.enumerated() {
@@ -306,14 +321,18 @@ public func engineQueueCount(_ engine: UnsafePointer<vnet_rss_engine>?) -> Int32
 
 /// `vnet_rss_kernel_capability`.
 @c(vnet_rss_kernel_capability)
-public func kernelCapability(_ tapDescriptor: Int32, _ capability: UnsafeMutablePointer<vnet_rss_capability>?) -> Int32 {
+public func kernelCapability(_ tapDescriptor: Int32, _ capability: UnsafeMutablePointer<vnet_rss_capability>?) -> Int32
+{
     guard let capability, tapDescriptor >= 0 else { return -EINVAL }
     var answer = [UInt8](repeating: 0, count: TunVnetHashLayout.hashSize)
     let result = answer.withUnsafeMutableBytes { raw in
-        Result { () throws(Errno) in try LinuxSystemCalls().ioctl(tapDescriptor, UInt(TunIoctl.V5.getVnetHashCap), raw.baseAddress) }
+        Result { () throws(Errno) in
+            try LinuxSystemCalls().ioctl(tapDescriptor, UInt(TunIoctl.V5.getVnetHashCap), raw.baseAddress)
+        }
     }
     if case .failure(let error) = result { return -error.rawValue }
     guard let decoded = try? RSSCapability(decoding: answer) else { return -EPROTO }
-    capability.pointee = vnet_rss_capability(features: UInt32(decoded.features.rawValue), hash_types: decoded.hashTypes.rawValue)
+    capability.pointee = vnet_rss_capability(
+        features: UInt32(decoded.features.rawValue), hash_types: decoded.hashTypes.rawValue)
     return 0
 }

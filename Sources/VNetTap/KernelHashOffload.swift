@@ -21,15 +21,16 @@ public enum KernelHashOffload {
     public static func probe(descriptor: Int32, system: any TapSystemCalls) -> Probe {
         var answer = [UInt8](repeating: 0, count: TunVnetHashLayout.hashSize)
         let result = answer.withUnsafeMutableBytes { raw in
-            Result { () throws(Errno) in try system.ioctl(descriptor, UInt(TunIoctl.V5.getVnetHashCap), raw.baseAddress) }
+            Result { () throws(Errno) in try system.ioctl(descriptor, UInt(TunIoctl.V5.getVnetHashCap), raw.baseAddress)
+            }
         }
         if case .failure(let error) = result {
             return .unavailable(reason: "TUNGETVNETHASHCAP: \(error)")
         }
         guard let capability = try? RSSCapability(decoding: answer),
-              capability.features.contains(.rss),
-              !capability.hashTypes.isEmpty,
-              capability.hashTypes.isSubset(of: .all)
+            capability.features.contains(.rss),
+            !capability.hashTypes.isEmpty,
+            capability.hashTypes.isSubset(of: .all)
         else {
             return .unavailable(reason: "TUNGETVNETHASHCAP answered \(answer), not a capability")
         }
@@ -39,7 +40,9 @@ public enum KernelHashOffload {
     /// True when `probe` found a kernel that can do `configuration` itself: both features and
     /// every hash type offered, and one receive queue per tap queue (the kernel steers to tap
     /// queues).
-    public static func covers(_ probe: Probe, _ configuration: RSSConfiguration, receiveQueues: Int, tapQueues: Int) -> Bool {
+    public static func covers(
+        _ probe: Probe, _ configuration: RSSConfiguration, receiveQueues: Int, tapQueues: Int
+    ) -> Bool {
         guard case .available(let capability) = probe else { return false }
         return configuration.features.contains(.rss)
             && capability.features.isSuperset(of: configuration.features)
@@ -55,7 +58,9 @@ public enum KernelHashOffload {
 
     /// Pushes `configuration` to the kernel as the v5 compound (`TUNSETVNETHASH`). The caller
     /// checks first that the capability covers the configuration's types.
-    public static func push(_ configuration: RSSConfiguration, descriptor: Int32, device: String, system: any TapSystemCalls) throws(TapError) {
+    public static func push(
+        _ configuration: RSSConfiguration, descriptor: Int32, device: String, system: any TapSystemCalls
+    ) throws(TapError) {
         var compound: [UInt8]
         do {
             compound = try configuration.encoded(as: .tunVnetHash)

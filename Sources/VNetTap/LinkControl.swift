@@ -59,7 +59,11 @@ public final class LinkControl {
     /// Brings `name` up or down (`IFF_UP`).
     public func setUp(_ name: String, _ up: Bool) throws(TapError) {
         try change(name, step: up ? "link up" : "link down") { request in
-            if up { rtnl_link_set_flags(request, UInt32(IFF_UP)) } else { rtnl_link_unset_flags(request, UInt32(IFF_UP)) }
+            if up {
+                rtnl_link_set_flags(request, UInt32(IFF_UP))
+            } else {
+                rtnl_link_unset_flags(request, UInt32(IFF_UP))
+            }
         }
     }
 
@@ -77,7 +81,9 @@ public final class LinkControl {
     /// Moves `name` into the network namespace open at `namespaceDescriptor`
     /// (a `/proc/PID/ns/net` or `/run/netns/NAME` fd).
     public func moveToNamespace(_ name: String, namespaceDescriptor: Int32) throws(TapError) {
-        try change(name, step: "move to netns fd \(namespaceDescriptor)") { rtnl_link_set_ns_fd($0, namespaceDescriptor) }
+        try change(name, step: "move to netns fd \(namespaceDescriptor)") {
+            rtnl_link_set_ns_fd($0, namespaceDescriptor)
+        }
     }
 
     private func fetch(_ name: String) throws(TapError) -> OpaquePointer {
@@ -103,15 +109,16 @@ public final class LinkControl {
     /// keep libnl's text and map the common codes back to an errno.
     private static func error(_ step: String, device: String, _ code: Int32) -> TapError {
         let text = String(cString: nl_geterror(code))
-        let errno: Errno = switch -code {
-        case NLE_OBJ_NOTFOUND, NLE_NODEV: Errno(rawValue: ENODEV)
-        case NLE_PERM: .notPermitted
-        case NLE_NOMEM: .noMemory
-        case NLE_BUSY: .resourceBusy
-        case NLE_EXIST: .fileExists
-        case NLE_RANGE, NLE_INVAL: .invalidArgument
-        default: .ioError
-        }
+        let errno: Errno =
+            switch -code {
+            case NLE_OBJ_NOTFOUND, NLE_NODEV: Errno(rawValue: ENODEV)
+            case NLE_PERM: .notPermitted
+            case NLE_NOMEM: .noMemory
+            case NLE_BUSY: .resourceBusy
+            case NLE_EXIST: .fileExists
+            case NLE_RANGE, NLE_INVAL: .invalidArgument
+            default: .ioError
+            }
         return TapError(.netlink, device: device, errno: errno, detail: "\(step): \(text)")
     }
 }

@@ -76,10 +76,12 @@ final class QueueReader: @unchecked Sendable {
     private let reported: UnsafeMutablePointer<UInt64>
     @exclusivity(unchecked) private var batchesSinceMetrics = 0
 
-    init(index: Int, descriptor: Int32, pool: PacketPool, headerSize: Int, outbound: [SPSCRing<Delivery>],
-         returns: [SPSCRing<UInt32>], wakeups: [Int32], suppression: WakeSuppression, snapshot: ClassifierSnapshot,
-         batchSize: Int, metricsLabel: String, metricsFactory: (any MetricsFactory)? = nil,
-         handler: (@Sendable (ReceivedFrames) -> Void)? = nil) {
+    init(
+        index: Int, descriptor: Int32, pool: PacketPool, headerSize: Int, outbound: [SPSCRing<Delivery>],
+        returns: [SPSCRing<UInt32>], wakeups: [Int32], suppression: WakeSuppression, snapshot: ClassifierSnapshot,
+        batchSize: Int, metricsLabel: String, metricsFactory: (any MetricsFactory)? = nil,
+        handler: (@Sendable (ReceivedFrames) -> Void)? = nil
+    ) {
         self.handler = handler
         self.index = index
         self.descriptor = descriptor
@@ -108,25 +110,31 @@ final class QueueReader: @unchecked Sendable {
         published.initialize(repeating: 0, count: counters.slots)
         reported = .allocate(capacity: counters.slots)
         reported.initialize(repeating: 0, count: counters.slots)
-        metrics = QueueReader.makeMetrics(counters, tapQueue: index, label: metricsLabel, factory: metricsFactory ?? MetricsSystem.factory)
+        metrics = QueueReader.makeMetrics(
+            counters, tapQueue: index, label: metricsLabel, factory: metricsFactory ?? MetricsSystem.factory)
     }
 
     /// `LABEL_frames_read`, `_bytes_read`, `_frames_redirected` per tap queue; `_frames` per tap
     /// queue and hash report; `_frames_delivered` and `_frames_dropped` per tap and receive queue.
-    private static func makeMetrics(_ counters: ReaderCounters, tapQueue: Int, label: String, factory: any MetricsFactory) -> [Counter] {
+    private static func makeMetrics(
+        _ counters: ReaderCounters, tapQueue: Int, label: String, factory: any MetricsFactory
+    ) -> [Counter] {
         let tap = ("tap_queue", String(tapQueue))
         var metrics: [Counter?] = Array(repeating: nil, count: counters.slots)
         metrics[ReaderCounters.frames] = Counter(label: "\(label)_frames_read", dimensions: [tap], factory: factory)
         metrics[ReaderCounters.bytes] = Counter(label: "\(label)_bytes_read", dimensions: [tap], factory: factory)
-        metrics[ReaderCounters.redirected] = Counter(label: "\(label)_frames_redirected", dimensions: [tap], factory: factory)
+        metrics[ReaderCounters.redirected] = Counter(
+            label: "\(label)_frames_redirected", dimensions: [tap], factory: factory)
         for report in HashReport.allCases {
             metrics[ReaderCounters.report(Int(report.rawValue))] = Counter(
                 label: "\(label)_frames", dimensions: [tap, ("report", report.description)], factory: factory)
         }
         for queue in 0..<counters.receiveQueues {
             let receive = ("queue", String(queue))
-            metrics[counters.delivered(queue)] = Counter(label: "\(label)_frames_delivered", dimensions: [tap, receive], factory: factory)
-            metrics[counters.dropped(queue)] = Counter(label: "\(label)_frames_dropped", dimensions: [tap, receive], factory: factory)
+            metrics[counters.delivered(queue)] = Counter(
+                label: "\(label)_frames_delivered", dimensions: [tap, receive], factory: factory)
+            metrics[counters.dropped(queue)] = Counter(
+                label: "\(label)_frames_dropped", dimensions: [tap, receive], factory: factory)
         }
         return metrics.map { $0! }
     }
@@ -195,8 +203,9 @@ final class QueueReader: @unchecked Sendable {
         if batch.isFull { flush(state, touched: &touched) }
         batchBuffers[batch.count] = bufferIndex
         batchLengths[batch.count] = length
-        batch.append(UnsafeMutableRawBufferPointer(start: pool.buffer(Int(bufferIndex)), count: length),
-                     arrivalQueue: UInt16(truncatingIfNeeded: index))
+        batch.append(
+            UnsafeMutableRawBufferPointer(start: pool.buffer(Int(bufferIndex)), count: length),
+            arrivalQueue: UInt16(truncatingIfNeeded: index))
     }
 
     /// The buffers the next `read()` burst may fill, at most `limit` (and at most a batch):
@@ -219,8 +228,9 @@ final class QueueReader: @unchecked Sendable {
         for slot in 0..<count {
             let bufferIndex = freeStack[top &- 1 &- slot]
             batchBuffers[slot] = bufferIndex
-            batch.append(UnsafeMutableRawBufferPointer(start: pool.buffer(Int(bufferIndex)), count: batchLengths[slot]),
-                         arrivalQueue: arrival)
+            batch.append(
+                UnsafeMutableRawBufferPointer(start: pool.buffer(Int(bufferIndex)), count: batchLengths[slot]),
+                arrivalQueue: arrival)
         }
         flush(state, touched: &touched)
     }
@@ -289,11 +299,14 @@ final class QueueReader: @unchecked Sendable {
             local[ReaderCounters.report(Int(decision.report.rawValue))] &+= 1
             local[counters.delivered(queue)] &+= 1
             bytes &+= batchLengths[slot]
-            batchDecisions[slot] = Classification(hash: decision.hash, report: decision.report, queue: UInt16(truncatingIfNeeded: queue))
+            batchDecisions[slot] = Classification(
+                hash: decision.hash, report: decision.report, queue: UInt16(truncatingIfNeeded: queue))
         }
-        handler(ReceivedFrames(
-            tapQueue: index, headerSize: headerSize, count: count, poolBase: pool.base, bufferStride: pool.bufferSize,
-            buffers: batchBuffers, lengths: batchLengths, decisions: batchDecisions))
+        handler(
+            ReceivedFrames(
+                tapQueue: index, headerSize: headerSize, count: count, poolBase: pool.base,
+                bufferStride: pool.bufferSize,
+                buffers: batchBuffers, lengths: batchLengths, decisions: batchDecisions))
         let stayed = ownSlot.map { local[$0] &- stayedBefore } ?? 0
         local[ReaderCounters.frames] &+= UInt64(count)
         local[ReaderCounters.bytes] &+= UInt64(bytes)
@@ -326,13 +339,16 @@ final class QueueReader: @unchecked Sendable {
             bytes &+= batchLengths[slot]
             batchBuffers[kept] = batchBuffers[slot]
             batchLengths[kept] = batchLengths[slot]
-            batchDecisions[kept] = Classification(hash: decision.hash, report: decision.report, queue: UInt16(truncatingIfNeeded: queue))
+            batchDecisions[kept] = Classification(
+                hash: decision.hash, report: decision.report, queue: UInt16(truncatingIfNeeded: queue))
             kept &+= 1
         }
         guard kept > 0 else { return }
-        handler(ReceivedFrames(
-            tapQueue: index, headerSize: headerSize, count: kept, poolBase: pool.base, bufferStride: pool.bufferSize,
-            buffers: batchBuffers, lengths: batchLengths, decisions: batchDecisions))
+        handler(
+            ReceivedFrames(
+                tapQueue: index, headerSize: headerSize, count: kept, poolBase: pool.base,
+                bufferStride: pool.bufferSize,
+                buffers: batchBuffers, lengths: batchLengths, decisions: batchDecisions))
         local[ReaderCounters.frames] &+= UInt64(kept)
         local[ReaderCounters.bytes] &+= UInt64(bytes)
         (freeStack + freeCount).update(from: batchBuffers, count: kept)

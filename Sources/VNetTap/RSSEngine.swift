@@ -111,7 +111,10 @@ public final class RSSEngine: @unchecked Sendable {
 
     /// Prepares the engine for `device` and `configuration` over `queueCount` receive queues
     /// (default: one per tap queue). Throws when the configuration cannot be prepared.
-    public init(device: TapDevice, configuration: RSSConfiguration, queueCount: Int? = nil, options: EngineOptions = EngineOptions()) throws {
+    public init(
+        device: TapDevice, configuration: RSSConfiguration, queueCount: Int? = nil,
+        options: EngineOptions = EngineOptions()
+    ) throws {
         let receiveQueues = queueCount ?? device.queues.count
         guard (1...64).contains(receiveQueues) else {
             throw ConfigurationError(.aboveMaximum, .queueCount, value: receiveQueues, limit: 64)
@@ -138,10 +141,13 @@ public final class RSSEngine: @unchecked Sendable {
         // q: that ring gets the room of all of the queue's rings.
         delivery = (0..<sources).map { source in
             (0..<receiveQueues).map { queue in
-                SPSCRing<Delivery>(minimumCapacity: options.ringCapacity * (choice.program != nil && source == queue ? sources : 1))
+                SPSCRing<Delivery>(
+                    minimumCapacity: options.ringCapacity * (choice.program != nil && source == queue ? sources : 1))
             }
         }
-        returns = (0..<receiveQueues).map { _ in (0..<sources).map { _ in SPSCRing<UInt32>(minimumCapacity: options.buffersPerQueue * 2) } }
+        returns = (0..<receiveQueues).map { _ in
+            (0..<sources).map { _ in SPSCRing<UInt32>(minimumCapacity: options.buffersPerQueue * 2) }
+        }
         let buffers = 1 << (Int.bitWidth - max(options.buffersPerQueue - 1, 1).leadingZeroBitCount)
         pools = (0..<sources).map { _ in PacketPool(count: buffers, bufferSize: options.bufferSize) }
         suppression = WakeSuppression(queues: receiveQueues)
@@ -155,12 +161,16 @@ public final class RSSEngine: @unchecked Sendable {
                 (consumerReturns + queue * sources + source).initialize(to: .passUnretained(returns[queue][source]))
             }
         }
-        for source in 0..<sources { (consumerBuffers + source).initialize(to: (pools[source].base, pools[source].bufferSize)) }
+        for source in 0..<sources {
+            (consumerBuffers + source).initialize(to: (pools[source].base, pools[source].bufferSize))
+        }
         snapshot = ClassifierSnapshot(SteeringState(classifier, choice.steering, reason: choice.reason))
         readers = (0..<sources).map { [delivery, returns, pools, wakeups, suppression, snapshot] source in
             QueueReader(
-                index: source, descriptor: device.queues[source].descriptor, pool: pools[source], headerSize: device.headerSize,
-                outbound: delivery[source], returns: returns.map { $0[source] }, wakeups: wakeups, suppression: suppression,
+                index: source, descriptor: device.queues[source].descriptor, pool: pools[source],
+                headerSize: device.headerSize,
+                outbound: delivery[source], returns: returns.map { $0[source] }, wakeups: wakeups,
+                suppression: suppression,
                 snapshot: snapshot, batchSize: options.batchSize, metricsLabel: options.metricsLabel,
                 metricsFactory: options.metricsFactory, handler: options.delivery.batchHandler)
         }
@@ -193,16 +203,18 @@ public final class RSSEngine: @unchecked Sendable {
             switch options.reader {
             case .read:
                 let loop = ReadLoop(reader: reader, stopEvent: stopEvent, deviceName: device.name)
-                threads.append(try WorkerThread(name: name) {
-                    loop.run()
-                    reader.publishMetrics()
-                })
+                threads.append(
+                    try WorkerThread(name: name) {
+                        loop.run()
+                        reader.publishMetrics()
+                    })
             case .uring, .uringSingleShot:
                 let loop = UringLoop(reader: reader, stopEvent: stopEvent, deviceName: device.name)
-                threads.append(try WorkerThread(name: name) {
-                    loop.run(multishot: multishot)
-                    reader.publishMetrics()
-                })
+                threads.append(
+                    try WorkerThread(name: name) {
+                        loop.run(multishot: multishot)
+                        reader.publishMetrics()
+                    })
             }
         }
     }
@@ -264,15 +276,17 @@ public final class RSSEngine: @unchecked Sendable {
         let classifier = try Classifier(
             configuration, queueCount: UInt16(queueCount), extensionHeaderRule: options.extensionHeaderRule,
             toeplitzMethod: options.toeplitzMethod)
-        let covered = KernelHashOffload.covers(kernelOffload, configuration, receiveQueues: queueCount, tapQueues: device.queues.count)
+        let covered = KernelHashOffload.covers(
+            kernelOffload, configuration, receiveQueues: queueCount, tapQueues: device.queues.count)
         let series: Bool
         switch options.steering {
         case .userspace, .program:
             series = false
         case .kernel:
             guard covered else {
-                throw TapError(.setHash, device: device.name, errno: .notSupported,
-                               detail: "kernel RSS asked for: the kernel does not offer this configuration's features and types")
+                throw TapError(
+                    .setHash, device: device.name, errno: .notSupported,
+                    detail: "kernel RSS asked for: the kernel does not offer this configuration's features and types")
             }
             series = true
         case .automatic:
@@ -283,11 +297,16 @@ public final class RSSEngine: @unchecked Sendable {
         if series {
             // The readers decide every frame themselves while the steering changes hands (they
             // are the authority), so no frame meets a stale assumption about who steered it.
-            if before == .program { snapshot.store(SteeringState(classifier, .userspace, reason: "changing to kernel RSS")) }
+            if before == .program {
+                snapshot.store(SteeringState(classifier, .userspace, reason: "changing to kernel RSS"))
+            }
             // A steering program and the kernel's RSS exclude each other (EBUSY).
             programSteering?.detach()
-            try KernelHashOffload.push(configuration, descriptor: descriptor, device: device.name, system: device.system)
-            snapshot.store(SteeringState(classifier, .kernel, reason: "\(options.steering): the kernel's RSS covers the configuration"))
+            try KernelHashOffload.push(
+                configuration, descriptor: descriptor, device: device.name, system: device.system)
+            snapshot.store(
+                SteeringState(
+                    classifier, .kernel, reason: "\(options.steering): the kernel's RSS covers the configuration"))
             return
         }
         if before == .kernel {
@@ -306,9 +325,12 @@ public final class RSSEngine: @unchecked Sendable {
         let steers = configuration.features.contains(.rss)
         if steers && !threads.isEmpty { try programSteering.attach() }
         if !steers { programSteering.detach() }
-        snapshot.store(SteeringState(
-            classifier, steers ? .program : .userspace,
-            reason: steers ? "\(options.steering): the steering program steers" : "no RSS in the configuration: the tap's own steering"))
+        snapshot.store(
+            SteeringState(
+                classifier, steers ? .program : .userspace,
+                reason: steers
+                    ? "\(options.steering): the steering program steers"
+                    : "no RSS in the configuration: the tap's own steering"))
     }
 
     /// The configuration in force.
@@ -330,7 +352,8 @@ public final class RSSEngine: @unchecked Sendable {
         let reader = readers.first { $0.index == index }
         // The program is set and cleared through an attached queue: detached with the last one,
         // attached again with the first.
-        let lastAttached = !attached && device.attachedQueueCount == 1 && device.queues.indices.contains(index)
+        let lastAttached =
+            !attached && device.attachedQueueCount == 1 && device.queues.indices.contains(index)
             && device.queues[index].attached
         if lastAttached { programSteering?.detach() }
         if !attached { reader?.detachedByEngine.store(true, ordering: .relaxed) }
@@ -367,10 +390,12 @@ public final class RSSEngine: @unchecked Sendable {
             }
             idleSources = 0
             let buffers = consumerBuffers[source]
-            let packet = UnsafeRawBufferPointer(start: buffers.base + Int(item.bufferIndex) &* buffers.size, count: Int(item.length))
-            body(ReceivedFrame(
-                packet: packet, headerSize: headerSize, tapQueue: Int(item.tapQueue), queue: queue,
-                hash: item.hash, report: HashReport(rawValue: item.report) ?? .none))
+            let packet = UnsafeRawBufferPointer(
+                start: buffers.base + Int(item.bufferIndex) &* buffers.size, count: Int(item.length))
+            body(
+                ReceivedFrame(
+                    packet: packet, headerSize: headerSize, tapQueue: Int(item.tapQueue), queue: queue,
+                    hash: item.hash, report: HashReport(rawValue: item.report) ?? .none))
             // The return ring holds every buffer of the pool, so it never fills.
             _ = back[source]._withUnsafeGuaranteedRef { $0.push(item.bufferIndex) }
             handed += 1
@@ -424,7 +449,9 @@ public final class RSSEngine: @unchecked Sendable {
             statistics.tapQueues[reader.index].frames = counters.load(ReaderCounters.frames)
             statistics.tapQueues[reader.index].bytes = counters.load(ReaderCounters.bytes)
             statistics.tapQueues[reader.index].redirected = counters.load(ReaderCounters.redirected)
-            for report in 0..<statistics.reports.count { statistics.reports[report] += counters.load(ReaderCounters.report(report)) }
+            for report in 0..<statistics.reports.count {
+                statistics.reports[report] += counters.load(ReaderCounters.report(report))
+            }
             for queue in 0..<queueCount {
                 statistics.receiveQueues[queue].delivered += counters.load(counters.delivered(queue))
                 statistics.receiveQueues[queue].dropped += counters.load(counters.dropped(queue))

@@ -21,7 +21,7 @@ struct ReadLoop {
         var tapEvent = epoll_event(events: EPOLLIN.rawValue, data: epoll_data_t(u64: 0))
         var stop = epoll_event(events: EPOLLIN.rawValue, data: epoll_data_t(u64: 1))
         guard epoll_ctl(epoll, EPOLL_CTL_ADD, reader.descriptor, &tapEvent) == 0,
-              epoll_ctl(epoll, EPOLL_CTL_ADD, stopEvent, &stop) == 0
+            epoll_ctl(epoll, EPOLL_CTL_ADD, stopEvent, &stop) == 0
         else {
             reader.failure = TapError(.epoll, device: deviceName, errno: Errno(rawValue: errno))
             return
@@ -44,7 +44,9 @@ struct ReadLoop {
             }
             if ready > 0 && events[0..<Int(ready)].contains(where: { $0.data.u64 == 1 }) { return }
             if ready == 0 && !starved, let lost = reader.lostDevice() {
-                reader.failure = TapError(.read, device: deviceName, errno: lost, detail: "tap queue \(reader.index): POLLERR, no device behind the queue")
+                reader.failure = TapError(
+                    .read, device: deviceName, errno: lost,
+                    detail: "tap queue \(reader.index): POLLERR, no device behind the queue")
                 return
             }
             guard let outcome = drain(&touched) else { return }
@@ -86,7 +88,8 @@ struct ReadLoop {
             reader.decideBurst(read, state, touched: &touched)
             if failure != 0 && failure != EAGAIN && failure != EINTR {
                 reader.finishBatch(touched: &touched, idle: true)
-                reader.failure = TapError(.read, device: deviceName, errno: Errno(rawValue: failure), detail: "tap queue \(reader.index)")
+                reader.failure = TapError(
+                    .read, device: deviceName, errno: Errno(rawValue: failure), detail: "tap queue \(reader.index)")
                 return nil
             }
             // Out of buffers: the burst ended on them, wanting more. Emptied: EAGAIN (or EINTR),

@@ -22,8 +22,10 @@ public struct ReceivedFrames: RandomAccessCollection {
     @usableFromInline let lengths: UnsafePointer<Int>
     @usableFromInline let decisions: UnsafePointer<Classification>
 
-    init(tapQueue: Int, headerSize: Int, count: Int, poolBase: UnsafeRawPointer, bufferStride: Int,
-         buffers: UnsafePointer<UInt32>, lengths: UnsafePointer<Int>, decisions: UnsafePointer<Classification>) {
+    init(
+        tapQueue: Int, headerSize: Int, count: Int, poolBase: UnsafeRawPointer, bufferStride: Int,
+        buffers: UnsafePointer<UInt32>, lengths: UnsafePointer<Int>, decisions: UnsafePointer<Classification>
+    ) {
         self.tapQueue = tapQueue
         self.headerSize = headerSize
         self.count = count
@@ -47,7 +49,9 @@ public struct ReceivedFrames: RandomAccessCollection {
         precondition(index >= 0 && index < count, "frame \(index) of a batch of \(count)")
         let decision = decisions[index]
         return ReceivedFrame(
-            packet: UnsafeRawBufferPointer(start: poolBase + Int(buffers[index]) &* bufferStride, count: lengths[index]),
-            headerSize: headerSize, tapQueue: tapQueue, queue: Int(decision.queue), hash: decision.hash, report: decision.report)
+            packet: UnsafeRawBufferPointer(
+                start: poolBase + Int(buffers[index]) &* bufferStride, count: lengths[index]),
+            headerSize: headerSize, tapQueue: tapQueue, queue: Int(decision.queue), hash: decision.hash,
+            report: decision.report)
     }
 }

@@ -42,7 +42,9 @@ public final class TapDevice: @unchecked Sendable {
     /// `/dev/net/tun`.
     public static let controlDevice = "/dev/net/tun"
 
-    private init(name: String, queues: [TapQueue], headerSize: Int, offloads: TapOffloads, owns: Bool, system: any TapSystemCalls) {
+    private init(
+        name: String, queues: [TapQueue], headerSize: Int, offloads: TapOffloads, owns: Bool, system: any TapSystemCalls
+    ) {
         self.name = name
         self.queues = queues
         kernelOrder = queues.indices.filter { queues[$0].attached }
@@ -108,11 +110,15 @@ public final class TapDevice: @unchecked Sendable {
             guard flags.isSuperset(of: .required) else {
                 throw TapError(
                     .adoptCheck, device: found.name, errno: .invalidArgument,
-                    detail: "fd \(fd) has flags 0x\(String(found.flags, radix: 16)), needs IFF_TAP|IFF_NO_PI|IFF_MULTI_QUEUE|IFF_VNET_HDR (0x5102)")
+                    detail:
+                        "fd \(fd) has flags 0x\(String(found.flags, radix: 16)), needs IFF_TAP|IFF_NO_PI|IFF_MULTI_QUEUE|IFF_VNET_HDR (0x5102)"
+                )
             }
             if fd == first { name = found.name }
             guard found.name == name else {
-                throw TapError(.adoptCheck, device: found.name, errno: .invalidArgument, detail: "fd \(fd) belongs to \(found.name), not \(name)")
+                throw TapError(
+                    .adoptCheck, device: found.name, errno: .invalidArgument,
+                    detail: "fd \(fd) belongs to \(found.name), not \(name)")
             }
         }
         let device = TapDevice(
@@ -139,9 +145,11 @@ public final class TapDevice: @unchecked Sendable {
         try ioctl(fd, vnet_tap_tunsetvnetle(), &littleEndian, step: .setLittleEndian)
         // TUNSETOFFLOAD takes the flags as the argument value itself, not through a pointer.
         do {
-            _ = try system.ioctl(fd, vnet_tap_tunsetoffload(), UnsafeMutableRawPointer(bitPattern: UInt(offloads.rawValue)))
+            _ = try system.ioctl(
+                fd, vnet_tap_tunsetoffload(), UnsafeMutableRawPointer(bitPattern: UInt(offloads.rawValue)))
         } catch {
-            throw TapError(.setOffload, device: name, errno: error, detail: "offloads 0x\(String(offloads.rawValue, radix: 16))")
+            throw TapError(
+                .setOffload, device: name, errno: error, detail: "offloads 0x\(String(offloads.rawValue, radix: 16))")
         }
     }
 
@@ -158,8 +166,9 @@ public final class TapDevice: @unchecked Sendable {
     /// count. Frames already read stay with the engine; a detached queue gets no new frames.
     public func setQueue(_ index: Int, attached: Bool) throws(TapError) {
         guard queues.indices.contains(index) else {
-            throw TapError(attached ? .attachQueue : .detachQueue, device: name, errno: .invalidArgument,
-                           detail: "queue \(index) of \(queues.count)")
+            throw TapError(
+                attached ? .attachQueue : .detachQueue, device: name, errno: .invalidArgument,
+                detail: "queue \(index) of \(queues.count)")
         }
         guard queues[index].attached != attached else { return }
         do {

@@ -23,7 +23,8 @@ struct UringLoop {
     func run(multishot: Bool) {
         var error: Int32 = 0
         guard let ring = vnet_uring_create(64, UInt32(reader.pool.count), &error) else {
-            reader.failure = TapError(.ioUring, device: deviceName, errno: Errno(rawValue: error), detail: "io_uring_queue_init")
+            reader.failure = TapError(
+                .ioUring, device: deviceName, errno: Errno(rawValue: error), detail: "io_uring_queue_init")
             return
         }
         defer { vnet_uring_destroy(ring) }
@@ -63,7 +64,9 @@ struct UringLoop {
             return false
         }
         if ready == 0, let lost = reader.lostDevice() {
-            reader.failure = TapError(.read, device: deviceName, errno: lost, detail: "tap queue \(reader.index), io_uring: POLLERR, no device behind the queue")
+            reader.failure = TapError(
+                .read, device: deviceName, errno: lost,
+                detail: "tap queue \(reader.index), io_uring: POLLERR, no device behind the queue")
             return false
         }
         let state = reader.snapshot.load()
@@ -84,12 +87,14 @@ struct UringLoop {
 
     /// A read that failed for good (not `EAGAIN`, `EINTR` or, for multishot, `ENOBUFS`).
     private func readFailure(_ result: Int32) -> TapError {
-        TapError(.read, device: deviceName, errno: Errno(rawValue: -result), detail: "tap queue \(reader.index), io_uring")
+        TapError(
+            .read, device: deviceName, errno: Errno(rawValue: -result), detail: "tap queue \(reader.index), io_uring")
     }
 
     private func runMultishot(_ ring: OpaquePointer) {
         // The buffer ring needs a power-of-two count; the pool is built that way.
-        let registered = vnet_uring_register_buffers(ring, reader.pool.base, UInt32(reader.pool.count), UInt32(reader.pool.bufferSize))
+        let registered = vnet_uring_register_buffers(
+            ring, reader.pool.base, UInt32(reader.pool.count), UInt32(reader.pool.bufferSize))
         guard registered == 0 else { return fail(-registered, "io_uring_register_buf_ring") }
         // Buffers the kernel holds in its ring: a disarmed multishot read is re-armed once there are some.
         var inKernel = provide(ring)
@@ -98,17 +103,20 @@ struct UringLoop {
         var completions = [vnet_uring_completion](repeating: vnet_uring_completion(), count: 64)
         var touched: UInt64 = 0
         // Disarmed for want of buffers: look for returned ones every millisecond.
-        while pass(ring, timeout: armed ? 100 : 1, &completions, &touched, { completion, state, touched in
-            if completion.flags & VNET_URING_CQE_F_MORE == 0 { armed = false }
-            if completion.result > 0 {
-                inKernel -= 1
-                let bufferIndex = completion.flags >> VNET_URING_BUFFER_SHIFT
-                reader.add(state, bufferIndex: bufferIndex, length: Int(completion.result), touched: &touched)
-            } else if completion.result < 0 && ![ENOBUFS, EAGAIN, EINTR].contains(-completion.result) {
-                return readFailure(completion.result)
-            }
-            return nil
-        }) {
+        while pass(
+            ring, timeout: armed ? 100 : 1, &completions, &touched,
+            { completion, state, touched in
+                if completion.flags & VNET_URING_CQE_F_MORE == 0 { armed = false }
+                if completion.result > 0 {
+                    inKernel -= 1
+                    let bufferIndex = completion.flags >> VNET_URING_BUFFER_SHIFT
+                    reader.add(state, bufferIndex: bufferIndex, length: Int(completion.result), touched: &touched)
+                } else if completion.result < 0 && ![ENOBUFS, EAGAIN, EINTR].contains(-completion.result) {
+                    return readFailure(completion.result)
+                }
+                return nil
+            })
+        {
             reader.reclaim()
             inKernel += provide(ring)
             // The multishot read ends when the buffer ring runs dry (ENOBUFS): re-arm it once the
@@ -125,7 +133,11 @@ struct UringLoop {
         func submitReads() {
             while outstanding < UringLoop.singleShotDepth, let bufferIndex = reader.popFree() {
                 let tag = UInt64(bufferIndex) << 8 | UringLoop.readTag
-                guard vnet_uring_arm_read(ring, reader.descriptor, reader.pool.buffer(Int(bufferIndex)), UInt32(reader.pool.bufferSize), tag) == 0 else {
+                guard
+                    vnet_uring_arm_read(
+                        ring, reader.descriptor, reader.pool.buffer(Int(bufferIndex)), UInt32(reader.pool.bufferSize),
+                        tag) == 0
+                else {
                     reader.pushFree(bufferIndex)
                     return
                 }
@@ -137,16 +149,20 @@ struct UringLoop {
         var completions = [vnet_uring_completion](repeating: vnet_uring_completion(), count: 64)
         var touched: UInt64 = 0
         // No read outstanding: every buffer is with the consumers; look again in a millisecond.
-        while pass(ring, timeout: outstanding == 0 ? 1 : 100, &completions, &touched, { completion, state, touched in
-            outstanding -= 1
-            let bufferIndex = UInt32(truncatingIfNeeded: completion.tag >> 8)
-            if completion.result > 0 {
-                reader.add(state, bufferIndex: bufferIndex, length: Int(completion.result), touched: &touched)
-                return nil
-            }
-            reader.pushFree(bufferIndex)
-            return completion.result < 0 && ![EAGAIN, EINTR].contains(-completion.result) ? readFailure(completion.result) : nil
-        }) {
+        while pass(
+            ring, timeout: outstanding == 0 ? 1 : 100, &completions, &touched,
+            { completion, state, touched in
+                outstanding -= 1
+                let bufferIndex = UInt32(truncatingIfNeeded: completion.tag >> 8)
+                if completion.result > 0 {
+                    reader.add(state, bufferIndex: bufferIndex, length: Int(completion.result), touched: &touched)
+                    return nil
+                }
+                reader.pushFree(bufferIndex)
+                return completion.result < 0 && ![EAGAIN, EINTR].contains(-completion.result)
+                    ? readFailure(completion.result) : nil
+            })
+        {
             reader.reclaim()
             submitReads()
             _ = vnet_uring_submit(ring)

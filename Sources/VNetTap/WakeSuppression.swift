@@ -31,6 +31,7 @@ final class WakeSuppression: @unchecked Sendable {
     /// (and the flag is cleared, so one wake-up serves one sleep).
     func needsWake(_ queue: Int) -> Bool {
         atomicMemoryFence(ordering: .sequentiallyConsistent)
-        return sleeping[queue].load(ordering: .relaxed) && sleeping[queue].exchange(false, ordering: .acquiringAndReleasing)
+        return sleeping[queue].load(ordering: .relaxed)
+            && sleeping[queue].exchange(false, ordering: .acquiringAndReleasing)
     }
 }

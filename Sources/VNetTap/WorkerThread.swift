@@ -15,15 +15,19 @@ final class WorkerThread {
     /// Starts `body` on a new thread named `name` (its first 15 bytes, as `top -H` and `perf`
     /// show it); throws the errno of `pthread_create`.
     init(name: String, _ body: @escaping () -> Void) throws(TapError) {
-        let box = Unmanaged.passRetained(Box({
-            _ = vnet_set_thread_name(name)
-            body()
-        })).toOpaque()
-        let result = pthread_create(&thread, nil, { argument in
-            let box = Unmanaged<Box>.fromOpaque(argument!).takeRetainedValue()
-            box.body()
-            return nil
-        }, box)
+        let box = Unmanaged.passRetained(
+            Box({
+                _ = vnet_set_thread_name(name)
+                body()
+            })
+        ).toOpaque()
+        let result = pthread_create(
+            &thread, nil,
+            { argument in
+                let box = Unmanaged<Box>.fromOpaque(argument!).takeRetainedValue()
+                box.body()
+                return nil
+            }, box)
         guard result == 0 else {
             Unmanaged<Box>.fromOpaque(box).release()
             throw TapError(.startThread, device: name, errno: .init(rawValue: result))

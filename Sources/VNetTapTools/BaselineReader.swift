@@ -20,7 +20,9 @@ public enum BaselineReader {
     /// each thread stops at its queue's first `EAGAIN`; with it, a thread that finds its queue
     /// empty waits for it (`poll`, 1 ms at a time) and stops only once `until` is true and its
     /// queue empty.
-    public static func drain(_ device: TapDevice, bufferSize: Int = 2048, until stop: ManagedAtomic<Bool>? = nil) throws(TapError) -> Drained {
+    public static func drain(
+        _ device: TapDevice, bufferSize: Int = 2048, until stop: ManagedAtomic<Bool>? = nil
+    ) throws(TapError) -> Drained {
         let queues = device.queues.count
         let counts = UnsafeMutablePointer<Int>.allocate(capacity: queues)
         counts.initialize(repeating: 0, count: queues)
@@ -34,27 +36,29 @@ public enum BaselineReader {
         for (index, queue) in device.queues.enumerated() {
             let fd = queue.descriptor
             let slot = index
-            threads.append(try ToolThread(name: "baseline-\(index)") {
-                let buffer = UnsafeMutableRawPointer.allocate(byteCount: bufferSize, alignment: 64)
-                defer { buffer.deallocate() }
-                var frames = 0
-                while true {
-                    if Glibc.read(fd, buffer, bufferSize) > 0 {
-                        frames += 1
-                        continue
+            threads.append(
+                try ToolThread(name: "baseline-\(index)") {
+                    let buffer = UnsafeMutableRawPointer.allocate(byteCount: bufferSize, alignment: 64)
+                    defer { buffer.deallocate() }
+                    var frames = 0
+                    while true {
+                        if Glibc.read(fd, buffer, bufferSize) > 0 {
+                            frames += 1
+                            continue
+                        }
+                        guard let stop, errno == EAGAIN, !stop.load(ordering: .acquiring) else { break }
+                        var ready = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+                        _ = poll(&ready, 1, 1)
                     }
-                    guard let stop, errno == EAGAIN, !stop.load(ordering: .acquiring) else { break }
-                    var ready = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-                    _ = poll(&ready, 1, 1)
-                }
-                counts[slot] = frames
-                var now = timespec()
-                clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now)
-                cpu[slot] = .seconds(now.tv_sec) + .nanoseconds(now.tv_nsec)
-            })
+                    counts[slot] = frames
+                    var now = timespec()
+                    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now)
+                    cpu[slot] = .seconds(now.tv_sec) + .nanoseconds(now.tv_nsec)
+                })
         }
         for thread in threads { thread.join() }
         let perQueue = (0..<queues).map { counts[$0] }
-        return Drained(frames: perQueue.reduce(0, +), perQueue: perQueue, cpuTime: (0..<queues).reduce(.zero) { $0 + cpu[$1] })
+        return Drained(
+            frames: perQueue.reduce(0, +), perQueue: perQueue, cpuTime: (0..<queues).reduce(.zero) { $0 + cpu[$1] })
     }
 }

@@ -9,9 +9,15 @@ public enum CPUPin {
     public static func onThisCPU<T>(_ body: () throws -> T) throws -> T {
         var previous = vnet_cpu_mask()
         let saved = vnet_thread_cpus_get(&previous)
-        guard saved == 0 else { throw TapError(.startThread, device: "this thread", errno: Errno(rawValue: -saved), detail: "sched_getaffinity") }
+        guard saved == 0 else {
+            throw TapError(
+                .startThread, device: "this thread", errno: Errno(rawValue: -saved), detail: "sched_getaffinity")
+        }
         let pinned = vnet_thread_pin_here()
-        guard pinned >= 0 else { throw TapError(.startThread, device: "this thread", errno: Errno(rawValue: -pinned), detail: "sched_setaffinity") }
+        guard pinned >= 0 else {
+            throw TapError(
+                .startThread, device: "this thread", errno: Errno(rawValue: -pinned), detail: "sched_setaffinity")
+        }
         defer { _ = vnet_thread_cpus_set(&previous) }
         return try body()
     }

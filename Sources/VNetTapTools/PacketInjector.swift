@@ -18,9 +18,13 @@ public final class PacketInjector: @unchecked Sendable {
     /// Opens a socket bound to `interface`.
     public init(interface: String, bypassQueueingDiscipline: Bool = false) throws(TapError) {
         let index = vnet_tap_interface_index(interface)
-        guard index > 0 else { throw TapError(.inject, device: interface, errno: Errno(rawValue: -index), detail: "if_nametoindex") }
+        guard index > 0 else {
+            throw TapError(.inject, device: interface, errno: Errno(rawValue: -index), detail: "if_nametoindex")
+        }
         let fd = vnet_tap_packet_socket(index, bypassQueueingDiscipline ? 1 : 0)
-        guard fd >= 0 else { throw TapError(.inject, device: interface, errno: Errno(rawValue: -fd), detail: "AF_PACKET socket") }
+        guard fd >= 0 else {
+            throw TapError(.inject, device: interface, errno: Errno(rawValue: -fd), detail: "AF_PACKET socket")
+        }
         descriptor = fd
         self.interface = interface
     }
@@ -35,7 +39,9 @@ public final class PacketInjector: @unchecked Sendable {
             return vnet_tap_packet_send_batch(descriptor, &base, &length, 1)
         }
         guard sent == 1 else {
-            throw TapError(.inject, device: interface, errno: Errno(rawValue: sent < 0 ? -sent : EAGAIN), detail: "\(frame.count)-byte frame")
+            throw TapError(
+                .inject, device: interface, errno: Errno(rawValue: sent < 0 ? -sent : EAGAIN),
+                detail: "\(frame.count)-byte frame")
         }
     }
 
@@ -52,7 +58,9 @@ public final class PacketInjector: @unchecked Sendable {
                 return vnet_tap_packet_send_batch(descriptor, bases.baseAddress, lengths.baseAddress, UInt32(count))
             }
         }
-        guard sent >= 0 else { throw TapError(.inject, device: interface, errno: Errno(rawValue: -sent), detail: "sendmmsg") }
+        guard sent >= 0 else {
+            throw TapError(.inject, device: interface, errno: Errno(rawValue: -sent), detail: "sendmmsg")
+        }
         return Int(sent)
     }
 }

@@ -14,7 +14,9 @@ public final class PrivateNetwork: Sendable {
     public init() throws(TapError) {
         let created = vnet_tap_unshare_network()
         guard created >= 0 else {
-            throw TapError(.inject, device: "network namespace", errno: Errno(rawValue: -created), detail: "unshare(CLONE_NEWNET): run as root")
+            throw TapError(
+                .inject, device: "network namespace", errno: Errno(rawValue: -created),
+                detail: "unshare(CLONE_NEWNET): run as root")
         }
         descriptor = created
     }

@@ -21,10 +21,12 @@ public final class ToolThread: @unchecked Sendable {
             self.cpuTime = Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
         }
         let argument = Unmanaged.passRetained(box).toOpaque()
-        let created = pthread_create(&thread, nil, { argument in
-            Unmanaged<Box>.fromOpaque(argument!).takeRetainedValue().body()
-            return nil
-        }, argument)
+        let created = pthread_create(
+            &thread, nil,
+            { argument in
+                Unmanaged<Box>.fromOpaque(argument!).takeRetainedValue().body()
+                return nil
+            }, argument)
         guard created == 0 else {
             Unmanaged<Box>.fromOpaque(argument).release()
             throw TapError(.startThread, device: name, errno: Errno(rawValue: created), detail: "pthread_create")

@@ -51,7 +51,9 @@ struct PolicyOptions: ParsableArguments {
     var validationPolicy: ValidationPolicy {
         switch policy {
         case .kernel: .kernel
-        case .virtio: .virtio(DeviceLimits(queuePairs: queuePairs, maxIndirectionTableLength: maxTableLength, maxKeySize: maxKeySize))
+        case .virtio:
+            .virtio(
+                DeviceLimits(queuePairs: queuePairs, maxIndirectionTableLength: maxTableLength, maxKeySize: maxKeySize))
         }
     }
 }

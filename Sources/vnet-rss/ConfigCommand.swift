@@ -19,7 +19,8 @@ struct ConfigDecodeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "decode",
         abstract: "Decode a blob and print it as ethtool -x shows a table, or as JSON.",
-        discussion: "Decoding checks structure only (lengths, and under --policy virtio reserved bytes); use 'validate' for the rules."
+        discussion:
+            "Decoding checks structure only (lengths, and under --policy virtio reserved bytes); use 'validate' for the rules."
     )
 
     @Argument(help: "Wire format: compound, v12, virtio-rss or virtio-hash.")
@@ -38,11 +39,14 @@ struct ConfigDecodeCommand: ParsableCommand {
         let configuration: RSSConfiguration
         do {
             configuration = try RSSConfiguration(
-                decoding: bytes, as: wireFormat, policy: policy == .kernel ? .kernel : .virtio(DeviceLimits(queuePairs: 1)))
+                decoding: bytes, as: wireFormat,
+                policy: policy == .kernel ? .kernel : .virtio(DeviceLimits(queuePairs: 1)))
         } catch {
             throw CommandFailure("decode \(wireFormat.rawValue): \(error)")
         }
-        print(format == .json ? ConfigurationText.json(configuration, format: wireFormat) : ConfigurationText.ethtool(configuration))
+        print(
+            format == .json
+                ? ConfigurationText.json(configuration, format: wireFormat) : ConfigurationText.ethtool(configuration))
     }
 }
 
@@ -50,7 +54,8 @@ struct ConfigEncodeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "encode",
         abstract: "Encode a configuration, from options or from a blob in another format, as hex.",
-        discussion: "With --from, the blob given by --hex or --file is decoded and re-encoded as --to; otherwise the configuration options build it."
+        discussion:
+            "With --from, the blob given by --hex or --file is decoded and re-encoded as --to; otherwise the configuration options build it."
     )
 
     @Option(help: "Target wire format: compound, v12, virtio-rss or virtio-hash.")
@@ -94,7 +99,8 @@ struct ConfigEncodeCommand: ParsableCommand {
             let base = try rss.configuration()
             configuration = try RSSConfiguration(
                 features: parsedFeatures, hashTypes: base.hashTypes, indirectionTable: base.indirectionTable,
-                unclassifiedQueue: base.unclassifiedQueue, key: base.key, maxTransmitQueues: maxTxVq ?? base.maxTransmitQueues)
+                unclassifiedQueue: base.unclassifiedQueue, key: base.key,
+                maxTransmitQueues: maxTxVq ?? base.maxTransmitQueues)
         }
         do {
             print(Hex.encode(try configuration.encoded(as: to)))
@@ -116,7 +122,8 @@ struct ConfigValidateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "validate",
         abstract: "Decode and validate a blob under a policy; print the exact error.",
-        discussion: "Exits 0 and prints 'valid: ...' or exits 1 and prints the rule broken, the field, the value, the limit, and the answer (VIRTIO_NET_ERR or the kernel errno)."
+        discussion:
+            "Exits 0 and prints 'valid: ...' or exits 1 and prints the rule broken, the field, the value, the limit, and the answer (VIRTIO_NET_ERR or the kernel errno)."
     )
 
     @Argument(help: "Wire format: compound, v12, virtio-rss or virtio-hash.")
@@ -132,7 +139,8 @@ struct ConfigValidateCommand: ParsableCommand {
     func run() throws {
         let bytes = try input.bytes()
         do {
-            let configuration = try RSSConfiguration(decodingAndValidating: bytes, as: wireFormat, policy: policy.validationPolicy)
+            let configuration = try RSSConfiguration(
+                decodingAndValidating: bytes, as: wireFormat, policy: policy.validationPolicy)
             if format == .json {
                 var object = JSONObject()
                 object.add("valid", true)

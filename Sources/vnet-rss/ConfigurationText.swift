@@ -34,7 +34,9 @@ enum ConfigurationText {
         object.add("format", format.rawValue)
         object.add("flags", configuration.features.rawValue)
         object.add("hash_types", configuration.hashTypes.rawValue)
-        object.add("hash_type_names", strings: HashTypes.named.filter { configuration.hashTypes.contains($0.type) }.map(\.name))
+        object.add(
+            "hash_type_names", strings: HashTypes.named.filter { configuration.hashTypes.contains($0.type) }.map(\.name)
+        )
         object.add("indirection_table_mask", configuration.indirectionTableMask)
         object.add("indirection_table", integers: configuration.indirectionTable)
         object.add("unclassified_queue", configuration.unclassifiedQueue)

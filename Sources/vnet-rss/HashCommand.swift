@@ -7,7 +7,8 @@ struct HashCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hash",
         abstract: "Print the Toeplitz hash of one flow tuple.",
-        discussion: "The input is source address, destination address, then source and destination port, in network byte order."
+        discussion:
+            "The input is source address, destination address, then source and destination port, in network byte order."
     )
 
     @Option(help: "Source IPv4 or IPv6 address.")
@@ -29,17 +30,23 @@ struct HashCommand: ParsableCommand {
     var format: OutputFormat = .text
 
     func validate() throws {
-        if (srcPort == nil) != (dstPort == nil) { throw ValidationError("give both --src-port and --dst-port, or neither") }
+        if (srcPort == nil) != (dstPort == nil) {
+            throw ValidationError("give both --src-port and --dst-port, or neither")
+        }
     }
 
     func run() throws {
-        guard let tuple = FlowTupleBytes.make(source: srcIp, destination: dstIp, sourcePort: srcPort, destinationPort: dstPort) else {
+        guard
+            let tuple = FlowTupleBytes.make(
+                source: srcIp, destination: dstIp, sourcePort: srcPort, destinationPort: dstPort)
+        else {
             throw ValidationError("--src-ip and --dst-ip must be IPv4 or IPv6 addresses of the same family")
         }
         let keyBytes = try parseKey(key)
         let hasher = ToeplitzHasher(key: keyBytes)
         guard tuple.count <= hasher.maxInputLength else {
-            throw ValidationError("--key has \(keyBytes.count) bytes; a \(tuple.count)-byte input needs at least \(tuple.count + 4)")
+            throw ValidationError(
+                "--key has \(keyBytes.count) bytes; a \(tuple.count)-byte input needs at least \(tuple.count + 4)")
         }
         let value = hasher.hash(tuple)
         switch format {

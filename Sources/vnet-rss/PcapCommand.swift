@@ -35,7 +35,8 @@ struct PcapCommand: ParsableCommand {
         // Frames are decided in batches, as a reader decides them: libpcap lends each frame only
         // until the next, so each is copied into a slot of `slots` first.
         let batch = ClassificationBatch(capacity: PcapCommand.batchSize)
-        let slots = UnsafeMutableRawBufferPointer.allocate(byteCount: PcapCommand.batchSize * PcapCommand.slotSize, alignment: 64)
+        let slots = UnsafeMutableRawBufferPointer.allocate(
+            byteCount: PcapCommand.batchSize * PcapCommand.slotSize, alignment: 64)
         defer { slots.deallocate() }
         var firstIndex = 1
         func decideBatch() {
@@ -45,7 +46,9 @@ struct PcapCommand: ParsableCommand {
                 perQueue[Int(decision.queue)] += 1
                 perReport[Int(decision.report.rawValue)] += 1
                 if jsonOutput {
-                    print("{\"frame\": \(firstIndex + slot), \"hash_value\": \(decision.hash), \"hash_report\": \(decision.report.rawValue), \"queue\": \(decision.queue)}")
+                    print(
+                        "{\"frame\": \(firstIndex + slot), \"hash_value\": \(decision.hash), \"hash_report\": \(decision.report.rawValue), \"queue\": \(decision.queue)}"
+                    )
                 }
             }
             firstIndex += batch.count
@@ -55,7 +58,9 @@ struct PcapCommand: ParsableCommand {
         do {
             count = try reader.forEachFrame { _, frame in
                 if batch.isFull { decideBatch() }
-                let slot = UnsafeMutableRawBufferPointer(rebasing: slots[(batch.count * PcapCommand.slotSize)...].prefix(min(frame.count, PcapCommand.slotSize)))
+                let slot = UnsafeMutableRawBufferPointer(
+                    rebasing: slots[(batch.count * PcapCommand.slotSize)...].prefix(
+                        min(frame.count, PcapCommand.slotSize)))
                 slot.copyMemory(from: UnsafeRawBufferPointer(rebasing: frame.prefix(slot.count)))
                 batch.append(slot)
             }
@@ -82,9 +87,8 @@ struct PcapCommand: ParsableCommand {
 
     private func row(_ label: String, _ frames: Int, of total: Int, width: Int = 5) -> String {
         let share = total == 0 ? 0 : Double(frames) * 100 / Double(total)
-        let percent = String(Int((share * 10).rounded())) // tenths of a percent
+        let percent = String(Int((share * 10).rounded()))  // tenths of a percent
         let shareText = percent.count > 1 ? "\(percent.dropLast()).\(percent.last!)%" : "0.\(percent)%"
         return label.padding(width) + String(frames).leftPadded(8) + shareText.leftPadded(8)
     }
 }
-

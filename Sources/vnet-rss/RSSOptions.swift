@@ -26,7 +26,9 @@ struct RSSOptions: ParsableArguments {
 
     func parsedHashTypes() throws -> HashTypes {
         guard let types = HashTypes(names: hashTypes) else {
-            throw ValidationError("--hash-types \(hashTypes): expected all, none or names from \(HashTypes.named.map(\.name).joined(separator: ","))")
+            throw ValidationError(
+                "--hash-types \(hashTypes): expected all, none or names from \(HashTypes.named.map(\.name).joined(separator: ","))"
+            )
         }
         return types
     }

@@ -109,7 +109,8 @@ struct TapCommand: ParsableCommand {
                     count += 1
                     writer?.write(frame.frame)
                     guard format == .json || decisionsFile != nil else { return }
-                    let line = "{\"frame\": \(count), \"tap_queue\": \(frame.tapQueue), \"hash_value\": \(frame.hash), "
+                    let line =
+                        "{\"frame\": \(count), \"tap_queue\": \(frame.tapQueue), \"hash_value\": \(frame.hash), "
                         + "\"hash_report\": \(frame.report.rawValue), \"queue\": \(frame.queue)}"
                     if format == .json { print(line) }
                     if let file = decisionsFile { fputs(line + "\n", file) }
@@ -131,7 +132,8 @@ struct TapCommand: ParsableCommand {
         writer?.flush()
         let statistics = engine.statistics()
         if format == .text { table.draw(statistics, final: true) }
-        let summary = "\(device.name): \(statistics.framesRead) frames read, \(count) received, "
+        let summary =
+            "\(device.name): \(statistics.framesRead) frames read, \(count) received, "
             + "\(statistics.framesDropped) dropped, \(statistics.unclassified) unclassified, "
             + "\(statistics.tapQueues.reduce(0) { $0 + $1.redirected }) redirected"
         if format == .json { printError(summary) } else { print(summary) }
@@ -144,7 +146,6 @@ struct TapCommand: ParsableCommand {
 
 extension ReaderKind: ExpressibleByArgument {}
 extension SteeringMode: ExpressibleByArgument {}
-
 
 /// The per-queue table of `vnet-rss tap`, redrawn in place like `top`.
 final class LiveTable {
@@ -166,8 +167,9 @@ final class LiveTable {
             let read = queue < statistics.tapQueues.count ? statistics.tapQueues[queue].frames : 0
             let counters = statistics.receiveQueues[queue]
             let share = Double(counters.delivered) * 100 / Double(total)
-            lines.append(String(queue).leftPadded(5) + String(read).leftPadded(11) + String(counters.delivered).leftPadded(12)
-                + String(counters.dropped).leftPadded(10) + (String(Int(share.rounded())) + "%").leftPadded(8))
+            lines.append(
+                String(queue).leftPadded(5) + String(read).leftPadded(11) + String(counters.delivered).leftPadded(12)
+                    + String(counters.dropped).leftPadded(10) + (String(Int(share.rounded())) + "%").leftPadded(8))
         }
         let reports = HashReport.allCases.filter { statistics.reports[Int($0.rawValue)] > 0 }
             .map { "\($0)=\(statistics.reports[Int($0.rawValue)])" }

@@ -4,12 +4,16 @@ import ArgumentParser
 struct VNetRSSCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vnet-rss",
-        abstract: "Userspace virtio-net RSS and hash reports: Toeplitz, configuration codecs, capture files, live taps.",
+        abstract:
+            "Userspace virtio-net RSS and hash reports: Toeplitz, configuration codecs, capture files, live taps.",
         discussion: """
             Every command decides frames exactly as the VNetRSS library does: the Toeplitz hash \
             of the virtio spec, its nine hash types, the queue from the indirection table.
             """,
-        subcommands: [HashCommand.self, VectorsCommand.self, ConfigCommand.self, PcapCommand.self, TapCommand.self, BenchCommand.self]
+        subcommands: [
+            HashCommand.self, VectorsCommand.self, ConfigCommand.self, PcapCommand.self, TapCommand.self,
+            BenchCommand.self,
+        ]
     )
 }
 

@@ -9,8 +9,9 @@ struct CaptureFixtureTests {
     static let directory = FixtureLocation.fixtures() + "/captures/"
     static let manifest = try! CaptureManifest.load(directory: directory)
 
-    @Test("every frame of every capture gets the expected hash, report and queue",
-          arguments: manifest.entries.map { "\($0.capture) \($0.expected)" })
+    @Test(
+        "every frame of every capture gets the expected hash, report and queue",
+        arguments: manifest.entries.map { "\($0.capture) \($0.expected)" })
     func capture(entry label: String) throws {
         let entry = try #require(Self.manifest.entries.first { "\($0.capture) \($0.expected)" == label })
         let classifier = try VectorRunner.makeClassifier(entry.configuration)
@@ -19,7 +20,10 @@ struct CaptureFixtureTests {
         var decided: [ExpectedFrame] = []
         let count = try reader.forEachFrame { index, frame in
             let decision = classifier.classify(frame)
-            decided.append(ExpectedFrame(frame: index, hashValue: decision.hash, hashReport: decision.report.rawValue, queue: decision.queue))
+            decided.append(
+                ExpectedFrame(
+                    frame: index, hashValue: decision.hash, hashReport: decision.report.rawValue, queue: decision.queue)
+            )
         }
         #expect(count == expected.count)
         for (got, want) in zip(decided, expected) where got != want {

@@ -46,19 +46,27 @@ struct BenchCommandTests {
         return (try JSONDecoder().decode(Document.self, from: Data(output.standardOutput.utf8)), output)
     }
 
-    @Test("drain mode: a row per size, queue count and variant; every frame offered is read; the spread is recomputable")
+    @Test(
+        "drain mode: a row per size, queue count and variant; every frame offered is read; the spread is recomputable")
     func drain() throws {
         let plot = FileManager.default.temporaryDirectory.appendingPathComponent("vnet-rss-bench-\(getpid()).svg").path
         defer { try? FileManager.default.removeItem(atPath: plot) }
-        let (document, output) = try Self.run(["--queues", "1,2", "--sizes", "64,1514", "--frames", "3000", "--rounds", "2", "--plot", plot])
-        #expect(document.mode == "drain" && document.delivery == "inline" && document.flows == 1024 && document.rounds == 2)
+        let (document, output) = try Self.run([
+            "--queues", "1,2", "--sizes", "64,1514", "--frames", "3000", "--rounds", "2", "--plot", plot,
+        ])
+        #expect(
+            document.mode == "drain" && document.delivery == "inline" && document.flows == 1024 && document.rounds == 2)
         #expect(document.shared_core_rounds == 2)
         let variants = ["bare", "read", "uring", "uring-single", "per-bit"]
-        #expect(document.results.map { "\($0.frame_size)/\($0.queues)/\($0.variant)" }
-                == [64, 1514].flatMap { size in [1, 2].flatMap { queues in variants.map { "\(size)/\(queues)/\($0)" } } })
+        #expect(
+            document.results.map { "\($0.frame_size)/\($0.queues)/\($0.variant)" }
+                == [64, 1514].flatMap { size in [1, 2].flatMap { queues in variants.map { "\(size)/\(queues)/\($0)" } }
+                })
         for row in document.results {
             #expect(row.offered == 3000 && row.tap_drops == 0, "\(row.variant) \(row.queues)")
-            #expect(row.frames + row.engine_drops == row.offered, "\(row.variant) \(row.queues): \(row.frames) + \(row.engine_drops)")
+            #expect(
+                row.frames + row.engine_drops == row.offered,
+                "\(row.variant) \(row.queues): \(row.frames) + \(row.engine_drops)")
             #expect(row.per_queue.count == row.queues && row.per_queue.reduce(0, +) == row.frames)
             #expect(row.frames_per_second > 0 && row.best_frames_per_second >= row.frames_per_second)
             // The ratio is the median of the rounds' own ratios (2 rounds: the mean of the two).
@@ -79,15 +87,19 @@ struct BenchCommandTests {
                 // interval from Student's t with 1 degree of freedom (12.706), recomputed.
                 let shared = (row.shared_core_round_ratios ?? []).compactMap { $0 }
                 #expect(shared.count == 2 && shared.allSatisfy { $0 > 0 }, "\(row.variant) \(row.queues): \(shared)")
-                if shared.count == 2, let mean = row.shared_core_ratio, let low = row.shared_core_ratio_low, let high = row.shared_core_ratio_high {
+                if shared.count == 2, let mean = row.shared_core_ratio, let low = row.shared_core_ratio_low,
+                    let high = row.shared_core_ratio_high
+                {
                     // sd / sqrt(2) of two values is half their distance. The JSON rounds to 4
                     // decimals, which t = 12.706 magnifies to at most 0.0014.
                     let half = 12.706 * abs(shared[0] - shared[1]) / 2
                     #expect(abs(mean - (shared[0] + shared[1]) / 2) < 0.0002)
-                    #expect(abs(low - (mean - half)) < 0.002 && abs(high - (mean + half)) < 0.002, "\(low) \(mean) \(high)")
+                    #expect(
+                        abs(low - (mean - half)) < 0.002 && abs(high - (mean + half)) < 0.002, "\(low) \(mean) \(high)")
                     // What the engine adds per frame: the mean over the same rounds.
                     let added = (row.shared_core_round_added_ns ?? []).compactMap { $0 }
-                    #expect(added.count == 2 && abs((row.added_ns_per_frame ?? .nan) - (added[0] + added[1]) / 2) < 0.06)
+                    #expect(
+                        added.count == 2 && abs((row.added_ns_per_frame ?? .nan) - (added[0] + added[1]) / 2) < 0.06)
                 } else {
                     Issue.record("\(row.variant) \(row.queues): no shared-core estimate")
                 }
@@ -104,13 +116,17 @@ struct BenchCommandTests {
 
     @Test("inject mode: frames sent while the readers read are all read or counted as dropped")
     func inject() throws {
-        let (document, _) = try Self.run(["--mode", "inject", "--duration", "0.2", "--queues", "2", "--sizes", "64",
-                                          "--variants", "bare,read,uring", "--rounds", "1", "--quiet"])
+        let (document, _) = try Self.run([
+            "--mode", "inject", "--duration", "0.2", "--queues", "2", "--sizes", "64",
+            "--variants", "bare,read,uring", "--rounds", "1", "--quiet",
+        ])
         #expect(document.mode == "inject" && document.results.count == 3)
         #expect(document.shared_core_rounds == 0 && document.results.allSatisfy { $0.shared_core_ratio == nil })
         for row in document.results {
             #expect(row.offered > 0)
-            #expect(row.frames + row.engine_drops == row.offered, "\(row.variant): \(row.frames) + \(row.engine_drops) of \(row.offered)")
+            #expect(
+                row.frames + row.engine_drops == row.offered,
+                "\(row.variant): \(row.frames) + \(row.engine_drops) of \(row.offered)")
         }
     }
 

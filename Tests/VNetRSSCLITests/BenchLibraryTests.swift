@@ -51,15 +51,22 @@ struct BenchLibraryTests {
         round.p99 = 80.5
         let row = VmmRow(variant: .kernel, queues: 2, frameSize: 64, rounds: [round])
         let baseline = VmmRow(variant: .automq, queues: 2, frameSize: 64, rounds: [round])
-        let drain = VmmReport(rows: [baseline, row], mode: .drain, framesPerRound: 1_000, durationSeconds: 1, rounds: 1, flows: 8).json
-        for key in ["\"frames_per_second\": 1000000", "\"vmm_cpu_ns_per_frame\": 800.0", "\"total_cpu_ns_per_frame\": 1800.0",
-                    "\"fill_cpu_ns_per_frame\": 1000.0", "\"total_vs_automq\": 1.0000", "\"frames_redirected\": 0",
-                    "\"per_queue\": [600, 400]", "\"max_over_min\": 1.500"] {
+        let drain = VmmReport(
+            rows: [baseline, row], mode: .drain, framesPerRound: 1_000, durationSeconds: 1, rounds: 1, flows: 8
+        ).json
+        for key in [
+            "\"frames_per_second\": 1000000", "\"vmm_cpu_ns_per_frame\": 800.0", "\"total_cpu_ns_per_frame\": 1800.0",
+            "\"fill_cpu_ns_per_frame\": 1000.0", "\"total_vs_automq\": 1.0000", "\"frames_redirected\": 0",
+            "\"per_queue\": [600, 400]", "\"max_over_min\": 1.500",
+        ] {
             #expect(drain.contains(key), "\(key) in \(drain)")
         }
         #expect(!drain.contains("p50_latency_us"))
-        let inject = VmmReport(rows: [row], mode: .inject, framesPerRound: 1_000, durationSeconds: 1, rounds: 1, flows: 8).json
-        #expect(inject.contains("\"sender_cpu_ns_per_frame\": 1000.0") && inject.contains("\"p50_latency_us\": 12.5")
+        let inject = VmmReport(
+            rows: [row], mode: .inject, framesPerRound: 1_000, durationSeconds: 1, rounds: 1, flows: 8
+        ).json
+        #expect(
+            inject.contains("\"sender_cpu_ns_per_frame\": 1000.0") && inject.contains("\"p50_latency_us\": 12.5")
                 && inject.contains("\"p99_latency_us\": 80.5") && inject.contains("\"total_vs_automq\": null"))
     }
 }

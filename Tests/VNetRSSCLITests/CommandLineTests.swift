@@ -11,7 +11,8 @@ struct VNetRSSBinary {
     }
 
     static let path: String = {
-        let bundle = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        let bundle =
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         return URL(fileURLWithPath: bundle).deletingLastPathComponent().appendingPathComponent("vnet-rss").path
     }()
 
@@ -27,8 +28,9 @@ struct VNetRSSBinary {
         let stdout = out.fileHandleForReading.readDataToEndOfFile()
         let stderr = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return Output(status: process.terminationStatus, standardOutput: String(decoding: stdout, as: UTF8.self),
-                      standardError: String(decoding: stderr, as: UTF8.self))
+        return Output(
+            status: process.terminationStatus, standardOutput: String(decoding: stdout, as: UTF8.self),
+            standardError: String(decoding: stderr, as: UTF8.self))
     }
 }
 
@@ -37,11 +39,13 @@ struct CommandLineTests {
     static let fixtures = FixtureLocation.fixtures()
     static let manifest = try! CaptureManifest.load(directory: fixtures + "/captures")
 
-    @Test("vnet-rss pcap --format json prints exactly the expected lines",
-          arguments: manifest.entries.map { "\($0.capture) \($0.expected)" })
+    @Test(
+        "vnet-rss pcap --format json prints exactly the expected lines",
+        arguments: manifest.entries.map { "\($0.capture) \($0.expected)" })
     func pcap(entry label: String) throws {
         let entry = try #require(Self.manifest.entries.first { "\($0.capture) \($0.expected)" == label })
-        let output = try VNetRSSBinary.run(["pcap", Self.fixtures + "/captures/" + entry.capture, "--format", "json"] + entry.arguments)
+        let output = try VNetRSSBinary.run(
+            ["pcap", Self.fixtures + "/captures/" + entry.capture, "--format", "json"] + entry.arguments)
         #expect(output.status == 0, "\(output.standardError)")
         let expected = try String(contentsOfFile: Self.fixtures + "/captures/" + entry.expected, encoding: .utf8)
         let got = output.standardOutput.split(separator: "\n")
@@ -61,17 +65,23 @@ struct CommandLineTests {
         #expect(lines.first?.last == "frames" && lines.first?.dropLast().last == "42")
         for queue in 0..<4 {
             let count = expected.filter { $0.queue == queue }.count
-            #expect(lines.contains { $0.count == 3 && $0[0] == "\(queue)" && $0[1] == "\(count)" }, "queue \(queue): \(count)")
+            #expect(
+                lines.contains { $0.count == 3 && $0[0] == "\(queue)" && $0[1] == "\(count)" },
+                "queue \(queue): \(count)")
         }
         for report in 0..<10 {
             let count = expected.filter { $0.hashReport == report }.count
-            #expect(lines.contains { $0.count == 4 && $0[0] == "\(report)" && $0[2] == "\(count)" } == (count > 0), "report \(report): \(count)")
+            #expect(
+                lines.contains { $0.count == 4 && $0[0] == "\(report)" && $0[2] == "\(count)" } == (count > 0),
+                "report \(report): \(count)")
         }
     }
 
     @Test("vnet-rss vectors passes every fixture and closes with 'N passed, 0 failed'")
     func vectors() throws {
-        let files = ["microsoft-rss-verification.json", "kernel-selftest.json", "configurations.json"].map { Self.fixtures + "/vectors/" + $0 }
+        let files = ["microsoft-rss-verification.json", "kernel-selftest.json", "configurations.json"].map {
+            Self.fixtures + "/vectors/" + $0
+        }
         let output = try VNetRSSBinary.run(["vectors"] + files)
         #expect(output.status == 0)
         #expect(output.standardOutput.hasSuffix("63 passed, 0 failed\n"))
@@ -100,7 +110,9 @@ struct CommandLineTests {
             "--src-port", "44251", "--dst-port", "38024",
         ])
         #expect(output.standardOutput.hasPrefix("0x02d1feef  (36-byte input "))
-        let json = try VNetRSSBinary.run(["hash", "--src-ip", "66.9.149.187", "--dst-ip", "161.142.100.80", "--format", "json"])
+        let json = try VNetRSSBinary.run([
+            "hash", "--src-ip", "66.9.149.187", "--dst-ip", "161.142.100.80", "--format", "json",
+        ])
         #expect(json.standardOutput == "{\"input\": \"420995bba18e6450\", \"hash_value\": 842960834}\n")
         let mixed = try VNetRSSBinary.run(["hash", "--src-ip", "1.2.3.4", "--dst-ip", "::1"])
         #expect(mixed.status != 0)
@@ -108,7 +120,9 @@ struct CommandLineTests {
 
     @Test("config encode, decode and validate agree, and validate prints the exact error")
     func config() throws {
-        let encoded = try VNetRSSBinary.run(["config", "encode", "--to", "virtio-rss", "--queues", "2", "--indirection-table", "0,1,1,0"])
+        let encoded = try VNetRSSBinary.run([
+            "config", "encode", "--to", "virtio-rss", "--queues", "2", "--indirection-table", "0,1,1,0",
+        ])
         #expect(encoded.status == 0)
         let blob = encoded.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(blob.hasPrefix("ff010000030000000000010001000000020028"))
@@ -120,15 +134,22 @@ struct CommandLineTests {
         let invalid = try VNetRSSBinary.run(["config", "validate", "virtio-rss", "--hex", blob, "--queue-pairs", "1"])
         #expect(invalid.status == 1)
         #expect(invalid.standardOutput == "invalid: indirection_table[1] = 1: above maximum 0 -> VIRTIO_NET_ERR (1)\n")
-        let kernel = try VNetRSSBinary.run(["config", "validate", "compound", "--hex", "0100000001000000", "--policy", "kernel"])
+        let kernel = try VNetRSSBinary.run([
+            "config", "validate", "compound", "--hex", "0100000001000000", "--policy", "kernel",
+        ])
         #expect(kernel.standardOutput == "invalid: hash_key_length = 0: below minimum 12 -> errno 22\n")
-        let converted = try VNetRSSBinary.run(["config", "encode", "--to", "compound", "--from", "virtio-rss", "--hex", blob])
+        let converted = try VNetRSSBinary.run([
+            "config", "encode", "--to", "compound", "--from", "virtio-rss", "--hex", blob,
+        ])
         #expect(converted.standardOutput.hasPrefix("02000000ff01000003000000000001000100"))
     }
 
     @Test("every command answers --help")
     func help() throws {
-        for command in [[], ["hash"], ["vectors"], ["config"], ["config", "decode"], ["config", "encode"], ["config", "validate"], ["pcap"], ["tap"], ["bench"]] {
+        for command in [
+            [], ["hash"], ["vectors"], ["config"], ["config", "decode"], ["config", "encode"], ["config", "validate"],
+            ["pcap"], ["tap"], ["bench"],
+        ] {
             let output = try VNetRSSBinary.run(command + ["--help"])
             #expect(output.status == 0, "\(command)")
             #expect(output.standardOutput.contains("USAGE: vnet-rss"), "\(command)")

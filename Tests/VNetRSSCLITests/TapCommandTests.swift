@@ -22,8 +22,10 @@ struct TapCommandTests {
                 fputs("1", file)
                 fclose(file)
             }
-            return try Command.start(VNetRSSBinary.path, ["tap", "--name", "vrssterm", "--queues", "2", "--duration", "60", "--format", "json"],
-                              output: output, errors: errors)
+            return try Command.start(
+                VNetRSSBinary.path,
+                ["tap", "--name", "vrssterm", "--queues", "2", "--duration", "60", "--format", "json"],
+                output: output, errors: errors)
         }
         var stopped = false
         defer { if !stopped { kill(pid, SIGKILL); _ = Command.wait(pid, seconds: 5) } }
@@ -33,13 +35,21 @@ struct TapCommandTests {
             let deadline = ContinuousClock.now + .seconds(10)
             while true {
                 if let injector = try? PacketInjector(interface: "vrssterm", bypassQueueingDiscipline: true),
-                   (try? LinkControl().info("vrssterm").isUp) == true { return injector }
-                guard ContinuousClock.now < deadline else { throw NetworkNamespace.Failure(description: "vrssterm never came up") }
+                    (try? LinkControl().info("vrssterm").isUp) == true
+                {
+                    return injector
+                }
+                guard ContinuousClock.now < deadline else {
+                    throw NetworkNamespace.Failure(description: "vrssterm never came up")
+                }
                 usleep(20_000)
             }
         }
-        var frame: [UInt8] = [2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2, 0x08, 0x00,
-                              0x45, 0, 0, 32, 0, 0, 0, 0, 64, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2, 0, 0, 0x13, 0x88, 0, 12, 0, 0, 1, 2, 3, 4]
+        var frame: [UInt8] = [
+            2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2, 0x08, 0x00,
+            0x45, 0, 0, 32, 0, 0, 0, 0, 64, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2, 0, 0, 0x13, 0x88, 0, 12, 0, 0, 1, 2, 3,
+            4,
+        ]
         var sent = 0
         while sent < 500 {
             frame[35] = UInt8(truncatingIfNeeded: sent)
@@ -54,7 +64,9 @@ struct TapCommandTests {
         // Every frame read (the tap's transmit counter counts what readers took), then SIGTERM.
         let deadline = ContinuousClock.now + .seconds(10)
         let links = try namespace.run { try LinkControl() }
-        while ((try? links.info("vrssterm").transmittedPackets) ?? 0) < UInt64(sent) && ContinuousClock.now < deadline { usleep(10_000) }
+        while ((try? links.info("vrssterm").transmittedPackets) ?? 0) < UInt64(sent) && ContinuousClock.now < deadline {
+            usleep(10_000)
+        }
         kill(pid, SIGTERM)
         let status = Command.wait(pid, seconds: 10)
         stopped = true

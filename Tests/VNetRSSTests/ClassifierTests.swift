@@ -29,7 +29,8 @@ struct ClassifierTests {
         let classifier = try Classifier(configuration, queueCount: 4)
         var random = SeededGenerator(seed: 11)
         for _ in 0..<1_000 {
-            let frame = TestFrames.tcpv4(source: random.bytes(4), sourcePort: UInt16.random(in: 0...65535, using: &random))
+            let frame = TestFrames.tcpv4(
+                source: random.bytes(4), sourcePort: UInt16.random(in: 0...65535, using: &random))
             let decision = classify(frame, classifier)
             let expected = configuration.indirectionTable[Int(decision.hash & 3)] % 4
             #expect(decision.queue == expected)
@@ -40,7 +41,8 @@ struct ClassifierTests {
 
     @Test("zero queues send every frame to queue 0")
     func zeroQueues() throws {
-        let classifier = try Classifier(RSSConfiguration(indirectionTable: [3, 4], unclassifiedQueue: 5), queueCount: 0)
+        let classifier = try Classifier(
+            RSSConfiguration(indirectionTable: [3, 4], unclassifiedQueue: 5), queueCount: 0)
         #expect(classify(TestFrames.tcpv4(), classifier).queue == 0)
         #expect(classify([], classifier).queue == 0)
     }
@@ -62,14 +64,17 @@ struct ClassifierTests {
         let none = try Classifier(RSSConfiguration(hashTypes: [.udpIPv4, .ipv6], indirectionTable: [0]), queueCount: 1)
         #expect(classify(frame, full).report == .tcpIPv4)
         #expect(classify(frame, addressOnly).report == .ipv4)
-        #expect(classify(frame, addressOnly).hash == ToeplitzHasher(key: ToeplitzKey.microsoft).hash(Array(frame[26..<34])))
+        #expect(
+            classify(frame, addressOnly).hash == ToeplitzHasher(key: ToeplitzKey.microsoft).hash(Array(frame[26..<34])))
         #expect(classify(frame, none) == Classification(hash: 0, report: .none, queue: 0))
     }
 
     @Test("a configuration every policy refuses cannot be prepared")
     func refusesUnsafeConfiguration() {
         #expect(throws: ConfigurationError(.belowMinimum, .hashKeyLength, value: 12, limit: 40)) {
-            try Classifier(RSSConfiguration(hashTypes: .all, indirectionTable: [0], key: [UInt8](repeating: 0, count: 12)), queueCount: 1)
+            try Classifier(
+                RSSConfiguration(hashTypes: .all, indirectionTable: [0], key: [UInt8](repeating: 0, count: 12)),
+                queueCount: 1)
         }
         #expect(throws: ConfigurationError(.belowMinimum, .indirectionTableMask, value: 0, limit: 1)) {
             try Classifier(RSSConfiguration(features: .rss, indirectionTable: []), queueCount: 1)
@@ -83,15 +88,18 @@ struct ClassifierTests {
         return (0..<count).map { round in
             var frame = seeds[round % seeds.count]
             if !frame.isEmpty {
-                for _ in 0..<(round % 5) { frame[Int.random(in: 0..<frame.count, using: &random)] = UInt8.random(in: 0...255, using: &random) }
+                for _ in 0..<(round % 5) {
+                    frame[Int.random(in: 0..<frame.count, using: &random)] = UInt8.random(in: 0...255, using: &random)
+                }
                 if round % 7 == 0 { frame.removeLast(Int.random(in: 0...frame.count, using: &random)) }
             }
             return random.bytes(VirtioNetHashHeader.size) + frame
         }
     }
 
-    @Test("every method decides 100,000 random and mutated frames as the byte tables do, one by one and in batches",
-          arguments: ToeplitzMethod.allCases.filter(\.isAvailable))
+    @Test(
+        "every method decides 100,000 random and mutated frames as the byte tables do, one by one and in batches",
+        arguments: ToeplitzMethod.allCases.filter(\.isAvailable))
     func methodsAgree(method: ToeplitzMethod) throws {
         let configuration = try RSSConfiguration(indirectionTable: (0..<128).map { UInt16($0) }, unclassifiedQueue: 6)
         let reference = try Classifier(configuration, queueCount: 7, toeplitzMethod: .byteTables)
@@ -109,7 +117,9 @@ struct ClassifierTests {
             // One by one with the method under test.
             var single = packets
             for index in single.indices {
-                let decision = single[index].withUnsafeMutableBytes { classifier.process($0, arrivalQueue: UInt16(index % 3)) }
+                let decision = single[index].withUnsafeMutableBytes {
+                    classifier.process($0, arrivalQueue: UInt16(index % 3))
+                }
                 if decision != decisions[index] || single[index] != expected[index] { differ += 1 }
             }
             // In batches of up to 61 (odd, so pairs and a lone last tuple both occur), from one
@@ -125,7 +135,8 @@ struct ClassifierTests {
                 let end = min(start + Int.random(in: 1...61, using: &random), packets.count)
                 batch.removeAll()
                 for index in start..<end {
-                    let packet = UnsafeMutableRawBufferPointer(rebasing: pool[(index * slot)..<(index * slot + packets[index].count)])
+                    let packet = UnsafeMutableRawBufferPointer(
+                        rebasing: pool[(index * slot)..<(index * slot + packets[index].count)])
                     #expect(batch.append(packet, arrivalQueue: UInt16(index % 3)))
                 }
                 classifier.process(batch)
@@ -139,8 +150,9 @@ struct ClassifierTests {
         #expect(differ == 0)
     }
 
-    @Test("the common-shape shortcut locates every frame it takes as the general parse does (100,000 mutated frames per configuration)",
-          arguments: [0, 1, 2, 3])
+    @Test(
+        "the common-shape shortcut locates every frame it takes as the general parse does (100,000 mutated frames per configuration)",
+        arguments: [0, 1, 2, 3])
     func commonShapesAgree(configurationIndex: Int) throws {
         let configurations: [(HashTypes, ExtensionHeaderRule)] = [
             (.all, .spec), (.all, .qemu), ([.ipv4, .ipv6], .spec), ([.tcpIPv4, .udpIPv6, .tcpIPv6Ex], .qemu),
@@ -166,9 +178,12 @@ struct ClassifierTests {
         for round in 0..<100_000 {
             var frame = round % 2 == 0 ? seeds[round / 2 % seeds.count] : commonSeeds[round / 2 % commonSeeds.count]
             if round % 4 < 2 {
-                frame[watched[Int.random(in: 0..<watched.count, using: &random)]] = UInt8.random(in: 0...255, using: &random)
+                frame[watched[Int.random(in: 0..<watched.count, using: &random)]] = UInt8.random(
+                    in: 0...255, using: &random)
             }
-            if round % 3 == 0 { frame[Int.random(in: 0..<frame.count, using: &random)] = UInt8.random(in: 0...255, using: &random) }
+            if round % 3 == 0 {
+                frame[Int.random(in: 0..<frame.count, using: &random)] = UInt8.random(in: 0...255, using: &random)
+            }
             // Lengths around the shortcut's limits: 38 bytes for IPv4, 58 for IPv6.
             if round % 5 == 0 { frame = Array(frame.prefix([36, 37, 38, 39, 56, 57, 58, 59][round / 5 % 8])) }
             frame.withUnsafeBytes { bytes in
@@ -180,9 +195,11 @@ struct ClassifierTests {
                     return
                 }
                 taken += 1
-                let same = report == general && shortcut.address_length == parsed.address_length
-                    && (report == .none || (shortcut.source == parsed.source && shortcut.destination == parsed.destination
-                        && shortcut.ports == parsed.ports))
+                let same =
+                    report == general && shortcut.address_length == parsed.address_length
+                    && (report == .none
+                        || (shortcut.source == parsed.source && shortcut.destination == parsed.destination
+                            && shortcut.ports == parsed.ports))
                 if !same { differ += 1 }
             }
         }
@@ -193,7 +210,8 @@ struct ClassifierTests {
 
     @Test("random and mutated frames keep the invariants: queue in range, NONE means hash 0 and the unclassified queue")
     func invariants() throws {
-        let classifier = try Classifier(RSSConfiguration(indirectionTable: (0..<128).map { UInt16($0) }, unclassifiedQueue: 6), queueCount: 7)
+        let classifier = try Classifier(
+            RSSConfiguration(indirectionTable: (0..<128).map { UInt16($0) }, unclassifiedQueue: 6), queueCount: 7)
         let seeds = try CatalogueFrames.load().values.sorted { $0.count < $1.count }
         var random = SeededGenerator(seed: 0xBAD)
         for round in 0..<100_000 {
@@ -247,7 +265,11 @@ struct HeaderTests {
         #expect(header.hashReport == HashReport.tcpIPv4.rawValue)
         #expect(header.padding == 0)
         // little-endian on the wire, whatever the host
-        #expect(Array(bytes[12..<16]) == [UInt8(decision.hash & 0xFF), UInt8(decision.hash >> 8 & 0xFF), UInt8(decision.hash >> 16 & 0xFF), UInt8(decision.hash >> 24)])
+        #expect(
+            Array(bytes[12..<16]) == [
+                UInt8(decision.hash & 0xFF), UInt8(decision.hash >> 8 & 0xFF), UInt8(decision.hash >> 16 & 0xFF),
+                UInt8(decision.hash >> 24),
+            ])
         #expect(Array(bytes[16..<18]) == [2, 0])
         #expect(Array(bytes[20...]) == frame)
     }
@@ -291,7 +313,10 @@ struct HeaderTests {
         header.flags = 0xA1; header.gsoType = 0x85; header.headerLength = 0x0102; header.gsoSize = 0x0304
         header.checksumStart = 0x0506; header.checksumOffset = 0x0708; header.numBuffers = 0x090A
         header.hash = 0x0B0C_0D0E; header.hashReport = 0x0F10; header.padding = 0x1112
-        #expect(header.encoded == [0xA1, 0x85, 2, 1, 4, 3, 6, 5, 8, 7, 0x0A, 9, 0x0E, 0x0D, 0x0C, 0x0B, 0x10, 0x0F, 0x12, 0x11])
+        #expect(
+            header.encoded == [
+                0xA1, 0x85, 2, 1, 4, 3, 6, 5, 8, 7, 0x0A, 9, 0x0E, 0x0D, 0x0C, 0x0B, 0x10, 0x0F, 0x12, 0x11,
+            ])
         #expect(VirtioNetHashHeader(decoding: header.encoded) == header)
         #expect(VirtioNetHashHeader(decoding: Array(header.encoded.dropLast())) == nil)
     }

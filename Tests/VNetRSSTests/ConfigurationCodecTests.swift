@@ -7,8 +7,9 @@ import VNetFixtures
 struct ConfigurationCodecTests {
     static let fixtures = try! VectorFile.load(path: FixtureLocation.fixtures() + "/vectors/configurations.json")
 
-    @Test("fixture blobs decode, validate and re-encode exactly, or fail with the exact error",
-          arguments: fixtures.cases.map(\.name))
+    @Test(
+        "fixture blobs decode, validate and re-encode exactly, or fail with the exact error",
+        arguments: fixtures.cases.map(\.name))
     func fixtureBlob(name: String) throws {
         let vector = try #require(Self.fixtures.cases.first { $0.name == name })
         let single = VectorFile(source: "", kind: .configuration, cases: [vector])
@@ -20,7 +21,8 @@ struct ConfigurationCodecTests {
     func runnerCanFail() throws {
         let vector = try #require(Self.fixtures.cases.first { $0.name == "virtio-rss-table-256" })
         let wrong = VectorCase(
-            name: vector.name, format: vector.format, policy: vector.policy, queuePairs: vector.queuePairs, blob: vector.blob,
+            name: vector.name, format: vector.format, policy: vector.policy, queuePairs: vector.queuePairs,
+            blob: vector.blob,
             error: ExpectedError(rule: "aboveMaximum", field: "indirection_table_mask", value: 255, limit: 128))
         let result = try #require(VectorRunner.run(VectorFile(source: "", kind: .configuration, cases: [wrong])).first)
         #expect(!result.passed)
@@ -54,13 +56,15 @@ struct ConfigurationCodecTests {
         let configuration = try RSSConfiguration(
             hashTypes: [.tcpIPv4, .ipv6Ex], indirectionTable: [0x0102, 0x0304], unclassifiedQueue: 0x0506,
             key: [0xEE], maxTransmitQueues: 0x0708)
-        #expect(try configuration.encoded(as: .virtioRSSConfig)
-            == [0x42, 0, 0, 0, 1, 0, 6, 5, 2, 1, 4, 3, 8, 7, 1, 0xEE])
+        #expect(
+            try configuration.encoded(as: .virtioRSSConfig)
+                == [0x42, 0, 0, 0, 1, 0, 6, 5, 2, 1, 4, 3, 8, 7, 1, 0xEE])
     }
 
     @Test("virtio_net_hash_config writes zero reserved words")
     func virtioHashLayout() throws {
-        let configuration = try RSSConfiguration(features: .hashReport, hashTypes: .all, indirectionTable: [], key: [1, 2])
+        let configuration = try RSSConfiguration(
+            features: .hashReport, hashTypes: .all, indirectionTable: [], key: [1, 2])
         #expect(try configuration.encoded(as: .virtioHashConfig) == [0xFF, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 1, 2])
     }
 
@@ -68,22 +72,26 @@ struct ConfigurationCodecTests {
     func randomRoundTrip(format: WireFormat) throws {
         var random = SeededGenerator(seed: 0xC0DEC)
         for round in 0..<2_000 {
-            let tableLength = round % 7 == 0 ? Int.random(in: 1...1024, using: &random) : 1 << Int.random(in: 0...7, using: &random)
+            let tableLength =
+                round % 7 == 0 ? Int.random(in: 1...1024, using: &random) : 1 << Int.random(in: 0...7, using: &random)
             let carriesTable = format != .virtioHashConfig
-            let features: RSSFeatures = switch format {
-            case .tunVnetHash: RSSFeatures(rawValue: UInt16.random(in: 0...0xFFFF, using: &random)).union(.rss)
-            case .tunVnetRSS, .virtioRSSConfig: .rss
-            case .virtioHashConfig: .hashReport
-            }
+            let features: RSSFeatures =
+                switch format {
+                case .tunVnetHash: RSSFeatures(rawValue: UInt16.random(in: 0...0xFFFF, using: &random)).union(.rss)
+                case .tunVnetRSS, .virtioRSSConfig: .rss
+                case .virtioHashConfig: .hashReport
+                }
             let configuration = try RSSConfiguration(
                 features: features,
                 hashTypes: HashTypes(rawValue: UInt32.random(in: 0...UInt32.max, using: &random)),
-                indirectionTable: carriesTable ? (0..<tableLength).map { _ in UInt16.random(in: 0...UInt16.max, using: &random) } : [],
+                indirectionTable: carriesTable
+                    ? (0..<tableLength).map { _ in UInt16.random(in: 0...UInt16.max, using: &random) } : [],
                 unclassifiedQueue: carriesTable ? UInt16.random(in: 0...UInt16.max, using: &random) : 0,
                 key: random.bytes(Int.random(in: 0...255, using: &random)),
                 maxTransmitQueues: format == .virtioRSSConfig ? UInt16.random(in: 0...UInt16.max, using: &random) : 1)
             let bytes = try configuration.encoded(as: format)
-            let decoded = try RSSConfiguration(decoding: bytes, as: format, policy: .virtio(DeviceLimits(queuePairs: 1)))
+            let decoded = try RSSConfiguration(
+                decoding: bytes, as: format, policy: .virtio(DeviceLimits(queuePairs: 1)))
             #expect(decoded == configuration, "seed 0xC0DEC round \(round)")
             #expect(try decoded.encoded(as: format) == bytes)
         }
@@ -93,7 +101,8 @@ struct ConfigurationCodecTests {
     func conversion() throws {
         let guest = try RSSConfiguration.spreading(over: 4)
         let virtio = try guest.with(features: .rss).encoded(as: .virtioRSSConfig)
-        let decoded = try RSSConfiguration(decodingAndValidating: virtio, as: .virtioRSSConfig, policy: .virtio(DeviceLimits(queuePairs: 4)))
+        let decoded = try RSSConfiguration(
+            decodingAndValidating: virtio, as: .virtioRSSConfig, policy: .virtio(DeviceLimits(queuePairs: 4)))
         let compound = try decoded.with(features: [.hashReport, .rss]).encoded(as: .tunVnetHash)
         let kernel = try RSSConfiguration(decoding: compound, as: .tunVnetHash, policy: .kernel)
         #expect(kernel.hashTypes == guest.hashTypes)
@@ -119,7 +128,8 @@ struct ConfigurationCodecTests {
 
     @Test("the largest mask, 0xFFFF, decodes a 65,536-entry table")
     func largestMask() throws {
-        let configuration = try RSSConfiguration(features: .rss, hashTypes: .ipv4, indirectionTable: [UInt16](repeating: 1, count: 65536))
+        let configuration = try RSSConfiguration(
+            features: .rss, hashTypes: .ipv4, indirectionTable: [UInt16](repeating: 1, count: 65536))
         let bytes = try configuration.encoded(as: .tunVnetHash)
         #expect(bytes.count == 12 + 2 * 65536 + 40)
         #expect(try RSSConfiguration(decoding: bytes, as: .tunVnetHash, policy: .kernel) == configuration)

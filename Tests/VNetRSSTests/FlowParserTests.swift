@@ -35,9 +35,11 @@ struct FlowParserTests {
         #expect(flow.portsOffset == 54)
     }
 
-    @Test("IPv4 fragment bits: MF or a non-zero offset drop the ports", arguments: [
-        (UInt16(0x0000), false), (0x4000, false), (0x2000, true), (0x0001, true), (0x1FFF, true), (0x8000, false),
-    ])
+    @Test(
+        "IPv4 fragment bits: MF or a non-zero offset drop the ports",
+        arguments: [
+            (UInt16(0x0000), false), (0x4000, false), (0x2000, true), (0x0001, true), (0x1FFF, true), (0x8000, false),
+        ])
     func ipv4Fragments(field: UInt16, fragment: Bool) {
         var frame = TestFrames.tcpv4()
         frame[20] = UInt8(field >> 8)
@@ -72,7 +74,9 @@ struct FlowParserTests {
             let flow = frame.withUnsafeBytes { FlowParser.parse($0) }
             let inside = { (offset: Int, width: Int) in offset + width <= frame.count }
             if flow.network != .none {
-                #expect(inside(flow.sourceAddressOffset, flow.addressLength) && inside(flow.destinationAddressOffset, flow.addressLength))
+                #expect(
+                    inside(flow.sourceAddressOffset, flow.addressLength)
+                        && inside(flow.destinationAddressOffset, flow.addressLength))
             }
             if flow.homeAddressOffset != 0 { #expect(inside(flow.homeAddressOffset, 16)) }
             if flow.routingAddressOffset != 0 { #expect(inside(flow.routingAddressOffset, 16)) }

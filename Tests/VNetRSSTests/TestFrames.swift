@@ -4,8 +4,10 @@ enum TestFrames {
 
     static func be16(_ value: UInt16) -> [UInt8] { [UInt8(value >> 8), UInt8(value & 0xFF)] }
 
-    static func tcpv4(source: [UInt8] = [192, 0, 2, 1], destination: [UInt8] = [198, 51, 100, 2],
-                      sourcePort: UInt16 = 40000, destinationPort: UInt16 = 443, tags: [UInt16] = []) -> [UInt8] {
+    static func tcpv4(
+        source: [UInt8] = [192, 0, 2, 1], destination: [UInt8] = [198, 51, 100, 2],
+        sourcePort: UInt16 = 40000, destinationPort: UInt16 = 443, tags: [UInt16] = []
+    ) -> [UInt8] {
         var frame = macs
         for tag in tags { frame += be16(tag) + [0, 1] }
         frame += be16(0x0800)
@@ -14,9 +16,11 @@ enum TestFrames {
         return frame
     }
 
-    static func tcpv6(source: [UInt8] = [UInt8](repeating: 0x11, count: 16),
-                      destination: [UInt8] = [UInt8](repeating: 0x22, count: 16),
-                      sourcePort: UInt16 = 40000, destinationPort: UInt16 = 443) -> [UInt8] {
+    static func tcpv6(
+        source: [UInt8] = [UInt8](repeating: 0x11, count: 16),
+        destination: [UInt8] = [UInt8](repeating: 0x22, count: 16),
+        sourcePort: UInt16 = 40000, destinationPort: UInt16 = 443
+    ) -> [UInt8] {
         var frame = macs + be16(0x86DD)
         frame += [0x60, 0, 0, 0, 0, 20, 6, 64] + source + destination
         frame += be16(sourcePort) + be16(destinationPort) + [UInt8](repeating: 0, count: 16)

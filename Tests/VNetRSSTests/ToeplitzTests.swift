@@ -5,13 +5,16 @@ import VNetFixtures
 
 @Suite("Toeplitz")
 struct ToeplitzTests {
-    static let microsoft = try! VectorFile.load(path: FixtureLocation.fixtures() + "/vectors/microsoft-rss-verification.json")
+    static let microsoft = try! VectorFile.load(
+        path: FixtureLocation.fixtures() + "/vectors/microsoft-rss-verification.json")
 
     @Test("Microsoft verification suite", arguments: microsoft.cases.map(\.name))
     func microsoftVector(name: String) throws {
         let vector = try #require(Self.microsoft.cases.first { $0.name == name })
-        let tuple = try #require(FlowTupleBytes.make(
-            source: vector.srcIp!, destination: vector.dstIp!, sourcePort: vector.srcPort, destinationPort: vector.dstPort))
+        let tuple = try #require(
+            FlowTupleBytes.make(
+                source: vector.srcIp!, destination: vector.dstIp!, sourcePort: vector.srcPort,
+                destinationPort: vector.dstPort))
         let expected = try #require(vector.hash.flatMap(Hex.integer))
         let hasher = ToeplitzHasher(key: ToeplitzKey.microsoft)
         #expect(UInt64(hasher.hash(tuple)) == expected)
@@ -32,8 +35,10 @@ struct ToeplitzTests {
         let hasher = ToeplitzHasher(key: ToeplitzKey.microsoft, method: method)
         #expect(hasher.method == method)
         for vector in Self.microsoft.cases {
-            let tuple = try #require(FlowTupleBytes.make(
-                source: vector.srcIp!, destination: vector.dstIp!, sourcePort: vector.srcPort, destinationPort: vector.dstPort))
+            let tuple = try #require(
+                FlowTupleBytes.make(
+                    source: vector.srcIp!, destination: vector.dstIp!, sourcePort: vector.srcPort,
+                    destinationPort: vector.dstPort))
             #expect(UInt64(hasher.hash(tuple)) == vector.hash.flatMap(Hex.integer), "\(vector.name) \(method)")
         }
     }
@@ -44,14 +49,16 @@ struct ToeplitzTests {
         for round in 0..<20_000 {
             let key = random.bytes(40 + round % 25)
             let input = random.bytes(round % 37)
-            #expect(BitSerialToeplitz.slidingHash(key: key, input: input) == BitSerialToeplitz.hash(key: key, input: input))
+            #expect(
+                BitSerialToeplitz.slidingHash(key: key, input: input) == BitSerialToeplitz.hash(key: key, input: input))
         }
     }
 
     /// 1,000 keys (lengths 40 to 64) x 1,000 inputs of every length 0 to 36, hashed one at a time
     /// and in bulk (strided, with a gap between inputs), against the bit-serial reference.
-    @Test("1,000,000 random keys and inputs match the bit-serial reference, single and bulk, each method forced",
-          arguments: methods)
+    @Test(
+        "1,000,000 random keys and inputs match the bit-serial reference, single and bulk, each method forced",
+        arguments: methods)
     func randomCrossCheck(method: ToeplitzMethod) {
         let seed: UInt64 = 0x5EED_0001
         var random = SeededGenerator(seed: seed)
@@ -59,7 +66,9 @@ struct ToeplitzTests {
         func mismatch(_ what: String, _ key: [UInt8], _ input: [UInt8]) {
             mismatches += 1
             if mismatches <= 3 {
-                Issue.record("\(method) \(what), seed 0x\(String(seed, radix: 16)): key \(Hex.encode(key)) input \(Hex.encode(input))")
+                Issue.record(
+                    "\(method) \(what), seed 0x\(String(seed, radix: 16)): key \(Hex.encode(key)) input \(Hex.encode(input))"
+                )
             }
         }
         var hashes = [UInt32](repeating: 0, count: 100)
@@ -79,17 +88,22 @@ struct ToeplitzTests {
                     if hasher.hash(input) != expected[index] { mismatch("single", key, input) }
                 }
                 packed.withUnsafeBytes { packed in
-                    hashes.withUnsafeMutableBufferPointer { hasher.hash(packed, length: length, stride: stride, into: $0) }
+                    hashes.withUnsafeMutableBufferPointer {
+                        hasher.hash(packed, length: length, stride: stride, into: $0)
+                    }
                 }
                 for index in 0..<100 where hashes[index] != expected[index] {
-                    mismatch("bulk (length \(length), stride \(stride), input \(index))", key, Array(packed[(index * stride)..<(index * stride + length)]))
+                    mismatch(
+                        "bulk (length \(length), stride \(stride), input \(index))", key,
+                        Array(packed[(index * stride)..<(index * stride + length)]))
                 }
             }
         }
         #expect(mismatches == 0)
     }
 
-    @Test("short keys cover inputs up to key length - 4", arguments: [0, 3, 4, 5, 12, 16, 36, 39, 40, 41, 255], methods)
+    @Test(
+        "short keys cover inputs up to key length - 4", arguments: [0, 3, 4, 5, 12, 16, 36, 39, 40, 41, 255], methods)
     func maxInputLength(keyLength: Int, method: ToeplitzMethod) {
         let hasher = ToeplitzHasher(key: [UInt8](repeating: 0xA5, count: keyLength), method: method)
         #expect(hasher.maxInputLength == max(0, min(keyLength - 4, 36)))

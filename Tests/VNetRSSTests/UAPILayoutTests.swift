@@ -51,11 +51,23 @@ struct UAPILayoutTests {
         ("offsetof(struct virtio_net_hdr_v1_hash, padding)", UInt64(VirtioNetHashHeader.paddingOffset)),
         ("offsetof(struct virtio_net_rss_config, hash_types)", UInt64(VirtioRSSConfigLayout.hashTypesOffset)),
         ("offsetof(struct virtio_net_rss_config, indirection_table_mask)", UInt64(VirtioRSSConfigLayout.maskOffset)),
-        ("offsetof(struct virtio_net_rss_config, unclassified_queue)", UInt64(VirtioRSSConfigLayout.unclassifiedQueueOffset)),
+        (
+            "offsetof(struct virtio_net_rss_config, unclassified_queue)",
+            UInt64(VirtioRSSConfigLayout.unclassifiedQueueOffset)
+        ),
         ("offsetof(struct virtio_net_rss_config, indirection_table)", UInt64(VirtioRSSConfigLayout.tableOffset)),
-        ("offsetof(struct virtio_net_rss_config, max_tx_vq)", UInt64(VirtioRSSConfigLayout.maxTransmitQueuesOffset(tableLength: 1))),
-        ("offsetof(struct virtio_net_rss_config, hash_key_length)", UInt64(VirtioRSSConfigLayout.keyLengthOffset(tableLength: 1))),
-        ("offsetof(struct virtio_net_rss_config, hash_key_data)", UInt64(VirtioRSSConfigLayout.keyLengthOffset(tableLength: 1) + 1)),
+        (
+            "offsetof(struct virtio_net_rss_config, max_tx_vq)",
+            UInt64(VirtioRSSConfigLayout.maxTransmitQueuesOffset(tableLength: 1))
+        ),
+        (
+            "offsetof(struct virtio_net_rss_config, hash_key_length)",
+            UInt64(VirtioRSSConfigLayout.keyLengthOffset(tableLength: 1))
+        ),
+        (
+            "offsetof(struct virtio_net_rss_config, hash_key_data)",
+            UInt64(VirtioRSSConfigLayout.keyLengthOffset(tableLength: 1) + 1)
+        ),
         ("offsetof(struct virtio_net_hash_config, hash_types)", UInt64(VirtioHashConfigLayout.hashTypesOffset)),
         ("offsetof(struct virtio_net_hash_config, reserved)", UInt64(VirtioHashConfigLayout.reservedOffset)),
         ("sizeof(virtio_net_hash_config.reserved)", UInt64(2 * VirtioHashConfigLayout.reservedCount)),

@@ -17,9 +17,11 @@ struct VectorFileTests {
 
     @Test("a wrong expected hash fails")
     func wrongHashFails() throws {
-        let file = VectorFile(source: "test", kind: .toeplitz, cases: [
-            VectorCase(name: "off-by-one", srcIp: "66.9.149.187", dstIp: "161.142.100.80", hash: "0x323e8fc3"),
-        ])
+        let file = VectorFile(
+            source: "test", kind: .toeplitz,
+            cases: [
+                VectorCase(name: "off-by-one", srcIp: "66.9.149.187", dstIp: "161.142.100.80", hash: "0x323e8fc3")
+            ])
         let result = try #require(VectorRunner.run(file).first)
         #expect(!result.passed)
         #expect(result.detail == "expected 0x323e8fc3, got 0x323e8fc2")

@@ -8,7 +8,9 @@ import VNetRSS
 import VNetTapTools
 import VNetTestSupport
 
-@Suite("RSS engine on a live tap", .serialized, .enabled(if: Privileges.isRoot, "live taps in private namespaces: needs root"))
+@Suite(
+    "RSS engine on a live tap", .serialized,
+    .enabled(if: Privileges.isRoot, "live taps in private namespaces: needs root"))
 struct EngineTests {
     static let captures = FixtureLocation.fixtures() + "/captures/"
 
@@ -26,11 +28,13 @@ struct EngineTests {
         return options
     }
 
-    @Test("every catalogue frame arrives on the queue the configuration names, with the exact header",
-          arguments: ReaderKind.allCases)
+    @Test(
+        "every catalogue frame arrives on the queue the configuration names, with the exact header",
+        arguments: ReaderKind.allCases)
     func catalogueFrames(reader: ReaderKind) throws {
         let tap = try LiveTap(queues: 4)
-        let engine = try RSSEngine(device: tap.device, configuration: .spreading(over: 4), options: Self.options(reader))
+        let engine = try RSSEngine(
+            device: tap.device, configuration: .spreading(over: 4), options: Self.options(reader))
         try engine.start()
         defer { engine.stop() }
         let cases = try Self.catalogue()
@@ -39,10 +43,13 @@ struct EngineTests {
         var unmatched = cases
         var foreign = 0
         let received = LiveTap.collect(engine, count: cases.count) { got in
-            guard let at = unmatched.firstIndex(where: { $0.frame.elementsEqual(got.frame) }) else { foreign += 1; return }
+            guard let at = unmatched.firstIndex(where: { $0.frame.elementsEqual(got.frame) }) else {
+                foreign += 1; return
+            }
             let want = unmatched.remove(at: at).expected
-            #expect(got.queue == Int(want.queue) && got.hash == want.hashValue && got.report.rawValue == want.hashReport,
-                    "frame \(want.frame)")
+            #expect(
+                got.queue == Int(want.queue) && got.hash == want.hashValue && got.report.rawValue == want.hashReport,
+                "frame \(want.frame)")
             let header = VirtioNetHashHeader(decoding: UnsafeRawBufferPointer(rebasing: got.packet[0..<20]))!
             #expect(header.numBuffers == 1 && header.hash == want.hashValue && header.hashReport == want.hashReport)
             #expect(header.flags == 0 && header.gsoType == 0 && header.padding == 0)
@@ -56,8 +63,9 @@ struct EngineTests {
         #expect(statistics.unclassified == UInt64(cases.filter { $0.expected.hashReport == 0 }.count))
     }
 
-    @Test("inline delivery hands every catalogue frame to the handler on its reader, decided and with the exact header",
-          arguments: ReaderKind.allCases)
+    @Test(
+        "inline delivery hands every catalogue frame to the handler on its reader, decided and with the exact header",
+        arguments: ReaderKind.allCases)
     func inlineDelivery(reader: ReaderKind) throws {
         let tap = try LiveTap(queues: 4)
         let cases = try Self.catalogue()
@@ -66,7 +74,9 @@ struct EngineTests {
         final class Seen: @unchecked Sendable {
             private let lock = NSLock()
             private var seen: [(frame: [UInt8], queue: Int, hash: UInt32, report: UInt16, header: [UInt8])] = []
-            func withLock<T>(_ body: (inout [(frame: [UInt8], queue: Int, hash: UInt32, report: UInt16, header: [UInt8])]) -> T) -> T {
+            func withLock<T>(
+                _ body: (inout [(frame: [UInt8], queue: Int, hash: UInt32, report: UInt16, header: [UInt8])]) -> T
+            ) -> T {
                 lock.lock()
                 defer { lock.unlock() }
                 return body(&seen)
@@ -90,13 +100,17 @@ struct EngineTests {
         for got in seen.withLock({ $0 }) {
             guard let at = unmatched.firstIndex(where: { $0.frame == got.frame }) else { continue }
             let want = unmatched.remove(at: at).expected
-            #expect(got.queue == Int(want.queue) && got.hash == want.hashValue && got.report == want.hashReport, "frame \(want.frame)")
+            #expect(
+                got.queue == Int(want.queue) && got.hash == want.hashValue && got.report == want.hashReport,
+                "frame \(want.frame)")
             let header = got.header.withUnsafeBytes { VirtioNetHashHeader(decoding: $0)! }
             #expect(header.numBuffers == 1 && header.hash == want.hashValue && header.hashReport == want.hashReport)
         }
         #expect(unmatched.isEmpty, "\(unmatched.count) frames never reached the handler")
         let statistics = engine.statistics()
-        #expect(statistics.framesRead == statistics.framesDelivered + statistics.framesDropped && statistics.framesDropped == 0)
+        #expect(
+            statistics.framesRead == statistics.framesDelivered + statistics.framesDropped
+                && statistics.framesDropped == 0)
         #expect(statistics.framesDelivered == UInt64(seen.withLock { $0.count }))
     }
 
@@ -116,8 +130,9 @@ struct EngineTests {
         BitSerialToeplitz.hash(key: ToeplitzKey.microsoft, input: Array(frame[26..<34]) + Array(frame[34..<38]))
     }
 
-    @Test("hot swap: 100,000 frames, 1,000 configuration swaps, every frame wholly old or new, none lost",
-          arguments: ReaderKind.allCases)
+    @Test(
+        "hot swap: 100,000 frames, 1,000 configuration swaps, every frame wholly old or new, none lost",
+        arguments: ReaderKind.allCases)
     func hotSwap(reader: ReaderKind) throws {
         let tap = try LiveTap(queues: 2)
         let forward = try RSSConfiguration(indirectionTable: (0..<128).map { UInt16($0 % 4) })
@@ -152,7 +167,9 @@ struct EngineTests {
                     let hash = Self.referenceHash(frame.frame)
                     let bucket = Int(hash & 127)
                     let candidates = [forward.indirectionTable[bucket], backward.indirectionTable[bucket]]
-                    if frame.hash != hash || frame.report != .udpIPv4 || !candidates.contains(UInt16(frame.queue)) { mismatched += 1 }
+                    if frame.hash != hash || frame.report != .udpIPv4 || !candidates.contains(UInt16(frame.queue)) {
+                        mismatched += 1
+                    }
                 }
             }
             received += got
@@ -232,11 +249,15 @@ struct EngineTests {
         #expect(statistics.framesRead == UInt64(20 * frames.count))
     }
 
-    @Test("GSO frames with offloads on keep the tap's header fields and get the hash fields", arguments: ReaderKind.allCases)
+    @Test(
+        "GSO frames with offloads on keep the tap's header fields and get the hash fields",
+        arguments: ReaderKind.allCases)
     func gsoFrames(reader: ReaderKind) throws {
         let tap = try LiveTap(queues: 2, offloads: [.checksum, .tso4, .tso6, .uso4, .uso6])
         try tap.ip(["addr", "add", "10.77.0.1/24", "dev", LiveTap.name])
-        try tap.ip(["neigh", "add", "10.77.0.2", "lladdr", "02:00:00:00:00:02", "dev", LiveTap.name, "nud", "permanent"])
+        try tap.ip([
+            "neigh", "add", "10.77.0.2", "lladdr", "02:00:00:00:00:02", "dev", LiveTap.name, "nud", "permanent",
+        ])
         var options = Self.options(reader)
         options.bufferSize = 65_562
         options.buffersPerQueue = 64
@@ -273,7 +294,7 @@ struct EngineTests {
         defer { engine.stop() }
         let frames = Self.udpFrames(100)
         for frame in frames { try tap.injector.send(frame) }
-        try tap.injector.send([UInt8](repeating: 0xFF, count: 60))   // unclassified (ethertype 0xFFFF)
+        try tap.injector.send([UInt8](repeating: 0xFF, count: 60))  // unclassified (ethertype 0xFFFF)
         #expect(LiveTap.collect(engine, count: 101) { _ in } == 101)
         let statistics = engine.statistics()
         func total(_ label: String, _ filter: [(String, String)] = []) -> Int64 {
@@ -286,7 +307,9 @@ struct EngineTests {
         #expect(total("test_frames", [("report", "udpv4")]) == 100 && statistics.reports[3] == 100)
         #expect(total("test_frames", [("report", "none")]) == 1 && statistics.unclassified == 1)
         for queue in 0..<2 {
-            #expect(total("test_frames_delivered", [("queue", String(queue))]) == Int64(statistics.receiveQueues[queue].delivered))
+            #expect(
+                total("test_frames_delivered", [("queue", String(queue))])
+                    == Int64(statistics.receiveQueues[queue].delivered))
         }
         #expect(total("test_frames_dropped") == 0)
     }
@@ -294,8 +317,9 @@ struct EngineTests {
     /// How ``tapQueueCounters(delivery:)`` takes the frames.
     enum CountedDelivery: CaseIterable, Sendable { case rings, inline, inlineBatches }
 
-    @Test("per tap queue, the frames, bytes and redirections counted are those delivered (rings, inline, inline batches)",
-          arguments: CountedDelivery.allCases)
+    @Test(
+        "per tap queue, the frames, bytes and redirections counted are those delivered (rings, inline, inline batches)",
+        arguments: CountedDelivery.allCases)
     func tapQueueCounters(delivery: CountedDelivery) throws {
         let tap = try LiveTap(queues: 4)
         // What the consumer saw, per tap queue and per receive queue. NSLock, as above.
@@ -336,13 +360,15 @@ struct EngineTests {
         let engine = try RSSEngine(device: tap.device, configuration: .spreading(over: 4), options: options)
         try engine.start()
         defer { engine.stop() }
-        let frames = Self.udpFrames(400) + [[UInt8](repeating: 0xFF, count: 60)]   // the last one unclassified
+        let frames = Self.udpFrames(400) + [[UInt8](repeating: 0xFF, count: 60)]  // the last one unclassified
         for frame in frames { try tap.injector.send(frame) }
         let expected = UInt64(frames.count)
         if !inline { _ = LiveTap.collect(engine, count: frames.count) { tally.add($0) } }
         // The counters are published after each batch is handed over: wait for both.
         let deadline = ContinuousClock.now + .seconds(10)
-        while (tally.total < expected || engine.statistics().framesRead < expected) && ContinuousClock.now < deadline { usleep(1_000) }
+        while (tally.total < expected || engine.statistics().framesRead < expected) && ContinuousClock.now < deadline {
+            usleep(1_000)
+        }
         let statistics = engine.statistics()
         #expect(tally.total == expected && statistics.framesRead == expected)
         #expect(tally.badBatches == 0)
@@ -366,7 +392,11 @@ struct EngineTests {
             let probe = try tap.namespace.run { () -> Result<TapDevice, TapError> in
                 Result { () throws(TapError) in try TapDevice.open(name: "other0", queueCount: 1) }
             }
-            if case .failure(let error) = probe { #expect(error.errno == .notPermitted) } else { Issue.record("opened a tap without CAP_NET_ADMIN") }
+            if case .failure(let error) = probe {
+                #expect(error.errno == .notPermitted)
+            } else {
+                Issue.record("opened a tap without CAP_NET_ADMIN")
+            }
             // ... and the adopted fds still read and steer.
             let device = try TapDevice.adopt(descriptors: fds)
             let engine = try RSSEngine(device: device, configuration: .spreading(over: 2))
@@ -383,15 +413,21 @@ struct EngineTests {
         #expect(NetAdminCapability.isEffective)
     }
 
-    @Test("frames from the namespace's own TCP/UDP stack over IPv4 and IPv6 match the bit-serial reference",
-          arguments: ReaderKind.allCases)
+    @Test(
+        "frames from the namespace's own TCP/UDP stack over IPv4 and IPv6 match the bit-serial reference",
+        arguments: ReaderKind.allCases)
     func kernelStackTraffic(reader: ReaderKind) throws {
         let tap = try LiveTap(queues: 4, ipv6: true)
         try tap.ip(["addr", "add", "10.77.0.1/24", "dev", LiveTap.name])
         try tap.ip(["-6", "addr", "add", "fd00:77::1/64", "dev", LiveTap.name, "nodad"])
-        try tap.ip(["neigh", "add", "10.77.0.2", "lladdr", "02:00:00:00:00:02", "dev", LiveTap.name, "nud", "permanent"])
-        try tap.ip(["-6", "neigh", "add", "fd00:77::2", "lladdr", "02:00:00:00:00:02", "dev", LiveTap.name, "nud", "permanent"])
-        let engine = try RSSEngine(device: tap.device, configuration: .spreading(over: 4), options: Self.options(reader))
+        try tap.ip([
+            "neigh", "add", "10.77.0.2", "lladdr", "02:00:00:00:00:02", "dev", LiveTap.name, "nud", "permanent",
+        ])
+        try tap.ip([
+            "-6", "neigh", "add", "fd00:77::2", "lladdr", "02:00:00:00:00:02", "dev", LiveTap.name, "nud", "permanent",
+        ])
+        let engine = try RSSEngine(
+            device: tap.device, configuration: .spreading(over: 4), options: Self.options(reader))
         try engine.start()
         defer { engine.stop() }
         let sent = try tap.namespace.run { try KernelTraffic.send(flows: 16) }
@@ -407,7 +443,10 @@ struct EngineTests {
         }
         let statistics = engine.statistics()
         let link = try tap.namespace.run { try tap.links.info(LiveTap.name) }
-        #expect(checked >= sent, "read \(statistics.framesRead), delivered \(statistics.framesDelivered), tap sent \(link.transmittedPackets), dropped \(link.transmitDrops)")
+        #expect(
+            checked >= sent,
+            "read \(statistics.framesRead), delivered \(statistics.framesDelivered), tap sent \(link.transmittedPackets), dropped \(link.transmitDrops)"
+        )
         #expect(wrong == 0)
     }
 }

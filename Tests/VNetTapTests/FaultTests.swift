@@ -56,8 +56,9 @@ struct FaultTests {
         }
     }
 
-    @Test("the tap deleted mid-run: every reader ends with EBADFD or EIO, none hangs, read = delivered + dropped",
-          arguments: ReaderKind.allCases)
+    @Test(
+        "the tap deleted mid-run: every reader ends with EBADFD or EIO, none hangs, read = delivered + dropped",
+        arguments: ReaderKind.allCases)
     func tapDeleted(reader: ReaderKind) throws {
         let tap = try LiveTap(queues: 4)
         var options = EngineOptions()
@@ -86,8 +87,9 @@ struct FaultTests {
         #expect(UInt64(received) == statistics.framesDelivered, "every delivered frame was received")
     }
 
-    @Test("a consumer that stops consuming: memory stays the pool, the rest is counted as dropped, none lost",
-          arguments: ReaderKind.allCases)
+    @Test(
+        "a consumer that stops consuming: memory stays the pool, the rest is counted as dropped, none lost",
+        arguments: ReaderKind.allCases)
     func consumerStops(reader: ReaderKind) throws {
         let tap = try LiveTap(queues: 2)
         var options = EngineOptions()
@@ -99,7 +101,9 @@ struct FaultTests {
         defer { engine.stop() }
         // Past the queueing discipline, a frame the tap cannot queue fails its send (and is sent
         // again), so every frame the socket took is in a tap queue.
-        let bypass = try tap.namespace.run { try PacketInjector(interface: LiveTap.name, bypassQueueingDiscipline: true) }
+        let bypass = try tap.namespace.run {
+            try PacketInjector(interface: LiveTap.name, bypassQueueingDiscipline: true)
+        }
         let injector = Injector(bypass, EngineTests.udpFrames(256), limit: 20_000)
         // Nobody consumes. Wait until every frame the tap queued was read (or the tap dropped it).
         let deadline = ContinuousClock.now + .seconds(20)
@@ -122,8 +126,9 @@ struct FaultTests {
         #expect(statistics.framesDropped >= 20_000 - UInt64(2 * 2 * 16))
     }
 
-    @Test("1,000 configuration swaps a millisecond apart under traffic: frames injected = delivered + dropped",
-          arguments: ReaderKind.allCases)
+    @Test(
+        "1,000 configuration swaps a millisecond apart under traffic: frames injected = delivered + dropped",
+        arguments: ReaderKind.allCases)
     func swapEveryMillisecond(reader: ReaderKind) throws {
         let tap = try LiveTap(queues: 4)
         var options = EngineOptions()
@@ -134,7 +139,9 @@ struct FaultTests {
         let engine = try RSSEngine(device: tap.device, configuration: configurations[0], options: options)
         try engine.start()
         defer { engine.stop() }
-        let bypass = try tap.namespace.run { try PacketInjector(interface: LiveTap.name, bypassQueueingDiscipline: true) }
+        let bypass = try tap.namespace.run {
+            try PacketInjector(interface: LiveTap.name, bypassQueueingDiscipline: true)
+        }
         let injector = Injector(bypass, EngineTests.udpFrames(256))
         var received = 0
         for swap in 0..<1_000 {

@@ -35,7 +35,9 @@ final class SeriesKernel: TapSystemCalls, @unchecked Sendable {
     func open(_ path: String, flags: Int32) throws(Errno) -> Int32 { 3 }
     func close(_ fd: Int32) throws(Errno) {}
     func setInterfaceFlags(_ fd: Int32, name: String, flags: UInt16) throws(Errno) -> String { name }
-    func interfaceFlags(_ fd: Int32) throws(Errno) -> (name: String, flags: UInt16) { ("tap9", TapFlags.required.rawValue) }
+    func interfaceFlags(_ fd: Int32) throws(Errno) -> (name: String, flags: UInt16) {
+        ("tap9", TapFlags.required.rawValue)
+    }
     func setQueueAttached(_ fd: Int32, _ attached: Bool) throws(Errno) {}
     func fileStatusFlags(_ fd: Int32) throws(Errno) -> Int32 { 0 }
     func setFileStatusFlags(_ fd: Int32, _ flags: Int32) throws(Errno) {}
@@ -69,7 +71,8 @@ struct KernelOffloadTests {
         let probe = KernelHashOffload.probe(descriptor: 3, system: kernel)
         #expect(probe == .available(.kernelSeries))
 
-        let configuration = try RSSConfiguration(hashTypes: .kernelSupported, indirectionTable: [3, 4], unclassifiedQueue: 5)
+        let configuration = try RSSConfiguration(
+            hashTypes: .kernelSupported, indirectionTable: [3, 4], unclassifiedQueue: 5)
         try KernelHashOffload.push(configuration, descriptor: 3, device: "tap9", system: kernel)
         let pushed = kernel.recorded.withLock { $0 }.filter { $0.request == UInt(TunIoctl.V5.setVnetHash) }
         #expect(pushed.count == 1)
@@ -78,9 +81,11 @@ struct KernelOffloadTests {
         #expect(pushed.first?.bytes == expected)
     }
 
-    @Test("answers that are not a capability count as unavailable", arguments: [
-        [UInt8](), [0, 0, 0, 0, 0x3F, 0, 0, 0], [3, 0, 0, 0, 0, 0, 0, 0], [3, 0, 0, 0, 0, 4, 0, 0],
-    ])
+    @Test(
+        "answers that are not a capability count as unavailable",
+        arguments: [
+            [UInt8](), [0, 0, 0, 0, 0x3F, 0, 0, 0], [3, 0, 0, 0, 0, 0, 0, 0], [3, 0, 0, 0, 0, 4, 0, 0],
+        ])
     func notACapability(answer: [UInt8]) {
         let probe = KernelHashOffload.probe(descriptor: 3, system: SeriesKernel(capability: answer))
         guard case .unavailable = probe else {
@@ -153,7 +158,8 @@ struct KernelOffloadTests {
         let pool = PacketPool(count: 4, bufferSize: 128)
         let ring = SPSCRing<Delivery>(minimumCapacity: 4)
         let reader = QueueReader(
-            index: 0, descriptor: -1, pool: pool, headerSize: 20, outbound: [ring], returns: [SPSCRing<UInt32>(minimumCapacity: 4)],
+            index: 0, descriptor: -1, pool: pool, headerSize: 20, outbound: [ring],
+            returns: [SPSCRing<UInt32>(minimumCapacity: 4)],
             wakeups: [-1], suppression: WakeSuppression(queues: 1),
             snapshot: ClassifierSnapshot(SteeringState(try Classifier(.spreading(over: 1), queueCount: 1), .kernel)),
             batchSize: 4, metricsLabel: "test")

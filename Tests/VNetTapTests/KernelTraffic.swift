@@ -41,7 +41,9 @@ enum KernelTraffic {
         var (storage, length) = address(family, port: port)
         let payload = Array("vnet-rss kernel stack".utf8)
         let sent = withUnsafePointer(to: &storage) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { sendto(fd, payload, payload.count, 0, $0, length) }
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                sendto(fd, payload, payload.count, 0, $0, length)
+            }
         }
         return sent == payload.count
     }
@@ -92,7 +94,9 @@ enum SegmentedUDP {
         guard fd >= 0 else { return false }
         defer { close(fd) }
         var size = Int32(segmentSize)
-        guard setsockopt(fd, levelUDP, optionSegment, &size, socklen_t(MemoryLayout<Int32>.size)) == 0 else { return false }
+        guard setsockopt(fd, levelUDP, optionSegment, &size, socklen_t(MemoryLayout<Int32>.size)) == 0 else {
+            return false
+        }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = UInt16(9999).bigEndian

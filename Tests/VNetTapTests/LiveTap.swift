@@ -44,7 +44,8 @@ final class LiveTap {
 
     /// Receives from every queue until `count` frames arrived (or `done` says so) or `seconds` passed.
     static func collect(
-        _ engine: RSSEngine, count: Int, seconds: Double = 10, until done: () -> Bool = { false }, _ body: (ReceivedFrame) -> Void
+        _ engine: RSSEngine, count: Int, seconds: Double = 10, until done: () -> Bool = { false },
+        _ body: (ReceivedFrame) -> Void
     ) -> Int {
         var received = 0
         let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))

@@ -12,8 +12,9 @@ import VNetTestSupport
 
 /// Frames steered by the steering program on a live tap: each arrives on the tap queue its
 /// configuration names, and the reader of that queue reports its hash.
-@Suite("Kernel steering with the program on a live tap", .serialized,
-       .enabled(if: Privileges.isRoot, "live taps and BPF programs: needs root"))
+@Suite(
+    "Kernel steering with the program on a live tap", .serialized,
+    .enabled(if: Privileges.isRoot, "live taps and BPF programs: needs root"))
 struct ProgramSteeringTests {
     /// What inline delivery saw, from every reader thread.
     final class Seen: @unchecked Sendable {
@@ -31,7 +32,8 @@ struct ProgramSteeringTests {
         private var frames: [Frame] = []
 
         func add(_ frame: ReceivedFrame) {
-            let header = VirtioNetHashHeader(decoding: UnsafeRawBufferPointer(rebasing: frame.packet[0..<frame.headerSize]))
+            let header = VirtioNetHashHeader(
+                decoding: UnsafeRawBufferPointer(rebasing: frame.packet[0..<frame.headerSize]))
             let seen = Frame(
                 bytes: Array(frame.frame), tapQueue: frame.tapQueue, queue: frame.queue, hash: frame.hash,
                 report: frame.report, header: header)
@@ -59,13 +61,17 @@ struct ProgramSteeringTests {
 
     static let captures = FixtureLocation.fixtures() + "/captures/"
 
-    @Test("every catalogue frame arrives on the tap queue the Python model names, with its hash and report",
-          arguments: ["catalogue.default.expected.jsonl", "catalogue.qemu-ex.expected.jsonl",
-                      "catalogue.addresses-only.expected.jsonl", "catalogue.ex-and-tcpv6.expected.jsonl",
-                      "catalogue.kernel-selftest-table.expected.jsonl"])
+    @Test(
+        "every catalogue frame arrives on the tap queue the Python model names, with its hash and report",
+        arguments: [
+            "catalogue.default.expected.jsonl", "catalogue.qemu-ex.expected.jsonl",
+            "catalogue.addresses-only.expected.jsonl", "catalogue.ex-and-tcpv6.expected.jsonl",
+            "catalogue.kernel-selftest-table.expected.jsonl",
+        ])
     func catalogueOnTapQueues(expectedFile: String) throws {
         let manifest = try CaptureManifest.load(directory: Self.captures)
-        let entry = try #require(manifest.entries.first { $0.expected == expectedFile && $0.capture == "catalogue.pcap" })
+        let entry = try #require(
+            manifest.entries.first { $0.expected == expectedFile && $0.capture == "catalogue.pcap" })
         let classifier = try VectorRunner.makeClassifier(entry.configuration)
         let queues = Int(entry.configuration.queues)
         let tap = try LiveTap(queues: queues)
@@ -87,10 +93,15 @@ struct ProgramSteeringTests {
         for got in seen.all {
             guard let at = unmatched.firstIndex(where: { $0.0 == got.bytes }) else { continue }
             let want = unmatched.remove(at: at).1
-            #expect(got.tapQueue == Int(want.queue), "\(expectedFile) frame \(want.frame): tap queue \(got.tapQueue), model \(want.queue)")
-            #expect(got.queue == Int(want.queue) && got.hash == want.hashValue && got.report.rawValue == want.hashReport,
-                    "\(expectedFile) frame \(want.frame)")
-            #expect(got.header?.hash == want.hashValue && got.header?.hashReport == want.hashReport && got.header?.numBuffers == 1)
+            #expect(
+                got.tapQueue == Int(want.queue),
+                "\(expectedFile) frame \(want.frame): tap queue \(got.tapQueue), model \(want.queue)")
+            #expect(
+                got.queue == Int(want.queue) && got.hash == want.hashValue && got.report.rawValue == want.hashReport,
+                "\(expectedFile) frame \(want.frame)")
+            #expect(
+                got.header?.hash == want.hashValue && got.header?.hashReport == want.hashReport
+                    && got.header?.numBuffers == 1)
         }
         #expect(unmatched.isEmpty, "\(unmatched.count) frames never arrived")
         #expect(engine.statistics().tapQueues.map(\.redirected).reduce(0, +) == 0)
@@ -111,8 +122,12 @@ struct ProgramSteeringTests {
         }
         try tap.ip(["addr", "add", "10.77.0.1/24", "dev", LiveTap.name])
         try tap.ip(["-6", "addr", "add", "fd00:77::1/64", "dev", LiveTap.name, "nodad"])
-        try tap.ip(["neigh", "add", "10.77.0.2", "lladdr", "02:00:00:00:00:02", "dev", LiveTap.name, "nud", "permanent"])
-        try tap.ip(["-6", "neigh", "add", "fd00:77::2", "lladdr", "02:00:00:00:00:02", "dev", LiveTap.name, "nud", "permanent"])
+        try tap.ip([
+            "neigh", "add", "10.77.0.2", "lladdr", "02:00:00:00:00:02", "dev", LiveTap.name, "nud", "permanent",
+        ])
+        try tap.ip([
+            "-6", "neigh", "add", "fd00:77::2", "lladdr", "02:00:00:00:00:02", "dev", LiveTap.name, "nud", "permanent",
+        ])
         let sent = try tap.namespace.run { try KernelTraffic.send(flows: 32) }
         let deadline = ContinuousClock.now + .seconds(5)
         var checked = 0
@@ -125,7 +140,9 @@ struct ProgramSteeringTests {
             for frame in frames {
                 // Every frame, the kernel's own (MLD, say) included, is on the queue it was steered to.
                 if frame.tapQueue != frame.queue {
-                    wrong.append("tap queue \(frame.tapQueue), queue \(frame.queue): \(frame.bytes.prefix(80).map { String($0, radix: 16) })")
+                    wrong.append(
+                        "tap queue \(frame.tapQueue), queue \(frame.queue): \(frame.bytes.prefix(80).map { String($0, radix: 16) })"
+                    )
                 }
                 guard let tuple = frame.bytes.withUnsafeBytes({ KernelTraffic.tuple($0) }) else { continue }
                 let hash = BitSerialToeplitz.hash(key: ToeplitzKey.microsoft, input: tuple.input)
@@ -143,7 +160,9 @@ struct ProgramSteeringTests {
         #expect(queuesUsed.count == 4)
     }
 
-    @Test("hot swap: 100,000 frames through over 1,000 swaps, each frame's tap queue and report wholly old or new, none lost, redirected only around swaps")
+    @Test(
+        "hot swap: 100,000 frames through over 1,000 swaps, each frame's tap queue and report wholly old or new, none lost, redirected only around swaps"
+    )
     func hotSwap() throws {
         let tap = try LiveTap(queues: 4)
         let forward = try RSSConfiguration(indirectionTable: (0..<128).map { UInt16($0 % 4) })
@@ -184,7 +203,8 @@ struct ProgramSteeringTests {
             let bucket = Int(hash & 127)
             let candidates = [Int(forward.indirectionTable[bucket]), Int(backward.indirectionTable[bucket])]
             if frame.hash != hash || frame.report != .udpIPv4 || !candidates.contains(frame.queue)
-                || !candidates.contains(frame.tapQueue) {
+                || !candidates.contains(frame.tapQueue)
+            {
                 mismatched += 1
             }
         }
@@ -218,12 +238,16 @@ struct ProgramSteeringTests {
         #expect(more == 40 * frames.count && mismatched == 0)
         let redirectedDuring = during.tapQueues.map(\.redirected).reduce(0, +)
         let redirectedAfter = after.tapQueues.map(\.redirected).reduce(0, +)
-        #expect(redirectedAfter == redirectedDuring, "redirected \(redirectedDuring) during \(swaps) swaps, \(redirectedAfter) after")
+        #expect(
+            redirectedAfter == redirectedDuring,
+            "redirected \(redirectedDuring) during \(swaps) swaps, \(redirectedAfter) after")
         let link = try tap.namespace.run { try tap.links.info(LiveTap.name) }
         #expect(link.transmitDrops == 0)
     }
 
-    @Test("detach and attach renumber the tap's queues: frames stay on the queue the table names, the detached queue's go elsewhere and are counted")
+    @Test(
+        "detach and attach renumber the tap's queues: frames stay on the queue the table names, the detached queue's go elsewhere and are counted"
+    )
     func detachAndAttach() throws {
         let tap = try LiveTap(queues: 4)
         let seen = Seen()
@@ -248,16 +272,20 @@ struct ProgramSteeringTests {
                 if any == 0 { usleep(1_000) }
             }
             let got = Array(seen.all[before...])
-            #expect(got.count + handedOver.count == frames.count, "\(label): \(got.count) + \(handedOver.count) of \(frames.count)")
+            #expect(
+                got.count + handedOver.count == frames.count,
+                "\(label): \(got.count) + \(handedOver.count) of \(frames.count)")
             for frame in got {
                 let want = frame.bytes.withUnsafeBytes { Int(EngineTests.referenceHash($0) & 127) % 4 }
-                #expect(frame.queue == want && frame.tapQueue == want && !detached.contains(want),
-                        "\(label): receive queue \(want) read on tap queue \(frame.tapQueue)")
+                #expect(
+                    frame.queue == want && frame.tapQueue == want && !detached.contains(want),
+                    "\(label): receive queue \(want) read on tap queue \(frame.tapQueue)")
             }
             for frame in handedOver {
                 let want = frame.bytes.withUnsafeBytes { Int(EngineTests.referenceHash($0) & 127) % 4 }
-                #expect(frame.queue == want && frame.tapQueue != want && detached.contains(want),
-                        "\(label): receive queue \(want) handed over from tap queue \(frame.tapQueue)")
+                #expect(
+                    frame.queue == want && frame.tapQueue != want && detached.contains(want),
+                    "\(label): receive queue \(want) handed over from tap queue \(frame.tapQueue)")
             }
             let redirected = engine.statistics().tapQueues.map(\.redirected).reduce(0, +) - redirectedBefore
             #expect(redirected == UInt64(handedOver.count), "\(label)")
@@ -278,7 +306,9 @@ struct ProgramSteeringTests {
         try round("all attached again, renumbered", detached: [])
     }
 
-    @Test("every queue detached and attached again: the program comes back with the first queue, and leaves with the last even when the engine stops then")
+    @Test(
+        "every queue detached and attached again: the program comes back with the first queue, and leaves with the last even when the engine stops then"
+    )
     func lastQueueDetached() throws {
         let tap = try LiveTap(queues: 4)
         let seen = Seen()
@@ -309,7 +339,9 @@ struct ProgramSteeringTests {
         #expect(perQueue.reduce(0, +) == frames.count && perQueue.filter { $0 > 0 }.count >= 3, "\(perQueue)")
     }
 
-    @Test("VLAN tags: inline ones, and one the host stack offloaded into the socket buffer, steered as the reader classifies them")
+    @Test(
+        "VLAN tags: inline ones, and one the host stack offloaded into the socket buffer, steered as the reader classifies them"
+    )
     func vlanTags() throws {
         let tap = try LiveTap(queues: 4)
         let seen = Seen()
@@ -320,7 +352,9 @@ struct ProgramSteeringTests {
 
         let plain = EngineTests.udpFrames(64)
         let oneInline = plain.map { Array($0[0..<12]) + [0x88, 0xA8, 0x00, 0x07] + Array($0[12...]) }
-        let twoInline = plain.map { Array($0[0..<12]) + [0x88, 0xA8, 0x00, 0x07, 0x81, 0x00, 0x00, 0x09] + Array($0[12...]) }
+        let twoInline = plain.map {
+            Array($0[0..<12]) + [0x88, 0xA8, 0x00, 0x07, 0x81, 0x00, 0x00, 0x09] + Array($0[12...])
+        }
 
         func check(_ label: String, _ frames: [[UInt8]], offloaded: Bool) throws {
             let before = seen.count
@@ -330,8 +364,9 @@ struct ProgramSteeringTests {
             #expect(got.count == frames.count, "\(label)")
             for frame in got {
                 let decision = frame.bytes.withUnsafeBytes { classifier.classify($0) }
-                #expect(frame.tapQueue == Int(decision.queue) && frame.queue == Int(decision.queue),
-                        "\(label): tap queue \(frame.tapQueue), classifier \(decision.queue)")
+                #expect(
+                    frame.tapQueue == Int(decision.queue) && frame.queue == Int(decision.queue),
+                    "\(label): tap queue \(frame.tapQueue), classifier \(decision.queue)")
                 // The tap writes an offloaded tag back inline, outermost.
                 let outerTag = frame.bytes[12] == 0x81 && frame.bytes[13] == 0 && frame.bytes[15] == 5
                 #expect(outerTag == offloaded, "\(label)")
@@ -376,15 +411,18 @@ struct ProgramSteeringTests {
         #expect(got.allSatisfy { $0.tapQueue == 2 && $0.queue == 2 })
     }
 
-    @Test("without BPF privilege, automatic steering falls back to userspace and says why; asking for the program fails")
+    @Test(
+        "without BPF privilege, automatic steering falls back to userspace and says why; asking for the program fails")
     func refusedLoad() throws {
         let tap = try LiveTap(queues: 2)
         try BPFPrivilege.withoutIt {
             var options = EngineOptions()
             let automatic = try RSSEngine(device: tap.device, configuration: .spreading(over: 2), options: options)
             #expect(automatic.steering == .userspace)
-            #expect(automatic.steeringReason.contains("steering program refused") && automatic.steeringReason.contains("BPF_PROG_LOAD"),
-                    "\(automatic.steeringReason)")
+            #expect(
+                automatic.steeringReason.contains("steering program refused")
+                    && automatic.steeringReason.contains("BPF_PROG_LOAD"),
+                "\(automatic.steeringReason)")
             options.steering = .program
             #expect {
                 _ = try RSSEngine(device: tap.device, configuration: .spreading(over: 2), options: options)
@@ -394,7 +432,9 @@ struct ProgramSteeringTests {
         }
     }
 
-    @Test("a foreign program attached to the tap: frames still reach their receive queue's own thread, and the redirections show it")
+    @Test(
+        "a foreign program attached to the tap: frames still reach their receive queue's own thread, and the redirections show it"
+    )
     func foreignProgram() throws {
         let tap = try LiveTap(queues: 4)
         let seen = Seen()
@@ -407,15 +447,20 @@ struct ProgramSteeringTests {
             try RSSConfiguration(indirectionTable: [3]), rule: .spec, queueCount: 4, kernelOrder: [0, 1, 2, 3])
         var foreignProgram = foreign.descriptors.program
         _ = try withUnsafeMutableBytes(of: &foreignProgram) { raw in
-            try LinuxSystemCalls().ioctl(tap.device.queues[0].descriptor, vnet_tap_tunsetsteeringebpf(), raw.baseAddress)
+            try LinuxSystemCalls().ioctl(
+                tap.device.queues[0].descriptor, vnet_tap_tunsetsteeringebpf(), raw.baseAddress)
         }
         let frames = EngineTests.udpFrames(256)
-        let expectedOwn = frames.filter { frame in frame.withUnsafeBytes { Int(EngineTests.referenceHash($0) & 127) % 4 } == 3 }.count
+        let expectedOwn = frames.filter { frame in
+            frame.withUnsafeBytes { Int(EngineTests.referenceHash($0) & 127) % 4 } == 3
+        }.count
         for frame in frames { try tap.injector.send(frame) }
         // The handler on tap queue 3's reader gets queue 3's frames; the others go through the
         // rings to their own queues' consumers.
         var handedOver: [(tapQueue: Int, queue: Int, bytes: [UInt8])] = []
-        _ = LiveTap.collect(engine, count: frames.count - expectedOwn) { handedOver.append(($0.tapQueue, $0.queue, Array($0.frame))) }
+        _ = LiveTap.collect(engine, count: frames.count - expectedOwn) {
+            handedOver.append(($0.tapQueue, $0.queue, Array($0.frame)))
+        }
         seen.wait(for: expectedOwn)
         let got = seen.all
         #expect(got.count == expectedOwn && expectedOwn > 0)

@@ -9,8 +9,9 @@ import VNetTestSupport
 /// The steering program against the Classifier and the independent Python model, frame by
 /// frame, through the kernel's program test-run facility (no tap needed, but loading a program
 /// needs BPF privilege).
-@Suite("Steering program, frame by frame in the kernel", .serialized,
-       .enabled(if: Privileges.isRoot, "loading a BPF program: needs root"))
+@Suite(
+    "Steering program, frame by frame in the kernel", .serialized,
+    .enabled(if: Privileges.isRoot, "loading a BPF program: needs root"))
 struct SteeringProgramTests {
     static let captures = FixtureLocation.fixtures() + "/captures/"
 
@@ -29,8 +30,9 @@ struct SteeringProgramTests {
         try frame.withUnsafeBytes { bytes throws(TapError) in try program.testRun(bytes).queue }
     }
 
-    @Test("every fixture frame, under every fixture configuration, goes where the Python model and the Classifier send it",
-          arguments: SteeringProgram.Build.allCases.filter { $0 != .empty })
+    @Test(
+        "every fixture frame, under every fixture configuration, goes where the Python model and the Classifier send it",
+        arguments: SteeringProgram.Build.allCases.filter { $0 != .empty })
     func fixtureFrames(build: SteeringProgram.Build) throws {
         let manifest = try CaptureManifest.load(directory: Self.captures)
         var checked = 0
@@ -43,8 +45,12 @@ struct SteeringProgramTests {
             for (frame, want) in zip(frames, expected) {
                 let got = try Self.queue(program, frame)
                 let decision = frame.withUnsafeBytes { classifier.classify($0) }
-                #expect(got == UInt32(want.queue), "\(entry.expected) frame \(want.frame): program \(got), model \(want.queue)")
-                #expect(got == UInt32(decision.queue), "\(entry.expected) frame \(want.frame): program \(got), classifier \(decision.queue)")
+                #expect(
+                    got == UInt32(want.queue),
+                    "\(entry.expected) frame \(want.frame): program \(got), model \(want.queue)")
+                #expect(
+                    got == UInt32(decision.queue),
+                    "\(entry.expected) frame \(want.frame): program \(got), classifier \(decision.queue)")
                 checked += 1
             }
         }
@@ -53,10 +59,12 @@ struct SteeringProgramTests {
 
     /// A table of 65,536 distinct entries makes the program's answer the low 16 bits of its
     /// hash, so a disagreement in any hash bit the table reads shows, not only in the queue.
-    @Test("mutated fixture frames under random configurations: the program's hash bits and queue equal the Classifier's")
+    @Test(
+        "mutated fixture frames under random configurations: the program's hash bits and queue equal the Classifier's")
     func mutatedFrames() throws {
         var random = SeededGenerator(seed: 0x5EED_0B9F)
-        let seeds = try VNetCaptureFrames.read(Self.captures + "catalogue.pcap")
+        let seeds =
+            try VNetCaptureFrames.read(Self.captures + "catalogue.pcap")
             + VNetCaptureFrames.read(Self.captures + "truncations.pcap")
         var checked = 0
         for round in 0..<8 {
@@ -77,15 +85,19 @@ struct SteeringProgramTests {
                     let got = try Self.queue(program, frame)
                     let want = frame.withUnsafeBytes { classifier.classify($0) }
                     if got != UInt32(want.queue) {
-                        Issue.record("round \(round): frame \(frame.map { String($0, radix: 16) }): program \(got), classifier \(want.queue) (report \(want.report))")
+                        Issue.record(
+                            "round \(round): frame \(frame.map { String($0, radix: 16) }): program \(got), classifier \(want.queue) (report \(want.report))"
+                        )
                         return
                     }
                     checked += 1
                 }
             }
         }
-        #expect(checked == 8 * 24 * (try VNetCaptureFrames.read(Self.captures + "catalogue.pcap").count
-            + VNetCaptureFrames.read(Self.captures + "truncations.pcap").count))
+        #expect(
+            checked == 8 * 24
+                * (try VNetCaptureFrames.read(Self.captures + "catalogue.pcap").count
+                    + VNetCaptureFrames.read(Self.captures + "truncations.pcap").count))
     }
 
     /// One of: a few bytes changed (mostly in the headers), a cut, or both.
@@ -95,7 +107,10 @@ struct SteeringProgramTests {
         if choice != 1, !bytes.isEmpty {
             for _ in 0..<Int.random(in: 1...4, using: &random) {
                 let at = Int.random(in: 0..<min(bytes.count, 128), using: &random)
-                bytes[at] = choice == 3 ? [0x00, 0x06, 0x11, 0x2B, 0x2C, 0x33, 0x3C, 0x87, 0xC9, 0x81, 0xA8][Int.random(in: 0..<11, using: &random)]
+                bytes[at] =
+                    choice == 3
+                    ? [0x00, 0x06, 0x11, 0x2B, 0x2C, 0x33, 0x3C, 0x87, 0xC9, 0x81, 0xA8][
+                        Int.random(in: 0..<11, using: &random)]
                     : UInt8.random(in: 0...255, using: &random)
             }
         }
@@ -105,7 +120,8 @@ struct SteeringProgramTests {
         return bytes
     }
 
-    @Test("the table-driven build and the bit-serial build steer alike, and the verifier's account is within its limits")
+    @Test(
+        "the table-driven build and the bit-serial build steer alike, and the verifier's account is within its limits")
     func buildsAgree() throws {
         let classifier = try Classifier(.spreading(over: 4), queueCount: 4)
         let tables = try Self.program(for: classifier, build: .tables)
@@ -127,7 +143,8 @@ struct SteeringProgramTests {
         let program = try SteeringProgram.load()
         let slots = try ProgramSlots(program)
         let descriptors = program.descriptors
-        let frame: [UInt8] = Array(repeating: 0, count: 12) + [0x08, 0x00] + [0x45] + Array(repeating: 0, count: 19) + [0, 1, 0, 2]
+        let frame: [UInt8] =
+            Array(repeating: 0, count: 12) + [0x08, 0x00] + [0x45] + Array(repeating: 0, count: 19) + [0, 1, 0, 2]
         for round in 0..<6 {
             let configuration = try RSSConfiguration(
                 hashTypes: .all, indirectionTable: [UInt16(round)], unclassifiedQueue: 9, key: ToeplitzKey.microsoft)
@@ -138,7 +155,8 @@ struct SteeringProgramTests {
         // An adopted copy picks up where the switch stands and flips to the other slot.
         let adopted = try ProgramSlots(try SteeringProgram.adopt(descriptors))
         try adopted.publish(
-            try RSSConfiguration(hashTypes: .all, indirectionTable: [7], unclassifiedQueue: 9, key: ToeplitzKey.microsoft),
+            try RSSConfiguration(
+                hashTypes: .all, indirectionTable: [7], unclassifiedQueue: 9, key: ToeplitzKey.microsoft),
             rule: .spec, queueCount: 8, kernelOrder: Array(0..<8))
         #expect(try Self.queue(program, frame) == 7)
     }
@@ -161,7 +179,9 @@ struct SteeringProgramTests {
             #expect {
                 _ = try SteeringProgram.adopt(swapped)
             } throws: { error in
-                (error as? TapError).map { $0.step == .adoptProgram && $0.detail.contains("not a socket-filter program") } ?? false
+                (error as? TapError).map {
+                    $0.step == .adoptProgram && $0.detail.contains("not a socket-filter program")
+                } ?? false
             }
         }
         #expect(throws: Never.self) { _ = try SteeringProgram.adopt(program.descriptors) }

@@ -6,7 +6,9 @@ import VNetRSS
 @testable import VNetTap
 import VNetTestSupport
 
-@Suite("Tap devices in a private namespace", .serialized, .enabled(if: Privileges.isRoot, "live taps in private namespaces: needs root"))
+@Suite(
+    "Tap devices in a private namespace", .serialized,
+    .enabled(if: Privileges.isRoot, "live taps in private namespaces: needs root"))
 struct TapDeviceTests {
     @Test("a 4-queue tap opens with the required flags, a 20-byte little-endian header, 4 queues")
     func openFourQueues() throws {
@@ -57,7 +59,8 @@ struct TapDeviceTests {
         let namespace = try NetworkNamespace()
         let fd = try namespace.run { () throws -> Int32 in
             let fd = open("/dev/net/tun", O_RDWR)
-            _ = try LinuxSystemCalls().setInterfaceFlags(fd, name: "plain0", flags: TapFlags([.tap, .noPacketInformation]).rawValue)
+            _ = try LinuxSystemCalls().setInterfaceFlags(
+                fd, name: "plain0", flags: TapFlags([.tap, .noPacketInformation]).rawValue)
             return fd
         }
         defer { close(fd) }
@@ -114,4 +117,3 @@ struct TapDeviceTests {
         }
     }
 }
-

@@ -14,7 +14,8 @@ public enum Command {
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
         guard status == 0 else {
-            throw NetworkNamespace.Failure(description: "\(path) \(arguments.joined(separator: " ")) exited with status \(status)")
+            throw NetworkNamespace.Failure(
+                description: "\(path) \(arguments.joined(separator: " ")) exited with status \(status)")
         }
     }
 

@@ -43,7 +43,9 @@ let benchmarks: @Sendable () -> Void = {
                 tuples.withUnsafeBytes { all in
                     for _ in benchmark.scaledIterations {
                         // 1,000 hashes: the 1,024 tuples less 24, in one call.
-                        hasher.hash(all, length: length, stride: length, into: UnsafeMutableBufferPointer(rebasing: hashes[..<batch]))
+                        hasher.hash(
+                            all, length: length, stride: length,
+                            into: UnsafeMutableBufferPointer(rebasing: hashes[..<batch]))
                         blackHole(hashes[batch - 1])
                     }
                 }
@@ -53,43 +55,46 @@ let benchmarks: @Sendable () -> Void = {
     }
 
     for method in ToeplitzMethod.allCases where method.isAvailable {
-    let classifier = try! Classifier(RSSConfiguration.spreading(over: 4), queueCount: 4, toeplitzMethod: method)
-    for (name, kind) in [("IPv4 TCP", Corpus.Kind.tcpv4), ("IPv6 TCP", .tcpv6), ("mixed IPv4/IPv6 TCP/UDP", nil)] {
-        let (buffer, lengths) = Corpus.packets(kind)
-        Benchmark("classify + header, \(name), \(method.rawValue) (ns per 1000)") { benchmark in
-            lengths.withUnsafeBufferPointer { lengths in
-                for _ in benchmark.scaledIterations {
-                    var queues = 0
-                    for index in 0..<batch {
-                        let slot = index & (Corpus.batchPackets - 1)
-                        let packet = UnsafeMutableRawBufferPointer(start: buffer.baseAddress! + slot * Corpus.slot, count: lengths[slot])
-                        queues &+= Int(classifier.process(packet).queue)
-                    }
-                    blackHole(queues)
-                }
-            }
-        }
-        let work = ClassificationBatch(capacity: Corpus.batchPackets)
-        Benchmark("classify + header, batched, \(name), \(method.rawValue) (ns per 1000)") { benchmark in
-            lengths.withUnsafeBufferPointer { lengths in
-                for _ in benchmark.scaledIterations {
-                    var queues = 0
-                    // 1,000 frames: batches of 64 (15 full, then 40).
-                    var done = 0
-                    while done < batch {
-                        work.removeAll()
-                        let size = min(Corpus.batchPackets, batch - done)
-                        for slot in 0..<size {
-                            work.append(UnsafeMutableRawBufferPointer(start: buffer.baseAddress! + slot * Corpus.slot, count: lengths[slot]))
+        let classifier = try! Classifier(RSSConfiguration.spreading(over: 4), queueCount: 4, toeplitzMethod: method)
+        for (name, kind) in [("IPv4 TCP", Corpus.Kind.tcpv4), ("IPv6 TCP", .tcpv6), ("mixed IPv4/IPv6 TCP/UDP", nil)] {
+            let (buffer, lengths) = Corpus.packets(kind)
+            Benchmark("classify + header, \(name), \(method.rawValue) (ns per 1000)") { benchmark in
+                lengths.withUnsafeBufferPointer { lengths in
+                    for _ in benchmark.scaledIterations {
+                        var queues = 0
+                        for index in 0..<batch {
+                            let slot = index & (Corpus.batchPackets - 1)
+                            let packet = UnsafeMutableRawBufferPointer(
+                                start: buffer.baseAddress! + slot * Corpus.slot, count: lengths[slot])
+                            queues &+= Int(classifier.process(packet).queue)
                         }
-                        classifier.process(work)
-                        for slot in 0..<size { queues &+= Int(work[slot].queue) }
-                        done += size
+                        blackHole(queues)
                     }
-                    blackHole(queues)
+                }
+            }
+            let work = ClassificationBatch(capacity: Corpus.batchPackets)
+            Benchmark("classify + header, batched, \(name), \(method.rawValue) (ns per 1000)") { benchmark in
+                lengths.withUnsafeBufferPointer { lengths in
+                    for _ in benchmark.scaledIterations {
+                        var queues = 0
+                        // 1,000 frames: batches of 64 (15 full, then 40).
+                        var done = 0
+                        while done < batch {
+                            work.removeAll()
+                            let size = min(Corpus.batchPackets, batch - done)
+                            for slot in 0..<size {
+                                work.append(
+                                    UnsafeMutableRawBufferPointer(
+                                        start: buffer.baseAddress! + slot * Corpus.slot, count: lengths[slot]))
+                            }
+                            classifier.process(work)
+                            for slot in 0..<size { queues &+= Int(work[slot].queue) }
+                            done += size
+                        }
+                        blackHole(queues)
+                    }
                 }
             }
         }
-    }
     }
 }

@@ -62,7 +62,9 @@ public struct VirtioNetHashHeader: Hashable, Sendable {
     /// Decodes the first 20 bytes of `bytes`; `nil` when it is shorter.
     public init?(decoding bytes: UnsafeRawBufferPointer) {
         guard bytes.count >= VirtioNetHashHeader.size else { return nil }
-        func le16(_ offset: Int) -> UInt16 { UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt16.self)) }
+        func le16(_ offset: Int) -> UInt16 {
+            UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt16.self))
+        }
         flags = bytes[0]
         gsoType = bytes[1]
         headerLength = le16(2)
@@ -107,7 +109,9 @@ public struct VirtioNetHashHeader: Hashable, Sendable {
     public static func completeKernelReport(
         _ packet: UnsafeMutableRawBufferPointer, size: Int, numBuffers: UInt16 = 1
     ) -> (hash: UInt32, report: UInt16)? {
-        guard size >= VirtioNetHashHeader.size, packet.count >= size, let header = packet.baseAddress else { return nil }
+        guard size >= VirtioNetHashHeader.size, packet.count >= size, let header = packet.baseAddress else {
+            return nil
+        }
         header.storeBytes(of: numBuffers.littleEndian, toByteOffset: numBuffersOffset, as: UInt16.self)
         let hash = UInt32(littleEndian: header.loadUnaligned(fromByteOffset: hashValueOffset, as: UInt32.self))
         let report = UInt16(littleEndian: header.loadUnaligned(fromByteOffset: hashReportOffset, as: UInt16.self))

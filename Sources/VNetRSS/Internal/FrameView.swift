@@ -23,5 +23,7 @@ struct FrameView {
 
     /// A big-endian (network order) 16-bit field.
     @inline(__always)
-    func be16(_ offset: Int) -> UInt16 { UInt16(bigEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt16.self)) }
+    func be16(_ offset: Int) -> UInt16 {
+        UInt16(bigEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt16.self))
+    }
 }

@@ -12,7 +12,7 @@ enum IPv4Parser {
         let versionAndLength = frame.u8(offset)
         let headerLength = Int(versionAndLength & 0x0F) * 4
         guard versionAndLength >> 4 == 4, headerLength >= minimumHeaderLength,
-              frame.contains(offset, headerLength)
+            frame.contains(offset, headerLength)
         else { return .unclassified }
 
         var flow = ParsedFlow()

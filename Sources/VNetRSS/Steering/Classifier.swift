@@ -114,7 +114,7 @@ public final class Classifier: @unchecked Sendable {
         switch frame.be16(FlowParser.etherTypeOffset) {
         case EtherType.ipv4:
             guard frame.u8(At.ipv4VersionAndLength) == CommonShapes.ipv4WithoutOptions,
-                  frame.be16(At.ipv4Fragment) & IPv4Parser.fragmentMask == 0
+                frame.be16(At.ipv4Fragment) & IPv4Parser.fragmentMask == 0
             else { return nil }
             switch frame.u8(At.ipv4Protocol) {
             case IPProtocol.tcp: input = common.tcpIPv4
@@ -182,7 +182,8 @@ public final class Classifier: @unchecked Sendable {
     private func perBitHash(_ tuple: vnet_toeplitz_tuple) -> UInt32 {
         guard let source = tuple.source, let destination = tuple.destination else { return 0 }
         let width = Int(tuple.address_length)
-        var hash = hasher.perBit(source, count: width, position: 0) ^ hasher.perBit(destination, count: width, position: width)
+        var hash =
+            hasher.perBit(source, count: width, position: 0) ^ hasher.perBit(destination, count: width, position: width)
         if let ports = tuple.ports { hash ^= hasher.perBit(ports, count: 4, position: 2 &* width) }
         return hash
     }
@@ -226,7 +227,9 @@ public final class Classifier: @unchecked Sendable {
     }
 
     @inline(__always)
-    private func writeHeader(_ base: UnsafeMutableRawPointer, _ headerSize: Int, _ numBuffers: UInt16, _ decision: Classification) {
+    private func writeHeader(
+        _ base: UnsafeMutableRawPointer, _ headerSize: Int, _ numBuffers: UInt16, _ decision: Classification
+    ) {
         VirtioNetHashHeader.writeEngineFields(
             base, size: headerSize, numBuffers: numBuffers,
             hashValue: reports ? decision.hash : 0,
@@ -238,7 +241,9 @@ public final class Classifier: @unchecked Sendable {
     /// parse every frame and locate its tuple, hash every tuple (in one call, two tuples per
     /// GFNI pass, with ``ToeplitzMethod/gfni``), then steer and write every header.
     /// Allocates nothing.
-    public func process(_ batch: ClassificationBatch, headerSize: Int = VirtioNetHashHeader.size, numBuffers: UInt16 = 1) {
+    public func process(
+        _ batch: ClassificationBatch, headerSize: Int = VirtioNetHashHeader.size, numBuffers: UInt16 = 1
+    ) {
         let count = batch.count
         let packets = batch.packets
         let tuples = batch.tuples
@@ -285,7 +290,8 @@ public final class Classifier: @unchecked Sendable {
         switch method {
         case .gfni: return vnet_toeplitz_gfni_tuple(matrices, &tuple)
         case .carrylessMultiply:
-            return vnet_toeplitz_clmul_tuple(slices, tuple.source, tuple.destination, Int(tuple.address_length), tuple.ports)
+            return vnet_toeplitz_clmul_tuple(
+                slices, tuple.source, tuple.destination, Int(tuple.address_length), tuple.ports)
         case .byteTables: return tableHash(tuple)
         case .perBit: return perBitHash(tuple)
         }

@@ -33,8 +33,12 @@ struct HashInput {
                 return selectQEMU(tcp: tcp, udp: udp, types)
             }
             if flow.hasExtensionHeaders {
-                if tcp && types.contains(.tcpIPv6Ex) { return HashInput(report: .tcpIPv6Ex, extended: true, ports: true) }
-                if udp && types.contains(.udpIPv6Ex) { return HashInput(report: .udpIPv6Ex, extended: true, ports: true) }
+                if tcp && types.contains(.tcpIPv6Ex) {
+                    return HashInput(report: .tcpIPv6Ex, extended: true, ports: true)
+                }
+                if udp && types.contains(.udpIPv6Ex) {
+                    return HashInput(report: .udpIPv6Ex, extended: true, ports: true)
+                }
                 if types.contains(.ipv6Ex) { return HashInput(report: .ipv6Ex, extended: true, ports: false) }
             }
             if tcp && types.contains(.tcpIPv6) { return HashInput(report: .tcpIPv6, extended: false, ports: true) }

@@ -74,7 +74,8 @@ public final class ToeplitzHasher: @unchecked Sendable {
     /// into the C kernel, and no other.
     @inlinable
     public func hash(_ input: UnsafeRawBufferPointer) -> UInt32 {
-        precondition(input.count <= maxInputLength, "Toeplitz input of \(input.count) bytes needs a key of \(input.count + 4)")
+        precondition(
+            input.count <= maxInputLength, "Toeplitz input of \(input.count) bytes needs a key of \(input.count + 4)")
         guard let base = input.baseAddress else { return 0 }
         if method == .gfni {
             // In bounds: maxInputLength is at most 36, the kernels' limit.
@@ -106,22 +107,29 @@ public final class ToeplitzHasher: @unchecked Sendable {
     ///
     /// - Precondition: `length <= maxInputLength`, `stride >= length`, and `inputs` holds every
     ///   input.
-    public func hash(_ inputs: UnsafeRawBufferPointer, length: Int, stride: Int, into hashes: UnsafeMutableBufferPointer<UInt32>) {
-        precondition(length >= 0 && length <= maxInputLength, "Toeplitz input of \(length) bytes needs a key of \(length + 4)")
+    public func hash(
+        _ inputs: UnsafeRawBufferPointer, length: Int, stride: Int, into hashes: UnsafeMutableBufferPointer<UInt32>
+    ) {
+        precondition(
+            length >= 0 && length <= maxInputLength, "Toeplitz input of \(length) bytes needs a key of \(length + 4)")
         precondition(stride >= length, "stride \(stride) is shorter than the input length \(length)")
         guard let out = hashes.baseAddress, hashes.count > 0 else { return }
-        precondition(inputs.count >= (hashes.count - 1) * stride + length,
-                     "\(hashes.count) inputs of \(length) bytes every \(stride) need \((hashes.count - 1) * stride + length) bytes, not \(inputs.count)")
+        precondition(
+            inputs.count >= (hashes.count - 1) * stride + length,
+            "\(hashes.count) inputs of \(length) bytes every \(stride) need \((hashes.count - 1) * stride + length) bytes, not \(inputs.count)"
+        )
         guard length > 0, let base = inputs.baseAddress else {
             out.update(repeating: 0, count: hashes.count)
             return
         }
         switch method {
         case .gfni:
-            vnet_toeplitz_gfni_strided(matrices, base.assumingMemoryBound(to: UInt8.self), stride, length, hashes.count, out)
+            vnet_toeplitz_gfni_strided(
+                matrices, base.assumingMemoryBound(to: UInt8.self), stride, length, hashes.count, out)
         case .carrylessMultiply where length & 3 == 0:
             for index in 0..<hashes.count {
-                out[index] = vnet_toeplitz_clmul(slices, base.assumingMemoryBound(to: UInt8.self) + index * stride, length)
+                out[index] = vnet_toeplitz_clmul(
+                    slices, base.assumingMemoryBound(to: UInt8.self) + index * stride, length)
             }
         case .perBit:
             for index in 0..<hashes.count {
@@ -155,7 +163,8 @@ public final class ToeplitzHasher: @unchecked Sendable {
     ///
     /// - Precondition (unchecked, the caller's): as ``hash(_:count:position:)``.
     func perBit(_ bytes: UnsafeRawPointer, count: Int, position: Int) -> UInt32 {
-        var window = UInt32(keyBytes[position]) << 24 | UInt32(keyBytes[position + 1]) << 16
+        var window =
+            UInt32(keyBytes[position]) << 24 | UInt32(keyBytes[position + 1]) << 16
             | UInt32(keyBytes[position + 2]) << 8 | UInt32(keyBytes[position + 3])
         var result: UInt32 = 0
         for index in 0..<count {

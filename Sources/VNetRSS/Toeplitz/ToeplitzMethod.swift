@@ -1,8 +1,8 @@
 import CVNetSIMD
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif
 
 /// How a ``ToeplitzHasher`` computes, chosen when the key is prepared, never per frame; a method
@@ -47,7 +47,8 @@ public enum ToeplitzMethod: String, CaseIterable, Hashable, Sendable {
 
     private static let chosen: ToeplitzMethod = {
         if let name = getenv(overrideVariable).map({ String(cString: $0) }),
-           let method = ToeplitzMethod(rawValue: name), method.isAvailable {
+            let method = ToeplitzMethod(rawValue: name), method.isAvailable
+        {
             return method
         }
         return gfniAvailable ? .gfni : .byteTables

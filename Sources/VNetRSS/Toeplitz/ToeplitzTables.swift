@@ -38,9 +38,11 @@ struct ToeplitzTables {
     @inline(__always)
     func word(_ bytes: UnsafeRawPointer, position: Int) -> UInt32 {
         let row = base + position &* 256
-        let low = row[Int(bytes.load(fromByteOffset: 0, as: UInt8.self))]
+        let low =
+            row[Int(bytes.load(fromByteOffset: 0, as: UInt8.self))]
             ^ row[256 &+ Int(bytes.load(fromByteOffset: 1, as: UInt8.self))]
-        let high = row[512 &+ Int(bytes.load(fromByteOffset: 2, as: UInt8.self))]
+        let high =
+            row[512 &+ Int(bytes.load(fromByteOffset: 2, as: UInt8.self))]
             ^ row[768 &+ Int(bytes.load(fromByteOffset: 3, as: UInt8.self))]
         return low ^ high
     }

@@ -25,7 +25,9 @@ struct ByteReader {
         UInt32(truncatingIfNeeded: try unsigned(4, field, order))
     }
 
-    mutating func u16Array(count: Int, field: ConfigurationField, _ order: ByteOrder) throws(ConfigurationError) -> [UInt16] {
+    mutating func u16Array(
+        count: Int, field: ConfigurationField, _ order: ByteOrder
+    ) throws(ConfigurationError) -> [UInt16] {
         try require(2 * count, field: field)
         var values = [UInt16](repeating: 0, count: count)
         for index in 0..<count {
@@ -51,7 +53,9 @@ struct ByteReader {
         throw ConfigurationError(.trailingBytes, .buffer, value: bytes.count, limit: offset)
     }
 
-    private mutating func unsigned(_ width: Int, _ field: ConfigurationField, _ order: ByteOrder) throws(ConfigurationError) -> UInt64 {
+    private mutating func unsigned(
+        _ width: Int, _ field: ConfigurationField, _ order: ByteOrder
+    ) throws(ConfigurationError) -> UInt64 {
         try require(width, field: field)
         defer { offset += width }
         var value: UInt64 = 0

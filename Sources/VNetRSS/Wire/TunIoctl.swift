@@ -26,9 +26,11 @@ public enum TunIoctl {
     /// The v5 to v11 interface.
     public enum V5 {
         /// `TUNGETVNETHASHCAP`, `_IOR('T', 228, struct tun_vnet_hash)` = 0x800854E4.
-        public static let getVnetHashCap = ioc(direction: read, type: type, number: 228, size: UInt32(TunVnetHashLayout.hashSize))
+        public static let getVnetHashCap = ioc(
+            direction: read, type: type, number: 228, size: UInt32(TunVnetHashLayout.hashSize))
         /// `TUNSETVNETHASH`, `_IOW('T', 229, struct tun_vnet_hash)` = 0x400854E5.
-        public static let setVnetHash = ioc(direction: write, type: type, number: 229, size: UInt32(TunVnetHashLayout.hashSize))
+        public static let setVnetHash = ioc(
+            direction: write, type: type, number: 229, size: UInt32(TunVnetHashLayout.hashSize))
     }
 
     /// The v12 split interface (all four use `_IOR`, even the setters).
@@ -38,8 +40,10 @@ public enum TunIoctl {
         /// `TUNSETVNETREPORTINGAUTOMQ`, `_IOR('T', 229, __u32)` = 0x800454E5.
         public static let setVnetReportingAutomq = ioc(direction: read, type: type, number: 229, size: 4)
         /// `TUNSETVNETREPORTINGRSS`, `_IOR('T', 230, struct tun_vnet_rss)` = 0x800854E6.
-        public static let setVnetReportingRSS = ioc(direction: read, type: type, number: 230, size: UInt32(TunVnetRSSLayout.size))
+        public static let setVnetReportingRSS = ioc(
+            direction: read, type: type, number: 230, size: UInt32(TunVnetRSSLayout.size))
         /// `TUNSETVNETRSS`, `_IOR('T', 231, struct tun_vnet_rss)` = 0x800854E7.
-        public static let setVnetRSS = ioc(direction: read, type: type, number: 231, size: UInt32(TunVnetRSSLayout.size))
+        public static let setVnetRSS = ioc(
+            direction: read, type: type, number: 231, size: UInt32(TunVnetRSSLayout.size))
     }
 }

@@ -43,7 +43,8 @@ public enum TunVnetHashLayout {
     }
 
     static func encode(_ configuration: RSSConfiguration) throws(ConfigurationError) -> [UInt8] {
-        var writer = ByteWriter(capacity: tableOffset + 2 * configuration.indirectionTable.count + configuration.key.count)
+        var writer = ByteWriter(
+            capacity: tableOffset + 2 * configuration.indirectionTable.count + configuration.key.count)
         writer.u16(configuration.features.rawValue, .host)
         writer.zeros(2)
         writer.u32(configuration.hashTypes.rawValue, .host)

@@ -28,7 +28,8 @@ public enum TunVnetRSSLayout {
     }
 
     static func encode(_ configuration: RSSConfiguration) throws(ConfigurationError) -> [UInt8] {
-        var writer = ByteWriter(capacity: tableOffset + 2 * configuration.indirectionTable.count + configuration.key.count)
+        var writer = ByteWriter(
+            capacity: tableOffset + 2 * configuration.indirectionTable.count + configuration.key.count)
         writer.u32(configuration.hashTypes.rawValue, .host)
         try configuration.encodeTable(&writer, .host)
         writer.append(configuration.key)

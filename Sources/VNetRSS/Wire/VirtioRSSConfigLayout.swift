@@ -28,9 +28,13 @@ public enum VirtioRSSConfigLayout {
     /// Offset of `max_tx_vq` for a table of `tableLength` entries.
     public static func maxTransmitQueuesOffset(tableLength: Int) -> Int { tableOffset + 2 * tableLength }
     /// Offset of `hash_key_length` for a table of `tableLength` entries.
-    public static func keyLengthOffset(tableLength: Int) -> Int { maxTransmitQueuesOffset(tableLength: tableLength) + 2 }
+    public static func keyLengthOffset(tableLength: Int) -> Int {
+        maxTransmitQueuesOffset(tableLength: tableLength) + 2
+    }
     /// Total length of the payload for a table of `tableLength` entries and a key of `keyLength` bytes.
-    public static func size(tableLength: Int, keyLength: Int) -> Int { keyLengthOffset(tableLength: tableLength) + 1 + keyLength }
+    public static func size(tableLength: Int, keyLength: Int) -> Int {
+        keyLengthOffset(tableLength: tableLength) + 1 + keyLength
+    }
 
     static func decode(_ reader: inout ByteReader) throws(ConfigurationError) -> RSSConfiguration {
         let types = HashTypes(rawValue: try reader.u32(.hashTypes, .littleEndian))
@@ -42,7 +46,8 @@ public enum VirtioRSSConfigLayout {
     }
 
     static func encode(_ configuration: RSSConfiguration) throws(ConfigurationError) -> [UInt8] {
-        var writer = ByteWriter(capacity: size(tableLength: configuration.indirectionTable.count, keyLength: configuration.key.count))
+        var writer = ByteWriter(
+            capacity: size(tableLength: configuration.indirectionTable.count, keyLength: configuration.key.count))
         writer.u32(configuration.hashTypes.rawValue, .littleEndian)
         try configuration.encodeTable(&writer, .littleEndian)
         writer.u16(configuration.maxTransmitQueues, .littleEndian)

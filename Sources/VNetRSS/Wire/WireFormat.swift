@@ -36,7 +36,9 @@ extension RSSConfiguration {
     }
 
     /// Decodes and then validates: what a device does with a guest's command.
-    public init(decodingAndValidating bytes: [UInt8], as format: WireFormat, policy: ValidationPolicy) throws(ConfigurationError) {
+    public init(
+        decodingAndValidating bytes: [UInt8], as format: WireFormat, policy: ValidationPolicy
+    ) throws(ConfigurationError) {
         self = try RSSConfiguration(decoding: bytes, as: format, policy: policy)
         try validate(policy)
     }
@@ -54,7 +56,9 @@ extension RSSConfiguration {
     }
 
     /// Reads `indirection_table_mask` and the `mask + 1` entries that follow it.
-    static func decodeTable(_ reader: inout ByteReader, _ order: ByteOrder) throws(ConfigurationError) -> (table: [UInt16], unclassified: UInt16) {
+    static func decodeTable(
+        _ reader: inout ByteReader, _ order: ByteOrder
+    ) throws(ConfigurationError) -> (table: [UInt16], unclassified: UInt16) {
         let mask = try reader.u16(.indirectionTableMask, order)
         let unclassified = try reader.u16(.unclassifiedQueue, order)
         let table = try reader.u16Array(count: Int(mask) + 1, field: .indirectionTable(index: 0), order)

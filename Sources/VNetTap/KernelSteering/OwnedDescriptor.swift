@@ -18,4 +18,3 @@ final class OwnedDescriptor: Sendable {
 
     deinit { Glibc.close(rawValue) }
 }
-

@@ -25,12 +25,15 @@ final class ProgramSlots: Sendable {
     /// have been configured before).
     init(_ program: SteeringProgram) throws(TapError) {
         guard let active = program.active, program.slots.count == 2 else {
-            throw TapError(.programMaps, device: "steering program", errno: .invalidArgument, detail: "the \(program.build) build has no maps")
+            throw TapError(
+                .programMaps, device: "steering program", errno: .invalidArgument,
+                detail: "the \(program.build) build has no maps")
         }
         let named = vnet_steering_active_slot(active.rawValue, program.slots[0].rawValue, program.slots[1].rawValue)
         guard named >= 0 else {
-            throw TapError(.programMaps, device: "steering program", errno: Errno(rawValue: -named),
-                           detail: "the switch names neither slot")
+            throw TapError(
+                .programMaps, device: "steering program", errno: Errno(rawValue: -named),
+                detail: "the switch names neither slot")
         }
         guard let image = vnet_steering_slot_create() else {
             throw TapError(.programMaps, device: "steering program", errno: .noMemory, detail: "slot image")
@@ -58,7 +61,8 @@ final class ProgramSlots: Sendable {
         func tapQueue(_ receiveQueue: UInt16) -> UInt16 {
             queueCount == 0 ? number[0] : number[Int(receiveQueue) % queueCount]
         }
-        let entries = configuration.indirectionTable.isEmpty ? [configuration.unclassifiedQueue] : configuration.indirectionTable
+        let entries =
+            configuration.indirectionTable.isEmpty ? [configuration.unclassifiedQueue] : configuration.indirectionTable
         let table = entries.map(tapQueue)
         let flags = rule == .qemu ? VNET_STEERING_QEMU_EX_RULE : 0
         let key = configuration.key
@@ -66,23 +70,32 @@ final class ProgramSlots: Sendable {
             let filled = key.withUnsafeBufferPointer { keyBytes in
                 table.withUnsafeBufferPointer { tableEntries in
                     vnet_steering_slot_fill(
-                        state.image, keyBytes.baseAddress, keyBytes.count, configuration.hashTypes.rawValue & HashTypes.all.rawValue,
+                        state.image, keyBytes.baseAddress, keyBytes.count,
+                        configuration.hashTypes.rawValue & HashTypes.all.rawValue,
                         flags, UInt32(tapQueue(configuration.unclassifiedQueue)), tableEntries.baseAddress,
                         UInt32(tableEntries.count))
                 }
             }
             guard filled == 0 else {
-                return .failure(TapError(.programMaps, device: "steering program", errno: Errno(rawValue: -filled),
-                                         detail: "indirection table of \(table.count) entries, at most \(VNET_STEERING_TABLE_LIMIT)"))
+                return .failure(
+                    TapError(
+                        .programMaps, device: "steering program", errno: Errno(rawValue: -filled),
+                        detail: "indirection table of \(table.count) entries, at most \(VNET_STEERING_TABLE_LIMIT)"))
             }
             let spare = 1 - state.inForce
             let written = vnet_steering_write_slot(program.slots[spare].rawValue, state.image)
             guard written == 0 else {
-                return .failure(TapError(.programMaps, device: "steering program", errno: Errno(rawValue: -written), detail: "writing slot \(spare)"))
+                return .failure(
+                    TapError(
+                        .programMaps, device: "steering program", errno: Errno(rawValue: -written),
+                        detail: "writing slot \(spare)"))
             }
             let switched = vnet_steering_switch(program.active!.rawValue, program.slots[spare].rawValue)
             guard switched == 0 else {
-                return .failure(TapError(.programMaps, device: "steering program", errno: Errno(rawValue: -switched), detail: "switching to slot \(spare)"))
+                return .failure(
+                    TapError(
+                        .programMaps, device: "steering program", errno: Errno(rawValue: -switched),
+                        detail: "switching to slot \(spare)"))
             }
             state.inForce = spare
             return .success(())

@@ -54,11 +54,14 @@ final class ProgramSteering: @unchecked Sendable {
         }
         var argument = descriptor
         let result = withUnsafeMutableBytes(of: &argument) { raw in
-            Result { () throws(Errno) in try device.system.ioctl(queue.descriptor, vnet_tap_tunsetsteeringebpf(), raw.baseAddress) }
+            Result { () throws(Errno) in
+                try device.system.ioctl(queue.descriptor, vnet_tap_tunsetsteeringebpf(), raw.baseAddress)
+            }
         }
         if case .failure(let error) = result {
-            throw TapError(.attachProgram, device: device.name, errno: error,
-                           detail: descriptor < 0 ? "detaching" : "program fd \(descriptor)")
+            throw TapError(
+                .attachProgram, device: device.name, errno: error,
+                detail: descriptor < 0 ? "detaching" : "program fd \(descriptor)")
         }
     }
 }

@@ -13,16 +13,19 @@ struct SteeringChoice {
         _ options: EngineOptions, _ configuration: RSSConfiguration, device: TapDevice, receiveQueues: Int,
         probe: KernelHashOffload.Probe, probeDescriptor: Int32
     ) throws(TapError) -> SteeringChoice {
-        let covered = KernelHashOffload.covers(probe, configuration, receiveQueues: receiveQueues, tapQueues: device.queues.count)
+        let covered = KernelHashOffload.covers(
+            probe, configuration, receiveQueues: receiveQueues, tapQueues: device.queues.count)
         switch options.steering {
         case .userspace:
             return SteeringChoice(steering: .userspace, reason: "userspace steering asked for", program: nil)
         case .kernel:
             guard covered else {
-                throw TapError(.setHash, device: device.name, errno: .notSupported,
-                               detail: "kernel RSS asked for: \(seriesAbsence(probe, configuration))")
+                throw TapError(
+                    .setHash, device: device.name, errno: .notSupported,
+                    detail: "kernel RSS asked for: \(seriesAbsence(probe, configuration))")
             }
-            try KernelHashOffload.push(configuration, descriptor: probeDescriptor, device: device.name, system: device.system)
+            try KernelHashOffload.push(
+                configuration, descriptor: probeDescriptor, device: device.name, system: device.system)
             return SteeringChoice(steering: .kernel, reason: "kernel RSS (TUNSETVNETHASH) asked for", program: nil)
         case .program:
             let program = try makeProgram(options, configuration, device: device, receiveQueues: receiveQueues)
@@ -32,23 +35,28 @@ struct SteeringChoice {
                 program: program)
         case .automatic:
             if options.kernelOffload && covered {
-                try KernelHashOffload.push(configuration, descriptor: probeDescriptor, device: device.name, system: device.system)
+                try KernelHashOffload.push(
+                    configuration, descriptor: probeDescriptor, device: device.name, system: device.system)
                 // Ready for a later configuration the kernel's RSS cannot do.
                 let program = try? makeProgram(options, configuration, device: device, receiveQueues: receiveQueues)
                 return SteeringChoice(
                     steering: .kernel, reason: "automatic: the kernel has TUNSETVNETHASH and covers the configuration",
                     program: program)
             }
-            let series = options.kernelOffload ? seriesAbsence(probe, configuration) : "kernel RSS not allowed (kernelOffload off)"
+            let series =
+                options.kernelOffload
+                ? seriesAbsence(probe, configuration) : "kernel RSS not allowed (kernelOffload off)"
             do {
                 let program = try makeProgram(options, configuration, device: device, receiveQueues: receiveQueues)
                 return SteeringChoice(
                     steering: configuration.features.contains(.rss) ? .program : .userspace,
-                    reason: "automatic: \(series); steering program " + (options.steeringProgram == nil ? "loaded" : "adopted"),
+                    reason: "automatic: \(series); steering program "
+                        + (options.steeringProgram == nil ? "loaded" : "adopted"),
                     program: program)
             } catch {
                 return SteeringChoice(
-                    steering: .userspace, reason: "automatic: \(series); steering program refused: \(error)", program: nil)
+                    steering: .userspace, reason: "automatic: \(series); steering program refused: \(error)",
+                    program: nil)
             }
         }
     }
@@ -58,8 +66,11 @@ struct SteeringChoice {
         _ options: EngineOptions, _ configuration: RSSConfiguration, device: TapDevice, receiveQueues: Int
     ) throws(TapError) -> ProgramSteering {
         guard receiveQueues <= device.queues.count else {
-            throw TapError(.attachProgram, device: device.name, errno: .invalidArgument,
-                           detail: "\(receiveQueues) receive queues over \(device.queues.count) tap queues: the program steers to tap queues")
+            throw TapError(
+                .attachProgram, device: device.name, errno: .invalidArgument,
+                detail:
+                    "\(receiveQueues) receive queues over \(device.queues.count) tap queues: the program steers to tap queues"
+            )
         }
         let program = try ProgramSteering.make(adopted: options.steeringProgram, device: device)
         try program.publish(configuration, rule: options.extensionHeaderRule, queueCount: receiveQueues)
@@ -71,7 +82,8 @@ struct SteeringChoice {
         switch probe {
         case .unavailable(let reason): return "no kernel RSS (\(reason))"
         case .available(let capability):
-            return "kernel RSS offers features 0x\(String(capability.features.rawValue, radix: 16)) and types 0x\(String(capability.hashTypes.rawValue, radix: 16)), "
+            return
+                "kernel RSS offers features 0x\(String(capability.features.rawValue, radix: 16)) and types 0x\(String(capability.hashTypes.rawValue, radix: 16)), "
                 + "not this configuration's (0x\(String(configuration.features.rawValue, radix: 16)), 0x\(String(configuration.hashTypes.rawValue, radix: 16))) on these queues"
         }
     }

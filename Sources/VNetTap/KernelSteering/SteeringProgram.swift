@@ -95,8 +95,9 @@ public final class SteeringProgram: Sendable {
         let result = vnet_steering_load(build.rawValue, &loaded, &log, log.count)
         guard result == 0 else {
             let said = String(decoding: log.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-            throw TapError(.loadProgram, device: "steering program", errno: Errno(rawValue: -result),
-                           detail: said.isEmpty ? "build \(build)" : "build \(build): \(said)")
+            throw TapError(
+                .loadProgram, device: "steering program", errno: Errno(rawValue: -result),
+                detail: said.isEmpty ? "build \(build)" : "build \(build): \(said)")
         }
         let maps = build == .empty ? [] : [loaded.slots.0, loaded.slots.1]
         return SteeringProgram(
@@ -121,18 +122,25 @@ public final class SteeringProgram: Sendable {
             var mapType: UInt32 = 0
             let result = vnet_steering_map_value_size(map, &valueSize, &mapType)
             guard result == 0 else {
-                throw TapError(.adoptProgram, device: "steering program", errno: Errno(rawValue: -result),
-                               detail: "\(name): fd \(map) is not a BPF map")
+                throw TapError(
+                    .adoptProgram, device: "steering program", errno: Errno(rawValue: -result),
+                    detail: "\(name): fd \(map) is not a BPF map")
             }
             guard mapType == type, valueSize == size else {
-                throw TapError(.adoptProgram, device: "steering program", errno: .invalidArgument,
-                               detail: "\(name): fd \(map) is a map of type \(mapType) with \(valueSize)-byte values, needs type \(type) with \(size)")
+                throw TapError(
+                    .adoptProgram, device: "steering program", errno: .invalidArgument,
+                    detail:
+                        "\(name): fd \(map) is a map of type \(mapType) with \(valueSize)-byte values, needs type \(type) with \(size)"
+                )
             }
         }
         let checked = vnet_steering_check_program(descriptors.program, descriptors.active)
         guard checked == 0 else {
-            throw TapError(.adoptProgram, device: "steering program", errno: Errno(rawValue: -checked),
-                           detail: "fd \(descriptors.program) is not a socket-filter program that uses the switch fd \(descriptors.active)")
+            throw TapError(
+                .adoptProgram, device: "steering program", errno: Errno(rawValue: -checked),
+                detail:
+                    "fd \(descriptors.program) is not a socket-filter program that uses the switch fd \(descriptors.active)"
+            )
         }
         let copies = [descriptors.program, descriptors.active, descriptors.slots.0, descriptors.slots.1]
             .map(OwnedDescriptor.duplicate)
@@ -141,7 +149,8 @@ public final class SteeringProgram: Sendable {
             switch copy {
             case .success(let descriptor): owned.append(descriptor)
             case .failure(let error):
-                throw TapError(.adoptProgram, device: "steering program", errno: error, detail: "duplicating a descriptor")
+                throw TapError(
+                    .adoptProgram, device: "steering program", errno: error, detail: "duplicating a descriptor")
             }
         }
         return SteeringProgram(build: .tables, program: owned[0], active: owned[1], slots: [owned[2], owned[3]])
@@ -156,7 +165,9 @@ public final class SteeringProgram: Sendable {
         var info = vnet_steering_program_info()
         let result = vnet_steering_describe(program.rawValue, &info)
         guard result == 0 else {
-            throw TapError(.loadProgram, device: "steering program", errno: Errno(rawValue: -result), detail: "BPF_OBJ_GET_INFO_BY_FD")
+            throw TapError(
+                .loadProgram, device: "steering program", errno: Errno(rawValue: -result),
+                detail: "BPF_OBJ_GET_INFO_BY_FD")
         }
         return Info(
             instructions: Int(info.instructions), verifiedInstructions: Int(info.verified_instructions),
@@ -174,7 +185,8 @@ public final class SteeringProgram: Sendable {
         kernelOrder: [Int]? = nil
     ) throws(TapError) {
         try ProgramSlots(self).publish(
-            configuration, rule: extensionHeaderRule, queueCount: queueCount, kernelOrder: kernelOrder ?? Array(0..<queueCount))
+            configuration, rule: extensionHeaderRule, queueCount: queueCount,
+            kernelOrder: kernelOrder ?? Array(0..<queueCount))
     }
 
     /// Bytes of the embedded object of `build`.
@@ -184,9 +196,13 @@ public final class SteeringProgram: Sendable {
     /// kernel's test-run facility (`BPF_PROG_TEST_RUN`): the program's return value (the tap
     /// queue, before the tap reduces it modulo its attached queues) and the kernel's mean
     /// nanoseconds per run. The facility gives the program no offloaded VLAN tag.
-    public func testRun(_ frame: UnsafeRawBufferPointer, repetitions: Int = 1) throws(TapError) -> (queue: UInt32, nanoseconds: UInt32) {
+    public func testRun(
+        _ frame: UnsafeRawBufferPointer, repetitions: Int = 1
+    ) throws(TapError) -> (queue: UInt32, nanoseconds: UInt32) {
         guard frame.count <= 65_535 else {
-            throw TapError(.testRun, device: "steering program", errno: .messageTooLong, detail: "frame of \(frame.count) bytes, at most 65535")
+            throw TapError(
+                .testRun, device: "steering program", errno: .messageTooLong,
+                detail: "frame of \(frame.count) bytes, at most 65535")
         }
         var queue: UInt32 = 0
         var nanoseconds: UInt32 = 0

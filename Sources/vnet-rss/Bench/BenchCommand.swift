@@ -78,7 +78,10 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Engine: inline (readers call a handler) or rings (a consumer thread drains per-queue rings).")
     var delivery: BenchDelivery = .inline
 
-    @Option(help: "Engine: receive buffers per tap queue. (default: the engine's 512 with inline delivery, where a reader reuses one batch's buffers; 4096 with rings, where the consumer may lag)")
+    @Option(
+        help:
+            "Engine: receive buffers per tap queue. (default: the engine's 512 with inline delivery, where a reader reuses one batch's buffers; 4096 with rings, where the consumer may lag)"
+    )
     var buffers: Int?
 
     @Option(help: "Engine: slots per reader-to-queue ring.")
@@ -87,7 +90,10 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Rounds per measurement; the median round is reported, and the best beside it.")
     var rounds: Int = 5
 
-    @Option(help: "Drain, inline delivery: shared-core rounds per engine variant, in which the bare loop and the engine drain one pre-filled tap at once on one CPU, so that the host's noise hits both alike; 0 for none. (default: --rounds)")
+    @Option(
+        help:
+            "Drain, inline delivery: shared-core rounds per engine variant, in which the bare loop and the engine drain one pre-filled tap at once on one CPU, so that the host's noise hits both alike; 0 for none. (default: --rounds)"
+    )
     var sharedCoreRounds: Int?
 
     @Option(help: "Output format: text or json.")
@@ -99,16 +105,28 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Also write the JSON document to this file (with --format text, both from one run).")
     var jsonFile: String?
 
-    @Option(help: "Instead of measuring: run the live path this many seconds (4 queues, the injector flat out, a configuration swap every 10 ms), reporting memory and frame accounting every minute.")
+    @Option(
+        help:
+            "Instead of measuring: run the live path this many seconds (4 queues, the injector flat out, a configuration swap every 10 ms), reporting memory and frame accounting every minute."
+    )
     var soak: Double?
 
-    @Option(help: "reader: the reader against a bare read() loop (the default); vmm: the whole receive path of a VMM (each receive queue's owner copies every frame into guest memory and signals per batch) for --vmm-variants, in --mode drain or inject.")
+    @Option(
+        help:
+            "reader: the reader against a bare read() loop (the default); vmm: the whole receive path of a VMM (each receive queue's owner copies every frame into guest memory and signals per batch) for --vmm-variants, in --mode drain or inject."
+    )
     var scenario: BenchScenario = .reader
 
-    @Option(help: "With --scenario vmm, comma-separated: automq (no RSS), kernel (the steering program steers; the reader is the owner), userspace (readers hand frames to owner threads), per-bit (userspace with the bit-serial Toeplitz).")
+    @Option(
+        help:
+            "With --scenario vmm, comma-separated: automq (no RSS), kernel (the steering program steers; the reader is the owner), userspace (readers hand frames to owner threads), per-bit (userspace with the bit-serial Toeplitz)."
+    )
     var vmmVariants: String = "automq,kernel,userspace,per-bit"
 
-    @Flag(help: "Instead of measuring the readers: the steering program's cost per frame of each class (IPv4 TCP and UDP, IPv6 TCP, IPv6 with extension headers under the _EX types, 802.1Q, ARP) with the kernel's test-run facility, next to its bit-serial build and an empty program, builds interleaved (needs BPF privilege; --rounds rounds).")
+    @Flag(
+        help:
+            "Instead of measuring the readers: the steering program's cost per frame of each class (IPv4 TCP and UDP, IPv6 TCP, IPv6 with extension headers under the _EX types, 802.1Q, ARP) with the kernel's test-run facility, next to its bit-serial build and an empty program, builds interleaved (needs BPF privilege; --rounds rounds)."
+    )
     var programCost = false
 
     @Option(help: "With --program-cost: runs of the program per measurement.")
@@ -127,19 +145,26 @@ struct BenchCommand: ParsableCommand {
             return variant
         }
         guard (1...1_000_000).contains(frames) else { throw ValidationError("--frames \(frames): 1 to 1,000,000") }
-        guard duration > 0 && duration <= 600 else { throw ValidationError("--duration \(duration): above 0, at most 600") }
+        guard duration > 0 && duration <= 600 else {
+            throw ValidationError("--duration \(duration): above 0, at most 600")
+        }
         guard (1...65_536).contains(flows) else { throw ValidationError("--flows \(flows): 1 to 65,536") }
         guard (1...100).contains(rounds) else { throw ValidationError("--rounds \(rounds): 1 to 100") }
         let sharing = mode == .drain && delivery == .inline
         if let sharedCoreRounds {
-            guard (0...100).contains(sharedCoreRounds) else { throw ValidationError("--shared-core-rounds \(sharedCoreRounds): 0 to 100") }
+            guard (0...100).contains(sharedCoreRounds) else {
+                throw ValidationError("--shared-core-rounds \(sharedCoreRounds): 0 to 100")
+            }
             guard sharing || sharedCoreRounds == 0 else {
-                throw ValidationError("--shared-core-rounds \(sharedCoreRounds): only with --mode drain and --delivery inline")
+                throw ValidationError(
+                    "--shared-core-rounds \(sharedCoreRounds): only with --mode drain and --delivery inline")
             }
         }
         let sharedRounds = sharing ? (sharedCoreRounds ?? rounds) : 0
         if programCost {
-            guard (1...10_000_000).contains(repetitions) else { throw ValidationError("--repetitions \(repetitions): 1 to 10,000,000") }
+            guard (1...10_000_000).contains(repetitions) else {
+                throw ValidationError("--repetitions \(repetitions): 1 to 10,000,000")
+            }
             let cost = ProgramCost(rounds: rounds, repetitions: repetitions)
             let result: ProgramCost.Result
             do {
@@ -177,7 +202,9 @@ struct BenchCommand: ParsableCommand {
         let namespace = try PrivateNetwork()
         defer { withExtendedLifetime(namespace) {} }
         if let soak {
-            guard soak > 0 && soak <= 7 * 86_400 else { throw ValidationError("--soak \(soak): above 0, at most a week of seconds") }
+            guard soak > 0 && soak <= 7 * 86_400 else {
+                throw ValidationError("--soak \(soak): above 0, at most a week of seconds")
+            }
             try LiveBench.soak(seconds: soak, flows: flows, frameSize: frameSizes[0], json: format == .json)
             return
         }
@@ -202,7 +229,8 @@ struct BenchCommand: ParsableCommand {
     private static func integers(_ list: String, _ option: String, _ range: ClosedRange<Int>) throws -> [Int] {
         let values = try list.split(separator: ",").map { item in
             guard let value = Int(item), range.contains(value) else {
-                throw ValidationError("\(option): '\(item)' is not a whole number from \(range.lowerBound) to \(range.upperBound)")
+                throw ValidationError(
+                    "\(option): '\(item)' is not a whole number from \(range.lowerBound) to \(range.upperBound)")
             }
             return value
         }
