@@ -1,0 +1,71 @@
+import CVNetRSSABI
+import Glibc
+import SystemPackage
+import VNetRSS
+import VNetTap
+
+// The steering functions of vnet_rss.h: who steers an engine, and the program a manager loads.
+
+/// `vnet_rss_engine_steering`.
+@c(vnet_rss_engine_steering)
+public func engineSteering(
+    _ engine: UnsafePointer<vnet_rss_engine>?, _ reason: UnsafeMutablePointer<CChar>?, _ capacity: UInt
+) -> Int32 {
+    guard let handle = Handle.object(engine, EngineHandle.self) else { return -EINVAL }
+    if let reason, capacity > 0 {
+        // SAFETY: the caller gives `capacity` writable bytes at `reason`; the copy stops one short
+        // of them for the terminating NUL.
+        let whole = Array(handle.engine.steeringReason.utf8)
+        // Cut before a character that does not fit whole: the cut never lands on a UTF-8
+        // continuation byte.
+        var end = min(whole.count, Int(capacity) - 1)
+        while end > 0, end < whole.count, whole[end] & 0xC0 == 0x80 { end -= 1 }
+        let bytes = whole[..<end]
+        for (index, byte) in bytes.enumerated() { reason[index] = CChar(bitPattern: byte) }
+        reason[bytes.count] = 0
+    }
+    switch handle.engine.steering {
+    case .userspace: return Int32(VNET_RSS_STEERING_USERSPACE)
+    case .program: return Int32(VNET_RSS_STEERING_PROGRAM)
+    case .kernel: return Int32(VNET_RSS_STEERING_KERNEL)
+    }
+}
+
+/// `vnet_rss_steering_program_load`.
+@c(vnet_rss_steering_program_load)
+public func steeringProgramLoad(_ descriptors: UnsafeMutablePointer<Int32>?) -> Int32 {
+    guard let descriptors else { return -EINVAL }
+    do throws(TapError) {
+        let program = try SteeringProgram.load(.tables)
+        let owned = program.descriptors
+        // The caller owns what it gets: duplicates, as the program closes its own when released.
+        var copies: [Int32] = []
+        for fd in [owned.program, owned.active, owned.slots.0, owned.slots.1] {
+            let copy = fcntl(fd, F_DUPFD_CLOEXEC, 3)
+            guard copy >= 0 else {
+                let failure = errno
+                for made in copies { close(made) }
+                return -failure
+            }
+            copies.append(copy)
+        }
+        // SAFETY: vnet_rss.h asks for room for VNET_RSS_STEERING_PROGRAM_FDS descriptors.
+        for (index, fd) in copies.enumerated() { descriptors[index] = fd }
+        return 0
+    } catch {
+        return ErrorDetail.failure(error)
+    }
+}
+
+extension SteeringMode {
+    /// The mode a `VNET_RSS_STEERING_*` value names; nil for any other.
+    init?(abi value: UInt32) {
+        switch value {
+        case VNET_RSS_STEERING_AUTOMATIC: self = .automatic
+        case VNET_RSS_STEERING_USERSPACE: self = .userspace
+        case VNET_RSS_STEERING_PROGRAM: self = .program
+        case VNET_RSS_STEERING_KERNEL: self = .kernel
+        default: return nil
+        }
+    }
+}
