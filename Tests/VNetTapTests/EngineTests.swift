@@ -418,14 +418,7 @@ struct EngineTests {
         arguments: ReaderKind.allCases)
     func kernelStackTraffic(reader: ReaderKind) throws {
         let tap = try LiveTap(queues: 4, ipv6: true)
-        try tap.ip(["addr", "add", "10.77.0.1/24", "dev", LiveTap.name])
-        try tap.ip(["-6", "addr", "add", "fd00:77::1/64", "dev", LiveTap.name, "nodad"])
-        try tap.ip([
-            "neigh", "add", "10.77.0.2", "lladdr", "02:00:00:00:00:02", "dev", LiveTap.name, "nud", "permanent",
-        ])
-        try tap.ip([
-            "-6", "neigh", "add", "fd00:77::2", "lladdr", "02:00:00:00:00:02", "dev", LiveTap.name, "nud", "permanent",
-        ])
+        try tap.addKernelTrafficAddresses()
         let engine = try RSSEngine(
             device: tap.device, configuration: .spreading(over: 4), options: Self.options(reader))
         try engine.start()

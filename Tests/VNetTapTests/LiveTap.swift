@@ -37,6 +37,17 @@ final class LiveTap {
         fputs(value, handle)
     }
 
+    /// The addresses and static neighbours ``KernelTraffic`` sends from and to (10.77.0.0/24,
+    /// fd00:77::/64), on the tap.
+    func addKernelTrafficAddresses() throws {
+        try ip(["addr", "add", "10.77.0.1/24", "dev", LiveTap.name])
+        try ip(["-6", "addr", "add", "fd00:77::1/64", "dev", LiveTap.name, "nodad"])
+        try ip(["neigh", "add", "10.77.0.2", "lladdr", "02:00:00:00:00:02", "dev", LiveTap.name, "nud", "permanent"])
+        try ip([
+            "-6", "neigh", "add", "fd00:77::2", "lladdr", "02:00:00:00:00:02", "dev", LiveTap.name, "nud", "permanent",
+        ])
+    }
+
     /// Runs `ip ARGUMENTS` inside the namespace (test set-up only: addresses and neighbours).
     func ip(_ arguments: [String]) throws {
         try namespace.run { try Command.run("/usr/sbin/ip", arguments) }

@@ -61,6 +61,17 @@ struct ProgramSteeringTests {
 
     static let captures = FixtureLocation.fixtures() + "/captures/"
 
+    /// A 4-queue tap with an engine steering by the program over `configuration`, started, its
+    /// inline handler recording into the returned `Seen`.
+    static func started(_ configuration: RSSConfiguration? = nil) throws -> (LiveTap, Seen, RSSEngine) {
+        let tap = try LiveTap(queues: 4)
+        let seen = Seen()
+        let engine = try RSSEngine(
+            device: tap.device, configuration: configuration ?? .spreading(over: 4), options: options(seen))
+        try engine.start()
+        return (tap, seen, engine)
+    }
+
     @Test(
         "every catalogue frame arrives on the tap queue the Python model names, with its hash and report",
         arguments: [
@@ -120,14 +131,7 @@ struct ProgramSteeringTests {
             try LiveTap.sysctl("net/ipv6/conf/all/disable_ipv6", "0")
             try LiveTap.sysctl("net/ipv6/conf/\(LiveTap.name)/disable_ipv6", "0")
         }
-        try tap.ip(["addr", "add", "10.77.0.1/24", "dev", LiveTap.name])
-        try tap.ip(["-6", "addr", "add", "fd00:77::1/64", "dev", LiveTap.name, "nodad"])
-        try tap.ip([
-            "neigh", "add", "10.77.0.2", "lladdr", "02:00:00:00:00:02", "dev", LiveTap.name, "nud", "permanent",
-        ])
-        try tap.ip([
-            "-6", "neigh", "add", "fd00:77::2", "lladdr", "02:00:00:00:00:02", "dev", LiveTap.name, "nud", "permanent",
-        ])
+        try tap.addKernelTrafficAddresses()
         let sent = try tap.namespace.run { try KernelTraffic.send(flows: 32) }
         let deadline = ContinuousClock.now + .seconds(5)
         var checked = 0
@@ -249,10 +253,7 @@ struct ProgramSteeringTests {
         "detach and attach renumber the tap's queues: frames stay on the queue the table names, the detached queue's go elsewhere and are counted"
     )
     func detachAndAttach() throws {
-        let tap = try LiveTap(queues: 4)
-        let seen = Seen()
-        let engine = try RSSEngine(device: tap.device, configuration: .spreading(over: 4), options: Self.options(seen))
-        try engine.start()
+        let (tap, seen, engine) = try Self.started()
         defer { engine.stop() }
         let frames = EngineTests.udpFrames(256)
 
@@ -343,10 +344,7 @@ struct ProgramSteeringTests {
         "VLAN tags: inline ones, and one the host stack offloaded into the socket buffer, steered as the reader classifies them"
     )
     func vlanTags() throws {
-        let tap = try LiveTap(queues: 4)
-        let seen = Seen()
-        let engine = try RSSEngine(device: tap.device, configuration: .spreading(over: 4), options: Self.options(seen))
-        try engine.start()
+        let (tap, seen, engine) = try Self.started()
         defer { engine.stop() }
         let classifier = try Classifier(.spreading(over: 4), queueCount: 4)
 
@@ -436,10 +434,7 @@ struct ProgramSteeringTests {
         "a foreign program attached to the tap: frames still reach their receive queue's own thread, and the redirections show it"
     )
     func foreignProgram() throws {
-        let tap = try LiveTap(queues: 4)
-        let seen = Seen()
-        let engine = try RSSEngine(device: tap.device, configuration: .spreading(over: 4), options: Self.options(seen))
-        try engine.start()
+        let (tap, seen, engine) = try Self.started()
         defer { engine.stop() }
         // Someone else's program: every frame to tap queue 3.
         let foreign = try SteeringProgram.load(.bitSerial)
