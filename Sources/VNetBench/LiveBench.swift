@@ -126,8 +126,8 @@ package enum LiveBench {
             flows: options.flows)
     }
 
-    /// The soak: the live path for `seconds` (4 queues, the injector flat out, a swap every
-    /// 10 ms), its report printed as it goes.
+    /// The soak: the live path for `seconds` (4 queues, the injector flat out, a swap every 10 ms or
+    /// as often as the steering program's grace period allows), its report printed as it goes.
     package static func soak(seconds: Double, flows: Int, frameSize: Int, json: Bool) throws {
         try BenchSoak(seconds: seconds, queues: 4, flows: flows, frameSize: frameSize).run(json: json)
     }

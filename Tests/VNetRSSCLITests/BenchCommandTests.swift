@@ -147,7 +147,9 @@ struct BenchCommandTests {
         let output = try VNetRSSBinary.run(["bench", "--soak", "3", "--sizes", "64", "--format", "json"])
         #expect(output.status == 0, "\(output.standardError)")
         let soak = try JSONDecoder().decode(Soak.self, from: Data(output.standardOutput.utf8))
-        #expect(soak.seconds >= 3 && soak.swaps >= 100, "\(soak.swaps) swaps in \(soak.seconds) s")
+        // A swap every 10 ms at most; with the steering program each also waits for the kernel's
+        // RCU grace period (several ms, more on a loaded machine), so fewer happen.
+        #expect(soak.seconds >= 3 && soak.swaps >= 10, "\(soak.swaps) swaps in \(soak.seconds) s")
         #expect(soak.queued > 0 && soak.delivered + soak.engine_drops == soak.queued && soak.drift == 0)
         #expect(soak.samples.last?.high_water_kib == soak.high_water_kib_end && soak.high_water_kib_end > 0)
     }

@@ -44,7 +44,8 @@ struct BenchCommand: ParsableCommand {
             spread. --program-cost times the steering program itself.
 
             --soak SECONDS runs the live path instead (4 queues, the injector flat out, a \
-            configuration swap every 10 ms) and reports memory and frame accounting every minute.
+            configuration swap every 10 ms, or as often as the steering program's RCU grace period allows) \
+            and reports memory and frame accounting every minute.
 
             Reports frames/s and its ratio to the bare loop, reader CPU ns per frame and what the \
             engine adds to it, the spread over receive queues (max/min and chi-square against an \
@@ -107,7 +108,7 @@ struct BenchCommand: ParsableCommand {
 
     @Option(
         help:
-            "Instead of measuring: run the live path this many seconds (4 queues, the injector flat out, a configuration swap every 10 ms), reporting memory and frame accounting every minute."
+            "Instead of measuring: run the live path this many seconds (4 queues, the injector flat out, a configuration swap every 10 ms, or as often as the steering program's grace period allows), reporting memory and frame accounting every minute."
     )
     var soak: Double?
 
