@@ -34,7 +34,7 @@ final class PacketPool: @unchecked Sendable {
 }
 
 /// A frame handed from a reader to the consumer of its queue.
-struct Delivery: BitwiseCopyable {
+struct RingEntry: BitwiseCopyable {
     var bufferIndex: UInt32
     var length: UInt32
     var hash: UInt32

@@ -27,14 +27,14 @@ final class QueueReader: @unchecked Sendable {
     let pool: PacketPool
     let headerSize: Int
     /// Out: `outbound[j]` carries frames to receive queue j.
-    let outbound: [SPSCRing<Delivery>]
+    let outbound: [SPSCRing<RingEntry>]
     /// Back: `returns[j]` brings buffers back from receive queue j.
     let returns: [SPSCRing<UInt32>]
     /// Eventfds that wake each receive queue's consumer.
     let wakeups: [Int32]
     let counters: ReaderCounters
     let suppression: WakeSuppression
-    let snapshot: ClassifierSnapshot
+    let snapshot: PublishedSteeringCell
     let batchSize: Int
     /// Inline delivery's handler, called once per batch; nil to deliver through the rings.
     let handler: (@Sendable (ReceivedFrames) -> Void)?
@@ -56,7 +56,7 @@ final class QueueReader: @unchecked Sendable {
     let local: UnsafeMutablePointer<UInt64>
     /// The rings without reference counting on the per-frame path; `outbound` and `returns`
     /// keep them alive.
-    private let outboundRings: UnsafeMutablePointer<Unmanaged<SPSCRing<Delivery>>>
+    private let outboundRings: UnsafeMutablePointer<Unmanaged<SPSCRing<RingEntry>>>
     private let receiveQueueCount: Int
     /// True while the engine holds this tap queue detached (``RSSEngine/setTapQueue(_:attached:)``).
     let detachedByEngine = Atomic<Bool>(false)
@@ -77,8 +77,8 @@ final class QueueReader: @unchecked Sendable {
     @exclusivity(unchecked) private var batchesSinceMetrics = 0
 
     init(
-        index: Int, descriptor: Int32, pool: PacketPool, headerSize: Int, outbound: [SPSCRing<Delivery>],
-        returns: [SPSCRing<UInt32>], wakeups: [Int32], suppression: WakeSuppression, snapshot: ClassifierSnapshot,
+        index: Int, descriptor: Int32, pool: PacketPool, headerSize: Int, outbound: [SPSCRing<RingEntry>],
+        returns: [SPSCRing<UInt32>], wakeups: [Int32], suppression: WakeSuppression, snapshot: PublishedSteeringCell,
         batchSize: Int, metricsLabel: String, metricsFactory: (any MetricsFactory)? = nil,
         handler: (@Sendable (ReceivedFrames) -> Void)? = nil
     ) {
@@ -199,7 +199,7 @@ final class QueueReader: @unchecked Sendable {
     /// Adds the frame read into buffer `bufferIndex` (`length` bytes with the header) to the
     /// batch, deciding the batch first when it is full.
     @inline(__always)
-    func add(_ state: SteeringState, bufferIndex: UInt32, length: Int, touched: inout UInt64) {
+    func add(_ state: PublishedSteering, bufferIndex: UInt32, length: Int, touched: inout UInt64) {
         if batch.isFull { flush(state, touched: &touched) }
         batchBuffers[batch.count] = bufferIndex
         batchLengths[batch.count] = length
@@ -221,7 +221,7 @@ final class QueueReader: @unchecked Sendable {
 
     /// Takes the `count` buffers the last burst filled off the free stack, adds their frames to
     /// the (empty) batch, and decides them (``flush(_:touched:)``).
-    func decideBurst(_ count: Int, _ state: SteeringState, touched: inout UInt64) {
+    func decideBurst(_ count: Int, _ state: PublishedSteering, touched: inout UInt64) {
         let top = freeCount
         freeCount &-= count
         let arrival = UInt16(truncatingIfNeeded: index)
@@ -239,7 +239,7 @@ final class QueueReader: @unchecked Sendable {
     /// receive queue (or drops it when that queue's ring is full), marking in `touched` the
     /// receive queues that got frames.
     @inline(__always)
-    func flush(_ state: SteeringState, touched: inout UInt64) {
+    func flush(_ state: PublishedSteering, touched: inout UInt64) {
         let count = batch.count
         guard count > 0 else { return }
         if state.steering != .kernel { state.classifier.process(batch, headerSize: headerSize) }
@@ -255,7 +255,7 @@ final class QueueReader: @unchecked Sendable {
 
     /// Frame `slot`'s decision: the classifier's, or the kernel's read back from its header.
     @inline(__always)
-    private func decision(_ state: SteeringState, _ slot: Int) -> Classification {
+    private func decision(_ state: PublishedSteering, _ slot: Int) -> Classification {
         state.steering == .kernel ? kernelDecision(batch.packet(slot)) : batch[slot]
     }
 
@@ -287,7 +287,7 @@ final class QueueReader: @unchecked Sendable {
     /// records the decision the handler reads; frames, bytes and redirections are counted once
     /// per batch, and the batch's buffers go back to the free stack in one copy after the call.
     @inline(never)
-    private func deliverInline(_ state: SteeringState, _ count: Int, _ handler: (ReceivedFrames) -> Void) {
+    private func deliverInline(_ state: PublishedSteering, _ count: Int, _ handler: (ReceivedFrames) -> Void) {
         let kernel = state.steering == .kernel
         // Frames that stay on this queue are those delivered to it; the rest were redirected.
         let ownSlot = index < receiveQueueCount ? counters.delivered(index) : nil
@@ -323,7 +323,7 @@ final class QueueReader: @unchecked Sendable {
     /// batch's arrays; a frame moves only to a slot already handed on or its own.
     @inline(never)
     private func deliverOwnInline(
-        _ state: SteeringState, _ count: Int, _ handler: (ReceivedFrames) -> Void, _ touched: inout UInt64
+        _ state: PublishedSteering, _ count: Int, _ handler: (ReceivedFrames) -> Void, _ touched: inout UInt64
     ) {
         var kept = 0
         var bytes = 0
@@ -362,7 +362,7 @@ final class QueueReader: @unchecked Sendable {
         let length = batch.packet(slot).count
         let bufferIndex = batchBuffers[slot]
         let queue = count(decision, length: length)
-        let delivery = Delivery(
+        let delivery = RingEntry(
             bufferIndex: bufferIndex, length: UInt32(length), hash: decision.hash,
             report: decision.report.rawValue, tapQueue: UInt16(truncatingIfNeeded: index))
         if outboundRings[queue]._withUnsafeGuaranteedRef({ $0.push(delivery) }) {
@@ -425,7 +425,7 @@ final class QueueReader: @unchecked Sendable {
 
 /// What readers use for a batch: the classifier, and whether the kernel already steered.
 /// Immutable; swapped whole by `apply` (one atomic reference swap).
-final class SteeringState: Sendable {
+final class PublishedSteering: Sendable {
     let classifier: Classifier
     let steering: Steering
     /// Why `steering` is what it is, for ``RSSEngine/steeringReason``.
@@ -439,15 +439,15 @@ final class SteeringState: Sendable {
 }
 
 /// The steering state readers load once per batch.
-final class ClassifierSnapshot: @unchecked Sendable {
+final class PublishedSteeringCell: @unchecked Sendable {
     // @unchecked: the reference is only touched through the ManagedAtomic.
-    private let current: ManagedAtomicSteering
+    private let current: AtomicPublishedSteering
 
-    init(_ state: SteeringState) { current = ManagedAtomicSteering(state) }
+    init(_ state: PublishedSteering) { current = AtomicPublishedSteering(state) }
 
     /// The state for the next batch (one atomic load and retain per batch, not per frame).
-    func load() -> SteeringState { current.load() }
+    func load() -> PublishedSteering { current.load() }
 
     /// Publishes `state`; batches already started finish with the old one.
-    func store(_ state: SteeringState) { current.store(state) }
+    func store(_ state: PublishedSteering) { current.store(state) }
 }

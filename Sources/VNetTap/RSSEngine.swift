@@ -85,10 +85,10 @@ public final class RSSEngine: @unchecked Sendable {
     public var steeringProgram: SteeringProgram? { programSteering?.program }
     private let programSteering: ProgramSteering?
 
-    private let snapshot: ClassifierSnapshot
+    private let snapshot: PublishedSteeringCell
     private let readers: [QueueReader]
-    /// `delivery[i][j]`: reader i to receive queue j.
-    private let delivery: [[SPSCRing<Delivery>]]
+    /// `rings[i][j]`: reader i to receive queue j.
+    private let rings: [[SPSCRing<RingEntry>]]
     /// `returns[j][i]`: receive queue j back to reader i.
     private let returns: [[SPSCRing<UInt32>]]
     private let pools: [PacketPool]
@@ -105,7 +105,7 @@ public final class RSSEngine: @unchecked Sendable {
     /// The consumer side's view, without reference counting per frame: for receive queue j and
     /// reader i, `inbound[j * readers + i]`, `outbound[j * readers + i]` and `buffers[i]`. The
     /// arrays above keep the rings and pools alive.
-    private let consumerInbound: UnsafeMutablePointer<Unmanaged<SPSCRing<Delivery>>>
+    private let consumerInbound: UnsafeMutablePointer<Unmanaged<SPSCRing<RingEntry>>>
     private let consumerReturns: UnsafeMutablePointer<Unmanaged<SPSCRing<UInt32>>>
     private let consumerBuffers: UnsafeMutablePointer<(base: UnsafeMutableRawPointer, size: Int)>
 
@@ -139,9 +139,9 @@ public final class RSSEngine: @unchecked Sendable {
         wakeups = wakeupEvents.map(\.rawValue)
         // With the program steering, nearly every frame of receive queue q comes from tap queue
         // q: that ring gets the room of all of the queue's rings.
-        delivery = (0..<sources).map { source in
+        rings = (0..<sources).map { source in
             (0..<receiveQueues).map { queue in
-                SPSCRing<Delivery>(
+                SPSCRing<RingEntry>(
                     minimumCapacity: options.ringCapacity * (choice.program != nil && source == queue ? sources : 1))
             }
         }
@@ -157,19 +157,19 @@ public final class RSSEngine: @unchecked Sendable {
         consumerBuffers = .allocate(capacity: sources)
         for queue in 0..<receiveQueues {
             for source in 0..<sources {
-                (consumerInbound + queue * sources + source).initialize(to: .passUnretained(delivery[source][queue]))
+                (consumerInbound + queue * sources + source).initialize(to: .passUnretained(rings[source][queue]))
                 (consumerReturns + queue * sources + source).initialize(to: .passUnretained(returns[queue][source]))
             }
         }
         for source in 0..<sources {
             (consumerBuffers + source).initialize(to: (pools[source].base, pools[source].bufferSize))
         }
-        snapshot = ClassifierSnapshot(SteeringState(classifier, choice.steering, reason: choice.reason))
-        readers = (0..<sources).map { [delivery, returns, pools, wakeups, suppression, snapshot] source in
+        snapshot = PublishedSteeringCell(PublishedSteering(classifier, choice.steering, reason: choice.reason))
+        readers = (0..<sources).map { [rings, returns, pools, wakeups, suppression, snapshot] source in
             QueueReader(
                 index: source, descriptor: device.queues[source].descriptor, pool: pools[source],
                 headerSize: device.headerSize,
-                outbound: delivery[source], returns: returns.map { $0[source] }, wakeups: wakeups,
+                outbound: rings[source], returns: returns.map { $0[source] }, wakeups: wakeups,
                 suppression: suppression,
                 snapshot: snapshot, batchSize: options.batchSize, metricsLabel: options.metricsLabel,
                 metricsFactory: options.metricsFactory, handler: options.delivery.batchHandler)
@@ -179,7 +179,8 @@ public final class RSSEngine: @unchecked Sendable {
     /// A non-blocking eventfd, owned.
     private static func eventDescriptor(_ device: TapDevice) throws(TapError) -> OwnedDescriptor {
         do {
-            return OwnedDescriptor(try device.system.eventDescriptor())
+            let system = device.system
+            return OwnedDescriptor(try system.eventDescriptor(), closedBy: { try? system.close($0) })
         } catch {
             throw TapError(.eventfd, device: device.name, errno: error)
         }
@@ -298,25 +299,25 @@ public final class RSSEngine: @unchecked Sendable {
             // The readers decide every frame themselves while the steering changes hands (they
             // are the authority), so no frame meets a stale assumption about who steered it.
             if before == .program {
-                snapshot.store(SteeringState(classifier, .userspace, reason: "changing to kernel RSS"))
+                snapshot.store(PublishedSteering(classifier, .userspace, reason: "changing to kernel RSS"))
             }
             // A steering program and the kernel's RSS exclude each other (EBUSY).
             programSteering?.detach()
             try KernelHashOffload.push(
                 configuration, descriptor: descriptor, device: device.name, system: device.system)
             snapshot.store(
-                SteeringState(
+                PublishedSteering(
                     classifier, .kernel, reason: "\(options.steering): the kernel's RSS covers the configuration"))
             return
         }
         if before == .kernel {
             // Before the kernel stops writing hash fields: readers must not take a header the
             // kernel no longer fills for one it did.
-            snapshot.store(SteeringState(classifier, .userspace, reason: "kernel RSS turned off"))
+            snapshot.store(PublishedSteering(classifier, .userspace, reason: "kernel RSS turned off"))
             try KernelHashOffload.disable(descriptor: descriptor, device: device.name, system: device.system)
         }
         guard let programSteering else {
-            snapshot.store(SteeringState(classifier, .userspace, reason: snapshot.load().reason))
+            snapshot.store(PublishedSteering(classifier, .userspace, reason: snapshot.load().reason))
             return
         }
         // The program's maps first: a frame the program steers by the new configuration while a
@@ -326,7 +327,7 @@ public final class RSSEngine: @unchecked Sendable {
         if steers && !threads.isEmpty { try programSteering.attach() }
         if !steers { programSteering.detach() }
         snapshot.store(
-            SteeringState(
+            PublishedSteering(
                 classifier, steers ? .program : .userspace,
                 reason: steers
                     ? "\(options.steering): the steering program steers"
@@ -422,14 +423,14 @@ public final class RSSEngine: @unchecked Sendable {
             let deadline = ContinuousClock.now + options.pollBeforeSleep
             repeat {
                 for _ in 0..<64 { vnet_cpu_relax() }
-                if queues.contains(where: { queue in delivery.contains { $0[queue].count > 0 } }) { return true }
+                if queues.contains(where: { queue in rings.contains { $0[queue].count > 0 } }) { return true }
             } while ContinuousClock.now < deadline
         }
         for queue in queues { suppression.prepareToSleep(queue) }
         defer { for queue in queues { suppression.awake(queue) } }
         // After announcing sleep, look once more: a reader that published before seeing the
         // flag did not write the eventfd.
-        if queues.contains(where: { queue in delivery.contains { $0[queue].count > 0 } }) { return true }
+        if queues.contains(where: { queue in rings.contains { $0[queue].count > 0 } }) { return true }
         var pollers = queues.map { pollfd(fd: wakeups[$0], events: Int16(POLLIN), revents: 0) }
         let ready = poll(&pollers, nfds_t(pollers.count), timeoutMilliseconds)
         guard ready > 0 else { return false }

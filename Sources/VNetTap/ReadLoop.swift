@@ -49,21 +49,25 @@ struct ReadLoop {
                     detail: "tap queue \(reader.index): POLLERR, no device behind the queue")
                 return
             }
-            guard let outcome = drain(&touched) else { return }
-            starved = outcome == .starved
+            switch drain(&touched) {
+            case .failed: return
+            case .starved: starved = true
+            case .drained: starved = false
+            }
         }
     }
 
-    private enum Outcome { case drained, starved }
+    /// How a drain ended: the queue ran empty, every buffer is with the consumers, or the device
+    /// failed (``QueueReader/failure`` says how).
+    private enum Outcome { case drained, starved, failed }
 
-    /// Reads until `EAGAIN` in batches; `.starved` when every buffer is with the consumers, nil
-    /// when the device failed.
+    /// Reads until `EAGAIN` in batches.
     ///
     /// Between two `read()` calls the loop touches as little memory as it can: each system call
     /// leaves the caches cold, and what the loop touches after one it pays for. It reads into
     /// the free stack's top buffers in place (one load), records the length (one store), and
     /// leaves the rest (taking the buffers, filling the batch) to after the burst.
-    private func drain(_ touched: inout UInt64) -> Outcome? {
+    private func drain(_ touched: inout UInt64) -> Outcome {
         let descriptor = reader.descriptor
         let pool = reader.pool
         let base = pool.base
@@ -90,7 +94,7 @@ struct ReadLoop {
                 reader.finishBatch(touched: &touched, idle: true)
                 reader.failure = TapError(
                     .read, device: deviceName, errno: Errno(rawValue: failure), detail: "tap queue \(reader.index)")
-                return nil
+                return .failed
             }
             // Out of buffers: the burst ended on them, wanting more. Emptied: EAGAIN (or EINTR),
             // or nothing read; either way back to the wait.

@@ -56,7 +56,7 @@ struct UringLoop {
     /// poll completed, or `handle` (or the wait) reported a failure.
     private func pass(
         _ ring: OpaquePointer, timeout: Int32, _ completions: inout [vnet_uring_completion], _ touched: inout UInt64,
-        _ handle: (vnet_uring_completion, SteeringState, inout UInt64) -> TapError?
+        _ handle: (vnet_uring_completion, PublishedSteering, inout UInt64) -> TapError?
     ) -> Bool {
         let ready = vnet_uring_wait(ring, timeout, &completions, UInt32(completions.count))
         guard ready >= 0 else {

@@ -5,9 +5,14 @@ import SystemPackage
 final class OwnedDescriptor: Sendable {
     /// The descriptor, valid for the object's lifetime.
     let rawValue: Int32
+    /// How it is closed: `close(2)`, or the system-call seam that made it.
+    private let closer: @Sendable (Int32) -> Void
 
-    /// Takes ownership of `rawValue`, which nothing else may close.
-    init(_ rawValue: Int32) { self.rawValue = rawValue }
+    /// Takes ownership of `rawValue`, which nothing else may close; `closer` closes it.
+    init(_ rawValue: Int32, closedBy closer: @escaping @Sendable (Int32) -> Void = { _ = Glibc.close($0) }) {
+        self.rawValue = rawValue
+        self.closer = closer
+    }
 
     /// A close-on-exec duplicate of `descriptor`, owned; the original stays the caller's.
     static func duplicate(_ descriptor: Int32) -> Result<OwnedDescriptor, Errno> {
@@ -16,5 +21,5 @@ final class OwnedDescriptor: Sendable {
         return .success(OwnedDescriptor(copy))
     }
 
-    deinit { Glibc.close(rawValue) }
+    deinit { closer(rawValue) }
 }

@@ -102,7 +102,7 @@ public final class SteeringProgram: Sendable {
         let maps = build == .empty ? [] : [loaded.slots.0, loaded.slots.1]
         return SteeringProgram(
             build: build, program: OwnedDescriptor(loaded.program),
-            active: build == .empty ? nil : OwnedDescriptor(loaded.active), slots: maps.map(OwnedDescriptor.init))
+            active: build == .empty ? nil : OwnedDescriptor(loaded.active), slots: maps.map { OwnedDescriptor($0) })
     }
 
     /// Adopts a program another process loaded: checks that the maps have this program's shape
