@@ -25,12 +25,16 @@ private func load(_ configuration: RSSConfiguration, queues: UInt16, rule: Exten
     let table = configuration.indirectionTable.map { $0 % queues }
     let slot = vnet_steering_slot_create()!
     defer { vnet_steering_slot_destroy(slot) }
+    let hasher = ToeplitzHasher(key: configuration.key, method: .byteTables)
     let filled = configuration.key.withUnsafeBufferPointer { key in
-        table.withUnsafeBufferPointer { entries in
-            vnet_steering_slot_fill(
-                slot, key.baseAddress, key.count, configuration.hashTypes.rawValue,
-                rule == .qemu ? VNET_STEERING_QEMU_EX_RULE : 0,
-                UInt32(configuration.unclassifiedQueue % queues), entries.baseAddress, UInt32(entries.count))
+        hasher.withByteTables { tables in
+            table.withUnsafeBufferPointer { entries in
+                vnet_steering_slot_fill(
+                    slot, key.baseAddress, key.count, tables.baseAddress, tables.count / 256,
+                    configuration.hashTypes.rawValue,
+                    rule == .qemu ? VNET_STEERING_QEMU_EX_RULE : 0, UInt32(configuration.unclassifiedQueue % queues),
+                    entries.baseAddress, UInt32(entries.count))
+            }
         }
     }
     precondition(filled == 0)

@@ -31,7 +31,7 @@ build() {
         return
     fi
     if [ "$target" = capture ]; then
-        swiftc -sanitize=fuzzer,address -parse-as-library -O -g -module-name VNetCapture -I Sources/CLibPCAP \
+        swiftc -sanitize=fuzzer,address -parse-as-library -O -g -package-name vnet_rss -module-name VNetCapture -I Sources/CLibPCAP \
             Sources/VNetCapture/*.swift Fuzz/CaptureFuzzer.swift -lpcap -o .fuzz/bin/capture 2>&1 | { grep -v 'Cannot export local symbol' || true; }
         [ -x .fuzz/bin/capture ]
         return
@@ -45,7 +45,7 @@ build() {
             clang -fsanitize=fuzzer-no-link,address -O2 -g -I Sources/CVNetTapShim/include -I Sources/CVNetTapShim \
                 -c "Sources/CVNetTapShim/$file.c" -o ".fuzz/bin/steering/$file.o"
         done
-        swiftc -sanitize=fuzzer,address -parse-as-library -O -g -module-name VNetRSS -I Sources/CVNetSIMD/include \
+        swiftc -sanitize=fuzzer,address -parse-as-library -O -g -package-name vnet_rss -module-name VNetRSS -I Sources/CVNetSIMD/include \
             -I .fuzz/bin/steering "${sources[@]}" Fuzz/ProgramFuzzer.swift .fuzz/bin/toeplitz_clmul.o .fuzz/bin/toeplitz_gfni.o \
             .fuzz/bin/steering/vnet_steering.o .fuzz/bin/steering/steering_objects.o -lbpf -o .fuzz/bin/program 2>&1 \
             | { grep -v 'Cannot export local symbol' || true; }
@@ -62,7 +62,7 @@ build() {
         *) echo "unknown target $target" >&2; exit 2 ;;
     esac
     # gold's "Cannot export local symbol '__asan_...'" warnings are harmless; keep real errors.
-    swiftc -sanitize=fuzzer,address -parse-as-library -O -g -module-name VNetRSS "${define[@]}" \
+    swiftc -sanitize=fuzzer,address -parse-as-library -O -g -package-name vnet_rss -module-name VNetRSS "${define[@]}" \
         -I Sources/CVNetSIMD/include "${sources[@]}" "$harness" .fuzz/bin/toeplitz_clmul.o .fuzz/bin/toeplitz_gfni.o -o ".fuzz/bin/$target" 2>&1 | { grep -v 'Cannot export local symbol' || true; }
     [ -x ".fuzz/bin/$target" ]
 }

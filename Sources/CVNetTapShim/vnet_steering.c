@@ -127,29 +127,6 @@ int vnet_steering_describe(int32_t program, vnet_steering_program_info *info) {
     return 0;
 }
 
-static void prepare_key(struct vnet_steering_slot *slot, const uint8_t *key, size_t key_length) {
-    uint8_t padded[VNET_STEERING_KEY_BYTES + 1];
-    memset(padded, 0, sizeof padded);
-    if (key_length > 0) memcpy(padded, key, key_length < VNET_STEERING_KEY_BYTES ? key_length : VNET_STEERING_KEY_BYTES);
-    memcpy(slot->key, padded, VNET_STEERING_KEY_BYTES);
-    /* Input bit j (from the left) contributes the key's 32 bits starting at bit j. */
-    for (int position = 0; position < VNET_STEERING_MAX_INPUT; position++) {
-        uint32_t windows[8];
-        for (int bit = 0; bit < 8; bit++) {
-            int first = position * 8 + bit;
-            uint64_t five = 0;
-            for (int byte = 0; byte < 5; byte++) five = (five << 8) | padded[first / 8 + byte];
-            windows[bit] = (uint32_t)(five >> (8 - first % 8));
-        }
-        for (int value = 0; value < 256; value++) {
-            uint32_t contribution = 0;
-            for (int bit = 0; bit < 8; bit++)
-                if (value & (0x80 >> bit)) contribution ^= windows[bit];
-            slot->toeplitz[position][value] = contribution;
-        }
-    }
-}
-
 _Static_assert(VNET_STEERING_FLAG_QEMU_EX_RULE == VNET_STEERING_QEMU_EX_RULE, "one flag, two names");
 _Static_assert(VNET_STEERING_MAX_TABLE == VNET_STEERING_TABLE_LIMIT, "one limit, two names");
 
@@ -165,11 +142,18 @@ size_t vnet_steering_slot_size(void) {
     return sizeof(struct vnet_steering_slot);
 }
 
-int vnet_steering_slot_fill(vnet_steering_slot *slot, const uint8_t *key, size_t key_length, uint32_t hash_types,
-                            uint32_t flags, uint32_t unclassified_queue, const uint16_t *table, uint32_t table_length) {
-    if (slot == NULL || (key == NULL && key_length > 0) || table == NULL) return -EINVAL;
+int vnet_steering_slot_fill(vnet_steering_slot *slot, const uint8_t *key, size_t key_length, const uint32_t *tables,
+                            size_t positions, uint32_t hash_types, uint32_t flags, uint32_t unclassified_queue,
+                            const uint16_t *table, uint32_t table_length) {
+    if (slot == NULL || (key == NULL && key_length > 0) || (tables == NULL && positions > 0) || table == NULL) return -EINVAL;
+    if (positions > VNET_STEERING_MAX_INPUT) return -EINVAL;
     if (table_length == 0 || table_length > VNET_STEERING_MAX_TABLE) return -EINVAL;
-    prepare_key(slot, key, key_length);
+    /* The key's first bytes, zero-padded, for the bit-serial build; the byte tables as given
+     * (positions a short key cannot reach stay zero: no configuration hashes them). */
+    memset(slot->key, 0, sizeof slot->key);
+    if (key_length > 0) memcpy(slot->key, key, key_length < VNET_STEERING_KEY_BYTES ? key_length : VNET_STEERING_KEY_BYTES);
+    memset(slot->toeplitz, 0, sizeof slot->toeplitz);
+    if (positions > 0) memcpy(slot->toeplitz, tables, positions * sizeof slot->toeplitz[0]);
     slot->hash_types = hash_types;
     slot->flags = flags;
     slot->unclassified_queue = unclassified_queue;

@@ -56,12 +56,15 @@ void vnet_steering_slot_destroy(vnet_steering_slot *slot);
 /* Bytes of a slot image: the value size of a slot map. */
 size_t vnet_steering_slot_size(void);
 
-/* Fills a slot image: the Toeplitz byte tables from `key` (bytes past key_length count as
- * zero), the enabled hash types, flags (VNET_STEERING_FLAG_*), the tap queue of unclassified
- * frames and the indirection table as tap queues (`table_length` entries, 1 to
- * VNET_STEERING_TABLE_LIMIT; entry hash & (table_length - 1) is taken). -EINVAL for a table length out of that range. */
-int vnet_steering_slot_fill(vnet_steering_slot *slot, const uint8_t *key, size_t key_length, uint32_t hash_types,
-                            uint32_t flags, uint32_t unclassified_queue, const uint16_t *table, uint32_t table_length);
+/* Fills a slot image: the key's first VNET_STEERING_KEY_BYTES bytes (zero-padded, for the
+ * bit-serial build), the Toeplitz byte tables (`positions` rows of 256 contributions,
+ * position-major, at most VNET_STEERING_MAX_INPUT: VNetRSS's ToeplitzHasher prepares them), the
+ * enabled hash types, flags (VNET_STEERING_FLAG_*), the tap queue of unclassified frames and the
+ * indirection table as tap queues (`table_length` entries, 1 to VNET_STEERING_TABLE_LIMIT; entry
+ * hash & (table_length - 1) is taken). -EINVAL for anything out of those ranges. */
+int vnet_steering_slot_fill(vnet_steering_slot *slot, const uint8_t *key, size_t key_length, const uint32_t *tables,
+                            size_t positions, uint32_t hash_types, uint32_t flags, uint32_t unclassified_queue,
+                            const uint16_t *table, uint32_t table_length);
 
 /* Report _EX types in QEMU's order (ExtensionHeaderRule.qemu). */
 #define VNET_STEERING_QEMU_EX_RULE 0x1u

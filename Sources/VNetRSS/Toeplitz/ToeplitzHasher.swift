@@ -37,6 +37,13 @@ public final class ToeplitzHasher: @unchecked Sendable {
     /// The tables as the per-frame path reads them.
     var view: ToeplitzTables { ToeplitzTables(base: tables) }
 
+    /// Calls `body` with the per-position byte tables, `maxInputLength * 256` contributions,
+    /// position-major: what the steering program's configuration slot carries, so that the
+    /// kernel hashes with the very tables the classifier does.
+    package func withByteTables<R>(_ body: (UnsafeBufferPointer<UInt32>) throws -> R) rethrows -> R {
+        try body(UnsafeBufferPointer(start: tables, count: maxInputLength * 256))
+    }
+
     /// Prepares `key` for `method` (default: ``ToeplitzMethod/preferred``). Any length is accepted;
     /// inputs longer than ``maxInputLength`` cannot be hashed with it.
     public init(key: [UInt8], method: ToeplitzMethod = .preferred) {

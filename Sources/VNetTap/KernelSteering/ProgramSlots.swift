@@ -46,7 +46,8 @@ final class ProgramSlots: Sendable {
         state.withLock { vnet_steering_slot_destroy($0.image) }
     }
 
-    /// Publishes `configuration` for `queueCount` receive queues: table entries and the
+    /// Publishes `configuration` for `queueCount` receive queues, its Toeplitz byte tables
+    /// prepared by VNetRSS's ``ToeplitzHasher`` as the classifier's are: table entries and the
     /// unclassified queue reduced modulo `queueCount` (as ``Classifier`` reduces them), then
     /// translated through `kernelOrder` (``TapDevice/kernelOrder``) into the numbers the tap
     /// gives its attached queues. A receive queue whose tap queue is detached gets number 0;
@@ -66,14 +67,18 @@ final class ProgramSlots: Sendable {
         let table = entries.map(tapQueue)
         let flags = rule == .qemu ? VNET_STEERING_QEMU_EX_RULE : 0
         let key = configuration.key
+        // The classifier's own key preparation: the program hashes with the same byte tables.
+        let hasher = ToeplitzHasher(key: key, method: .byteTables)
         let result: Result<Void, TapError> = state.withLock { state in
             let filled = key.withUnsafeBufferPointer { keyBytes in
-                table.withUnsafeBufferPointer { tableEntries in
-                    vnet_steering_slot_fill(
-                        state.image, keyBytes.baseAddress, keyBytes.count,
-                        configuration.hashTypes.rawValue & HashTypes.all.rawValue,
-                        flags, UInt32(tapQueue(configuration.unclassifiedQueue)), tableEntries.baseAddress,
-                        UInt32(tableEntries.count))
+                hasher.withByteTables { tables in
+                    table.withUnsafeBufferPointer { tableEntries in
+                        vnet_steering_slot_fill(
+                            state.image, keyBytes.baseAddress, keyBytes.count, tables.baseAddress, tables.count / 256,
+                            configuration.hashTypes.rawValue & HashTypes.all.rawValue,
+                            flags, UInt32(tapQueue(configuration.unclassifiedQueue)), tableEntries.baseAddress,
+                            UInt32(tableEntries.count))
+                    }
                 }
             }
             guard filled == 0 else {
