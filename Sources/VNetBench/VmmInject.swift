@@ -20,17 +20,7 @@ extension VmmScenario {
             }
         } else {
             var options = VmmScenario.engineOptions(variant)
-            if variant == .kernel {
-                options.delivery = .inlineBatches { frames in
-                    let queue = frames.tapQueue
-                    for frame in frames { guest.deliver(queue, frame.packet) }
-                    let now = VmmStamp.now()
-                    for frame in frames {
-                        if let sent = VmmStamp.read(frame.frame) { histograms[queue].record(sent: sent, now: now) }
-                    }
-                    guest.notify(queue)
-                }
-            }
+            if variant == .kernel { options.delivery = VmmScenario.ownerDelivery(guest, latency: histograms) }
             let made = try RSSEngine(
                 device: tap.device, configuration: .spreading(over: UInt16(queues)), options: options)
             try made.start()
@@ -46,20 +36,9 @@ extension VmmScenario {
         let injector = try InjectorThread(tap: tap, traffic: traffic, duration: duration, done: done, stamping: true)
         injector.join()
         let sent = injector.queued
-        // Until the VMM has every frame the tap queued; a stray under the program comes through
-        // the rings and is taken here.
-        var strays = 0
-        var last = ContinuousClock.now
-        let deadline = last + VmmScenario.settleLimit
-        while ContinuousClock.now < deadline {
-            if variant == .kernel, let engine {
-                for queue in 0..<queues { strays += engine.receive(queue: queue, limit: 4096) { _ in } }
-            }
-            let dropped = Int(engine?.statistics().framesDropped ?? 0)
-            if guest.delivered.reduce(0, +) + strays + dropped >= sent { break }
-            usleep(200)
-        }
-        last = ContinuousClock.now
+        _ = settle(engine, takingStrays: variant == .kernel, guest, sent: sent, since: start)
+        // Frames per second over the whole round, sending included.
+        let last = ContinuousClock.now
         let readerCPU = engine.map { BenchClock.seconds($0.readerCPUTime) } ?? 0
         stop.store(true, ordering: .relaxed)
         for thread in threads { thread.join() }
