@@ -1,4 +1,4 @@
-// swift-tools-version: 6.1
+// swift-tools-version: 6.2
 // vnet-rss: userspace virtio-net RSS and hash reports for multi-queue TAP devices.
 
 import PackageDescription
@@ -35,7 +35,7 @@ let package = Package(
         .target(name: "CVNetSIMD"),
         // The pure engine: configuration codecs, Toeplitz, flow parsing, steering, the hash header.
         // Standard library and CVNetSIMD only; no system calls.
-        .target(name: "VNetRSS", dependencies: ["CVNetSIMD"]),
+        .target(name: "VNetRSS", dependencies: ["CVNetSIMD"], swiftSettings: [.strictMemorySafety()]),
         // libpcap, for reading capture files (Debian: libpcap-dev).
         .systemLibrary(
             name: "CLibPCAP",

@@ -119,9 +119,9 @@ struct ToeplitzTests {
         for _ in 0..<1_000 {
             let input = random.bytes(36)
             let parts = input.withUnsafeBytes { raw in
-                hasher.hash(raw.baseAddress!, count: 16, position: 0)
-                    ^ hasher.hash(raw.baseAddress! + 16, count: 16, position: 16)
-                    ^ hasher.hash(raw.baseAddress! + 32, count: 4, position: 32)
+                hasher.view.hash(raw.baseAddress!, count: 16, position: 0)
+                    ^ hasher.view.hash(raw.baseAddress! + 16, count: 16, position: 16)
+                    ^ hasher.view.hash(raw.baseAddress! + 32, count: 4, position: 32)
             }
             #expect(parts == hasher.hash(input))
         }

@@ -63,23 +63,25 @@ public struct VirtioNetHashHeader: Hashable, Sendable {
     public init?(decoding bytes: UnsafeRawBufferPointer) {
         guard bytes.count >= VirtioNetHashHeader.size else { return nil }
         func le16(_ offset: Int) -> UInt16 {
-            UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt16.self))
+            unsafe UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt16.self))
         }
-        flags = bytes[0]
-        gsoType = bytes[1]
+        flags = unsafe bytes[0]
+        gsoType = unsafe bytes[1]
         headerLength = le16(2)
         gsoSize = le16(4)
         checksumStart = le16(6)
         checksumOffset = le16(8)
         numBuffers = le16(10)
-        hash = UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: 12, as: UInt32.self))
+        hash = unsafe UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: 12, as: UInt32.self))
         hashReport = le16(16)
         padding = le16(18)
     }
 
     /// Decodes the first 20 bytes of `bytes`; `nil` when it is shorter.
     public init?(decoding bytes: [UInt8]) {
-        guard let header = bytes.withUnsafeBytes({ VirtioNetHashHeader(decoding: $0) }) else { return nil }
+        guard let header = unsafe bytes.withUnsafeBytes({ unsafe VirtioNetHashHeader(decoding: $0) }) else {
+            return nil
+        }
         self = header
     }
 
@@ -88,15 +90,15 @@ public struct VirtioNetHashHeader: Hashable, Sendable {
         var bytes = [UInt8](repeating: 0, count: VirtioNetHashHeader.size)
         bytes[0] = flags
         bytes[1] = gsoType
-        bytes.withUnsafeMutableBytes { raw in
-            raw.storeBytes(of: headerLength.littleEndian, toByteOffset: 2, as: UInt16.self)
-            raw.storeBytes(of: gsoSize.littleEndian, toByteOffset: 4, as: UInt16.self)
-            raw.storeBytes(of: checksumStart.littleEndian, toByteOffset: 6, as: UInt16.self)
-            raw.storeBytes(of: checksumOffset.littleEndian, toByteOffset: 8, as: UInt16.self)
-            raw.storeBytes(of: numBuffers.littleEndian, toByteOffset: 10, as: UInt16.self)
-            raw.storeBytes(of: hash.littleEndian, toByteOffset: 12, as: UInt32.self)
-            raw.storeBytes(of: hashReport.littleEndian, toByteOffset: 16, as: UInt16.self)
-            raw.storeBytes(of: padding.littleEndian, toByteOffset: 18, as: UInt16.self)
+        unsafe bytes.withUnsafeMutableBytes { raw in
+            unsafe raw.storeBytes(of: headerLength.littleEndian, toByteOffset: 2, as: UInt16.self)
+            unsafe raw.storeBytes(of: gsoSize.littleEndian, toByteOffset: 4, as: UInt16.self)
+            unsafe raw.storeBytes(of: checksumStart.littleEndian, toByteOffset: 6, as: UInt16.self)
+            unsafe raw.storeBytes(of: checksumOffset.littleEndian, toByteOffset: 8, as: UInt16.self)
+            unsafe raw.storeBytes(of: numBuffers.littleEndian, toByteOffset: 10, as: UInt16.self)
+            unsafe raw.storeBytes(of: hash.littleEndian, toByteOffset: 12, as: UInt32.self)
+            unsafe raw.storeBytes(of: hashReport.littleEndian, toByteOffset: 16, as: UInt16.self)
+            unsafe raw.storeBytes(of: padding.littleEndian, toByteOffset: 18, as: UInt16.self)
         }
         return bytes
     }
@@ -112,9 +114,10 @@ public struct VirtioNetHashHeader: Hashable, Sendable {
         guard size >= VirtioNetHashHeader.size, packet.count >= size, let header = packet.baseAddress else {
             return nil
         }
-        header.storeBytes(of: numBuffers.littleEndian, toByteOffset: numBuffersOffset, as: UInt16.self)
-        let hash = UInt32(littleEndian: header.loadUnaligned(fromByteOffset: hashValueOffset, as: UInt32.self))
-        let report = UInt16(littleEndian: header.loadUnaligned(fromByteOffset: hashReportOffset, as: UInt16.self))
+        unsafe header.storeBytes(of: numBuffers.littleEndian, toByteOffset: numBuffersOffset, as: UInt16.self)
+        let hash = unsafe UInt32(littleEndian: header.loadUnaligned(fromByteOffset: hashValueOffset, as: UInt32.self))
+        let report = unsafe UInt16(
+            littleEndian: header.loadUnaligned(fromByteOffset: hashReportOffset, as: UInt16.self))
         return (hash, report)
     }
 
@@ -126,10 +129,10 @@ public struct VirtioNetHashHeader: Hashable, Sendable {
         _ header: UnsafeMutableRawPointer, size: Int, numBuffers: UInt16, hashValue: UInt32, hashReport: UInt16
     ) {
         guard size >= baseSize else { return }
-        header.storeBytes(of: numBuffers.littleEndian, toByteOffset: numBuffersOffset, as: UInt16.self)
+        unsafe header.storeBytes(of: numBuffers.littleEndian, toByteOffset: numBuffersOffset, as: UInt16.self)
         guard size >= VirtioNetHashHeader.size else { return }
-        header.storeBytes(of: hashValue.littleEndian, toByteOffset: hashValueOffset, as: UInt32.self)
-        header.storeBytes(of: hashReport.littleEndian, toByteOffset: hashReportOffset, as: UInt16.self)
-        header.storeBytes(of: UInt16(0), toByteOffset: paddingOffset, as: UInt16.self)
+        unsafe header.storeBytes(of: hashValue.littleEndian, toByteOffset: hashValueOffset, as: UInt32.self)
+        unsafe header.storeBytes(of: hashReport.littleEndian, toByteOffset: hashReportOffset, as: UInt16.self)
+        unsafe header.storeBytes(of: UInt16(0), toByteOffset: paddingOffset, as: UInt16.self)
     }
 }

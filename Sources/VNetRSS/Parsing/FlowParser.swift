@@ -13,25 +13,25 @@ public enum FlowParser {
 
     /// Parses `frame`, which starts at the destination MAC address.
     public static func parse(_ frame: UnsafeRawBufferPointer) -> ParsedFlow {
-        parse(FrameView(frame))
+        unsafe parse(FrameView(frame))
     }
 
     @inline(__always)
     static func parse(_ frame: FrameView) -> ParsedFlow {
-        guard frame.contains(0, ethernetHeaderLength) else { return .unclassified }
+        guard unsafe frame.contains(0, ethernetHeaderLength) else { return .unclassified }
         var typeOffset = etherTypeOffset
-        var etherType = frame.be16(typeOffset)
+        var etherType = unsafe frame.be16(typeOffset)
         var tags = 0
         while etherType == EtherType.vlan || etherType == EtherType.serviceVLAN {
-            guard tags < maxVLANTags, frame.contains(typeOffset + 4, 2) else { return .unclassified }
+            guard tags < maxVLANTags, unsafe frame.contains(typeOffset + 4, 2) else { return .unclassified }
             typeOffset += 4
             tags += 1
-            etherType = frame.be16(typeOffset)
+            etherType = unsafe frame.be16(typeOffset)
         }
         let networkOffset = typeOffset + 2
         switch etherType {
-        case EtherType.ipv4: return IPv4Parser.parse(frame, at: networkOffset)
-        case EtherType.ipv6: return IPv6Parser.parse(frame, at: networkOffset)
+        case EtherType.ipv4: return unsafe IPv4Parser.parse(frame, at: networkOffset)
+        case EtherType.ipv6: return unsafe IPv6Parser.parse(frame, at: networkOffset)
         default: return .unclassified
         }
     }
@@ -39,7 +39,7 @@ public enum FlowParser {
     /// Records TCP or UDP when `protocolNumber` is one of them and both ports lie inside the frame.
     @inline(__always)
     static func setTransport(_ flow: inout ParsedFlow, _ frame: FrameView, protocolNumber: UInt8, at offset: Int) {
-        guard frame.contains(offset, 4) else { return }
+        guard unsafe frame.contains(offset, 4) else { return }
         if protocolNumber == IPProtocol.tcp {
             flow.transport = .tcp
         } else if protocolNumber == IPProtocol.udp {

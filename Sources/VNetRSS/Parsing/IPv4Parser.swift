@@ -8,20 +8,21 @@ enum IPv4Parser {
     /// the frame, else unclassified. Fragments keep their addresses only.
     @inline(__always)
     static func parse(_ frame: FrameView, at offset: Int) -> ParsedFlow {
-        guard frame.contains(offset, minimumHeaderLength) else { return .unclassified }
-        let versionAndLength = frame.u8(offset)
+        guard unsafe frame.contains(offset, minimumHeaderLength) else { return .unclassified }
+        let versionAndLength = unsafe frame.u8(offset)
         let headerLength = Int(versionAndLength & 0x0F) * 4
         guard versionAndLength >> 4 == 4, headerLength >= minimumHeaderLength,
-            frame.contains(offset, headerLength)
+            unsafe frame.contains(offset, headerLength)
         else { return .unclassified }
 
         var flow = ParsedFlow()
         flow.network = .ipv4
         flow.sourceAddressOffset = offset + 12
         flow.destinationAddressOffset = offset + 16
-        flow.isFragment = frame.be16(offset + 6) & fragmentMask != 0
+        flow.isFragment = unsafe frame.be16(offset + 6) & fragmentMask != 0
         if !flow.isFragment {
-            FlowParser.setTransport(&flow, frame, protocolNumber: frame.u8(offset + 9), at: offset + headerLength)
+            unsafe FlowParser.setTransport(
+                &flow, frame, protocolNumber: frame.u8(offset + 9), at: offset + headerLength)
         }
         return flow
     }

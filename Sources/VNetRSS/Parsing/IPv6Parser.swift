@@ -15,24 +15,27 @@ enum IPv6Parser {
     /// walk bound end the walk without a transport.
     @inline(__always)
     static func parse(_ frame: FrameView, at offset: Int) -> ParsedFlow {
-        guard frame.contains(offset, headerLength), frame.u8(offset) >> 4 == 6 else { return .unclassified }
+        guard unsafe frame.contains(offset, headerLength), unsafe frame.u8(offset) >> 4 == 6 else {
+            return .unclassified
+        }
         var flow = ParsedFlow()
         flow.network = .ipv6
         flow.sourceAddressOffset = offset + 8
         flow.destinationAddressOffset = offset + 24
 
-        var nextHeader = frame.u8(offset + 6)
+        var nextHeader = unsafe frame.u8(offset + 6)
         var cursor = offset + headerLength
         var walked = 0
         while true {
             if nextHeader == IPProtocol.tcp || nextHeader == IPProtocol.udp {
-                FlowParser.setTransport(&flow, frame, protocolNumber: nextHeader, at: cursor)
+                unsafe FlowParser.setTransport(&flow, frame, protocolNumber: nextHeader, at: cursor)
                 return flow
             }
-            guard walked < maxExtensionHeaders, let length = extensionHeaderLength(nextHeader, frame, at: cursor) else {
+            guard walked < maxExtensionHeaders, let length = unsafe extensionHeaderLength(nextHeader, frame, at: cursor)
+            else {
                 return flow
             }
-            guard length > 0, frame.contains(cursor, length) else { return .unclassified }
+            guard length > 0, unsafe frame.contains(cursor, length) else { return .unclassified }
             flow.hasExtensionHeaders = true
             walked += 1
             switch nextHeader {
@@ -40,13 +43,13 @@ enum IPv6Parser {
                 flow.isFragment = true
                 return flow
             case IPProtocol.destinationOptions where flow.homeAddressOffset == 0:
-                flow.homeAddressOffset = findHomeAddress(frame, options: cursor + 2, end: cursor + length)
+                flow.homeAddressOffset = unsafe findHomeAddress(frame, options: cursor + 2, end: cursor + length)
             case IPProtocol.routing where flow.routingAddressOffset == 0:
-                flow.routingAddressOffset = findType2Address(frame, header: cursor)
+                flow.routingAddressOffset = unsafe findType2Address(frame, header: cursor)
             default:
                 break
             }
-            nextHeader = frame.u8(cursor)
+            nextHeader = unsafe frame.u8(cursor)
             cursor += length
         }
     }
@@ -57,9 +60,9 @@ enum IPv6Parser {
     private static func extensionHeaderLength(_ kind: UInt8, _ frame: FrameView, at offset: Int) -> Int? {
         switch kind {
         case IPProtocol.hopByHop, IPProtocol.routing, IPProtocol.destinationOptions, IPProtocol.mobility:
-            return frame.contains(offset, 2) ? (Int(frame.u8(offset + 1)) + 1) * 8 : 0
+            return unsafe frame.contains(offset, 2) ? (Int(frame.u8(offset + 1)) + 1) * 8 : 0
         case IPProtocol.authentication:
-            return frame.contains(offset, 2) ? (Int(frame.u8(offset + 1)) + 2) * 4 : 0
+            return unsafe frame.contains(offset, 2) ? (Int(frame.u8(offset + 1)) + 2) * 4 : 0
         case IPProtocol.fragment:
             return 8
         default:
@@ -72,13 +75,13 @@ enum IPv6Parser {
     private static func findHomeAddress(_ frame: FrameView, options: Int, end: Int) -> Int {
         var cursor = options
         while cursor < end {
-            let type = frame.u8(cursor)
+            let type = unsafe frame.u8(cursor)
             if type == 0 {
                 cursor += 1
                 continue
             }
             guard cursor + 2 <= end else { return 0 }
-            let length = Int(frame.u8(cursor + 1))
+            let length = unsafe Int(frame.u8(cursor + 1))
             if type == homeAddressOption && length == 16 && cursor + 2 + 16 <= end {
                 return cursor + 2
             }
@@ -90,9 +93,9 @@ enum IPv6Parser {
     /// The offset of the address in a type-2 Routing header (one address, segments left 1),
     /// or 0. The header's 24 bytes are already inside the frame when its length field says 2.
     private static func findType2Address(_ frame: FrameView, header: Int) -> Int {
-        let lengthField = frame.u8(header + 1)
-        let routingType = frame.u8(header + 2)
-        let segmentsLeft = frame.u8(header + 3)
+        let lengthField = unsafe frame.u8(header + 1)
+        let routingType = unsafe frame.u8(header + 2)
+        let segmentsLeft = unsafe frame.u8(header + 3)
         return lengthField == 2 && routingType == routingType2 && segmentsLeft == 1 ? header + 8 : 0
     }
 }

@@ -7,11 +7,14 @@ import CVNetSIMD
 /// ``removeAll()``, ``append(_:arrivalQueue:)`` each packet, process, and read
 /// ``subscript(_:)``. Not for sharing between threads. The packets must stay valid until
 /// processed; the batch keeps only their addresses.
+// @unsafe: it keeps the packets' addresses, which the caller must keep valid until processed,
+// and its fill count is unchecked for exclusivity (one thread only).
+@unsafe
 public final class ClassificationBatch {
     /// The most packets a batch holds.
     public let capacity: Int
     /// The packets appended since the last ``removeAll()``.
-    @inlinable public var count: Int { filled }
+    @inlinable public var count: Int { unsafe filled }
     @usableFromInline @exclusivity(unchecked) var filled: Int
 
     @usableFromInline let packets: UnsafeMutablePointer<UnsafeMutableRawBufferPointer>
@@ -25,56 +28,56 @@ public final class ClassificationBatch {
 
     /// An empty batch for up to `capacity` packets (at least 1).
     public init(capacity: Int) {
-        self.capacity = max(1, capacity)
-        filled = 0
-        packets = .allocate(capacity: self.capacity)
-        arrivals = .allocate(capacity: self.capacity)
-        results = .allocate(capacity: self.capacity)
-        results.initialize(repeating: Classification(hash: 0, report: .none, queue: 0), count: self.capacity)
-        tuples = .allocate(capacity: self.capacity)
-        tuples.initialize(repeating: vnet_toeplitz_tuple(), count: self.capacity)
-        reports = .allocate(capacity: self.capacity)
-        reports.initialize(repeating: .none, count: self.capacity)
-        hashes = .allocate(capacity: self.capacity)
-        hashes.initialize(repeating: 0, count: self.capacity)
+        unsafe self.capacity = max(1, capacity)
+        unsafe filled = 0
+        unsafe packets = .allocate(capacity: self.capacity)
+        unsafe arrivals = .allocate(capacity: self.capacity)
+        unsafe results = .allocate(capacity: self.capacity)
+        unsafe results.initialize(repeating: Classification(hash: 0, report: .none, queue: 0), count: self.capacity)
+        unsafe tuples = .allocate(capacity: self.capacity)
+        unsafe tuples.initialize(repeating: vnet_toeplitz_tuple(), count: self.capacity)
+        unsafe reports = .allocate(capacity: self.capacity)
+        unsafe reports.initialize(repeating: .none, count: self.capacity)
+        unsafe hashes = .allocate(capacity: self.capacity)
+        unsafe hashes.initialize(repeating: 0, count: self.capacity)
     }
 
     deinit {
-        packets.deallocate()
-        arrivals.deallocate()
-        results.deallocate()
-        tuples.deallocate()
-        reports.deallocate()
-        hashes.deallocate()
+        unsafe packets.deallocate()
+        unsafe arrivals.deallocate()
+        unsafe results.deallocate()
+        unsafe tuples.deallocate()
+        unsafe reports.deallocate()
+        unsafe hashes.deallocate()
     }
 
     /// True when no more packets fit.
     @inlinable
-    public var isFull: Bool { count == capacity }
+    public var isFull: Bool { unsafe count == capacity }
 
     /// Adds a packet (vnet header, then frame) that arrived on `arrivalQueue`; false, and
     /// nothing added, when the batch is full.
     @inlinable
     @discardableResult
     public func append(_ packet: UnsafeMutableRawBufferPointer, arrivalQueue: UInt16 = 0) -> Bool {
-        guard filled < capacity else { return false }
-        packets[filled] = packet
-        arrivals[filled] = arrivalQueue
-        filled &+= 1
+        guard unsafe filled < capacity else { return false }
+        unsafe packets[filled] = unsafe packet
+        unsafe arrivals[filled] = arrivalQueue
+        unsafe filled &+= 1
         return true
     }
 
     /// Empties the batch, keeping its storage.
     @inlinable
-    public func removeAll() { filled = 0 }
+    public func removeAll() { unsafe filled = 0 }
 
     /// The decision for packet `index` of the last processed batch.
     ///
     /// - Precondition: `index < count`.
     @inlinable
     public subscript(index: Int) -> Classification {
-        precondition(index >= 0 && index < count, "packet \(index) of a batch of \(count)")
-        return results[index]
+        unsafe precondition(index >= 0 && index < count, unsafe "packet \(index) of a batch of \(count)")
+        return unsafe results[index]
     }
 
     /// Packet `index` as appended.
@@ -82,7 +85,7 @@ public final class ClassificationBatch {
     /// - Precondition: `index < count`.
     @inlinable
     public func packet(_ index: Int) -> UnsafeMutableRawBufferPointer {
-        precondition(index >= 0 && index < count, "packet \(index) of a batch of \(count)")
-        return packets[index]
+        unsafe precondition(index >= 0 && index < count, unsafe "packet \(index) of a batch of \(count)")
+        return unsafe packets[index]
     }
 }

@@ -6,6 +6,9 @@ import CVNetSIMD
 /// Built once per configuration (the Toeplitz tables, and the indirection table already reduced
 /// modulo the queue count), then shared read-only by every reader thread. To reconfigure,
 /// build a new one and publish it; a frame is decided wholly by one classifier.
+// @safe: it owns its table (freed in deinit), every table read is masked to the table's
+// length, and every frame read follows a parser bounds check.
+@safe
 public final class Classifier: @unchecked Sendable {
     // @unchecked: every stored property is immutable; `table` is written only in init and
     // freed only in deinit.
@@ -19,14 +22,10 @@ public final class Classifier: @unchecked Sendable {
     /// When the `_EX` types apply.
     public let extensionHeaderRule: ExtensionHeaderRule
 
-    /// Owns the key's prepared forms, which the pointers below view.
+    /// The key, prepared for its Toeplitz method; every hash goes through it.
     private let hasher: ToeplitzHasher
-    private let tables: ToeplitzTables
-    private let slices: UnsafePointer<UInt64>
-    private let matrices: UnsafePointer<UInt64>
     /// The method the hasher settled on (the asked one where the CPU has it).
     public var toeplitzMethod: ToeplitzMethod { hasher.method }
-    private let method: ToeplitzMethod
     private let hashTypes: HashTypes
     /// The hash inputs of the common frame shapes, for ``locateCommon(_:_:)``.
     private let common: CommonShapes
@@ -55,26 +54,22 @@ public final class Classifier: @unchecked Sendable {
         self.queueCount = queueCount
         self.extensionHeaderRule = extensionHeaderRule
         hasher = ToeplitzHasher(key: configuration.key, method: toeplitzMethod)
-        tables = hasher.view
-        slices = UnsafePointer(hasher.slices)
-        matrices = UnsafePointer(hasher.matrices)
-        method = hasher.method
         hashTypes = configuration.hashTypes.intersection(.all)
         common = CommonShapes(hashTypes, extensionHeaderRule)
         reports = configuration.features.contains(.hashReport)
         let unclassifiedQueue = Classifier.reduce(configuration.unclassifiedQueue, queueCount)
         let entries = max(configuration.indirectionTable.count, 1)
-        table = .allocate(capacity: entries)
-        table.initialize(repeating: unclassifiedQueue, count: entries)
+        unsafe table = .allocate(capacity: entries)
+        unsafe table.initialize(repeating: unclassifiedQueue, count: entries)
         for (index, entry) in configuration.indirectionTable.enumerated() {
-            table[index] = Classifier.reduce(entry, queueCount)
+            unsafe table[index] = Classifier.reduce(entry, queueCount)
         }
-        choice = QueueChoice(
+        choice = unsafe QueueChoice(
             steers: configuration.features.contains(.rss), unclassifiedQueue: unclassifiedQueue,
             tableMask: UInt32(entries - 1), table: UnsafePointer(table))
     }
 
-    deinit { table.deallocate() }
+    deinit { unsafe table.deallocate() }
 
     private static func reduce(_ queue: UInt16, _ count: UInt16) -> UInt16 {
         count == 0 ? 0 : queue % count
@@ -83,14 +78,14 @@ public final class Classifier: @unchecked Sendable {
     /// Decides `frame` (starting at the destination MAC), which arrived on `arrivalQueue`.
     @inline(__always)
     public func classify(_ frame: UnsafeRawBufferPointer, arrivalQueue: UInt16 = 0) -> Classification {
-        classify(FrameView(frame), arrivalQueue: arrivalQueue)
+        unsafe classify(FrameView(frame), arrivalQueue: arrivalQueue)
     }
 
     @inline(__always)
     func classify(_ frame: FrameView, arrivalQueue: UInt16) -> Classification {
-        var tuple = vnet_toeplitz_tuple()
-        let report = locate(frame, &tuple)
-        return choice.decide(report == .none ? 0 : hash(tuple), report, arrivalQueue: arrivalQueue)
+        var tuple = unsafe vnet_toeplitz_tuple()
+        let report = unsafe locate(frame, &tuple)
+        return unsafe choice.decide(report == .none ? 0 : hasher.hash(tuple), report, arrivalQueue: arrivalQueue)
     }
 
     /// Parses `frame` and points `tuple` at the fields its hash type feeds Toeplitz; returns
@@ -101,7 +96,7 @@ public final class Classifier: @unchecked Sendable {
     /// the input (validate(.kernel)).
     @inline(__always)
     func locate(_ frame: FrameView, _ tuple: inout vnet_toeplitz_tuple) -> HashReport {
-        locateCommon(frame, &tuple) ?? locateParsed(frame, &tuple)
+        unsafe locateCommon(frame, &tuple) ?? locateParsed(frame, &tuple)
     }
 
     /// ``locate(_:_:)`` for the common shapes (``CommonShapes``), nil for any other frame. The
@@ -109,28 +104,30 @@ public final class Classifier: @unchecked Sendable {
     @inline(__always)
     func locateCommon(_ frame: FrameView, _ tuple: inout vnet_toeplitz_tuple) -> HashReport? {
         typealias At = CommonShapes.Offsets
-        guard frame.contains(0, At.ipv4Ports + 4) else { return nil }
+        guard unsafe frame.contains(0, At.ipv4Ports + 4) else { return nil }
         let input: HashInput
-        switch frame.be16(FlowParser.etherTypeOffset) {
+        switch unsafe frame.be16(FlowParser.etherTypeOffset) {
         case EtherType.ipv4:
-            guard frame.u8(At.ipv4VersionAndLength) == CommonShapes.ipv4WithoutOptions,
-                frame.be16(At.ipv4Fragment) & IPv4Parser.fragmentMask == 0
+            guard unsafe frame.u8(At.ipv4VersionAndLength) == CommonShapes.ipv4WithoutOptions,
+                unsafe frame.be16(At.ipv4Fragment) & IPv4Parser.fragmentMask == 0
             else { return nil }
-            switch frame.u8(At.ipv4Protocol) {
+            switch unsafe frame.u8(At.ipv4Protocol) {
             case IPProtocol.tcp: input = common.tcpIPv4
             case IPProtocol.udp: input = common.udpIPv4
             default: return nil
             }
-            return point(&tuple, frame, input, width: 4, At.ipv4Source, At.ipv4Destination, At.ipv4Ports)
+            return unsafe point(&tuple, frame, input, width: 4, At.ipv4Source, At.ipv4Destination, At.ipv4Ports)
         case EtherType.ipv6:
-            guard frame.contains(0, At.ipv6Ports + 4), frame.u8(At.ipv6Version) >> 4 == 6 else { return nil }
-            switch frame.u8(At.ipv6NextHeader) {
+            guard unsafe frame.contains(0, At.ipv6Ports + 4), unsafe frame.u8(At.ipv6Version) >> 4 == 6 else {
+                return nil
+            }
+            switch unsafe frame.u8(At.ipv6NextHeader) {
             case IPProtocol.tcp: input = common.tcpIPv6
             case IPProtocol.udp: input = common.udpIPv6
             default: return nil
             }
             // No extension headers, so the _EX types hash the plain addresses.
-            return point(&tuple, frame, input, width: 16, At.ipv6Source, At.ipv6Destination, At.ipv6Ports)
+            return unsafe point(&tuple, frame, input, width: 16, At.ipv6Source, At.ipv6Destination, At.ipv6Ports)
         default:
             return nil
         }
@@ -143,14 +140,14 @@ public final class Classifier: @unchecked Sendable {
         _ source: Int, _ destination: Int, _ ports: Int
     ) -> HashReport {
         guard input.report != .none else {
-            tuple.address_length = 0
+            unsafe tuple.address_length = 0
             return .none
         }
-        let base = frame.base.assumingMemoryBound(to: UInt8.self)
-        tuple.source = base + source
-        tuple.destination = base + destination
-        tuple.ports = input.ports ? base + ports : nil
-        tuple.address_length = width
+        let base = unsafe frame.base.assumingMemoryBound(to: UInt8.self)
+        unsafe tuple.source = unsafe base + source
+        unsafe tuple.destination = unsafe base + destination
+        unsafe tuple.ports = unsafe input.ports ? base + ports : nil
+        unsafe tuple.address_length = width
         return input.report
     }
 
@@ -158,10 +155,10 @@ public final class Classifier: @unchecked Sendable {
     /// headers, fragments, short frames).
     @inline(__always)
     func locateParsed(_ frame: FrameView, _ tuple: inout vnet_toeplitz_tuple) -> HashReport {
-        let flow = FlowParser.parse(frame)
+        let flow = unsafe FlowParser.parse(frame)
         let input = HashInput.select(flow, hashTypes, extensionHeaderRule)
         guard input.report != .none else {
-            tuple.address_length = 0
+            unsafe tuple.address_length = 0
             return .none
         }
         var source = flow.sourceAddressOffset
@@ -170,39 +167,12 @@ public final class Classifier: @unchecked Sendable {
             if flow.homeAddressOffset != 0 { source = flow.homeAddressOffset }
             if flow.routingAddressOffset != 0 { destination = flow.routingAddressOffset }
         }
-        let base = frame.base.assumingMemoryBound(to: UInt8.self)
-        tuple.source = base + source
-        tuple.destination = base + destination
-        tuple.ports = input.ports ? base + flow.portsOffset : nil
-        tuple.address_length = flow.network == .ipv4 ? 4 : 16
+        let base = unsafe frame.base.assumingMemoryBound(to: UInt8.self)
+        unsafe tuple.source = unsafe base + source
+        unsafe tuple.destination = unsafe base + destination
+        unsafe tuple.ports = unsafe input.ports ? base + flow.portsOffset : nil
+        unsafe tuple.address_length = flow.network == .ipv4 ? 4 : 16
         return input.report
-    }
-
-    /// The hash from the per-bit loop (the baseline), each part at its input position.
-    private func perBitHash(_ tuple: vnet_toeplitz_tuple) -> UInt32 {
-        guard let source = tuple.source, let destination = tuple.destination else { return 0 }
-        let width = Int(tuple.address_length)
-        var hash =
-            hasher.perBit(source, count: width, position: 0) ^ hasher.perBit(destination, count: width, position: width)
-        if let ports = tuple.ports { hash ^= hasher.perBit(ports, count: 4, position: 2 &* width) }
-        return hash
-    }
-
-    /// The hash from the byte tables, each part at its input position.
-    @inline(__always)
-    private func tableHash(_ tuple: vnet_toeplitz_tuple) -> UInt32 {
-        guard let source = tuple.source, let destination = tuple.destination else { return 0 }
-        var hash: UInt32
-        let width = Int(tuple.address_length)
-        if width == 4 {
-            hash = tables.word(source, position: 0) ^ tables.word(destination, position: 4)
-        } else {
-            hash = tables.address16(source, position: 0) ^ tables.address16(destination, position: 16)
-        }
-        if let ports = tuple.ports {
-            hash ^= tables.word(ports, position: 2 &* width)
-        }
-        return hash
     }
 
     /// Decides the frame that follows a `headerSize`-byte vnet header in `packet`, and writes the
@@ -218,11 +188,11 @@ public final class Classifier: @unchecked Sendable {
         arrivalQueue: UInt16 = 0
     ) -> Classification {
         guard headerSize >= 0, packet.count >= headerSize, let base = packet.baseAddress else {
-            return classify(UnsafeRawBufferPointer(start: nil, count: 0), arrivalQueue: arrivalQueue)
+            return unsafe classify(UnsafeRawBufferPointer(start: nil, count: 0), arrivalQueue: arrivalQueue)
         }
-        let frame = UnsafeRawBufferPointer(start: base + headerSize, count: packet.count - headerSize)
-        let decision = classify(frame, arrivalQueue: arrivalQueue)
-        writeHeader(base, headerSize, numBuffers, decision)
+        let frame = unsafe UnsafeRawBufferPointer(start: base + headerSize, count: packet.count - headerSize)
+        let decision = unsafe classify(frame, arrivalQueue: arrivalQueue)
+        unsafe writeHeader(base, headerSize, numBuffers, decision)
         return decision
     }
 
@@ -230,7 +200,7 @@ public final class Classifier: @unchecked Sendable {
     private func writeHeader(
         _ base: UnsafeMutableRawPointer, _ headerSize: Int, _ numBuffers: UInt16, _ decision: Classification
     ) {
-        VirtioNetHashHeader.writeEngineFields(
+        unsafe VirtioNetHashHeader.writeEngineFields(
             base, size: headerSize, numBuffers: numBuffers,
             hashValue: reports ? decision.hash : 0,
             hashReport: reports ? decision.report.rawValue : 0)
@@ -244,31 +214,26 @@ public final class Classifier: @unchecked Sendable {
     public func process(
         _ batch: ClassificationBatch, headerSize: Int = VirtioNetHashHeader.size, numBuffers: UInt16 = 1
     ) {
-        let count = batch.count
-        let packets = batch.packets
-        let tuples = batch.tuples
-        let found = batch.reports
-        let hashes = batch.hashes
+        let count = unsafe batch.count
+        let packets = unsafe batch.packets
+        let tuples = unsafe batch.tuples
+        let found = unsafe batch.reports
+        let hashes = unsafe batch.hashes
         for index in 0..<count {
-            found[index] = locate(frame(packets[index], headerSize), &tuples[index])
+            unsafe found[index] = unsafe locate(frame(packets[index], headerSize), &tuples[index])
         }
-        switch method {
-        case .gfni:
-            vnet_toeplitz_gfni_tuples(matrices, tuples, count, hashes)
-        default:
-            for index in 0..<count { hashes[index] = hash(tuples[index]) }
-        }
+        unsafe hasher.hash(tuples: tuples, count: count, into: hashes)
         // Locals, not fields, in the loop (see QueueChoice).
         let choice = self.choice
-        let arrivals = batch.arrivals
-        let results = batch.results
+        let arrivals = unsafe batch.arrivals
+        let results = unsafe batch.results
         let writesHeaders = headerSize >= 0
         for index in 0..<count {
-            let decision = choice.decide(hashes[index], found[index], arrivalQueue: arrivals[index])
-            results[index] = decision
-            let packet = packets[index]
+            let decision = unsafe choice.decide(hashes[index], found[index], arrivalQueue: arrivals[index])
+            unsafe results[index] = decision
+            let packet = unsafe packets[index]
             if writesHeaders, packet.count >= headerSize, let base = packet.baseAddress {
-                writeHeader(base, headerSize, numBuffers, decision)
+                unsafe writeHeader(base, headerSize, numBuffers, decision)
             }
         }
     }
@@ -277,23 +242,8 @@ public final class Classifier: @unchecked Sendable {
     @inline(__always)
     private func frame(_ packet: UnsafeMutableRawBufferPointer, _ headerSize: Int) -> FrameView {
         guard headerSize >= 0, packet.count >= headerSize, let base = packet.baseAddress else {
-            return FrameView(UnsafeRawBufferPointer(start: nil, count: 0))
+            return unsafe FrameView(UnsafeRawBufferPointer(start: nil, count: 0))
         }
-        return FrameView(UnsafeRawBufferPointer(start: base + headerSize, count: packet.count - headerSize))
-    }
-
-    /// The hash of one located tuple (0 for an empty one) by this classifier's method.
-    @inline(__always)
-    private func hash(_ tuple: vnet_toeplitz_tuple) -> UInt32 {
-        guard tuple.address_length != 0 else { return 0 }
-        var tuple = tuple
-        switch method {
-        case .gfni: return vnet_toeplitz_gfni_tuple(matrices, &tuple)
-        case .carrylessMultiply:
-            return vnet_toeplitz_clmul_tuple(
-                slices, tuple.source, tuple.destination, Int(tuple.address_length), tuple.ports)
-        case .byteTables: return tableHash(tuple)
-        case .perBit: return perBitHash(tuple)
-        }
+        return unsafe FrameView(UnsafeRawBufferPointer(start: base + headerSize, count: packet.count - headerSize))
     }
 }

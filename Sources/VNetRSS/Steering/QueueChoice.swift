@@ -2,6 +2,9 @@
 /// table (docs/design.md, Queue choice). A value, so that a batch loop can copy it into locals
 /// once: the loop stores through raw pointers the compiler cannot prove apart from a class's
 /// fields, so fields read per frame would be loaded again for every frame.
+// @safe: every table read is masked by `tableMask`, the table's length less one; the
+// Classifier that builds it owns the table and outlives it.
+@safe
 struct QueueChoice {
     /// RSS is on: classified frames go through the table, the others to `unclassifiedQueue`.
     /// Off: every frame stays on its arrival queue.
@@ -19,6 +22,7 @@ struct QueueChoice {
         guard report != .none else {
             return Classification(hash: 0, report: .none, queue: steers ? unclassifiedQueue : arrivalQueue)
         }
-        return Classification(hash: hash, report: report, queue: steers ? table[Int(hash & tableMask)] : arrivalQueue)
+        return unsafe Classification(
+            hash: hash, report: report, queue: steers ? table[Int(hash & tableMask)] : arrivalQueue)
     }
 }

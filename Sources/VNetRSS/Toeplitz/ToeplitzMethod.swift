@@ -46,7 +46,7 @@ public enum ToeplitzMethod: String, CaseIterable, Hashable, Sendable {
     public static var preferred: ToeplitzMethod { chosen }
 
     private static let chosen: ToeplitzMethod = {
-        if let name = getenv(overrideVariable).map({ String(cString: $0) }),
+        if let name = unsafe getenv(overrideVariable).map({ unsafe String(cString: $0) }),
             let method = ToeplitzMethod(rawValue: name), method.isAvailable
         {
             return method
