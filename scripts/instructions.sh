@@ -29,13 +29,14 @@ VNET_RSS_TOEPLITZ="$method" valgrind --tool=callgrind --callgrind-out-file="$wor
     --format json --json-file "$work/bench.json" --quiet >/dev/null 2>"$work/valgrind.log" \
     || { cat "$work/valgrind.log" >&2; exit 1; }
 callgrind_annotate --inclusive=yes --threshold=100 "$work/callgrind.out" >"$work/inclusive.txt" 2>/dev/null
+[ -n "${INSTRUCTIONS_KEEP:-}" ] && cp "$work/inclusive.txt" "$INSTRUCTIONS_KEEP"
 
 python3 - "$work/bench.json" "$work/inclusive.txt" "$method" "$queues" <<'EOF'
 import json, re, sys
 bench, inclusive, method, queues = sys.argv[1:]
 frames = {row["variant"]: row["frames"] for row in json.load(open(bench))["results"]}
-# Inclusive counts of each reader thread's body: the bare loop's thread closure, the engine's read loop.
-bodies = {"bare": r"BaselineReaderO5drain.*U_$", "read": r"ReadLoopV3runyyF$"}
+# Inclusive counts of each reader thread's body: the bare loop's thread closure, the engine's reader run.
+bodies = {"bare": r"BaselineReaderO5drain.*U_$", "read": r"QueueReaderC3run_9stopEvent10deviceName.*KindO_s5Int32VSStF$"}
 counts = {}
 for line in open(inclusive):
     match = re.match(r"\s*([\d,]+)\s+\([^)]*\)\s+\S*?:(\S+)", line)

@@ -198,25 +198,14 @@ public final class RSSEngine: @unchecked Sendable {
     public func start() throws(TapError) {
         guard threads.isEmpty else { return }
         if let programSteering, snapshot.load().steering == .program { try programSteering.attach() }
-        let multishot = options.reader == .uring && UringLoop.multishotSupported
         for reader in readers {
-            let name = "vnet-rss-rx\(reader.index)"
-            switch options.reader {
-            case .read:
-                let loop = ReadLoop(reader: reader, stopEvent: stopEvent, deviceName: device.name)
-                threads.append(
-                    try WorkerThread(name: name) {
-                        loop.run()
-                        reader.publishMetrics()
-                    })
-            case .uring, .uringSingleShot:
-                let loop = UringLoop(reader: reader, stopEvent: stopEvent, deviceName: device.name)
-                threads.append(
-                    try WorkerThread(name: name) {
-                        loop.run(multishot: multishot)
-                        reader.publishMetrics()
-                    })
-            }
+            let kind = options.reader
+            let stopEvent = stopEvent
+            let deviceName = device.name
+            threads.append(
+                try WorkerThread(name: "vnet-rss-rx\(reader.index)") {
+                    reader.run(kind, stopEvent: stopEvent, deviceName: deviceName)
+                })
         }
     }
 

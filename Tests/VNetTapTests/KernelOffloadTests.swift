@@ -174,12 +174,10 @@ struct KernelOffloadTests {
         header.hash = 0xDEAD_BEEF
         header.hashReport = HashReport.tcpIPv4.rawValue
         pool.buffer(2).copyMemory(from: header.encoded, byteCount: 20)
-        var touched: UInt64 = 0
-        let state = reader.snapshot.load()
-        reader.add(state, bufferIndex: 2, length: 80, touched: &touched)
+        reader.batch.add(bufferIndex: 2, length: 80)
         #expect(ring.pop() == nil)
-        reader.flush(state, touched: &touched)
-        #expect(touched == 1)
+        reader.deliverBatch(reader.snapshot.load())
+        #expect(reader.statistics.local[reader.counters.delivered(0)] == 1)
         let delivery = try #require(ring.pop())
         #expect(delivery.hash == 0xDEAD_BEEF && delivery.report == 2 && delivery.bufferIndex == 2)
         let written = VirtioNetHashHeader(decoding: UnsafeRawBufferPointer(start: pool.buffer(2), count: 20))!

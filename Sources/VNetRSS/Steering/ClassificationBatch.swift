@@ -80,6 +80,10 @@ public final class ClassificationBatch {
         return unsafe results[index]
     }
 
+    /// The decisions of the last processed batch, by packet, for a reader in this package
+    /// that delivers from them and rewrites them in place; valid while the batch lives.
+    package var decisions: UnsafeMutablePointer<Classification> { unsafe results }
+
     /// Packet `index` as appended.
     ///
     /// - Precondition: `index < count`.

@@ -1,0 +1,180 @@
+import CoreMetrics
+import Glibc
+import Synchronization
+import SystemPackage
+import VNetRSS
+
+/// One tap queue's reader: a pipeline of small parts, each owning its memory, run by one
+/// thread. A frame's way through it, top to bottom:
+///
+/// 1. ``FreeBuffers``: the buffers the reader may read into;
+/// 2. a ``ReaderBackend`` (``ReadBackend`` or ``UringBackend``) waits and fills buffers, adding
+///    each frame to the ``ReaderBatch``;
+/// 3. the batch is decided together (``ReaderBatch/decide(_:headerSize:)``) by the published
+///    steering's classifier, or read back from the kernel's header;
+/// 4. a ``FrameSink`` (``RingSink`` or ``InlineSink``) hands each frame on and counts it in the
+///    ``ReaderStatistics``;
+/// 5. the counts are published and the consumers woken, once per batch.
+///
+/// ``run(_:)`` is that loop, with the stop and failure handling every backend shares.
+final class QueueReader: @unchecked Sendable {
+    // @unchecked: its parts are used by the reader thread only; what others touch is built for
+    // sharing (the rings, the counters' atomics, the failure's mutex, the detached flag).
+
+    let index: Int
+    let descriptor: Int32
+    let pool: PacketPool
+    let headerSize: Int
+    let snapshot: PublishedSteeringCell
+    let free: FreeBuffers
+    let batch: ReaderBatch
+    let statistics: ReaderStatistics
+    let sink: any FrameSink
+    /// `returns[j]` brings buffers back from receive queue j's consumer.
+    private let returns: [SPSCRing<UInt32>]
+    /// The most frames one `read()` burst takes.
+    let batchSize: Int
+    /// True while the engine holds this tap queue detached (``RSSEngine/setTapQueue(_:attached:)``).
+    let detachedByEngine = Atomic<Bool>(false)
+
+    /// Why the reader stopped, if not asked to; read by the control thread.
+    private let failureBox = Mutex<TapError?>(nil)
+    var failure: TapError? {
+        get { failureBox.withLock { $0 } }
+        set { failureBox.withLock { $0 = newValue } }
+    }
+
+    /// `outbound[j]` carries frames to receive queue j and `returns[j]` brings their buffers
+    /// back; `wakeups[j]` is the eventfd that wakes j's consumer. With a `handler`, frames are
+    /// delivered inline (``InlineSink``), else through the rings (``RingSink``).
+    init(
+        index: Int, descriptor: Int32, pool: PacketPool, headerSize: Int, outbound: [SPSCRing<RingEntry>],
+        returns: [SPSCRing<UInt32>], wakeups: [Int32], suppression: WakeSuppression, snapshot: PublishedSteeringCell,
+        batchSize: Int, metricsLabel: String, metricsFactory: (any MetricsFactory)? = nil,
+        handler: (@Sendable (ReceivedFrames) -> Void)? = nil
+    ) {
+        self.index = index
+        self.descriptor = descriptor
+        self.pool = pool
+        self.headerSize = headerSize
+        self.snapshot = snapshot
+        self.returns = returns
+        self.batchSize = max(1, batchSize)
+        free = FreeBuffers(capacity: pool.count)
+        batch = ReaderBatch(capacity: batchSize, pool: pool, tapQueue: index, receiveQueues: outbound.count)
+        statistics = ReaderStatistics(
+            receiveQueues: outbound.count, tapQueue: index, metricsLabel: metricsLabel, metricsFactory: metricsFactory)
+        let rings = RingSink(
+            tapQueue: index, rings: outbound, wakeups: wakeups, suppression: suppression, statistics: statistics,
+            free: free)
+        if let handler {
+            sink = InlineSink(
+                tapQueue: index, headerSize: headerSize, pool: pool, handler: handler, strays: rings,
+                statistics: statistics, free: free)
+        } else {
+            sink = rings
+        }
+    }
+
+    /// The shared counters ``RSSEngine/statistics()`` reads.
+    var counters: ReaderCounters { statistics.counters }
+
+    /// The backend this reader runs with, made on the reader thread (an io_uring ring belongs
+    /// to the thread that made it).
+    func makeBackend(_ kind: ReaderKind, stopEvent: Int32, deviceName: String) throws(TapError) -> any ReaderBackend {
+        switch kind {
+        case .read:
+            return try ReadBackend(
+                descriptor: descriptor, stopEvent: stopEvent, pool: pool, burstLimit: batchSize,
+                deviceName: deviceName, tapQueue: index)
+        case .uring, .uringSingleShot:
+            return try UringBackend(
+                descriptor: descriptor, stopEvent: stopEvent, pool: pool,
+                multishot: kind == .uring && UringRing.multishotSupported, deviceName: deviceName, tapQueue: index)
+        }
+    }
+
+    /// The reader thread's body: makes the backend, then fills, decides, delivers and
+    /// publishes batch after batch until the stop event fires or the device fails
+    /// (``failure`` says how). Ends with the swift-metrics counters exact.
+    func run(_ kind: ReaderKind, stopEvent: Int32, deviceName: String) {
+        defer { statistics.publishMetrics() }
+        let backend: any ReaderBackend
+        do {
+            backend = try makeBackend(kind, stopEvent: stopEvent, deviceName: deviceName)
+        } catch {
+            failure = error
+            return
+        }
+        run(backend, deviceName: deviceName)
+    }
+
+    /// The loop of ``run(_:stopEvent:deviceName:)`` over a made backend.
+    func run(_ backend: some ReaderBackend, deviceName: String) {
+        while true {
+            reclaim()
+            let outcome = backend.fill(batch, from: free)
+            // Loaded after the wait, so the frames it brought are decided by the steering
+            // published before they were read.
+            deliverBatch(snapshot.load())
+            switch outcome {
+            case .read(let caughtUp):
+                finishBatch(idle: caughtUp)
+            case .timedOut:
+                finishBatch(idle: true)
+                if let lost = lostDevice() {
+                    failure = TapError(
+                        .read, device: deviceName, errno: lost,
+                        detail: "tap queue \(index): POLLERR, no device behind the queue")
+                    return
+                }
+            case .stopped:
+                finishBatch(idle: true)
+                return
+            case .failed(let error):
+                finishBatch(idle: true)
+                failure = error
+                return
+            }
+        }
+    }
+
+    /// Decides the frames in the batch, all together, hands them on through the sink, and
+    /// empties the batch.
+    @inline(__always)
+    func deliverBatch(_ state: @autoclosure () -> PublishedSteering) {
+        guard batch.count > 0 else { return }
+        let state = state()
+        batch.decide(state, headerSize: headerSize)
+        sink.deliver(batch, steering: state.steering)
+        batch.removeAll()
+    }
+
+    /// Publishes the batch's counts, then wakes the consumers it gave frames to.
+    @inline(__always)
+    func finishBatch(idle: Bool) {
+        statistics.publish(idle: idle)
+        sink.wakeConsumers()
+    }
+
+    /// Takes back the buffers the consumers finished with.
+    @inline(__always)
+    func reclaim() {
+        for ring in returns {
+            while let bufferIndex = ring.pop() { free.push(bufferIndex) }
+        }
+    }
+
+    /// After a wait that brought nothing: whether the queue has lost its device, as the error to
+    /// stop with. Deleting a tap wakes its queues' readers before it takes the device from them
+    /// (`tun_detach_all`), so a read in that window finds the queue merely empty; an epoll
+    /// reader then sees the queue's error state on its next wait, but a poll-armed io_uring read
+    /// waits for a wake-up that never comes. `POLLERR` on a queue the engine did not detach
+    /// means no device is behind it: `EBADFD`, what a read would now return.
+    func lostDevice() -> Errno? {
+        guard !detachedByEngine.load(ordering: .relaxed) else { return nil }
+        var probe = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+        guard poll(&probe, 1, 0) == 1, probe.revents & Int16(POLLERR) != 0 else { return nil }
+        return Errno(rawValue: EBADFD)
+    }
+}

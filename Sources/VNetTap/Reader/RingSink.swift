@@ -1,0 +1,80 @@
+import Glibc
+import VNetRSS
+
+/// Delivery through the rings: each frame goes to its receive queue's ring from this tap
+/// queue, or is dropped (counted, its buffer back on the free stack) when that ring is full;
+/// the consumers of the queues that got frames are woken once per batch, where they sleep.
+final class RingSink: FrameSink {
+    private let tapQueue: Int
+    /// `rings[q]` carries this tap queue's frames to receive queue q, without reference
+    /// counting on the per-frame path; `owners` keeps them alive.
+    private let rings: UnsafeMutablePointer<Unmanaged<SPSCRing<RingEntry>>>
+    private let owners: [SPSCRing<RingEntry>]
+    /// The eventfd that wakes each receive queue's consumer (the engine owns them).
+    private let wakeups: [Int32]
+    private let suppression: WakeSuppression
+    private let statistics: ReaderStatistics
+    private let free: FreeBuffers
+    /// Bit q: receive queue q got frames since the last wake-up (queues past 63 share bit 63's
+    /// fate by their low six bits, which only costs a spare wake-up check).
+    @exclusivity(unchecked) private var touched: UInt64 = 0
+
+    init(
+        tapQueue: Int, rings: [SPSCRing<RingEntry>], wakeups: [Int32], suppression: WakeSuppression,
+        statistics: ReaderStatistics, free: FreeBuffers
+    ) {
+        self.tapQueue = tapQueue
+        owners = rings
+        self.rings = .allocate(capacity: rings.count)
+        for (queue, ring) in rings.enumerated() { (self.rings + queue).initialize(to: .passUnretained(ring)) }
+        self.wakeups = wakeups
+        self.suppression = suppression
+        self.statistics = statistics
+        self.free = free
+    }
+
+    deinit { rings.deallocate() }
+
+    func deliver(_ batch: ReaderBatch, steering: Steering) {
+        for slot in 0..<batch.count { deliver(batch, slot: slot) }
+    }
+
+    /// Pushes frame `slot` of `batch` to its receive queue's ring, or drops it when that ring
+    /// is full; counts it either way.
+    @inline(__always)
+    func deliver(_ batch: ReaderBatch, slot: Int) {
+        let decision = batch.decisions[slot]
+        let length = batch.lengths[slot]
+        let bufferIndex = batch.buffers[slot]
+        let queue = Int(decision.queue)
+        let local = statistics.local
+        let counters = statistics.counters
+        local[ReaderCounters.frames] &+= 1
+        local[ReaderCounters.bytes] &+= UInt64(length)
+        local[ReaderCounters.report(Int(decision.report.rawValue))] &+= 1
+        if queue != tapQueue { local[ReaderCounters.redirected] &+= 1 }
+        let entry = RingEntry(
+            bufferIndex: bufferIndex, length: UInt32(length), hash: decision.hash,
+            report: decision.report.rawValue, tapQueue: UInt16(truncatingIfNeeded: tapQueue))
+        // _withUnsafeGuaranteedRef: `owners` keeps every ring alive for the sink's life.
+        if rings[queue]._withUnsafeGuaranteedRef({ $0.push(entry) }) {
+            local[counters.delivered(queue)] &+= 1
+            touched |= 1 << UInt64(queue & 63)
+            return
+        }
+        local[counters.dropped(queue)] &+= 1
+        free.push(bufferIndex)
+    }
+
+    func wakeConsumers() {
+        var pending = touched
+        touched = 0
+        while pending != 0 {
+            let queue = pending.trailingZeroBitCount
+            pending &= pending - 1
+            guard suppression.needsWake(queue) else { continue }
+            var one: UInt64 = 1
+            _ = Glibc.write(wakeups[queue], &one, 8)
+        }
+    }
+}

@@ -1,0 +1,134 @@
+import CVNetTapShim
+import Glibc
+import SystemPackage
+import VNetRSS
+
+/// The io_uring backend. Where the kernel has `IORING_OP_READ_MULTISHOT` (Linux 6.7+), one
+/// multishot read per queue draws buffers from a provided-buffer ring: one submission for many
+/// frames. Elsewhere (or when asked) a batch of single-shot reads stays outstanding. A poll on
+/// the stop eventfd ends the wait.
+final class UringBackend: ReaderBackend {
+    private let ring: UringRing
+    private let descriptor: Int32
+    private let pool: PacketPool
+    private let multishot: Bool
+    private let deviceName: String
+    private let tapQueue: Int
+    /// Multishot: buffers the kernel's buffer ring holds, and whether the read is armed (it
+    /// ends when the buffer ring runs dry, `ENOBUFS`).
+    private var inKernel = 0
+    private var armed = false
+    /// Single-shot: reads outstanding, each holding a buffer.
+    private var outstanding = 0
+
+    private static let readTag: UInt64 = 1
+    /// Single-shot reads kept outstanding.
+    static let singleShotDepth = 8
+
+    /// A ring for tap queue `tapQueue` of `deviceName` at `descriptor`, multishot where asked
+    /// (and ``UringRing/multishotSupported``). Call on the reader thread.
+    init(
+        descriptor: Int32, stopEvent: Int32, pool: PacketPool, multishot: Bool, deviceName: String, tapQueue: Int
+    ) throws(TapError) {
+        do {
+            ring = try UringRing(completionEntries: pool.count, stopEvent: stopEvent)
+        } catch {
+            throw TapError(.ioUring, device: deviceName, errno: error, detail: "io_uring_queue_init")
+        }
+        self.descriptor = descriptor
+        self.pool = pool
+        self.multishot = multishot
+        self.deviceName = deviceName
+        self.tapQueue = tapQueue
+        if multishot {
+            // The buffer ring needs a power-of-two count; the pool is built that way.
+            let registered = vnet_uring_register_buffers(
+                ring.ring, pool.base, UInt32(pool.count), UInt32(pool.bufferSize))
+            guard registered == 0 else {
+                throw TapError(
+                    .ioUring, device: deviceName, errno: Errno(rawValue: -registered),
+                    detail: "io_uring_register_buf_ring")
+            }
+        }
+    }
+
+    func fill(_ batch: ReaderBatch, from free: FreeBuffers) -> FillOutcome {
+        let timeout: Int32
+        if multishot {
+            free.takeAll { ids, count in
+                vnet_uring_provide(ring.ring, ids, UInt32(count))
+                inKernel += count
+            }
+            // Re-armed once the consumers have given buffers back; while disarmed for want of
+            // them, look for returned ones every millisecond.
+            if !armed && inKernel > 0 { armed = vnet_uring_arm_multishot(ring.ring, descriptor, Self.readTag) == 0 }
+            timeout = armed ? 100 : 1
+        } else {
+            armSingleShotReads(free)
+            // No read outstanding: every buffer is with the consumers; look again in a millisecond.
+            timeout = outstanding == 0 ? 1 : 100
+        }
+        let ready: Int
+        do {
+            ready = try ring.submitAndWait(timeoutMilliseconds: timeout)
+        } catch {
+            return .failed(TapError(.ioUring, device: deviceName, errno: error, detail: "io_uring_wait_cqe_timeout"))
+        }
+        if ready == 0 { return .timedOut }
+        for index in 0..<ready {
+            let completion = ring.completions[index]
+            if completion.tag == UringRing.stopTag { return .stopped }
+            let failure = multishot ? completeMultishot(completion, batch) : completeSingleShot(completion, batch, free)
+            if let failure { return .failed(failure) }
+        }
+        // A wait that did not fill the completion array found the queue caught up.
+        return .read(caughtUp: ready < ring.completions.count)
+    }
+
+    /// One multishot completion: a frame in a buffer the kernel chose, or the read's end.
+    private func completeMultishot(_ completion: vnet_uring_completion, _ batch: ReaderBatch) -> TapError? {
+        if completion.flags & VNET_URING_CQE_F_MORE == 0 { armed = false }
+        if completion.result > 0 {
+            inKernel -= 1
+            batch.add(bufferIndex: completion.flags >> VNET_URING_BUFFER_SHIFT, length: Int(completion.result))
+            return nil
+        }
+        return failure(completion.result, transient: [ENOBUFS, EAGAIN, EINTR])
+    }
+
+    /// One single-shot completion: a frame in the buffer its tag names, or the buffer back.
+    private func completeSingleShot(
+        _ completion: vnet_uring_completion, _ batch: ReaderBatch, _ free: FreeBuffers
+    ) -> TapError? {
+        outstanding -= 1
+        let bufferIndex = UInt32(truncatingIfNeeded: completion.tag >> 8)
+        if completion.result > 0 {
+            batch.add(bufferIndex: bufferIndex, length: Int(completion.result))
+            return nil
+        }
+        free.push(bufferIndex)
+        return failure(completion.result, transient: [EAGAIN, EINTR])
+    }
+
+    /// Queues single-shot reads until ``singleShotDepth`` are outstanding or no buffer is free.
+    private func armSingleShotReads(_ free: FreeBuffers) {
+        while outstanding < UringBackend.singleShotDepth, let bufferIndex = free.pop() {
+            let tag = UInt64(bufferIndex) << 8 | Self.readTag
+            guard
+                vnet_uring_arm_read(
+                    ring.ring, descriptor, pool.buffer(Int(bufferIndex)), UInt32(pool.bufferSize), tag) == 0
+            else {
+                free.push(bufferIndex)
+                return
+            }
+            outstanding += 1
+        }
+    }
+
+    /// The error of a read that failed for good; nil for an empty read or a transient error.
+    private func failure(_ result: Int32, transient: [Int32]) -> TapError? {
+        guard result < 0, !transient.contains(-result) else { return nil }
+        return TapError(
+            .read, device: deviceName, errno: Errno(rawValue: -result), detail: "tap queue \(tapQueue), io_uring")
+    }
+}
