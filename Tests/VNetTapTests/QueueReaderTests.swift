@@ -1,0 +1,168 @@
+import Glibc
+import SystemPackage
+import Testing
+import VNetRSS
+@testable import VNetTap
+import VNetTestSupport
+
+/// The reader's pipeline (backend, batch, decision, ring delivery, counts) on a
+/// `SOCK_SEQPACKET` socket pair standing in for a tap queue: one message per read, as a tap
+/// gives one frame per read. Needs no tap and no root.
+@Suite("The reader pipeline on a socket pair")
+struct QueueReaderTests {
+    static let frameCount = 1_000
+    static let receiveQueues = 4
+
+    /// A reader on one end of a socket pair, its thread, and the other end to send on.
+    final class Bench {
+        let sender: Int32
+        let receiverEnd: Int32
+        let stopEvent: Int32
+        let pool = PacketPool(count: 64, bufferSize: 256)
+        let rings = (0..<QueueReaderTests.receiveQueues).map { _ in SPSCRing<RingEntry>(minimumCapacity: 64) }
+        let returns = (0..<QueueReaderTests.receiveQueues).map { _ in SPSCRing<UInt32>(minimumCapacity: 128) }
+        let configuration: RSSConfiguration
+        let reader: QueueReader
+        private var thread: WorkerThread?
+
+        init(_ kind: ReaderKind, batchSize: Int) throws {
+            var pair: [Int32] = [-1, -1]
+            guard socketpair(AF_UNIX, Int32(SOCK_SEQPACKET.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &pair) == 0
+            else { throw Errno(rawValue: errno) }
+            sender = pair[1]
+            receiverEnd = pair[0]
+            _ = fcntl(pair[0], F_SETFL, fcntl(pair[0], F_GETFL) | O_NONBLOCK)
+            _ = fcntl(pair[1], F_SETFL, fcntl(pair[1], F_GETFL) | O_NONBLOCK)
+            stopEvent = try LinuxSystemCalls().eventDescriptor()
+            configuration = try .spreading(over: UInt16(QueueReaderTests.receiveQueues))
+            reader = QueueReader(
+                index: 0, descriptor: pair[0], pool: pool, headerSize: VirtioNetHashHeader.size, outbound: rings,
+                returns: returns, wakeups: [Int32](repeating: -1, count: QueueReaderTests.receiveQueues),
+                suppression: WakeSuppression(queues: QueueReaderTests.receiveQueues),
+                snapshot: PublishedSteeringCell(
+                    PublishedSteering(
+                        try Classifier(configuration, queueCount: UInt16(QueueReaderTests.receiveQueues)), .userspace)),
+                batchSize: batchSize, metricsLabel: "queue_reader_test")
+            let reader = reader
+            let stopEvent = stopEvent
+            thread = try WorkerThread(name: "reader-test") {
+                reader.run(kind, stopEvent: stopEvent, deviceName: "pair")
+            }
+        }
+
+        /// Stops the reader and joins it.
+        func stop() {
+            var one: UInt64 = 1
+            _ = write(stopEvent, &one, 8)
+            thread?.join()
+            thread = nil
+        }
+
+        deinit {
+            stop()
+            close(sender)
+            close(receiverEnd)
+            close(stopEvent)
+        }
+    }
+
+    /// What a consumer got: the ring entry and the frame's bytes after the header.
+    struct Got {
+        let queue: Int
+        let entry: RingEntry
+        let header: VirtioNetHashHeader
+        let frame: [UInt8]
+    }
+
+    /// Sends `frames` (each behind a zeroed 20-byte header) while consuming every ring, giving
+    /// each buffer back; stops once `expected` frames (default: as many as sent) came out, or
+    /// after 10 seconds.
+    static func exchange(_ bench: Bench, _ frames: [[UInt8]], expected: Int? = nil) -> [Got] {
+        var got: [Got] = []
+        var sent = 0
+        let deadline = ContinuousClock.now + .seconds(10)
+        while got.count < (expected ?? frames.count) && ContinuousClock.now < deadline {
+            if sent < frames.count {
+                let packet = [UInt8](repeating: 0, count: VirtioNetHashHeader.size) + frames[sent]
+                if send(bench.sender, packet, packet.count, 0) == packet.count { sent += 1 }
+            }
+            for queue in 0..<receiveQueues {
+                while let entry = bench.rings[queue].pop() {
+                    let packet = UnsafeRawBufferPointer(
+                        start: bench.pool.buffer(Int(entry.bufferIndex)), count: Int(entry.length))
+                    got.append(
+                        Got(
+                            queue: queue, entry: entry, header: VirtioNetHashHeader(decoding: packet)!,
+                            frame: Array(packet[VirtioNetHashHeader.size...])))
+                    _ = bench.returns[queue].push(entry.bufferIndex)
+                }
+            }
+        }
+        return got
+    }
+
+    @Test(
+        "each frame is read once, hashed as the bit-serial reference, reported, queued by the table and counted",
+        arguments: ReaderKind.allCases, [1, 16, 64])
+    func pipeline(kind: ReaderKind, batchSize: Int) throws {
+        let bench = try Bench(kind, batchSize: batchSize)
+        let frames = EngineTests.udpFrames(Self.frameCount)
+        let got = Self.exchange(bench, frames)
+        bench.stop()
+        #expect(bench.reader.failure == nil)
+        #expect(got.count == frames.count)
+        // Each frame once (its source port names it), and in order within each receive queue.
+        #expect(Set(got.map(\.frame)) == Set(frames))
+        for queue in 0..<Self.receiveQueues {
+            let ports = got.filter { $0.queue == queue }.map { Int($0.frame[34]) << 8 | Int($0.frame[35]) }
+            #expect(ports == ports.sorted(), "receive queue \(queue) out of order")
+        }
+        let table = bench.configuration.indirectionTable
+        var redirected: UInt64 = 0
+        for item in got {
+            let hash = item.frame.withUnsafeBytes { EngineTests.referenceHash($0) }
+            #expect(item.entry.hash == hash && item.header.hash == hash)
+            #expect(item.entry.report == HashReport.udpIPv4.rawValue && item.header.hashReport == item.entry.report)
+            #expect(item.header.numBuffers == 1)
+            #expect(item.queue == Int(table[Int(hash) & (table.count - 1)]) % Self.receiveQueues)
+            #expect(Int(item.entry.length) == VirtioNetHashHeader.size + item.frame.count)
+            if item.queue != 0 { redirected += 1 }
+        }
+        let counters = bench.reader.counters
+        #expect(counters.load(ReaderCounters.frames) == UInt64(frames.count))
+        #expect(counters.load(ReaderCounters.redirected) == redirected)
+        #expect(counters.load(ReaderCounters.report(Int(HashReport.udpIPv4.rawValue))) == UInt64(frames.count))
+        let delivered = (0..<Self.receiveQueues).map { counters.load(counters.delivered($0)) }
+        #expect(delivered == (0..<Self.receiveQueues).map { queue in UInt64(got.filter { $0.queue == queue }.count) })
+        #expect((0..<Self.receiveQueues).allSatisfy { counters.load(counters.dropped($0)) == 0 })
+    }
+
+    @Test(
+        "with every buffer held by the consumer the reader waits, then reads on once they come back",
+        arguments: ReaderKind.allCases)
+    func starvedThenResumed(kind: ReaderKind) throws {
+        let bench = try Bench(kind, batchSize: 16)
+        let frames = EngineTests.udpFrames(200)
+        var held: [(queue: Int, buffer: UInt32)] = []
+        var sent = 0
+        let deadline = ContinuousClock.now + .seconds(10)
+        // Hold every buffer: 64 frames arrive, the other 136 wait in the socket.
+        while held.count < bench.pool.count && ContinuousClock.now < deadline {
+            if sent < frames.count {
+                let packet = [UInt8](repeating: 0, count: VirtioNetHashHeader.size) + frames[sent]
+                if send(bench.sender, packet, packet.count, 0) == packet.count { sent += 1 }
+            }
+            for queue in 0..<Self.receiveQueues {
+                while let entry = bench.rings[queue].pop() { held.append((queue, entry.bufferIndex)) }
+            }
+        }
+        #expect(held.count == bench.pool.count)
+        #expect(bench.reader.counters.load(ReaderCounters.frames) == UInt64(bench.pool.count))
+        for (queue, buffer) in held { _ = bench.returns[queue].push(buffer) }
+        let rest = Self.exchange(bench, Array(frames[sent...]), expected: frames.count - held.count)
+        bench.stop()
+        #expect(held.count + rest.count == frames.count)
+        #expect(bench.reader.counters.load(ReaderCounters.frames) == UInt64(frames.count))
+        #expect(bench.reader.failure == nil)
+    }
+}
