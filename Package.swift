@@ -56,7 +56,8 @@ let package = Package(
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "Atomics", package: "swift-atomics"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
-            ]
+            ],
+            swiftSettings: [.strictMemorySafety()]
         ),
         // The tools the tests, the benchmarks and the demo share, not shipped in VNetTap: frame
         // injection through AF_PACKET, the bare-read baseline, private network namespaces,

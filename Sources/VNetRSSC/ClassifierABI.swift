@@ -16,7 +16,7 @@ extension ExtensionHeaderRule {
 }
 
 extension vnet_rss_decision {
-    init(_ decision: Classification) {
+    init(_ decision: Decision) {
         self.init(hash: decision.hash, report: decision.report.rawValue, queue: decision.queue)
     }
 }

@@ -36,6 +36,8 @@ public struct EngineStatistics: Hashable, Sendable {
 
 /// One reader's counters, written by that reader only (relaxed stores once per batch) and read
 /// by anyone: no lock, no read-modify-write on the per-frame path.
+// @safe: it owns its atomics; every index comes from its own slot functions, below `slots`.
+@safe
 final class ReaderCounters: @unchecked Sendable {
     // @unchecked: the storage is accessed only through UnsafeAtomic.
 
@@ -54,13 +56,13 @@ final class ReaderCounters: @unchecked Sendable {
         firstDelivered = ReaderCounters.firstReport + HashReport.allCases.count
         firstDropped = firstDelivered + receiveQueues
         count = firstDropped + receiveQueues
-        storage = .allocate(capacity: count)
-        storage.initialize(repeating: UnsafeAtomic<UInt64>.Storage(0), count: count)
+        unsafe storage = .allocate(capacity: count)
+        unsafe storage.initialize(repeating: UnsafeAtomic<UInt64>.Storage(0), count: count)
     }
 
     deinit {
-        storage.deinitialize(count: count)
-        storage.deallocate()
+        unsafe storage.deinitialize(count: count)
+        unsafe storage.deallocate()
     }
 
     @inline(__always) static func report(_ raw: Int) -> Int { firstReport &+ raw }
@@ -69,10 +71,10 @@ final class ReaderCounters: @unchecked Sendable {
     var slots: Int { count }
 
     func store(_ index: Int, _ value: UInt64) {
-        UnsafeAtomic<UInt64>(at: storage + index).store(value, ordering: .relaxed)
+        unsafe UnsafeAtomic<UInt64>(at: storage + index).store(value, ordering: .relaxed)
     }
 
     func load(_ index: Int) -> UInt64 {
-        UnsafeAtomic<UInt64>(at: storage + index).load(ordering: .relaxed)
+        unsafe UnsafeAtomic<UInt64>(at: storage + index).load(ordering: .relaxed)
     }
 }

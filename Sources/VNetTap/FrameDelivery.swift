@@ -1,4 +1,7 @@
 /// How an engine hands decided frames to the VMM.
+// @safe: it holds the VMM's handlers; the frames they are given are valid during the call,
+// as ReceivedFrame and ReceivedFrames say.
+@safe
 public enum FrameDelivery: Sendable {
     /// Through a lock-free ring per reader and receive queue: the VMM runs a consumer per
     /// receive queue that calls ``RSSEngine/receive(queue:limit:_:)``. Readers and consumers
@@ -28,8 +31,13 @@ public enum FrameDelivery: Sendable {
     var batchHandler: (@Sendable (ReceivedFrames) -> Void)? {
         switch self {
         case .rings: nil
-        case .inline(let handler): { frames in for frame in frames { handler(frame) } }
-        case .inlineBatches(let handler): handler
+        case .inline(let handler):
+            { frames in
+                // By index: swift-format 6.3 mangles `for unsafe frame in`.
+                let count = unsafe frames.count
+                for index in 0..<count { unsafe handler(frames[index]) }
+            }
+        case .inlineBatches(let handler): unsafe handler
         }
     }
 }

@@ -20,8 +20,9 @@ public enum KernelHashOffload {
     /// `EBADFD` for every unknown ioctl) for its hash capability.
     public static func probe(descriptor: Int32, system: any TapSystemCalls) -> Probe {
         var answer = [UInt8](repeating: 0, count: TunVnetHashLayout.hashSize)
-        let result = answer.withUnsafeMutableBytes { raw in
-            Result { () throws(Errno) in try system.ioctl(descriptor, UInt(TunIoctl.V5.getVnetHashCap), raw.baseAddress)
+        let result = unsafe answer.withUnsafeMutableBytes { raw in
+            Result { () throws(Errno) in
+                unsafe try system.ioctl(descriptor, UInt(TunIoctl.V5.getVnetHashCap), raw.baseAddress)
             }
         }
         if case .failure(let error) = result {
@@ -67,8 +68,10 @@ public enum KernelHashOffload {
         } catch {
             throw TapError(.setHash, device: device, errno: .invalidArgument, detail: "\(error)")
         }
-        let result = compound.withUnsafeMutableBytes { raw in
-            Result { () throws(Errno) in try system.ioctl(descriptor, UInt(TunIoctl.V5.setVnetHash), raw.baseAddress) }
+        let result = unsafe compound.withUnsafeMutableBytes { raw in
+            Result { () throws(Errno) in
+                unsafe try system.ioctl(descriptor, UInt(TunIoctl.V5.setVnetHash), raw.baseAddress)
+            }
         }
         if case .failure(let error) = result {
             throw TapError(.setHash, device: device, errno: error)

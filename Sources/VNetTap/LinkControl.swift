@@ -24,29 +24,31 @@ public struct LinkInfo: Hashable, Sendable {
 /// moving into a network namespace. No `ip` command is run.
 ///
 /// The netlink socket belongs to the network namespace of the thread that creates this object.
+// @safe: it owns its netlink socket and cache (OpaquePointer), freed in deinit.
+@safe
 public final class LinkControl {
     private let socket: OpaquePointer
 
     /// Connects a `NETLINK_ROUTE` socket.
     public init() throws(TapError) {
-        guard let socket = nl_socket_alloc() else {
+        guard let socket = unsafe nl_socket_alloc() else {
             throw TapError(.netlink, device: "netlink", errno: .noMemory, detail: "nl_socket_alloc")
         }
-        let result = nl_connect(socket, NETLINK_ROUTE)
+        let result = unsafe nl_connect(socket, NETLINK_ROUTE)
         guard result == 0 else {
-            nl_socket_free(socket)
+            unsafe nl_socket_free(socket)
             throw LinkControl.error("nl_connect", device: "netlink", result)
         }
-        self.socket = socket
+        unsafe self.socket = unsafe socket
     }
 
-    deinit { nl_socket_free(socket) }
+    deinit { unsafe nl_socket_free(socket) }
 
     /// The current state of `name`.
     public func info(_ name: String) throws(TapError) -> LinkInfo {
-        let link = try fetch(name)
-        defer { rtnl_link_put(link) }
-        return LinkInfo(
+        let link = unsafe try fetch(name)
+        defer { unsafe rtnl_link_put(link) }
+        return unsafe LinkInfo(
             name: name, index: rtnl_link_get_ifindex(link), mtu: rtnl_link_get_mtu(link),
             isUp: rtnl_link_get_flags(link) & UInt32(IFF_UP) != 0,
             transmitQueues: rtnl_link_get_num_tx_queues(link), receiveQueues: rtnl_link_get_num_rx_queues(link),
@@ -58,57 +60,59 @@ public final class LinkControl {
 
     /// Brings `name` up or down (`IFF_UP`).
     public func setUp(_ name: String, _ up: Bool) throws(TapError) {
-        try change(name, step: up ? "link up" : "link down") { request in
+        unsafe try change(name, step: up ? "link up" : "link down") { request in
             if up {
-                rtnl_link_set_flags(request, UInt32(IFF_UP))
+                unsafe rtnl_link_set_flags(request, UInt32(IFF_UP))
             } else {
-                rtnl_link_unset_flags(request, UInt32(IFF_UP))
+                unsafe rtnl_link_unset_flags(request, UInt32(IFF_UP))
             }
         }
     }
 
     /// Sets the MTU of `name`.
     public func setMTU(_ name: String, _ mtu: UInt32) throws(TapError) {
-        try change(name, step: "mtu \(mtu)") { rtnl_link_set_mtu($0, mtu) }
+        unsafe try change(name, step: "mtu \(mtu)") { unsafe rtnl_link_set_mtu($0, mtu) }
     }
 
     /// Sets the transmit queue length of `name` (`txqueuelen`): for a tap, how many frames each
     /// queue holds for its reader before the kernel drops.
     public func setTransmitQueueLength(_ name: String, _ length: UInt32) throws(TapError) {
-        try change(name, step: "txqueuelen \(length)") { rtnl_link_set_txqlen($0, length) }
+        unsafe try change(name, step: "txqueuelen \(length)") { unsafe rtnl_link_set_txqlen($0, length) }
     }
 
     /// Moves `name` into the network namespace open at `namespaceDescriptor`
     /// (a `/proc/PID/ns/net` or `/run/netns/NAME` fd).
     public func moveToNamespace(_ name: String, namespaceDescriptor: Int32) throws(TapError) {
-        try change(name, step: "move to netns fd \(namespaceDescriptor)") {
-            rtnl_link_set_ns_fd($0, namespaceDescriptor)
+        unsafe try change(name, step: "move to netns fd \(namespaceDescriptor)") {
+            unsafe rtnl_link_set_ns_fd($0, namespaceDescriptor)
         }
     }
 
     private func fetch(_ name: String) throws(TapError) -> OpaquePointer {
         var link: OpaquePointer?
-        let result = rtnl_link_get_kernel(socket, 0, name, &link)
-        guard result == 0, let link else { throw LinkControl.error("rtnl_link_get_kernel", device: name, result) }
-        return link
+        let result = unsafe rtnl_link_get_kernel(socket, 0, name, &link)
+        guard result == 0, let link = unsafe link else {
+            throw LinkControl.error("rtnl_link_get_kernel", device: name, result)
+        }
+        return unsafe link
     }
 
     private func change(_ name: String, step: String, _ edit: (OpaquePointer) -> Void) throws(TapError) {
-        let link = try fetch(name)
-        defer { rtnl_link_put(link) }
-        guard let request = rtnl_link_alloc() else {
+        let link = unsafe try fetch(name)
+        defer { unsafe rtnl_link_put(link) }
+        guard let request = unsafe rtnl_link_alloc() else {
             throw TapError(.netlink, device: name, errno: .noMemory, detail: "rtnl_link_alloc")
         }
-        defer { rtnl_link_put(request) }
-        edit(request)
-        let result = rtnl_link_change(socket, link, request, 0)
+        defer { unsafe rtnl_link_put(request) }
+        unsafe edit(request)
+        let result = unsafe rtnl_link_change(socket, link, request, 0)
         guard result == 0 else { throw LinkControl.error(step, device: name, result) }
     }
 
     /// libnl answers with its own negative codes; `nl_syserr2nlerr` maps errno one way only, so
     /// keep libnl's text and map the common codes back to an errno.
     private static func error(_ step: String, device: String, _ code: Int32) -> TapError {
-        let text = String(cString: nl_geterror(code))
+        let text = unsafe String(cString: nl_geterror(code))
         let errno: Errno =
             switch -code {
             case NLE_OBJ_NOTFOUND, NLE_NODEV: Errno(rawValue: ENODEV)

@@ -3,6 +3,8 @@ import VNetRSS
 /// A frame as the engine hands it to the consumer of a receive queue: the tap's vnet header,
 /// with `num_buffers` and the hash fields written, then the frame. Valid only during the call
 /// that receives it; the buffer goes back to its reader afterwards.
+// @unsafe: its packet points into a reader's buffer, valid only during the call that hands it over.
+@unsafe
 public struct ReceivedFrame {
     /// The header and the frame.
     public let packet: UnsafeRawBufferPointer
@@ -18,14 +20,14 @@ public struct ReceivedFrame {
 
     @usableFromInline
     init(packet: UnsafeRawBufferPointer, headerSize: Int, tapQueue: Int, queue: Int, hash: UInt32, report: HashReport) {
-        self.packet = packet
-        self.headerSize = headerSize
-        self.tapQueue = tapQueue
-        self.queue = queue
-        self.hash = hash
-        self.report = report
+        unsafe self.packet = unsafe packet
+        unsafe self.headerSize = headerSize
+        unsafe self.tapQueue = tapQueue
+        unsafe self.queue = queue
+        unsafe self.hash = hash
+        unsafe self.report = report
     }
 
     /// The frame without its header.
-    public var frame: UnsafeRawBufferPointer { UnsafeRawBufferPointer(rebasing: packet[headerSize...]) }
+    public var frame: UnsafeRawBufferPointer { unsafe UnsafeRawBufferPointer(rebasing: packet[headerSize...]) }
 }

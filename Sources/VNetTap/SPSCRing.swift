@@ -3,6 +3,8 @@ import Synchronization
 /// A bounded single-producer single-consumer ring: the hand-over of frames between one reader
 /// thread and one consumer, without a lock. `push` is called by the producer only, `pop` by the
 /// consumer only.
+// @safe: it owns its slots (freed in deinit) and masks every index by its capacity.
+@safe
 final class SPSCRing<Element: BitwiseCopyable>: @unchecked Sendable {
     // @unchecked: `slots` is shared, but slot k is written by the producer before `tail` is
     // released past k and read by the consumer after `tail` is acquired, then given back by
@@ -30,20 +32,20 @@ final class SPSCRing<Element: BitwiseCopyable>: @unchecked Sendable {
         while capacity < max(minimumCapacity, 2) { capacity <<= 1 }
         self.capacity = capacity
         mask = capacity - 1
-        slots = .allocate(capacity: capacity)
+        unsafe slots = .allocate(capacity: capacity)
     }
 
-    deinit { slots.deallocate() }
+    deinit { unsafe slots.deallocate() }
 
     /// Appends `element`; false when the ring is full.
     @inline(__always)
     func push(_ element: Element) -> Bool {
         let writeIndex = tail.load(ordering: .relaxed)
-        if writeIndex &- cachedHead >= capacity {
-            cachedHead = head.load(ordering: .acquiring)
-            guard writeIndex &- cachedHead < capacity else { return false }
+        if unsafe writeIndex &- cachedHead >= capacity {
+            unsafe cachedHead = head.load(ordering: .acquiring)
+            guard unsafe writeIndex &- cachedHead < capacity else { return false }
         }
-        (slots + (writeIndex & mask)).initialize(to: element)
+        unsafe (slots + (writeIndex & mask)).initialize(to: element)
         tail.store(writeIndex &+ 1, ordering: .releasing)
         return true
     }
@@ -52,11 +54,11 @@ final class SPSCRing<Element: BitwiseCopyable>: @unchecked Sendable {
     @inline(__always)
     func pop() -> Element? {
         let readIndex = head.load(ordering: .relaxed)
-        if readIndex == cachedTail {
-            cachedTail = tail.load(ordering: .acquiring)
-            guard readIndex != cachedTail else { return nil }
+        if unsafe readIndex == cachedTail {
+            unsafe cachedTail = tail.load(ordering: .acquiring)
+            guard unsafe readIndex != cachedTail else { return nil }
         }
-        let element = slots[readIndex & mask]
+        let element = unsafe slots[readIndex & mask]
         head.store(readIndex &+ 1, ordering: .releasing)
         return element
     }

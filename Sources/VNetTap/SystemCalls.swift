@@ -2,8 +2,18 @@ import CVNetTapShim
 import Glibc
 import SystemPackage
 
-/// The one choke point for the system calls the tap layer makes, so the ioctl logic can be
-/// tested without a kernel (``LinuxSystemCalls`` in production, a recording fake in tests).
+/// The seam for the control path's system calls, so that the tap's set-up and the engine's
+/// failure handling can be tested without a kernel (``LinuxSystemCalls`` in production, a
+/// recording fake in tests): opening and configuring tap queues (`open`, `ioctl`, `fcntl`,
+/// `close`) and making eventfds.
+///
+/// What it does not cover, by design: the datapath's calls, made once per frame or per batch
+/// where a call through a protocol would cost on every one. Those are made directly, each by
+/// the type that owns the descriptor: `read()` by ``ReadBackend``, `epoll_*` by ``EpollSet``,
+/// io_uring by ``UringRing`` (through liburing), the wake-up eventfd writes by ``RingSink`` and
+/// the consumer's `poll` and eventfd reads by ``RSSEngine``; the steering program's `bpf()`
+/// calls go through libbpf (`vnet_steering.c`). Their tests run against real descriptors: tap
+/// queues in a private namespace, or socket pairs (`QueueReaderTests`).
 ///
 /// Every call returns its result or throws the `Errno` the kernel gave.
 public protocol TapSystemCalls: Sendable {
@@ -41,7 +51,7 @@ public struct LinuxSystemCalls: TapSystemCalls {
     public init() {}
 
     public func open(_ path: String, flags: Int32) throws(Errno) -> Int32 {
-        let fd = Glibc.open(path, flags)
+        let fd = unsafe Glibc.open(path, flags)
         guard fd >= 0 else { throw Errno(rawValue: errno) }
         return fd
     }
@@ -51,14 +61,14 @@ public struct LinuxSystemCalls: TapSystemCalls {
     }
 
     public func ioctl(_ fd: Int32, _ request: UInt, _ argument: UnsafeMutableRawPointer?) throws(Errno) -> Int32 {
-        let result = vnet_tap_ioctl_pointer(fd, request, argument)
+        let result = unsafe vnet_tap_ioctl_pointer(fd, request, argument)
         guard result >= 0 else { throw Errno(rawValue: -result) }
         return result
     }
 
     public func setInterfaceFlags(_ fd: Int32, name: String, flags: UInt16) throws(Errno) -> String {
         var buffer = InterfaceName.buffer(name)
-        let result = vnet_tap_set_iff(fd, &buffer, flags)
+        let result = unsafe vnet_tap_set_iff(fd, &buffer, flags)
         guard result == 0 else { throw Errno(rawValue: -result) }
         return InterfaceName.string(buffer)
     }
@@ -66,7 +76,7 @@ public struct LinuxSystemCalls: TapSystemCalls {
     public func interfaceFlags(_ fd: Int32) throws(Errno) -> (name: String, flags: UInt16) {
         var buffer = [CChar](repeating: 0, count: InterfaceName.capacity)
         var flags: UInt16 = 0
-        let result = vnet_tap_get_iff(fd, &buffer, &flags)
+        let result = unsafe vnet_tap_get_iff(fd, &buffer, &flags)
         guard result == 0 else { throw Errno(rawValue: -result) }
         return (InterfaceName.string(buffer), flags)
     }

@@ -145,7 +145,7 @@ public final class TapDevice: @unchecked Sendable {
         try ioctl(fd, vnet_tap_tunsetvnetle(), &littleEndian, step: .setLittleEndian)
         // TUNSETOFFLOAD takes the flags as the argument value itself, not through a pointer.
         do {
-            _ = try system.ioctl(
+            _ = unsafe try system.ioctl(
                 fd, vnet_tap_tunsetoffload(), UnsafeMutableRawPointer(bitPattern: UInt(offloads.rawValue)))
         } catch {
             throw TapError(
@@ -154,8 +154,8 @@ public final class TapDevice: @unchecked Sendable {
     }
 
     private func ioctl(_ fd: Int32, _ request: UInt, _ argument: inout Int32, step: TapError.Step) throws(TapError) {
-        let result = withUnsafeMutableBytes(of: &argument) { raw in
-            Result { () throws(Errno) in try system.ioctl(fd, request, raw.baseAddress) }
+        let result = unsafe withUnsafeMutableBytes(of: &argument) { raw in
+            Result { () throws(Errno) in unsafe try system.ioctl(fd, request, raw.baseAddress) }
         }
         if case .failure(let error) = result {
             throw TapError(step, device: name, errno: error)

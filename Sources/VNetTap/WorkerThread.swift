@@ -15,21 +15,21 @@ final class WorkerThread {
     /// Starts `body` on a new thread named `name` (its first 15 bytes, as `top -H` and `perf`
     /// show it); throws the errno of `pthread_create`.
     init(name: String, _ body: @escaping () -> Void) throws(TapError) {
-        let box = Unmanaged.passRetained(
+        let box = unsafe Unmanaged.passRetained(
             Box({
-                _ = vnet_set_thread_name(name)
+                _ = unsafe vnet_set_thread_name(name)
                 body()
             })
         ).toOpaque()
-        let result = pthread_create(
+        let result = unsafe pthread_create(
             &thread, nil,
             { argument in
-                let box = Unmanaged<Box>.fromOpaque(argument!).takeRetainedValue()
+                let box = unsafe Unmanaged<Box>.fromOpaque(argument!).takeRetainedValue()
                 box.body()
                 return nil
-            }, box)
+            }, unsafe box)
         guard result == 0 else {
-            Unmanaged<Box>.fromOpaque(box).release()
+            unsafe Unmanaged<Box>.fromOpaque(box).release()
             throw TapError(.startThread, device: name, errno: .init(rawValue: result))
         }
         started = true
@@ -40,7 +40,9 @@ final class WorkerThread {
         guard started else { return .zero }
         var clock: clockid_t = 0
         var now = timespec()
-        guard pthread_getcpuclockid(thread, &clock) == 0, clock_gettime(clock, &now) == 0 else { return .zero }
+        guard unsafe pthread_getcpuclockid(thread, &clock) == 0, unsafe clock_gettime(clock, &now) == 0 else {
+            return .zero
+        }
         return .seconds(now.tv_sec) + .nanoseconds(now.tv_nsec)
     }
 

@@ -19,7 +19,7 @@ struct ClassifierTests {
         #expect(decision.queue == vector.queue)
     }
 
-    func classify(_ frame: [UInt8], _ classifier: Classifier, arrival: UInt16 = 0) -> Classification {
+    func classify(_ frame: [UInt8], _ classifier: Classifier, arrival: UInt16 = 0) -> Decision {
         frame.withUnsafeBytes { classifier.classify($0, arrivalQueue: arrival) }
     }
 
@@ -66,7 +66,7 @@ struct ClassifierTests {
         #expect(classify(frame, addressOnly).report == .ipv4)
         #expect(
             classify(frame, addressOnly).hash == ToeplitzHasher(key: ToeplitzKey.microsoft).hash(Array(frame[26..<34])))
-        #expect(classify(frame, none) == Classification(hash: 0, report: .none, queue: 0))
+        #expect(classify(frame, none) == Decision(hash: 0, report: .none, queue: 0))
     }
 
     @Test("a configuration every policy refuses cannot be prepared")
@@ -304,7 +304,7 @@ struct HeaderTests {
         var bytes: [UInt8] = [1, 2, 3, 4, 5]
         let decision = bytes.withUnsafeMutableBytes { classifier.process($0, headerSize: 20) }
         #expect(bytes == [1, 2, 3, 4, 5])
-        #expect(decision == Classification(hash: 0, report: .none, queue: 2))
+        #expect(decision == Decision(hash: 0, report: .none, queue: 2))
     }
 
     @Test("the header codec round-trips every field")

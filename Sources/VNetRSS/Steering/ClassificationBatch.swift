@@ -19,7 +19,7 @@ public final class ClassificationBatch {
 
     @usableFromInline let packets: UnsafeMutablePointer<UnsafeMutableRawBufferPointer>
     @usableFromInline let arrivals: UnsafeMutablePointer<UInt16>
-    @usableFromInline let results: UnsafeMutablePointer<Classification>
+    @usableFromInline let results: UnsafeMutablePointer<Decision>
     /// Workspace of ``Classifier/process(_:headerSize:numBuffers:)``: each packet's located
     /// tuple and report after the parse, its hash after the bulk pass.
     let tuples: UnsafeMutablePointer<vnet_toeplitz_tuple>
@@ -33,7 +33,7 @@ public final class ClassificationBatch {
         unsafe packets = .allocate(capacity: self.capacity)
         unsafe arrivals = .allocate(capacity: self.capacity)
         unsafe results = .allocate(capacity: self.capacity)
-        unsafe results.initialize(repeating: Classification(hash: 0, report: .none, queue: 0), count: self.capacity)
+        unsafe results.initialize(repeating: Decision(hash: 0, report: .none, queue: 0), count: self.capacity)
         unsafe tuples = .allocate(capacity: self.capacity)
         unsafe tuples.initialize(repeating: vnet_toeplitz_tuple(), count: self.capacity)
         unsafe reports = .allocate(capacity: self.capacity)
@@ -75,14 +75,14 @@ public final class ClassificationBatch {
     ///
     /// - Precondition: `index < count`.
     @inlinable
-    public subscript(index: Int) -> Classification {
+    public subscript(index: Int) -> Decision {
         unsafe precondition(index >= 0 && index < count, unsafe "packet \(index) of a batch of \(count)")
         return unsafe results[index]
     }
 
     /// The decisions of the last processed batch, by packet, for a reader in this package
     /// that delivers from them and rewrites them in place; valid while the batch lives.
-    package var decisions: UnsafeMutablePointer<Classification> { unsafe results }
+    package var decisions: UnsafeMutablePointer<Decision> { unsafe results }
 
     /// Packet `index` as appended.
     ///

@@ -77,12 +77,12 @@ public final class Classifier: @unchecked Sendable {
 
     /// Decides `frame` (starting at the destination MAC), which arrived on `arrivalQueue`.
     @inline(__always)
-    public func classify(_ frame: UnsafeRawBufferPointer, arrivalQueue: UInt16 = 0) -> Classification {
+    public func classify(_ frame: UnsafeRawBufferPointer, arrivalQueue: UInt16 = 0) -> Decision {
         unsafe classify(FrameView(frame), arrivalQueue: arrivalQueue)
     }
 
     @inline(__always)
-    func classify(_ frame: FrameView, arrivalQueue: UInt16) -> Classification {
+    func classify(_ frame: FrameView, arrivalQueue: UInt16) -> Decision {
         var tuple = unsafe vnet_toeplitz_tuple()
         let report = unsafe locate(frame, &tuple)
         return unsafe choice.decide(report == .none ? 0 : hasher.hash(tuple), report, arrivalQueue: arrivalQueue)
@@ -186,7 +186,7 @@ public final class Classifier: @unchecked Sendable {
         headerSize: Int = VirtioNetHashHeader.size,
         numBuffers: UInt16 = 1,
         arrivalQueue: UInt16 = 0
-    ) -> Classification {
+    ) -> Decision {
         guard headerSize >= 0, packet.count >= headerSize, let base = packet.baseAddress else {
             return unsafe classify(UnsafeRawBufferPointer(start: nil, count: 0), arrivalQueue: arrivalQueue)
         }
@@ -198,7 +198,7 @@ public final class Classifier: @unchecked Sendable {
 
     @inline(__always)
     private func writeHeader(
-        _ base: UnsafeMutableRawPointer, _ headerSize: Int, _ numBuffers: UInt16, _ decision: Classification
+        _ base: UnsafeMutableRawPointer, _ headerSize: Int, _ numBuffers: UInt16, _ decision: Decision
     ) {
         unsafe VirtioNetHashHeader.writeEngineFields(
             base, size: headerSize, numBuffers: numBuffers,

@@ -18,11 +18,11 @@ struct QueueChoice {
 
     /// The decision for `hash` under `report`, for a frame that arrived on `arrivalQueue`.
     @inline(__always)
-    func decide(_ hash: UInt32, _ report: HashReport, arrivalQueue: UInt16) -> Classification {
+    func decide(_ hash: UInt32, _ report: HashReport, arrivalQueue: UInt16) -> Decision {
         guard report != .none else {
-            return Classification(hash: 0, report: .none, queue: steers ? unclassifiedQueue : arrivalQueue)
+            return Decision(hash: 0, report: .none, queue: steers ? unclassifiedQueue : arrivalQueue)
         }
-        return unsafe Classification(
+        return unsafe Decision(
             hash: hash, report: report, queue: steers ? table[Int(hash & tableMask)] : arrivalQueue)
     }
 }

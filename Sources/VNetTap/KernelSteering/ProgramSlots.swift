@@ -16,6 +16,8 @@ import VNetRSS
 ///
 /// Needs no BPF privilege on Linux 6.5 and later: only updates of maps that already exist
 /// (earlier kernels with `kernel.unprivileged_bpf_disabled` set refuse them too).
+// @safe: it owns the slot image it fills, freed in deinit; the C fill checks every length.
+@safe
 final class ProgramSlots: Sendable {
     let program: SteeringProgram
     /// The slot image (about 170 KiB), reused by every publication, and the slot in force.
@@ -35,15 +37,15 @@ final class ProgramSlots: Sendable {
                 .programMaps, device: "steering program", errno: Errno(rawValue: -named),
                 detail: "the switch names neither slot")
         }
-        guard let image = vnet_steering_slot_create() else {
+        guard let image = unsafe vnet_steering_slot_create() else {
             throw TapError(.programMaps, device: "steering program", errno: .noMemory, detail: "slot image")
         }
         self.program = program
-        state = Mutex((image, Int(named)))
+        unsafe state = unsafe Mutex((image, Int(named)))
     }
 
     deinit {
-        state.withLock { vnet_steering_slot_destroy($0.image) }
+        unsafe state.withLock { unsafe vnet_steering_slot_destroy($0.image) }
     }
 
     /// Publishes `configuration` for `queueCount` receive queues, its Toeplitz byte tables
@@ -69,11 +71,11 @@ final class ProgramSlots: Sendable {
         let key = configuration.key
         // The classifier's own key preparation: the program hashes with the same byte tables.
         let hasher = ToeplitzHasher(key: key, method: .byteTables)
-        let result: Result<Void, TapError> = state.withLock { state in
-            let filled = key.withUnsafeBufferPointer { keyBytes in
-                hasher.withByteTables { tables in
-                    table.withUnsafeBufferPointer { tableEntries in
-                        vnet_steering_slot_fill(
+        let result: Result<Void, TapError> = unsafe state.withLock { state in
+            let filled = unsafe key.withUnsafeBufferPointer { keyBytes in
+                unsafe hasher.withByteTables { tables in
+                    unsafe table.withUnsafeBufferPointer { tableEntries in
+                        unsafe vnet_steering_slot_fill(
                             state.image, keyBytes.baseAddress, keyBytes.count, tables.baseAddress, tables.count / 256,
                             configuration.hashTypes.rawValue & HashTypes.all.rawValue,
                             flags, UInt32(tapQueue(configuration.unclassifiedQueue)), tableEntries.baseAddress,
@@ -87,8 +89,8 @@ final class ProgramSlots: Sendable {
                         .programMaps, device: "steering program", errno: Errno(rawValue: -filled),
                         detail: "indirection table of \(table.count) entries, at most \(VNET_STEERING_TABLE_LIMIT)"))
             }
-            let spare = 1 - state.inForce
-            let written = vnet_steering_write_slot(program.slots[spare].rawValue, state.image)
+            let spare = unsafe 1 - state.inForce
+            let written = unsafe vnet_steering_write_slot(program.slots[spare].rawValue, state.image)
             guard written == 0 else {
                 return .failure(
                     TapError(
@@ -102,7 +104,7 @@ final class ProgramSlots: Sendable {
                         .programMaps, device: "steering program", errno: Errno(rawValue: -switched),
                         detail: "switching to slot \(spare)"))
             }
-            state.inForce = spare
+            unsafe state.inForce = spare
             return .success(())
         }
         try result.get()

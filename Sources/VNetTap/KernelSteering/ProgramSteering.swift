@@ -53,9 +53,9 @@ final class ProgramSteering: @unchecked Sendable {
             throw TapError(.attachProgram, device: device.name, errno: .badFileDescriptor, detail: "no attached queue")
         }
         var argument = descriptor
-        let result = withUnsafeMutableBytes(of: &argument) { raw in
+        let result = unsafe withUnsafeMutableBytes(of: &argument) { raw in
             Result { () throws(Errno) in
-                try device.system.ioctl(queue.descriptor, vnet_tap_tunsetsteeringebpf(), raw.baseAddress)
+                unsafe try device.system.ioctl(queue.descriptor, vnet_tap_tunsetsteeringebpf(), raw.baseAddress)
             }
         }
         if case .failure(let error) = result {

@@ -92,7 +92,7 @@ public final class SteeringProgram: Sendable {
     public static func load(_ build: Build = .tables) throws(TapError) -> SteeringProgram {
         var loaded = vnet_steering_descriptors()
         var log = [CChar](repeating: 0, count: 1024)
-        let result = vnet_steering_load(build.rawValue, &loaded, &log, log.count)
+        let result = unsafe vnet_steering_load(build.rawValue, &loaded, &log, log.count)
         guard result == 0 else {
             let said = String(decoding: log.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
             throw TapError(
@@ -120,7 +120,7 @@ public final class SteeringProgram: Sendable {
         ] {
             var valueSize: UInt32 = 0
             var mapType: UInt32 = 0
-            let result = vnet_steering_map_value_size(map, &valueSize, &mapType)
+            let result = unsafe vnet_steering_map_value_size(map, &valueSize, &mapType)
             guard result == 0 else {
                 throw TapError(
                     .adoptProgram, device: "steering program", errno: Errno(rawValue: -result),
@@ -163,7 +163,7 @@ public final class SteeringProgram: Sendable {
     /// The kernel's account of the program.
     public func info() throws(TapError) -> Info {
         var info = vnet_steering_program_info()
-        let result = vnet_steering_describe(program.rawValue, &info)
+        let result = unsafe vnet_steering_describe(program.rawValue, &info)
         guard result == 0 else {
             throw TapError(
                 .loadProgram, device: "steering program", errno: Errno(rawValue: -result),
@@ -206,7 +206,7 @@ public final class SteeringProgram: Sendable {
         }
         var queue: UInt32 = 0
         var nanoseconds: UInt32 = 0
-        let result = vnet_steering_test_run(
+        let result = unsafe vnet_steering_test_run(
             program.rawValue, frame.baseAddress?.assumingMemoryBound(to: UInt8.self), UInt32(frame.count),
             UInt32(clamping: max(repetitions, 1)), &queue, &nanoseconds)
         guard result == 0 else {

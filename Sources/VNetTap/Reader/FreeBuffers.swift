@@ -2,6 +2,8 @@
 /// reader-private (no Array, no lock on the per-frame path). A buffer is on this stack, in the
 /// reader's batch, in the kernel (an io_uring read or buffer ring), or with a consumer, never
 /// in two places.
+// @unsafe: `push` and `top` trust the reader's accounting: no more than `capacity` buffers exist.
+@unsafe
 final class FreeBuffers {
     private let stack: UnsafeMutablePointer<UInt32>
     /// Buffers on the stack now.
@@ -9,44 +11,44 @@ final class FreeBuffers {
 
     /// A stack holding every buffer of a pool of `capacity`.
     init(capacity: Int) {
-        stack = .allocate(capacity: capacity)
-        for slot in 0..<capacity { stack[slot] = UInt32(capacity - 1 - slot) }
-        count = capacity
+        unsafe stack = .allocate(capacity: capacity)
+        for slot in 0..<capacity { unsafe stack[slot] = UInt32(capacity - 1 - slot) }
+        unsafe count = capacity
     }
 
-    deinit { stack.deallocate() }
+    deinit { unsafe stack.deallocate() }
 
     /// Takes a free buffer; nil when every buffer is out.
     @inline(__always)
     func pop() -> UInt32? {
-        guard count > 0 else { return nil }
-        count &-= 1
-        return stack[count]
+        guard unsafe count > 0 else { return nil }
+        unsafe count &-= 1
+        return unsafe stack[count]
     }
 
     /// Gives a buffer back.
     @inline(__always)
     func push(_ bufferIndex: UInt32) {
-        stack[count] = bufferIndex
-        count &+= 1
+        unsafe stack[count] = bufferIndex
+        unsafe count &+= 1
     }
 
     /// Gives `count` buffers back at once (after a batch delivered inline).
     @inline(__always)
     func push(_ bufferIndices: UnsafePointer<UInt32>, count pushed: Int) {
-        (stack + count).update(from: bufferIndices, count: pushed)
-        count &+= pushed
+        unsafe (stack + count).update(from: bufferIndices, count: pushed)
+        unsafe count &+= pushed
     }
 
     /// The buffers the next pops will return, for reading into them in place before taking
     /// them: `top[-1 - i]` is the buffer of the `i`-th pop from now, for `i < count`.
     @inline(__always)
-    var top: UnsafePointer<UInt32> { UnsafePointer(stack + count) }
+    var top: UnsafePointer<UInt32> { unsafe UnsafePointer(stack + count) }
 
     /// Hands every free buffer to `body` (for io_uring's buffer ring) and empties the stack.
     func takeAll(_ body: (UnsafePointer<UInt32>, Int) -> Void) {
-        guard count > 0 else { return }
-        body(stack, count)
-        count = 0
+        guard unsafe count > 0 else { return }
+        unsafe body(stack, count)
+        unsafe count = 0
     }
 }

@@ -8,6 +8,8 @@ import VNetRSS
 /// here for another receive queue (a swap in flight, a detached queue, a foreign program) goes
 /// to that queue's ring (``RingSink``), so that only the thread that owns a queue ever sees
 /// its frames.
+// @unsafe: `deliver(_:steering:)` trusts the batch's slots and queues, as RingSink does.
+@unsafe
 final class InlineSink: FrameSink {
     private let tapQueue: Int
     private let headerSize: Int
@@ -22,51 +24,51 @@ final class InlineSink: FrameSink {
         tapQueue: Int, headerSize: Int, pool: PacketPool, handler: @escaping @Sendable (ReceivedFrames) -> Void,
         strays: RingSink, statistics: ReaderStatistics, free: FreeBuffers
     ) {
-        self.tapQueue = tapQueue
-        self.headerSize = headerSize
-        self.pool = pool
-        self.handler = handler
-        self.strays = strays
-        self.statistics = statistics
-        self.free = free
+        unsafe self.tapQueue = tapQueue
+        unsafe self.headerSize = headerSize
+        unsafe self.pool = unsafe pool
+        unsafe self.handler = unsafe handler
+        unsafe self.strays = unsafe strays
+        unsafe self.statistics = unsafe statistics
+        unsafe self.free = unsafe free
     }
 
     func deliver(_ batch: ReaderBatch, steering: Steering) {
         // The handler goes in as a non-escaping argument, once per batch, so that no call
         // retains or releases the closure's context, as calls through the stored one would.
         if steering == .program {
-            deliverOwn(batch, handler)
+            unsafe deliverOwn(batch, handler)
         } else {
-            deliverAll(batch, handler)
+            unsafe deliverAll(batch, handler)
         }
     }
 
-    func wakeConsumers() { strays.wakeConsumers() }
+    func wakeConsumers() { unsafe strays.wakeConsumers() }
 
     /// Every frame of the batch to the handler. Per frame it counts only what differs between
     /// frames (the report, the receive queue); frames, bytes and redirections are counted once
     /// per batch, and the buffers go back to the free stack in one copy after the call.
     @inline(never)
     private func deliverAll(_ batch: ReaderBatch, _ handler: (ReceivedFrames) -> Void) {
-        let count = batch.count
-        let local = statistics.local
-        let counters = statistics.counters
+        let count = unsafe batch.count
+        let local = unsafe statistics.local
+        let counters = unsafe statistics.counters
         // Frames that stay on this queue are those delivered to it; the rest were redirected.
-        let ownSlot = tapQueue < counters.receiveQueues ? counters.delivered(tapQueue) : nil
-        let stayedBefore = ownSlot.map { local[$0] } ?? 0
+        let ownSlot = unsafe tapQueue < counters.receiveQueues ? counters.delivered(tapQueue) : nil
+        let stayedBefore = ownSlot.map { unsafe local[$0] } ?? 0
         var bytes = 0
         for slot in 0..<count {
-            let decision = batch.decisions[slot]
-            local[ReaderCounters.report(Int(decision.report.rawValue))] &+= 1
-            local[counters.delivered(Int(decision.queue))] &+= 1
-            bytes &+= batch.lengths[slot]
+            let decision = unsafe batch.decisions[slot]
+            unsafe local[ReaderCounters.report(Int(decision.report.rawValue))] &+= 1
+            unsafe local[counters.delivered(Int(decision.queue))] &+= 1
+            unsafe bytes &+= batch.lengths[slot]
         }
-        handler(frames(batch, count))
-        let stayed = ownSlot.map { local[$0] &- stayedBefore } ?? 0
-        local[ReaderCounters.frames] &+= UInt64(count)
-        local[ReaderCounters.bytes] &+= UInt64(bytes)
-        local[ReaderCounters.redirected] &+= UInt64(count) &- stayed
-        free.push(batch.buffers, count: count)
+        unsafe handler(frames(batch, count))
+        let stayed = ownSlot.map { unsafe local[$0] &- stayedBefore } ?? 0
+        unsafe local[ReaderCounters.frames] &+= UInt64(count)
+        unsafe local[ReaderCounters.bytes] &+= UInt64(bytes)
+        unsafe local[ReaderCounters.redirected] &+= UInt64(count) &- stayed
+        unsafe free.push(batch.buffers, count: count)
     }
 
     /// The own receive queue's frames to the handler, the others to their rings. Kept frames
@@ -74,35 +76,35 @@ final class InlineSink: FrameSink {
     /// on or its own.
     @inline(never)
     private func deliverOwn(_ batch: ReaderBatch, _ handler: (ReceivedFrames) -> Void) {
-        let local = statistics.local
-        let counters = statistics.counters
+        let local = unsafe statistics.local
+        let counters = unsafe statistics.counters
         var kept = 0
         var bytes = 0
-        for slot in 0..<batch.count {
-            let decision = batch.decisions[slot]
-            guard Int(decision.queue) == tapQueue else {
-                strays.deliver(batch, slot: slot)
+        for slot in unsafe 0..<batch.count {
+            let decision = unsafe batch.decisions[slot]
+            guard unsafe Int(decision.queue) == tapQueue else {
+                unsafe strays.deliver(batch, slot: slot)
                 continue
             }
-            local[ReaderCounters.report(Int(decision.report.rawValue))] &+= 1
-            local[counters.delivered(tapQueue)] &+= 1
-            bytes &+= batch.lengths[slot]
-            batch.buffers[kept] = batch.buffers[slot]
-            batch.lengths[kept] = batch.lengths[slot]
-            batch.decisions[kept] = decision
+            unsafe local[ReaderCounters.report(Int(decision.report.rawValue))] &+= 1
+            unsafe local[counters.delivered(tapQueue)] &+= 1
+            unsafe bytes &+= batch.lengths[slot]
+            unsafe batch.buffers[kept] = unsafe batch.buffers[slot]
+            unsafe batch.lengths[kept] = unsafe batch.lengths[slot]
+            unsafe batch.decisions[kept] = decision
             kept &+= 1
         }
         guard kept > 0 else { return }
-        handler(frames(batch, kept))
-        local[ReaderCounters.frames] &+= UInt64(kept)
-        local[ReaderCounters.bytes] &+= UInt64(bytes)
-        free.push(batch.buffers, count: kept)
+        unsafe handler(frames(batch, kept))
+        unsafe local[ReaderCounters.frames] &+= UInt64(kept)
+        unsafe local[ReaderCounters.bytes] &+= UInt64(bytes)
+        unsafe free.push(batch.buffers, count: kept)
     }
 
     /// The first `count` frames of the batch as the handler sees them.
     @inline(__always)
     private func frames(_ batch: ReaderBatch, _ count: Int) -> ReceivedFrames {
-        ReceivedFrames(
+        unsafe ReceivedFrames(
             tapQueue: tapQueue, headerSize: headerSize, count: count, poolBase: pool.base,
             bufferStride: pool.bufferSize, buffers: batch.buffers, lengths: batch.lengths, decisions: batch.decisions)
     }

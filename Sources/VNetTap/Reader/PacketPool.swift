@@ -1,6 +1,8 @@
 /// The receive buffers of one tap queue's reader: `count` buffers of `bufferSize` bytes in one
 /// allocation. Each buffer holds the vnet header the tap writes, then the frame; frames are
 /// never copied out of it.
+// @unsafe: `buffer(_:)` does not check the index; buffer indices come from the pool's own free stack.
+@unsafe
 final class PacketPool: @unchecked Sendable {
     // @unchecked: a buffer is written only by the thread that owns it at the time (the reader
     // until it hands the index over a ring, the consumer until it hands it back).
@@ -10,14 +12,14 @@ final class PacketPool: @unchecked Sendable {
     let base: UnsafeMutableRawPointer
 
     init(count: Int, bufferSize: Int) {
-        self.count = count
-        self.bufferSize = PacketPool.stride(for: bufferSize)
-        base = .allocate(byteCount: count * self.bufferSize, alignment: 64)
+        unsafe self.count = count
+        unsafe self.bufferSize = unsafe PacketPool.stride(for: bufferSize)
+        unsafe base = unsafe .allocate(byteCount: count * self.bufferSize, alignment: 64)
         // Touch every page now, so the datapath never takes a first-touch page fault.
-        base.initializeMemory(as: UInt8.self, repeating: 0, count: count * self.bufferSize)
+        unsafe base.initializeMemory(as: UInt8.self, repeating: 0, count: count * self.bufferSize)
     }
 
-    deinit { base.deallocate() }
+    deinit { unsafe base.deallocate() }
 
     /// The bytes from one buffer's start to the next: `bufferSize` rounded up to whole cache
     /// lines, so neighbours never share one, and to an odd number of them. With an even number
@@ -30,7 +32,7 @@ final class PacketPool: @unchecked Sendable {
     }
 
     @inline(__always)
-    func buffer(_ index: Int) -> UnsafeMutableRawPointer { base + index &* bufferSize }
+    func buffer(_ index: Int) -> UnsafeMutableRawPointer { unsafe base + index &* bufferSize }
 }
 
 /// A frame handed from a reader to the consumer of its queue.

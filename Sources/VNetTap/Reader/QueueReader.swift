@@ -17,6 +17,8 @@ import VNetRSS
 /// 5. the counts are published and the consumers woken, once per batch.
 ///
 /// ``run(_:)`` is that loop, with the stop and failure handling every backend shares.
+// @safe: its run loop keeps the parts' invariants: a backend adds at most the batch's room, from buffers the free stack held, and the batch is decided before a sink reads it.
+@safe
 final class QueueReader: @unchecked Sendable {
     // @unchecked: its parts are used by the reader thread only; what others touch is built for
     // sharing (the rings, the counters' atomics, the failure's mutex, the detached flag).
@@ -55,40 +57,41 @@ final class QueueReader: @unchecked Sendable {
     ) {
         self.index = index
         self.descriptor = descriptor
-        self.pool = pool
+        unsafe self.pool = unsafe pool
         self.headerSize = headerSize
         self.snapshot = snapshot
         self.returns = returns
         self.batchSize = max(1, batchSize)
-        free = FreeBuffers(capacity: pool.count)
-        batch = ReaderBatch(capacity: batchSize, pool: pool, tapQueue: index, receiveQueues: outbound.count)
-        statistics = ReaderStatistics(
+        unsafe free = unsafe FreeBuffers(capacity: pool.count)
+        unsafe batch = unsafe ReaderBatch(
+            capacity: batchSize, pool: pool, tapQueue: index, receiveQueues: outbound.count)
+        unsafe statistics = unsafe ReaderStatistics(
             receiveQueues: outbound.count, tapQueue: index, metricsLabel: metricsLabel, metricsFactory: metricsFactory)
-        let rings = RingSink(
+        let rings = unsafe RingSink(
             tapQueue: index, rings: outbound, wakeups: wakeups, suppression: suppression, statistics: statistics,
             free: free)
-        if let handler {
-            sink = InlineSink(
+        if let handler = unsafe handler {
+            sink = unsafe InlineSink(
                 tapQueue: index, headerSize: headerSize, pool: pool, handler: handler, strays: rings,
                 statistics: statistics, free: free)
         } else {
-            sink = rings
+            sink = unsafe rings
         }
     }
 
     /// The shared counters ``RSSEngine/statistics()`` reads.
-    var counters: ReaderCounters { statistics.counters }
+    var counters: ReaderCounters { unsafe statistics.counters }
 
     /// The backend this reader runs with, made on the reader thread (an io_uring ring belongs
     /// to the thread that made it).
     func makeBackend(_ kind: ReaderKind, stopEvent: Int32, deviceName: String) throws(TapError) -> any ReaderBackend {
         switch kind {
         case .read:
-            return try ReadBackend(
+            return unsafe try ReadBackend(
                 descriptor: descriptor, stopEvent: stopEvent, pool: pool, burstLimit: batchSize,
                 deviceName: deviceName, tapQueue: index)
         case .uring, .uringSingleShot:
-            return try UringBackend(
+            return unsafe try UringBackend(
                 descriptor: descriptor, stopEvent: stopEvent, pool: pool,
                 multishot: kind == .uring && UringRing.multishotSupported, deviceName: deviceName, tapQueue: index)
         }
@@ -98,7 +101,7 @@ final class QueueReader: @unchecked Sendable {
     /// publishes batch after batch until the stop event fires or the device fails
     /// (``failure`` says how). Ends with the swift-metrics counters exact.
     func run(_ kind: ReaderKind, stopEvent: Int32, deviceName: String) {
-        defer { statistics.publishMetrics() }
+        defer { unsafe statistics.publishMetrics() }
         let backend: any ReaderBackend
         do {
             backend = try makeBackend(kind, stopEvent: stopEvent, deviceName: deviceName)
@@ -113,7 +116,7 @@ final class QueueReader: @unchecked Sendable {
     func run(_ backend: some ReaderBackend, deviceName: String) {
         while true {
             reclaim()
-            let outcome = backend.fill(batch, from: free)
+            let outcome = unsafe backend.fill(batch, from: free)
             // Loaded after the wait, so the frames it brought are decided by the steering
             // published before they were read.
             deliverBatch(snapshot.load())
@@ -143,17 +146,17 @@ final class QueueReader: @unchecked Sendable {
     /// empties the batch.
     @inline(__always)
     func deliverBatch(_ state: @autoclosure () -> PublishedSteering) {
-        guard batch.count > 0 else { return }
+        guard unsafe batch.count > 0 else { return }
         let state = state()
-        batch.decide(state, headerSize: headerSize)
-        sink.deliver(batch, steering: state.steering)
-        batch.removeAll()
+        unsafe batch.decide(state, headerSize: headerSize)
+        unsafe sink.deliver(batch, steering: state.steering)
+        unsafe batch.removeAll()
     }
 
     /// Publishes the batch's counts, then wakes the consumers it gave frames to.
     @inline(__always)
     func finishBatch(idle: Bool) {
-        statistics.publish(idle: idle)
+        unsafe statistics.publish(idle: idle)
         sink.wakeConsumers()
     }
 
@@ -161,7 +164,7 @@ final class QueueReader: @unchecked Sendable {
     @inline(__always)
     func reclaim() {
         for ring in returns {
-            while let bufferIndex = ring.pop() { free.push(bufferIndex) }
+            while let bufferIndex = ring.pop() { unsafe free.push(bufferIndex) }
         }
     }
 
@@ -174,7 +177,7 @@ final class QueueReader: @unchecked Sendable {
     func lostDevice() -> Errno? {
         guard !detachedByEngine.load(ordering: .relaxed) else { return nil }
         var probe = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
-        guard poll(&probe, 1, 0) == 1, probe.revents & Int16(POLLERR) != 0 else { return nil }
+        guard unsafe poll(&probe, 1, 0) == 1, probe.revents & Int16(POLLERR) != 0 else { return nil }
         return Errno(rawValue: EBADFD)
     }
 }

@@ -5,6 +5,8 @@ import VNetRSS
 /// The `read()` backend: `epoll_wait` on the tap queue and the stop eventfd, then non-blocking
 /// `read()`s until `EAGAIN` or a full batch. While a burst ends full the queue is still
 /// readable, and the next fill reads again without waiting.
+// @safe: each read is bounded by the buffer size into a buffer the free stack holds, at most burstLimit per burst into its own lengths.
+@safe
 final class ReadBackend: ReaderBackend {
     private let epoll: EpollSet
     private let descriptor: Int32
@@ -30,14 +32,14 @@ final class ReadBackend: ReaderBackend {
             throw TapError(.epoll, device: deviceName, errno: error, detail: "tap queue \(tapQueue)")
         }
         self.descriptor = descriptor
-        self.pool = pool
+        unsafe self.pool = unsafe pool
         self.burstLimit = max(1, burstLimit)
         self.deviceName = deviceName
         self.tapQueue = tapQueue
-        lengths = .allocate(capacity: self.burstLimit)
+        unsafe lengths = .allocate(capacity: self.burstLimit)
     }
 
-    deinit { lengths.deallocate() }
+    deinit { unsafe lengths.deallocate() }
 
     func fill(_ batch: ReaderBatch, from free: FreeBuffers) -> FillOutcome {
         if !readable {
@@ -53,7 +55,7 @@ final class ReadBackend: ReaderBackend {
             case .nothing, .tapReadable: break
             }
         }
-        return burst(batch, free)
+        return unsafe burst(batch, free)
     }
 
     /// Reads until `EAGAIN`, a full batch or no free buffer.
@@ -63,24 +65,24 @@ final class ReadBackend: ReaderBackend {
     /// the free stack's top buffers in place (one load) and records the length (one store); the
     /// buffers are taken and the frames added to the batch after the burst.
     private func burst(_ batch: ReaderBatch, _ free: FreeBuffers) -> FillOutcome {
-        let base = pool.base
-        let size = pool.bufferSize
-        let top = free.top
-        let available = min(burstLimit, free.count, batch.room)
+        let base = unsafe pool.base
+        let size = unsafe pool.bufferSize
+        let top = unsafe free.top
+        let available = unsafe min(burstLimit, free.count, batch.room)
         var read = 0
         var failure: Int32 = 0
         while read < available {
-            let length = Glibc.read(descriptor, base + Int(top[-1 - read]) &* size, size)
+            let length = unsafe Glibc.read(descriptor, base + Int(top[-1 - read]) &* size, size)
             if length < 0 {
                 failure = errno
                 break
             }
-            lengths[read] = length
+            unsafe lengths[read] = length
             read &+= 1
         }
         for slot in 0..<read {
             // Non-nil: the burst read into the `read` buffers on top of the stack.
-            batch.add(bufferIndex: free.pop().unsafelyUnwrapped, length: lengths[slot])
+            unsafe batch.add(bufferIndex: free.pop().unsafelyUnwrapped, length: lengths[slot])
         }
         if failure != 0 && failure != EAGAIN && failure != EINTR {
             return .failed(

@@ -5,6 +5,8 @@ import VNetRSS
 /// (``local``), published once per batch to the shared ``ReaderCounters`` that
 /// ``RSSEngine/statistics()`` reads, and from there to swift-metrics. Reader-private but for
 /// ``counters``.
+// @unsafe: `local` is indexed by slot without checks; slots come from ReaderCounters.
+@unsafe
 final class ReaderStatistics {
     /// What ``RSSEngine/statistics()`` reads: relaxed atomics, one per slot.
     let counters: ReaderCounters
@@ -21,21 +23,21 @@ final class ReaderStatistics {
     static let metricsInterval = 16
 
     init(receiveQueues: Int, tapQueue: Int, metricsLabel: String, metricsFactory: (any MetricsFactory)?) {
-        counters = ReaderCounters(receiveQueues: receiveQueues)
-        local = .allocate(capacity: counters.slots)
-        local.initialize(repeating: 0, count: counters.slots)
-        published = .allocate(capacity: counters.slots)
-        published.initialize(repeating: 0, count: counters.slots)
-        reported = .allocate(capacity: counters.slots)
-        reported.initialize(repeating: 0, count: counters.slots)
-        metrics = ReaderStatistics.makeMetrics(
+        unsafe counters = ReaderCounters(receiveQueues: receiveQueues)
+        unsafe local = unsafe .allocate(capacity: counters.slots)
+        unsafe local.initialize(repeating: 0, count: counters.slots)
+        unsafe published = unsafe .allocate(capacity: counters.slots)
+        unsafe published.initialize(repeating: 0, count: counters.slots)
+        unsafe reported = unsafe .allocate(capacity: counters.slots)
+        unsafe reported.initialize(repeating: 0, count: counters.slots)
+        unsafe metrics = unsafe ReaderStatistics.makeMetrics(
             counters, tapQueue: tapQueue, label: metricsLabel, factory: metricsFactory ?? MetricsSystem.factory)
     }
 
     deinit {
-        local.deallocate()
-        published.deallocate()
-        reported.deallocate()
+        unsafe local.deallocate()
+        unsafe published.deallocate()
+        unsafe reported.deallocate()
     }
 
     /// `LABEL_frames_read`, `_bytes_read`, `_frames_redirected` per tap queue; `_frames` per tap
@@ -68,20 +70,20 @@ final class ReaderStatistics {
     /// stops): a metrics backend is at most 16 batches behind while traffic flows, and exact
     /// once it pauses.
     func publish(idle: Bool) {
-        for slot in 0..<counters.slots where local[slot] != published[slot] {
-            counters.store(slot, local[slot])
-            published[slot] = local[slot]
+        for slot in unsafe 0..<counters.slots where unsafe local[slot] != published[slot] {
+            unsafe counters.store(slot, local[slot])
+            unsafe published[slot] = unsafe local[slot]
         }
-        batchesSinceMetrics &+= 1
-        if idle || batchesSinceMetrics >= ReaderStatistics.metricsInterval { publishMetrics() }
+        unsafe batchesSinceMetrics &+= 1
+        if unsafe idle || batchesSinceMetrics >= ReaderStatistics.metricsInterval { unsafe publishMetrics() }
     }
 
     /// Brings every swift-metrics counter up to the reader's counts; the reader thread's last act.
     func publishMetrics() {
-        batchesSinceMetrics = 0
-        for slot in 0..<counters.slots where local[slot] != reported[slot] {
-            metrics[slot].increment(by: Int64(local[slot] &- reported[slot]))
-            reported[slot] = local[slot]
+        unsafe batchesSinceMetrics = 0
+        for slot in unsafe 0..<counters.slots where unsafe local[slot] != reported[slot] {
+            unsafe metrics[slot].increment(by: Int64(local[slot] &- reported[slot]))
+            unsafe reported[slot] = unsafe local[slot]
         }
     }
 }

@@ -4,6 +4,8 @@ import VNetRSS
 /// Delivery through the rings: each frame goes to its receive queue's ring from this tap
 /// queue, or is dropped (counted, its buffer back on the free stack) when that ring is full;
 /// the consumers of the queues that got frames are woken once per batch, where they sleep.
+// @unsafe: `deliver(_:slot:)` trusts the slot to be below the batch's count, and the queue to be a receive queue.
+@unsafe
 final class RingSink: FrameSink {
     private let tapQueue: Int
     /// `rings[q]` carries this tap queue's frames to receive queue q, without reference
@@ -23,58 +25,58 @@ final class RingSink: FrameSink {
         tapQueue: Int, rings: [SPSCRing<RingEntry>], wakeups: [Int32], suppression: WakeSuppression,
         statistics: ReaderStatistics, free: FreeBuffers
     ) {
-        self.tapQueue = tapQueue
-        owners = rings
-        self.rings = .allocate(capacity: rings.count)
-        for (queue, ring) in rings.enumerated() { (self.rings + queue).initialize(to: .passUnretained(ring)) }
-        self.wakeups = wakeups
-        self.suppression = suppression
-        self.statistics = statistics
-        self.free = free
+        unsafe self.tapQueue = tapQueue
+        unsafe owners = rings
+        unsafe self.rings = .allocate(capacity: rings.count)
+        for (queue, ring) in rings.enumerated() { unsafe (self.rings + queue).initialize(to: .passUnretained(ring)) }
+        unsafe self.wakeups = wakeups
+        unsafe self.suppression = suppression
+        unsafe self.statistics = unsafe statistics
+        unsafe self.free = unsafe free
     }
 
-    deinit { rings.deallocate() }
+    deinit { unsafe rings.deallocate() }
 
     func deliver(_ batch: ReaderBatch, steering: Steering) {
-        for slot in 0..<batch.count { deliver(batch, slot: slot) }
+        for slot in unsafe 0..<batch.count { unsafe deliver(batch, slot: slot) }
     }
 
     /// Pushes frame `slot` of `batch` to its receive queue's ring, or drops it when that ring
     /// is full; counts it either way.
     @inline(__always)
     func deliver(_ batch: ReaderBatch, slot: Int) {
-        let decision = batch.decisions[slot]
-        let length = batch.lengths[slot]
-        let bufferIndex = batch.buffers[slot]
+        let decision = unsafe batch.decisions[slot]
+        let length = unsafe batch.lengths[slot]
+        let bufferIndex = unsafe batch.buffers[slot]
         let queue = Int(decision.queue)
-        let local = statistics.local
-        let counters = statistics.counters
-        local[ReaderCounters.frames] &+= 1
-        local[ReaderCounters.bytes] &+= UInt64(length)
-        local[ReaderCounters.report(Int(decision.report.rawValue))] &+= 1
-        if queue != tapQueue { local[ReaderCounters.redirected] &+= 1 }
-        let entry = RingEntry(
+        let local = unsafe statistics.local
+        let counters = unsafe statistics.counters
+        unsafe local[ReaderCounters.frames] &+= 1
+        unsafe local[ReaderCounters.bytes] &+= UInt64(length)
+        unsafe local[ReaderCounters.report(Int(decision.report.rawValue))] &+= 1
+        if unsafe queue != tapQueue { unsafe local[ReaderCounters.redirected] &+= 1 }
+        let entry = unsafe RingEntry(
             bufferIndex: bufferIndex, length: UInt32(length), hash: decision.hash,
             report: decision.report.rawValue, tapQueue: UInt16(truncatingIfNeeded: tapQueue))
         // _withUnsafeGuaranteedRef: `owners` keeps every ring alive for the sink's life.
-        if rings[queue]._withUnsafeGuaranteedRef({ $0.push(entry) }) {
-            local[counters.delivered(queue)] &+= 1
-            touched |= 1 << UInt64(queue & 63)
+        if unsafe rings[queue]._withUnsafeGuaranteedRef({ $0.push(entry) }) {
+            unsafe local[counters.delivered(queue)] &+= 1
+            unsafe touched |= 1 << UInt64(queue & 63)
             return
         }
-        local[counters.dropped(queue)] &+= 1
-        free.push(bufferIndex)
+        unsafe local[counters.dropped(queue)] &+= 1
+        unsafe free.push(bufferIndex)
     }
 
     func wakeConsumers() {
-        var pending = touched
-        touched = 0
+        var pending = unsafe touched
+        unsafe touched = 0
         while pending != 0 {
             let queue = pending.trailingZeroBitCount
             pending &= pending - 1
-            guard suppression.needsWake(queue) else { continue }
+            guard unsafe suppression.needsWake(queue) else { continue }
             var one: UInt64 = 1
-            _ = Glibc.write(wakeups[queue], &one, 8)
+            _ = unsafe Glibc.write(wakeups[queue], &one, 8)
         }
     }
 }

@@ -7,6 +7,8 @@ import VNetRSS
 /// multishot read per queue draws buffers from a provided-buffer ring: one submission for many
 /// frames. Elsewhere (or when asked) a batch of single-shot reads stays outstanding. A poll on
 /// the stop eventfd ends the wait.
+// @safe: it owns its ring; each read targets a buffer the free stack or the kernel's buffer ring holds, bounded by the buffer size.
+@safe
 final class UringBackend: ReaderBackend {
     private let ring: UringRing
     private let descriptor: Int32
@@ -31,18 +33,18 @@ final class UringBackend: ReaderBackend {
         descriptor: Int32, stopEvent: Int32, pool: PacketPool, multishot: Bool, deviceName: String, tapQueue: Int
     ) throws(TapError) {
         do {
-            ring = try UringRing(completionEntries: pool.count, stopEvent: stopEvent)
+            ring = unsafe try UringRing(completionEntries: pool.count, stopEvent: stopEvent)
         } catch {
             throw TapError(.ioUring, device: deviceName, errno: error, detail: "io_uring_queue_init")
         }
         self.descriptor = descriptor
-        self.pool = pool
+        unsafe self.pool = unsafe pool
         self.multishot = multishot
         self.deviceName = deviceName
         self.tapQueue = tapQueue
         if multishot {
             // The buffer ring needs a power-of-two count; the pool is built that way.
-            let registered = vnet_uring_register_buffers(
+            let registered = unsafe vnet_uring_register_buffers(
                 ring.ring, pool.base, UInt32(pool.count), UInt32(pool.bufferSize))
             guard registered == 0 else {
                 throw TapError(
@@ -55,16 +57,18 @@ final class UringBackend: ReaderBackend {
     func fill(_ batch: ReaderBatch, from free: FreeBuffers) -> FillOutcome {
         let timeout: Int32
         if multishot {
-            free.takeAll { ids, count in
-                vnet_uring_provide(ring.ring, ids, UInt32(count))
+            unsafe free.takeAll { ids, count in
+                unsafe vnet_uring_provide(ring.ring, ids, UInt32(count))
                 inKernel += count
             }
             // Re-armed once the consumers have given buffers back; while disarmed for want of
             // them, look for returned ones every millisecond.
-            if !armed && inKernel > 0 { armed = vnet_uring_arm_multishot(ring.ring, descriptor, Self.readTag) == 0 }
+            if !armed && inKernel > 0 {
+                armed = unsafe vnet_uring_arm_multishot(ring.ring, descriptor, Self.readTag) == 0
+            }
             timeout = armed ? 100 : 1
         } else {
-            armSingleShotReads(free)
+            unsafe armSingleShotReads(free)
             // No read outstanding: every buffer is with the consumers; look again in a millisecond.
             timeout = outstanding == 0 ? 1 : 100
         }
@@ -78,7 +82,8 @@ final class UringBackend: ReaderBackend {
         for index in 0..<ready {
             let completion = ring.completions[index]
             if completion.tag == UringRing.stopTag { return .stopped }
-            let failure = multishot ? completeMultishot(completion, batch) : completeSingleShot(completion, batch, free)
+            let failure =
+                unsafe multishot ? completeMultishot(completion, batch) : completeSingleShot(completion, batch, free)
             if let failure { return .failed(failure) }
         }
         // A wait that did not fill the completion array found the queue caught up.
@@ -90,7 +95,7 @@ final class UringBackend: ReaderBackend {
         if completion.flags & VNET_URING_CQE_F_MORE == 0 { armed = false }
         if completion.result > 0 {
             inKernel -= 1
-            batch.add(bufferIndex: completion.flags >> VNET_URING_BUFFER_SHIFT, length: Int(completion.result))
+            unsafe batch.add(bufferIndex: completion.flags >> VNET_URING_BUFFER_SHIFT, length: Int(completion.result))
             return nil
         }
         return failure(completion.result, transient: [ENOBUFS, EAGAIN, EINTR])
@@ -103,22 +108,22 @@ final class UringBackend: ReaderBackend {
         outstanding -= 1
         let bufferIndex = UInt32(truncatingIfNeeded: completion.tag >> 8)
         if completion.result > 0 {
-            batch.add(bufferIndex: bufferIndex, length: Int(completion.result))
+            unsafe batch.add(bufferIndex: bufferIndex, length: Int(completion.result))
             return nil
         }
-        free.push(bufferIndex)
+        unsafe free.push(bufferIndex)
         return failure(completion.result, transient: [EAGAIN, EINTR])
     }
 
     /// Queues single-shot reads until ``singleShotDepth`` are outstanding or no buffer is free.
     private func armSingleShotReads(_ free: FreeBuffers) {
-        while outstanding < UringBackend.singleShotDepth, let bufferIndex = free.pop() {
+        while outstanding < UringBackend.singleShotDepth, let bufferIndex = unsafe free.pop() {
             let tag = UInt64(bufferIndex) << 8 | Self.readTag
             guard
-                vnet_uring_arm_read(
+                unsafe vnet_uring_arm_read(
                     ring.ring, descriptor, pool.buffer(Int(bufferIndex)), UInt32(pool.bufferSize), tag) == 0
             else {
-                free.push(bufferIndex)
+                unsafe free.push(bufferIndex)
                 return
             }
             outstanding += 1

@@ -5,6 +5,8 @@ import SystemPackage
 /// An io_uring instance (liburing, through the C shim) with a poll armed on the engine's stop
 /// eventfd, owned: torn down with it. Made on the reader thread that submits to it: the shim
 /// asks for `IORING_SETUP_SINGLE_ISSUER`, which binds the ring to the thread that creates it.
+// @safe: it owns its ring (torn down in deinit); waits are given the completion array's own length.
+@safe
 final class UringRing {
     let ring: OpaquePointer
     /// Completions of the last wait.
@@ -16,24 +18,24 @@ final class UringRing {
     /// A ring of 64 submissions and `completionEntries` completions.
     init(completionEntries: Int, stopEvent: Int32) throws(Errno) {
         var error: Int32 = 0
-        guard let ring = vnet_uring_create(64, UInt32(completionEntries), &error) else {
+        guard let ring = unsafe vnet_uring_create(64, UInt32(completionEntries), &error) else {
             throw Errno(rawValue: error)
         }
-        self.ring = ring
-        let armed = vnet_uring_arm_poll(ring, stopEvent, UringRing.stopTag)
+        unsafe self.ring = unsafe ring
+        let armed = unsafe vnet_uring_arm_poll(ring, stopEvent, UringRing.stopTag)
         guard armed == 0 else {
-            vnet_uring_destroy(ring)
+            unsafe vnet_uring_destroy(ring)
             throw Errno(rawValue: -armed)
         }
     }
 
-    deinit { vnet_uring_destroy(ring) }
+    deinit { unsafe vnet_uring_destroy(ring) }
 
     /// Submits what was queued, then waits up to `timeoutMilliseconds` for completions; returns
     /// how many are in ``completions`` (at most 64).
     func submitAndWait(timeoutMilliseconds: Int32) throws(Errno) -> Int {
-        _ = vnet_uring_submit(ring)
-        let ready = vnet_uring_wait(ring, timeoutMilliseconds, &completions, UInt32(completions.count))
+        _ = unsafe vnet_uring_submit(ring)
+        let ready = unsafe vnet_uring_wait(ring, timeoutMilliseconds, &completions, UInt32(completions.count))
         guard ready >= 0 else { throw Errno(rawValue: -ready) }
         return Int(ready)
     }

@@ -1,5 +1,10 @@
-/// The decision for one frame: its hash, the kind of hash, and the queue it goes to.
-public struct Classification: Hashable, Sendable, CustomStringConvertible {
+/// The decision for one frame: its hash, the kind of hash, and the queue it goes to. The C ABI's
+/// `struct vnet_rss_decision`; the header fields it fills are `hash_value` and `hash_report` of
+/// `struct virtio_net_hdr_v1_hash`.
+///
+/// A ``Classifier`` classifies a frame (parses it and hashes its tuple); the outcome is always
+/// called its decision.
+public struct Decision: Hashable, Sendable, CustomStringConvertible {
     /// The Toeplitz hash, `hash_value`; 0 when ``report`` is ``HashReport/none`` (docs/design.md,
     /// Unclassified frames).
     public let hash: UInt32
@@ -20,3 +25,7 @@ public struct Classification: Hashable, Sendable, CustomStringConvertible {
         "hash 0x\(String(hash, radix: 16)) report \(report) (\(report.rawValue)) queue \(queue)"
     }
 }
+
+/// The former name of ``Decision``.
+@available(*, deprecated, renamed: "Decision")
+public typealias Classification = Decision
