@@ -72,6 +72,7 @@ enum Handle {
     static func object<Kind: TypedHandle, T>(_ pointer: UnsafePointer<T>?, _: Kind.Type) -> Kind? {
         guard let pointer else { return nil }
         let handle = Unmanaged<ABIHandle>.fromOpaque(UnsafeRawPointer(pointer))
+        // _withUnsafeGuaranteedRef: the C caller holds the reference its create call returned.
         return handle._withUnsafeGuaranteedRef { $0.kind == Kind.kind ? unsafeDowncast($0, to: Kind.self) : nil }
     }
 
@@ -79,6 +80,7 @@ enum Handle {
     static func release<Kind: TypedHandle, T>(_ pointer: UnsafeMutablePointer<T>?, _ kind: Kind.Type) {
         guard let pointer else { return }
         let handle = Unmanaged<ABIHandle>.fromOpaque(UnsafeRawPointer(pointer))
+        // _withUnsafeGuaranteedRef: as above; the caller's reference is released only below.
         guard handle._withUnsafeGuaranteedRef({ $0.kind == Kind.kind }) else { return }
         handle.release()
     }

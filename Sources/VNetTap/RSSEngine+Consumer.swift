@@ -17,6 +17,7 @@ extension RSSEngine {
         var idleSources = 0
         var source = nextSource[queue]
         while handed < limit && idleSources < sources {
+            // _withUnsafeGuaranteedRef: the engine's `rings` keep every ring alive while it lives.
             guard let item = unsafe inbound[source]._withUnsafeGuaranteedRef({ $0.pop() }) else {
                 idleSources += 1
                 source = source + 1 == sources ? 0 : source + 1
@@ -31,6 +32,7 @@ extension RSSEngine {
                     packet: packet, headerSize: headerSize, tapQueue: Int(item.tapQueue), queue: queue,
                     hash: item.hash, report: HashReport(rawValue: item.report) ?? .none))
             // The return ring holds every buffer of the pool, so it never fills.
+            // _withUnsafeGuaranteedRef: the engine's `returns` keep every ring alive while it lives.
             _ = unsafe back[source]._withUnsafeGuaranteedRef { $0.push(item.bufferIndex) }
             handed += 1
         }

@@ -15,6 +15,7 @@ public final class ClassificationBatch {
     public let capacity: Int
     /// The packets appended since the last ``removeAll()``.
     @inlinable public var count: Int { unsafe filled }
+    // exclusivity(unchecked): the batch is one thread's (see above); no access overlaps another.
     @usableFromInline @exclusivity(unchecked) var filled: Int
 
     @usableFromInline let packets: UnsafeMutablePointer<UnsafeMutableRawBufferPointer>

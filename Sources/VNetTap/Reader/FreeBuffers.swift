@@ -7,6 +7,7 @@
 final class FreeBuffers {
     private let stack: UnsafeMutablePointer<UInt32>
     /// Buffers on the stack now.
+    // exclusivity(unchecked): only the reader thread touches it, never re-entrantly.
     @exclusivity(unchecked) private(set) var count: Int
 
     /// A stack holding every buffer of a pool of `capacity`.

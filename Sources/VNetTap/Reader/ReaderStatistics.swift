@@ -17,6 +17,7 @@ final class ReaderStatistics {
     /// One swift-metrics counter per slot, and what each last reported.
     private let metrics: [Counter]
     private let reported: UnsafeMutablePointer<UInt64>
+    // exclusivity(unchecked): only the reader thread touches it, never re-entrantly.
     @exclusivity(unchecked) private var batchesSinceMetrics = 0
 
     /// Batches between two publications of the swift-metrics counters while frames keep coming.

@@ -19,6 +19,7 @@ final class RingSink: FrameSink {
     private let free: FreeBuffers
     /// Bit q: receive queue q got frames since the last wake-up (queues past 63 share bit 63's
     /// fate by their low six bits, which only costs a spare wake-up check).
+    // exclusivity(unchecked): only the reader thread touches it, never re-entrantly.
     @exclusivity(unchecked) private var touched: UInt64 = 0
 
     init(
