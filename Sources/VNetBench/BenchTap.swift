@@ -27,7 +27,7 @@ final class BenchTap {
 
     deinit { device.close() }
 
-    private static func writeSetting(_ path: String, _ value: String) {
+    static func writeSetting(_ path: String, _ value: String) {
         guard let file = fopen(path, "w") else { return }
         fputs(value, file)
         fclose(file)

@@ -13,7 +13,7 @@ final class VmmGuest: @unchecked Sendable {
     // the control thread after the owners went quiet, or as a progress estimate.
     let queues: Int
     /// Buffers per queue (a power of two) and bytes per buffer (a frame's length, then the frame).
-    let slots = 1024
+    let slots: Int
     let slotSize: Int
     private let memory: UnsafeMutableRawPointer
     /// Per queue, one cache line: the used index (frames written so far).
@@ -21,8 +21,10 @@ final class VmmGuest: @unchecked Sendable {
     private let interrupts: [EventNotifier]
     private static let stride = 8
 
-    init(queues: Int, frameCapacity: Int) throws {
+    /// `slots` buffers (a power of two) of room for `frameCapacity` bytes per queue.
+    init(queues: Int, frameCapacity: Int, slots: Int = 1024) throws {
         self.queues = queues
+        self.slots = slots
         slotSize = (frameCapacity + 4 + 63) & ~63
         memory = .allocate(byteCount: queues * slots * slotSize, alignment: 4096)
         // Touched once, so that no round pays the first-touch page faults.
@@ -64,6 +66,18 @@ final class VmmGuest: @unchecked Sendable {
         guard let base = packet.baseAddress else { return }
         nextBuffer(queue).copyMemory(from: base, byteCount: length)
         markUsed(queue, length: length)
+    }
+
+    /// Calls `body` with each of the last `count` frames written to `queue` (at most ``slots``),
+    /// oldest first, as they lie in guest memory.
+    func forEachRecent(_ queue: Int, count: Int, _ body: (UnsafeRawBufferPointer) -> Void) {
+        let end = used[queue &* VmmGuest.stride]
+        let count = UInt64(min(count, slots, Int(end)))
+        for position in (end &- count)..<end {
+            let slot = memory + (queue &* slots &+ Int(position & UInt64(slots - 1))) &* slotSize
+            let length = Int(slot.load(as: UInt32.self))
+            body(UnsafeRawBufferPointer(start: slot + 4, count: length))
+        }
     }
 
     /// One guest notification for `queue` (an eventfd write, as a VMM's irqfd).

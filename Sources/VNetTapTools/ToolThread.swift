@@ -33,6 +33,16 @@ public final class ToolThread: @unchecked Sendable {
         }
     }
 
+    /// The CPU time the thread has used so far, in seconds, read from its CPU clock while it
+    /// runs (``cpuTime`` once it is joined).
+    public var runningCPUTime: Double {
+        guard !joined else { return cpuTime }
+        var clock: clockid_t = 0
+        var now = timespec()
+        guard pthread_getcpuclockid(thread, &clock) == 0, clock_gettime(clock, &now) == 0 else { return cpuTime }
+        return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
+    }
+
     /// Waits for the thread to end (once; later calls return at once).
     public func join() {
         guard !joined else { return }

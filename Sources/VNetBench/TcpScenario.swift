@@ -1,0 +1,279 @@
+import Atomics
+import Glibc
+import VNetRSS
+import VNetTap
+import VNetTapTools
+
+/// The full-size TCP scenario's variants (`vnet-rss bench --scenario tcp`): as the VMM
+/// scenario's, without the per-bit one.
+package enum TcpVariant: String, CaseIterable {
+    /// No RSS: each tap queue's reader is its queue's owner and reads into guest memory.
+    case automq
+    /// The steering program steers; each tap queue's reader is its receive queue's owner.
+    case kernel
+    /// Userspace steering: readers hand frames to owner threads through the engine's rings.
+    case userspace
+
+    var title: String {
+        switch self {
+        case .automq: "automq (no RSS)"
+        case .kernel: "kernel (program steers)"
+        case .userspace: "userspace (handoff)"
+        }
+    }
+}
+
+/// One measured window of one variant.
+struct TcpRound {
+    var seconds = 0.0
+    /// Payload bytes the guest's sockets received.
+    var bytes = 0
+    /// Frames copied into guest memory, and those that were GSO frames (`gso_type` set).
+    var frames = 0
+    var gsoFrames = 0
+    /// CPU of the VMM's threads (readers, owners) less the guest's receive in them.
+    var vmmCPU = 0.0
+    /// CPU of the guest's receive (the writes into its tap, where its stack runs).
+    var guestCPU = 0.0
+    /// CPU of the whole machine (every CPU busy, from /proc/stat): what the host pays.
+    var totalCPU = 0.0
+    var redirected = 0
+    var perQueue: [Int] = []
+}
+
+/// What a VMM's receive queue owner does with a batch in the TCP scenario: the frames are in
+/// guest memory already; the guest receives them (each written into the guest tap's queue of the
+/// same number) and is notified once. The CPU of the writes is the guest's, measured per batch
+/// and kept apart from the VMM's.
+final class TcpGuestWire: @unchecked Sendable {
+    // @unchecked: queue q's counters are written by q's owner thread only (relaxed atomics).
+    private let guest: VmmGuest
+    private let guestQueues: [Int32]
+    private let guestNanoseconds: [ManagedAtomic<Int>]
+    /// Per queue, the frames the guest received (low 32 bits) and the GSO frames among them
+    /// (high 32 bits), in one word so that a sample reads both at one instant.
+    private let received: [ManagedAtomic<UInt64>]
+    /// With a tester: called with each frame (header first) as it lies in guest memory.
+    private let inspect: (@Sendable (Int, UnsafeRawBufferPointer) -> Void)?
+
+    init(_ guest: VmmGuest, _ path: TcpPath, inspect: (@Sendable (Int, UnsafeRawBufferPointer) -> Void)?) {
+        self.guest = guest
+        guestQueues = path.guestTap.queues.map(\.descriptor)
+        guestNanoseconds = (0..<guest.queues).map { _ in ManagedAtomic(0) }
+        received = (0..<guest.queues).map { _ in ManagedAtomic(0) }
+        self.inspect = inspect
+    }
+
+    /// Queue `queue`'s last `count` frames in guest memory go to the guest; one notification.
+    func receive(_ queue: Int, count: Int) {
+        let before = TcpGuestWire.threadNanoseconds()
+        var gso: UInt64 = 0
+        let into = guestQueues[queue]
+        guest.forEachRecent(queue, count: count) { packet in
+            if packet.count > VirtioNetHashHeader.gsoTypeOffset && packet[VirtioNetHashHeader.gsoTypeOffset] != 0 {
+                gso += 1
+            }
+            inspect?(queue, packet)
+            _ = write(into, packet.baseAddress, packet.count)
+        }
+        guest.notify(queue)
+        received[queue].wrappingIncrement(by: gso << 32 | UInt64(count), ordering: .relaxed)
+        guestNanoseconds[queue].wrappingIncrement(by: TcpGuestWire.threadNanoseconds() - before, ordering: .relaxed)
+    }
+
+    var guestCPU: Double { Double(guestNanoseconds.reduce(0) { $0 + $1.load(ordering: .relaxed) }) / 1e9 }
+
+    /// Per queue, the frames the guest has received and the GSO frames among them.
+    var counts: [(frames: Int, gso: Int)] {
+        received.map { counter in
+            let word = counter.load(ordering: .relaxed)
+            return (Int(word & 0xFFFF_FFFF), Int(word >> 32))
+        }
+    }
+
+    private static func threadNanoseconds() -> Int {
+        var now = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now)
+        return now.tv_sec * 1_000_000_000 + now.tv_nsec
+    }
+}
+
+/// Runs the TCP scenario's rounds: per round and variant, the VMM's receive path is started, the
+/// streams connect through it, and after a warm-up one window of `duration` is measured.
+struct TcpScenario {
+    let path: TcpPath
+    let flows: Int
+    let duration: Duration
+    /// Tests only: sees every frame in guest memory.
+    let inspect: (@Sendable (Int, UnsafeRawBufferPointer) -> Void)?
+
+    var queues: Int { path.tap.queues.count }
+    static let warmUp = Duration.milliseconds(300)
+    static let batch = 64
+
+    init(
+        path: TcpPath, flows: Int, duration: Duration,
+        inspect: (@Sendable (Int, UnsafeRawBufferPointer) -> Void)? = nil
+    ) {
+        self.path = path
+        self.flows = flows
+        self.duration = duration
+        self.inspect = inspect
+    }
+
+    /// The engine's options for `variant`: 64 KiB buffers, and the steering asked for.
+    static func engineOptions(_ variant: TcpVariant) -> EngineOptions {
+        var options = EngineOptions()
+        options.bufferSize = TcpPath.bufferSize
+        options.buffersPerQueue = 128
+        options.ringCapacity = 256
+        options.steering = variant == .kernel ? .program : .userspace
+        return options
+    }
+
+    func run(_ variant: TcpVariant) throws -> TcpRound {
+        path.emptyQueues()
+        let guest = try VmmGuest(queues: queues, frameCapacity: TcpPath.bufferSize, slots: 64)
+        let wire = TcpGuestWire(guest, path, inspect: inspect)
+        let stop = ManagedAtomic(false)
+        var engine: RSSEngine?
+        var threads: [ToolThread] = []
+        defer {
+            stop.store(true, ordering: .relaxed)
+            for thread in threads { thread.join() }
+            engine?.stop()
+        }
+        switch variant {
+        case .automq:
+            threads = try (0..<queues).map { queue in try automqReader(queue, guest, wire, stop) }
+        case .kernel, .userspace:
+            var options = TcpScenario.engineOptions(variant)
+            if variant == .kernel { options.delivery = TcpScenario.ownerDelivery(guest, wire) }
+            let made = try RSSEngine(
+                device: path.tap, configuration: .spreading(over: UInt16(queues)), options: options)
+            if variant == .kernel, made.steering != .program {
+                throw BenchFailure("kernel variant: \(made.steeringReason)")
+            }
+            engine = made
+            try made.start()
+            if variant == .userspace {
+                threads = try (0..<queues).map { queue in try owner(queue, made, guest, wire, stop) }
+            }
+        }
+        let vmmThreads = threads
+        let trafficStop = ManagedAtomic(false)
+        let transmit = try path.startGuestTransmit(trafficStop)
+        defer {
+            trafficStop.store(true, ordering: .relaxed)
+            transmit.join()
+        }
+        let streams = try TcpStreams(flows: flows, listener: path.listener)
+        let sender = try streams.startSender(trafficStop)
+        let receiver = try streams.startReceiver(trafficStop)
+        defer {
+            trafficStop.store(true, ordering: .relaxed)
+            sender.join()
+            receiver.join()
+        }
+        let origin = ContinuousClock.now
+        func sample() -> TcpRound {
+            let readers = engine.map { BenchClock.seconds($0.readerCPUTime) } ?? 0
+            let guestCPU = wire.guestCPU
+            let counts = wire.counts
+            return TcpRound(
+                seconds: BenchClock.seconds(ContinuousClock.now - origin),
+                bytes: streams.receivedBytes.load(ordering: .relaxed), frames: counts.reduce(0) { $0 + $1.frames },
+                gsoFrames: counts.reduce(0) { $0 + $1.gso },
+                vmmCPU: readers + vmmThreads.reduce(0) { $0 + $1.runningCPUTime } - guestCPU, guestCPU: guestCPU,
+                totalCPU: MachineCPU.busySeconds(),
+                redirected: Int(engine?.statistics().tapQueues.reduce(0) { $0 + $1.redirected } ?? 0),
+                perQueue: counts.map(\.frames))
+        }
+        usleep(UInt32(BenchClock.seconds(TcpScenario.warmUp) * 1e6))
+        let first = sample()
+        usleep(UInt32(BenchClock.seconds(duration) * 1e6))
+        return sample().since(first)
+    }
+
+    /// Today's VMM: per tap queue a thread reading straight into guest memory, the guest
+    /// receiving once per batch of up to 64 frames, or when the queue runs dry.
+    private func automqReader(
+        _ queue: Int, _ guest: VmmGuest, _ wire: TcpGuestWire, _ stop: ManagedAtomic<Bool>
+    ) throws -> ToolThread {
+        let descriptor = path.tap.queues[queue].descriptor
+        return try ToolThread(name: "tcp-automq") {
+            var waiting = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+            var inBatch = 0
+            while !stop.load(ordering: .relaxed) {
+                let length = read(descriptor, guest.nextBuffer(queue), guest.slotSize - 4)
+                if length > 0 {
+                    guest.markUsed(queue, length: length)
+                    inBatch += 1
+                    if inBatch < TcpScenario.batch { continue }
+                }
+                if inBatch > 0 {
+                    wire.receive(queue, count: inBatch)
+                    inBatch = 0
+                }
+                if length <= 0 { _ = poll(&waiting, 1, 10) }
+            }
+        }
+    }
+
+    /// The kernel variant's delivery: the reader of tap queue q owns receive queue q and copies
+    /// each batch into q's guest memory, which the guest then receives.
+    static func ownerDelivery(_ guest: VmmGuest, _ wire: TcpGuestWire) -> FrameDelivery {
+        .inlineBatches { frames in
+            let queue = frames.tapQueue
+            for frame in frames { guest.deliver(queue, frame.packet) }
+            wire.receive(queue, count: frames.count)
+        }
+    }
+
+    /// Userspace steering: receive queue q's owner thread takes its frames from the rings, copies
+    /// them into guest memory, and the guest receives them.
+    private func owner(
+        _ queue: Int, _ engine: RSSEngine, _ guest: VmmGuest, _ wire: TcpGuestWire, _ stop: ManagedAtomic<Bool>
+    ) throws -> ToolThread {
+        try ToolThread(name: "tcp-owner") {
+            while !stop.load(ordering: .relaxed) {
+                let taken = engine.receive(queue: queue, limit: TcpScenario.batch) { frame in
+                    guest.deliver(queue, frame.packet)
+                }
+                if taken > 0 {
+                    wire.receive(queue, count: taken)
+                } else {
+                    _ = engine.waitForFrames(queue: queue, timeoutMilliseconds: 10)
+                }
+            }
+        }
+    }
+}
+
+extension TcpRound {
+    /// The window from `earlier` to this sample.
+    func since(_ earlier: TcpRound) -> TcpRound {
+        TcpRound(
+            seconds: seconds - earlier.seconds, bytes: bytes - earlier.bytes, frames: frames - earlier.frames,
+            gsoFrames: gsoFrames - earlier.gsoFrames, vmmCPU: vmmCPU - earlier.vmmCPU,
+            guestCPU: guestCPU - earlier.guestCPU, totalCPU: totalCPU - earlier.totalCPU,
+            redirected: redirected - earlier.redirected,
+            perQueue: zip(perQueue, earlier.perQueue).map { $0 - $1 })
+    }
+}
+
+/// The machine's busy CPU time, every CPU (user, nice, system, irq, softirq), from the first
+/// line of /proc/stat: softirq work the kernel defers to ksoftirqd counts too.
+enum MachineCPU {
+    static func busySeconds() -> Double {
+        guard let file = fopen("/proc/stat", "r") else { return 0 }
+        defer { fclose(file) }
+        var line = [CChar](repeating: 0, count: 512)
+        guard fgets(&line, Int32(line.count), file) != nil else { return 0 }
+        let fields = String(cString: line).split(separator: " ").dropFirst().compactMap { Double($0) }
+        // user nice system idle iowait irq softirq ...
+        guard fields.count >= 7 else { return 0 }
+        let ticks = fields[0] + fields[1] + fields[2] + fields[5] + fields[6]
+        return ticks / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
+}
