@@ -8,6 +8,7 @@ package struct LiveBenchOptions {
     package var frameSizes: [Int] = [64, 1514]
     package var variants: [BenchVariant] = BenchVariant.allCases
     package var vmmVariants: [VmmVariant] = VmmVariant.allCases
+    package var tcpVariants: [TcpVariant] = TcpVariant.allCases
     package var mode: BenchMode = .drain
     /// Drain: frames pre-filled per round.
     package var frames = 60_000
@@ -124,6 +125,33 @@ package enum LiveBench {
             rows: rows, mode: options.mode, framesPerRound: options.frames, durationSeconds: options.duration,
             rounds: rounds,
             flows: options.flows)
+    }
+
+    /// Full-size TCP: per queue count, every variant's windows interleaved, `options.flows`
+    /// streams (the flow count here is of TCP connections), `options.duration` seconds a window.
+    package static func tcp(_ options: LiveBenchOptions) throws -> TcpReport {
+        let variants = options.tcpVariants
+        let rounds = options.rounds
+        var progress = BenchProgress(total: options.queueCounts.count * variants.count * rounds, quiet: options.quiet)
+        var rows: [TcpRow] = []
+        for count in options.queueCounts {
+            let path = try TcpPath(queues: count)
+            let scenario = TcpScenario(
+                path: path, flows: options.flows, duration: .milliseconds(Int(options.duration * 1000)))
+            var measured: [TcpVariant: [TcpRound]] = [:]
+            for round in 1...rounds {
+                for variant in variants {
+                    let what = "TCP, \(count) queue\(count == 1 ? "" : "s"), \(variant.title), round \(round)/\(rounds)"
+                    let result = try progress.measure(what, { try scenario.run(variant) }) {
+                        "\((Double($0.bytes) * 8 / max($0.seconds, 1e-9) / 1e9).fixed(2)) Gbit/s"
+                    }
+                    measured[variant, default: []].append(result)
+                }
+            }
+            rows += variants.map { TcpRow(variant: $0, queues: count, rounds: measured[$0] ?? []) }
+        }
+        progress.finish()
+        return TcpReport(rows: rows, flows: options.flows, durationSeconds: options.duration, rounds: rounds)
     }
 
     /// The soak: the live path for `seconds` (4 queues, the injector flat out, a swap every 10 ms or

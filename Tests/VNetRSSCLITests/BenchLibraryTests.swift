@@ -69,4 +69,49 @@ struct BenchLibraryTests {
             inject.contains("\"sender_cpu_ns_per_frame\": 1000.0") && inject.contains("\"p50_latency_us\": 12.5")
                 && inject.contains("\"p99_latency_us\": 80.5") && inject.contains("\"total_vs_automq\": null"))
     }
+
+    @Test("the TCP report: Gbit/s and CPU per KiB from the window's counts, under the keys docs/benchmarks.md gives")
+    func tcpReportKeys() {
+        // 1 GiB in 2 s: 4.295 Gbit/s; 2 s of machine CPU over 1,048,576 KiB: 1907.35 ns per KiB.
+        var round = TcpRound()
+        round.seconds = 2
+        round.bytes = 1 << 30
+        round.frames = 16_384
+        round.gsoFrames = 16_000
+        round.vmmCPU = 0.5
+        round.guestCPU = 0.25
+        round.totalCPU = 2
+        round.perQueue = [8_192, 8_192]
+        let baseline = TcpRow(variant: .automq, queues: 2, rounds: [round])
+        round.totalCPU = 3
+        let kernel = TcpRow(variant: .kernel, queues: 2, rounds: [round])
+        let report = TcpReport(rows: [baseline, kernel], flows: 8, durationSeconds: 2, rounds: 1)
+        for key in [
+            "\"gbit_per_second\": 4.295", "\"frames_per_second\": 8192", "\"payload_bytes_per_frame\": 65536",
+            "\"gso_fraction\": 0.9766", "\"vmm_cpu_ns_per_kib\": 476.84", "\"guest_cpu_ns_per_kib\": 238.42",
+            "\"total_cpu_ns_per_kib\": 2861.02", "\"total_vs_automq\": 1.5000", "\"per_queue\": [8192, 8192]",
+        ] {
+            #expect(report.json.contains(key), "\(key) in \(report.json)")
+        }
+        // Two panels (throughput, CPU), a line per variant in each.
+        let svg = BenchPlot.svg(report)
+        #expect(svg.hasPrefix("<svg") && svg.components(separatedBy: "<polyline").count - 1 == 2 * 2)
+    }
+
+    @Test("the VMM plot: frames/s and total CPU per frame for each frame size, a line per variant")
+    func vmmPlot() {
+        var round = VmmRound()
+        round.frames = 1_000
+        round.seconds = 0.001
+        round.vmmCPU = 0.0008
+        let rows = [64, 1514].flatMap { size in
+            VmmVariant.allCases.flatMap { variant in
+                [1, 2].map { VmmRow(variant: variant, queues: $0, frameSize: size, rounds: [round]) }
+            }
+        }
+        let svg = BenchPlot.svg(
+            VmmReport(rows: rows, mode: .drain, framesPerRound: 1_000, durationSeconds: 1, rounds: 1, flows: 8))
+        #expect(svg.components(separatedBy: "<polyline").count - 1 == 2 * 2 * VmmVariant.allCases.count)
+        #expect(svg.contains("ns per frame") && svg.contains("1514-byte frames: total CPU"))
+    }
 }

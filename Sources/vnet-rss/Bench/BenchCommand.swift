@@ -43,6 +43,14 @@ struct BenchCommand: ParsableCommand {
             owners), total CPU (with the fill's or the sender's) per frame, redirections and the \
             spread. --program-cost times the steering program itself.
 
+            --scenario tcp sends full-size TCP instead: --flows TCP streams from the host's own \
+            stack leave through a tap with TSO and USO on (so most frames are GSO frames of up to \
+            64 KiB), the VMM's receive path (--tcp-variants automq, kernel, userspace, as above) \
+            copies each into guest memory, and a guest's stack in a namespace of its own receives \
+            them through a second tap and answers with ACKs. After a warm-up, one --duration \
+            window per round; rows give Gbit/s, the share of GSO frames, and CPU per KiB: VMM \
+            (readers and owners), guest (its receive), and total (every CPU of the machine).
+
             --soak SECONDS runs the live path instead (4 queues, the injector flat out, a \
             configuration swap every 10 ms, or as often as the steering program's RCU grace period allows) \
             and reports memory and frame accounting every minute.
@@ -50,8 +58,8 @@ struct BenchCommand: ParsableCommand {
             Reports frames/s and its ratio to the bare loop, reader CPU ns per frame and what the \
             engine adds to it, the spread over receive queues (max/min and chi-square against an \
             equal share), drops and buffer memory. A progress line goes to standard error. \
-            --format json prints one document (described in docs/benchmarks.md); --plot draws frames/s \
-            against queue count as SVG.
+            --format json prints one document (described in docs/benchmarks.md); --plot draws the \
+            scenario's figures against queue count as SVG.
             """
     )
 
@@ -73,8 +81,11 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Inject: seconds the injector sends per round.")
     var duration: Double = 1.0
 
-    @Option(help: "Distinct flows in the traffic mix.")
-    var flows: Int = 1024
+    @Option(
+        help:
+            "Distinct flows in the traffic mix; with --scenario tcp, TCP streams. (default: 1024; 8 with --scenario tcp)"
+    )
+    var flows: Int?
 
     @Option(help: "Engine: inline (readers call a handler) or rings (a consumer thread drains per-queue rings).")
     var delivery: BenchDelivery = .inline
@@ -100,7 +111,10 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Output format: text or json.")
     var format: OutputFormat = .text
 
-    @Option(help: "Also draw frames/s against queue count to this SVG file.")
+    @Option(
+        help:
+            "Also draw against queue count to this SVG file: frames/s (reader scenario); frames/s and total CPU per frame (vmm); Gbit/s and total CPU per KiB (tcp)."
+    )
     var plot: String?
 
     @Option(help: "Also write the JSON document to this file (with --format text, both from one run).")
@@ -114,7 +128,7 @@ struct BenchCommand: ParsableCommand {
 
     @Option(
         help:
-            "reader: the reader against a bare read() loop (the default); vmm: the whole receive path of a VMM (each receive queue's owner copies every frame into guest memory and signals per batch) for --vmm-variants, in --mode drain or inject."
+            "reader: the reader against a bare read() loop (the default); vmm: the whole receive path of a VMM (each receive queue's owner copies every frame into guest memory and signals per batch) for --vmm-variants, in --mode drain or inject; tcp: full-size TCP streams through a tap with TSO/USO on to a guest's stack, for --tcp-variants."
     )
     var scenario: BenchScenario = .reader
 
@@ -123,6 +137,12 @@ struct BenchCommand: ParsableCommand {
             "With --scenario vmm, comma-separated: automq (no RSS), kernel (the steering program steers; the reader is the owner), userspace (readers hand frames to owner threads), per-bit (userspace with the bit-serial Toeplitz)."
     )
     var vmmVariants: String = "automq,kernel,userspace,per-bit"
+
+    @Option(
+        help:
+            "With --scenario tcp, comma-separated: automq (no RSS), kernel (the steering program steers), userspace (readers hand frames to owner threads)."
+    )
+    var tcpVariants: String = "automq,kernel,userspace"
 
     @Flag(
         help:
@@ -149,7 +169,11 @@ struct BenchCommand: ParsableCommand {
         guard duration > 0 && duration <= 600 else {
             throw ValidationError("--duration \(duration): above 0, at most 600")
         }
-        guard (1...65_536).contains(flows) else { throw ValidationError("--flows \(flows): 1 to 65,536") }
+        let flows = self.flows ?? (scenario == .tcp ? 8 : 1024)
+        let flowLimit = scenario == .tcp ? 256 : 65_536
+        guard (1...flowLimit).contains(flows) else {
+            throw ValidationError("--flows \(flows): 1 to \(flowLimit)\(scenario == .tcp ? " TCP streams" : "")")
+        }
         guard (1...100).contains(rounds) else { throw ValidationError("--rounds \(rounds): 1 to 100") }
         let sharing = mode == .drain && delivery == .inline
         if let sharedCoreRounds {
@@ -184,7 +208,14 @@ struct BenchCommand: ParsableCommand {
             }
             return variant
         }
+        let tcpChosen = try tcpVariants.split(separator: ",").map { name in
+            guard let variant = TcpVariant(rawValue: String(name)) else {
+                throw ValidationError("--tcp-variants: unknown '\(name)' (automq, kernel, userspace)")
+            }
+            return variant
+        }
         var options = LiveBenchOptions()
+        options.tcpVariants = tcpChosen
         options.queueCounts = queueCounts
         options.frameSizes = frameSizes
         options.variants = chosen
@@ -209,15 +240,23 @@ struct BenchCommand: ParsableCommand {
             try LiveBench.soak(seconds: soak, flows: flows, frameSize: frameSizes[0], json: format == .json)
             return
         }
+        if scenario == .tcp {
+            let report = try LiveBench.tcp(options)
+            print(format == .json ? report.json : report.table)
+            if let plot { try Self.write(BenchPlot.svg(report), to: plot) }
+            if let jsonFile { try Self.write(report.json + "\n", to: jsonFile) }
+            return
+        }
         if scenario == .vmm {
             let report = try LiveBench.vmm(options)
             print(format == .json ? report.json : report.table)
+            if let plot { try Self.write(BenchPlot.svg(report), to: plot) }
             if let jsonFile { try Self.write(report.json + "\n", to: jsonFile) }
             return
         }
         let report = try LiveBench.readers(options)
         print(format == .json ? report.json : report.table)
-        if let plot { try Self.write(BenchPlot(report: report).svg, to: plot) }
+        if let plot { try Self.write(BenchPlot.svg(report), to: plot) }
         if let jsonFile { try Self.write(report.json + "\n", to: jsonFile) }
     }
 
