@@ -137,6 +137,8 @@ struct TcpScenario {
         let wire = TcpGuestWire(guest, path, inspect: inspect)
         let stop = ManagedAtomic(false)
         var engine: RSSEngine?
+        // Threads join in the defers, which come first: a thread that failed to start leaves
+        // the others to be stopped, not waited for.
         var threads: [ToolThread] = []
         defer {
             stop.store(true, ordering: .relaxed)
@@ -145,7 +147,7 @@ struct TcpScenario {
         }
         switch variant {
         case .automq:
-            threads = try (0..<queues).map { queue in try automqReader(queue, guest, wire, stop) }
+            for queue in 0..<queues { threads.append(try automqReader(queue, guest, wire, stop)) }
         case .kernel, .userspace:
             var options = TcpScenario.engineOptions(variant)
             if variant == .kernel { options.delivery = TcpScenario.ownerDelivery(guest, wire) }
@@ -157,24 +159,26 @@ struct TcpScenario {
             engine = made
             try made.start()
             if variant == .userspace {
-                threads = try (0..<queues).map { queue in try owner(queue, made, guest, wire, stop) }
+                for queue in 0..<queues { threads.append(try owner(queue, made, guest, wire, stop)) }
+            } else {
+                threads.append(try strays(made, stop))
             }
         }
         let vmmThreads = threads
         let trafficStop = ManagedAtomic(false)
-        let transmit = try path.startGuestTransmit(trafficStop)
+        var traffic: [ToolThread] = []
+        var streams: TcpStreams?
         defer {
             trafficStop.store(true, ordering: .relaxed)
-            transmit.join()
+            for thread in traffic { thread.join() }
+            // Closed only once no thread uses their sockets.
+            withExtendedLifetime(streams) {}
         }
-        let streams = try TcpStreams(flows: flows, listener: path.listener)
-        let sender = try streams.startSender(trafficStop)
-        let receiver = try streams.startReceiver(trafficStop)
-        defer {
-            trafficStop.store(true, ordering: .relaxed)
-            sender.join()
-            receiver.join()
-        }
+        traffic.append(try path.startGuestTransmit(trafficStop))
+        let connected = try TcpStreams(flows: flows, listener: path.listener)
+        streams = connected
+        traffic.append(try connected.startSender(trafficStop))
+        traffic.append(try connected.startReceiver(trafficStop))
         let origin = ContinuousClock.now
         func sample() -> TcpRound {
             let readers = engine.map { BenchClock.seconds($0.readerCPUTime) } ?? 0
@@ -182,7 +186,7 @@ struct TcpScenario {
             let counts = wire.counts
             return TcpRound(
                 seconds: BenchClock.seconds(ContinuousClock.now - origin),
-                bytes: streams.receivedBytes.load(ordering: .relaxed), frames: counts.reduce(0) { $0 + $1.frames },
+                bytes: connected.receivedBytes.load(ordering: .relaxed), frames: counts.reduce(0) { $0 + $1.frames },
                 gsoFrames: counts.reduce(0) { $0 + $1.gso },
                 vmmCPU: readers + vmmThreads.reduce(0) { $0 + $1.runningCPUTime } - guestCPU, guestCPU: guestCPU,
                 totalCPU: MachineCPU.busySeconds(),
@@ -230,6 +234,20 @@ struct TcpScenario {
         }
     }
 
+    /// The kernel variant's taker of strays: a frame the program put on another receive queue's
+    /// tap queue (none while the configuration holds still) reaches that queue's ring, not its
+    /// owner's guest memory, which only the queue's reader writes; this thread takes it and drops
+    /// it, so that its buffer goes back. The engine counts it as redirected.
+    private func strays(_ engine: RSSEngine, _ stop: ManagedAtomic<Bool>) throws -> ToolThread {
+        try ToolThread(name: "tcp-strays") {
+            while !stop.load(ordering: .relaxed) {
+                var taken = 0
+                for queue in 0..<engine.queueCount { taken += engine.receive(queue: queue, limit: 64) { _ in } }
+                if taken == 0 { _ = engine.waitForFrames(timeoutMilliseconds: 10) }
+            }
+        }
+    }
+
     /// Userspace steering: receive queue q's owner thread takes its frames from the rings, copies
     /// them into guest memory, and the guest receives them.
     private func owner(
@@ -270,7 +288,8 @@ enum MachineCPU {
         defer { fclose(file) }
         var line = [CChar](repeating: 0, count: 512)
         guard fgets(&line, Int32(line.count), file) != nil else { return 0 }
-        let fields = String(cString: line).split(separator: " ").dropFirst().compactMap { Double($0) }
+        let text = String(decoding: line.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        let fields = text.split(separator: " ").dropFirst().compactMap { Double($0) }
         // user nice system idle iowait irq softirq ...
         guard fields.count >= 7 else { return 0 }
         let ticks = fields[0] + fields[1] + fields[2] + fields[5] + fields[6]

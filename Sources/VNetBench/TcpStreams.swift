@@ -81,7 +81,7 @@ final class TcpStreams: @unchecked Sendable {
             while !stop.load(ordering: .relaxed) {
                 guard poll(&waiting, nfds_t(waiting.count), 10) > 0 else { continue }
                 for stream in waiting where stream.revents & Int16(POLLOUT) != 0 {
-                    while send(stream.fd, data, TcpStreams.chunk, Int32(MSG_DONTWAIT)) > 0 {}
+                    while send(stream.fd, data, TcpStreams.chunk, Int32(MSG_DONTWAIT) | Int32(MSG_NOSIGNAL)) > 0 {}
                 }
             }
         }

@@ -1,3 +1,4 @@
+import Atomics
 import Glibc
 import VNetTap
 import VNetTapTools
@@ -7,7 +8,8 @@ import VNetTapTools
 /// (a preallocated ring of buffers, as a virtqueue's), marks it used, and once per batch
 /// signals the guest through an eventfd (as an irqfd).
 ///
-/// Queue q's ring, used index and eventfd are touched only by q's owner thread.
+/// Queue q's ring, used index and eventfd are written only by q's owner thread; the control
+/// thread reads the counts while they run (relaxed atomics, one writer each).
 final class VmmGuest: @unchecked Sendable {
     // @unchecked: each queue's slice is written by its owner thread only; counts are read by
     // the control thread after the owners went quiet, or as a progress estimate.
@@ -16,8 +18,8 @@ final class VmmGuest: @unchecked Sendable {
     let slots: Int
     let slotSize: Int
     private let memory: UnsafeMutableRawPointer
-    /// Per queue, one cache line: the used index (frames written so far).
-    private let used: UnsafeMutablePointer<UInt64>
+    /// Per queue, one cache line: the used index (frames written so far), then the bytes written.
+    private let used: UnsafeMutablePointer<UnsafeAtomic<UInt64>.Storage>
     private let interrupts: [EventNotifier]
     private static let stride = 8
 
@@ -30,7 +32,7 @@ final class VmmGuest: @unchecked Sendable {
         // Touched once, so that no round pays the first-touch page faults.
         memory.initializeMemory(as: UInt8.self, repeating: 0, count: queues * slots * slotSize)
         used = .allocate(capacity: queues * VmmGuest.stride)
-        used.initialize(repeating: 0, count: queues * VmmGuest.stride)
+        used.initialize(repeating: UnsafeAtomic<UInt64>.Storage(0), count: queues * VmmGuest.stride)
         do {
             interrupts = try (0..<queues).map { _ throws(TapError) in try EventNotifier() }
         } catch {
@@ -48,7 +50,7 @@ final class VmmGuest: @unchecked Sendable {
     /// Queue `queue`'s next buffer: where a frame of up to `slotSize - 4` bytes goes.
     @inline(__always)
     func nextBuffer(_ queue: Int) -> UnsafeMutableRawPointer {
-        let index = Int(used[queue &* VmmGuest.stride] & UInt64(slots - 1))
+        let index = Int(counter(queue, 0) & UInt64(slots - 1))
         return memory + ((queue &* slots &+ index) &* slotSize &+ 4)
     }
 
@@ -56,7 +58,11 @@ final class VmmGuest: @unchecked Sendable {
     @inline(__always)
     func markUsed(_ queue: Int, length: Int) {
         (nextBuffer(queue) - 4).storeBytes(of: UInt32(truncatingIfNeeded: length), as: UInt32.self)
-        used[queue &* VmmGuest.stride] &+= 1
+        // One writer per counter: a load and a store, no read-modify-write.
+        let frames = UnsafeAtomic<UInt64>(at: used + queue &* VmmGuest.stride)
+        frames.store(frames.load(ordering: .relaxed) &+ 1, ordering: .relaxed)
+        let bytes = UnsafeAtomic<UInt64>(at: used + (queue &* VmmGuest.stride &+ 1))
+        bytes.store(bytes.load(ordering: .relaxed) &+ UInt64(truncatingIfNeeded: length), ordering: .relaxed)
     }
 
     /// Copies `packet` (vnet header and frame) into `queue`'s next buffer and marks it used.
@@ -71,7 +77,7 @@ final class VmmGuest: @unchecked Sendable {
     /// Calls `body` with each of the last `count` frames written to `queue` (at most ``slots``),
     /// oldest first, as they lie in guest memory.
     func forEachRecent(_ queue: Int, count: Int, _ body: (UnsafeRawBufferPointer) -> Void) {
-        let end = used[queue &* VmmGuest.stride]
+        let end = counter(queue, 0)
         let count = UInt64(min(count, slots, Int(end)))
         for position in (end &- count)..<end {
             let slot = memory + (queue &* slots &+ Int(position & UInt64(slots - 1))) &* slotSize
@@ -87,8 +93,17 @@ final class VmmGuest: @unchecked Sendable {
     }
 
     /// Frames written to `queue` so far.
-    func delivered(_ queue: Int) -> Int { Int(used[queue * VmmGuest.stride]) }
+    func delivered(_ queue: Int) -> Int { Int(counter(queue, 0)) }
 
     /// Frames written to every queue so far.
     var delivered: [Int] { (0..<queues).map(delivered) }
+
+    /// Bytes written to every queue so far (vnet headers and frames).
+    var deliveredBytes: Int { (0..<queues).reduce(0) { $0 + Int(counter($1, 1)) } }
+
+    /// Counter `which` of `queue` (0: frames, 1: bytes).
+    @inline(__always)
+    private func counter(_ queue: Int, _ which: Int) -> UInt64 {
+        UnsafeAtomic<UInt64>(at: used + (queue &* VmmGuest.stride &+ which)).load(ordering: .relaxed)
+    }
 }

@@ -45,7 +45,8 @@ extension VmmScenario {
         let statistics = engine?.statistics()
         engine?.stop()
         return VmmRound(
-            frames: guest.delivered.reduce(0, +), seconds: BenchClock.seconds(last - start),
+            offered: sent, frames: guest.delivered.reduce(0, +), bytes: guest.deliveredBytes,
+            seconds: BenchClock.seconds(last - start),
             vmmCPU: readerCPU + threads.reduce(0) { $0 + $1.cpuTime }, fillCPU: injector.cpuTime,
             redirected: Int(statistics?.tapQueues.reduce(0) { $0 + $1.redirected } ?? 0),
             dropped: Int(statistics?.framesDropped ?? 0), perQueue: guest.delivered,

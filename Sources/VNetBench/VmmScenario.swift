@@ -30,7 +30,11 @@ package enum VmmVariant: String, CaseIterable {
 
 /// One measured round of one variant.
 struct VmmRound {
+    /// Frames the fill or the sender gave the tap.
+    var offered = 0
+    /// Frames in guest memory, and their bytes (vnet headers included).
     var frames = 0
+    var bytes = 0
     var seconds = 0.0
     /// CPU of the threads a VMM runs: readers and owners.
     var vmmCPU = 0.0
@@ -69,6 +73,7 @@ struct VmmScenario {
             let fill = try fillTap()
             var round = try automqRound(guest, expected: fill.sent)
             round.fillCPU = fill.cpu
+            round.offered = fill.sent
             return round
         case .kernel, .userspace, .perBit:
             return try engineRound(variant, guest)
@@ -109,8 +114,8 @@ struct VmmScenario {
         for thread in threads { thread.join() }
         let seconds = BenchClock.seconds(ContinuousClock.now - start)
         return VmmRound(
-            frames: guest.delivered.reduce(0, +), seconds: seconds, vmmCPU: threads.reduce(0) { $0 + $1.cpuTime },
-            perQueue: guest.delivered)
+            frames: guest.delivered.reduce(0, +), bytes: guest.deliveredBytes, seconds: seconds,
+            vmmCPU: threads.reduce(0) { $0 + $1.cpuTime }, perQueue: guest.delivered)
     }
 
     /// The engine: made first; for `kernel` its program attached before the fill; then the
@@ -152,7 +157,8 @@ struct VmmScenario {
         let statistics = engine.statistics()
         engine.stop()
         return VmmRound(
-            frames: guest.delivered.reduce(0, +), seconds: BenchClock.seconds(last - start),
+            offered: fill.sent, frames: guest.delivered.reduce(0, +), bytes: guest.deliveredBytes,
+            seconds: BenchClock.seconds(last - start),
             vmmCPU: readerCPU + owners.reduce(0) { $0 + $1.cpuTime }, fillCPU: fill.cpu,
             redirected: Int(statistics.tapQueues.reduce(0) { $0 + $1.redirected }),
             dropped: Int(statistics.framesDropped),

@@ -15,7 +15,7 @@ extension RSSEngine {
         let back = unsafe consumerReturns + queue * sources
         let headerSize = device.headerSize
         var idleSources = 0
-        var source = nextSource[queue]
+        var source = unsafe nextSource[queue]
         while handed < limit && idleSources < sources {
             // _withUnsafeGuaranteedRef: the engine's `rings` keep every ring alive while it lives.
             guard let item = unsafe inbound[source]._withUnsafeGuaranteedRef({ $0.pop() }) else {
@@ -36,7 +36,7 @@ extension RSSEngine {
             _ = unsafe back[source]._withUnsafeGuaranteedRef { $0.push(item.bufferIndex) }
             handed += 1
         }
-        nextSource[queue] = source
+        unsafe nextSource[queue] = source
         return handed
     }
 

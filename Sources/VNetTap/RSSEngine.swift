@@ -52,8 +52,9 @@ public final class RSSEngine: @unchecked Sendable {
     let suppression: WakeSuppression
     var stopEvent: Int32 { stopEventOwner.rawValue }
     var threads: [WorkerThread] = []
-    /// Round-robin start per receive queue, consumer-private.
-    var nextSource: [Int]
+    /// Round-robin start per receive queue: slot j is written only by queue j's consumer
+    /// thread (a raw slot each, not an Array, which consumers of different queues would share).
+    let nextSource: UnsafeMutablePointer<Int>
     /// The consumer side's view, without reference counting per frame: for receive queue j and
     /// reader i, `inbound[j * readers + i]`, `outbound[j * readers + i]` and `buffers[i]`. The
     /// arrays above keep the rings and pools alive.
@@ -104,7 +105,8 @@ public final class RSSEngine: @unchecked Sendable {
         unsafe pools = unsafe (0..<sources).map { _ in unsafe PacketPool(count: buffers, bufferSize: options.bufferSize)
         }
         suppression = WakeSuppression(queues: receiveQueues)
-        nextSource = [Int](repeating: 0, count: receiveQueues)
+        unsafe nextSource = .allocate(capacity: receiveQueues)
+        unsafe nextSource.initialize(repeating: 0, count: receiveQueues)
         unsafe consumerInbound = .allocate(capacity: receiveQueues * sources)
         unsafe consumerReturns = .allocate(capacity: receiveQueues * sources)
         unsafe consumerBuffers = .allocate(capacity: sources)
@@ -149,6 +151,7 @@ public final class RSSEngine: @unchecked Sendable {
         unsafe consumerInbound.deallocate()
         unsafe consumerReturns.deallocate()
         unsafe consumerBuffers.deallocate()
+        unsafe nextSource.deallocate()
     }
 
     /// Starts one reader thread per tap queue, after attaching the steering program where it

@@ -18,14 +18,14 @@ final class SPSCRing<Element: BitwiseCopyable>: @unchecked Sendable {
     /// Next slot to read; written by the consumer.
     private let head = Atomic<Int>(0)
     /// The consumer's last view of `tail`: it reloads `tail` only when the ring looks empty.
-    // exclusivity(unchecked): only the producer thread touches it, never re-entrantly.
+    // exclusivity(unchecked): only the consumer thread touches it, never re-entrantly.
     @exclusivity(unchecked) private var cachedTail = 0
     /// Padding so the producer's and the consumer's indices sit on different cache lines.
     private let padding = (0, 0, 0, 0, 0, 0, 0, 0)
     /// Next slot to write; written by the producer.
     private let tail = Atomic<Int>(0)
     /// The producer's last view of `head`: it reloads `head` only when the ring looks full.
-    // exclusivity(unchecked): only the consumer thread touches it, never re-entrantly.
+    // exclusivity(unchecked): only the producer thread touches it, never re-entrantly.
     @exclusivity(unchecked) private var cachedHead = 0
 
     /// A ring of at least `minimumCapacity` slots (rounded up to a power of two).

@@ -5,12 +5,13 @@ import VNetTap
 /// Runs a program (`ip`, say) to completion with `posix_spawn`: the child starts in the
 /// calling thread's network namespace, so a tool configures the namespace it stands in.
 public enum ToolCommand {
-    /// Runs `path` with `arguments`; throws when it cannot start, or exits other than with 0.
+    /// Runs `path` (a path, or a name looked up in `PATH`) with `arguments`; throws when it
+    /// cannot start, or exits other than with 0.
     public static func run(_ path: String, _ arguments: [String]) throws(TapError) {
         let argv = ([path] + arguments).map { strdup($0) } + [nil]
         defer { for argument in argv { free(argument) } }
         var child: pid_t = 0
-        let spawned = posix_spawn(&child, path, nil, nil, argv, environ)
+        let spawned = posix_spawnp(&child, path, nil, nil, argv, environ)
         guard spawned == 0 else {
             throw TapError(.netlink, device: path, errno: Errno(rawValue: spawned), detail: "posix_spawn")
         }
@@ -28,8 +29,10 @@ public enum ToolCommand {
         }
     }
 
-    /// `ip ARGUMENTS` (iproute2), in the calling thread's namespace.
+    /// `ip ARGUMENTS` (iproute2), in the calling thread's namespace: from /usr/sbin or /sbin,
+    /// where Debian puts it, else from `PATH`.
     public static func ip(_ arguments: [String]) throws(TapError) {
-        try run("/usr/sbin/ip", arguments)
+        let installed = ["/usr/sbin/ip", "/sbin/ip"].first { (path: String) in access(path, X_OK) == 0 }
+        try run(installed ?? "ip", arguments)
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import Glibc
 import SystemPackage
 import Testing
@@ -19,13 +20,20 @@ struct QueueReaderTests {
         let receiverEnd: Int32
         let stopEvent: Int32
         let pool = PacketPool(count: 64, bufferSize: 256)
-        let rings = (0..<QueueReaderTests.receiveQueues).map { _ in SPSCRing<RingEntry>(minimumCapacity: 64) }
+        let rings: [SPSCRing<RingEntry>]
         let returns = (0..<QueueReaderTests.receiveQueues).map { _ in SPSCRing<UInt32>(minimumCapacity: 128) }
         let configuration: RSSConfiguration
         let reader: QueueReader
         private var thread: WorkerThread?
 
-        init(_ kind: ReaderKind, batchSize: Int) throws {
+        /// A reader of `kind`; with a `handler`, delivering inline under `steering`.
+        init(
+            _ kind: ReaderKind, batchSize: Int, steering: Steering = .userspace, ringCapacity: Int = 64,
+            handler: (@Sendable (ReceivedFrames) -> Void)? = nil
+        ) throws {
+            rings = (0..<QueueReaderTests.receiveQueues).map { _ in
+                SPSCRing<RingEntry>(minimumCapacity: ringCapacity)
+            }
             var pair: [Int32] = [-1, -1]
             guard socketpair(AF_UNIX, Int32(SOCK_SEQPACKET.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &pair) == 0
             else { throw Errno(rawValue: errno) }
@@ -41,8 +49,8 @@ struct QueueReaderTests {
                 suppression: WakeSuppression(queues: QueueReaderTests.receiveQueues),
                 snapshot: PublishedSteeringCell(
                     PublishedSteering(
-                        try Classifier(configuration, queueCount: UInt16(QueueReaderTests.receiveQueues)), .userspace)),
-                batchSize: batchSize, metricsLabel: "queue_reader_test")
+                        try Classifier(configuration, queueCount: UInt16(QueueReaderTests.receiveQueues)), steering)),
+                batchSize: batchSize, metricsLabel: "queue_reader_test", handler: handler)
             let reader = reader
             let stopEvent = stopEvent
             thread = try WorkerThread(name: "reader-test") {
@@ -146,7 +154,8 @@ struct QueueReaderTests {
         var held: [(queue: Int, buffer: UInt32)] = []
         var sent = 0
         let deadline = ContinuousClock.now + .seconds(10)
-        // Hold every buffer: 64 frames arrive, the other 136 wait in the socket.
+        // Hold every buffer: the reader takes 64 frames and waits for buffers; the rest are sent
+        // once they come back.
         while held.count < bench.pool.count && ContinuousClock.now < deadline {
             if sent < frames.count {
                 let packet = [UInt8](repeating: 0, count: VirtioNetHashHeader.size) + frames[sent]
@@ -163,6 +172,66 @@ struct QueueReaderTests {
         bench.stop()
         #expect(held.count + rest.count == frames.count)
         #expect(bench.reader.counters.load(ReaderCounters.frames) == UInt64(frames.count))
+        #expect(bench.reader.failure == nil)
+    }
+
+    /// What an inline handler was given, from the reader thread.
+    final class Handed: @unchecked Sendable {
+        private let lock = NSLock()
+        private var frames: [(tapQueue: Int, queue: Int, hash: UInt32)] = []
+
+        func add(_ batch: ReceivedFrames) {
+            lock.lock()
+            defer { lock.unlock() }
+            for frame in batch { frames.append((batch.tapQueue, frame.queue, frame.hash)) }
+        }
+
+        var all: [(tapQueue: Int, queue: Int, hash: UInt32)] {
+            lock.lock()
+            defer { lock.unlock() }
+            return frames
+        }
+    }
+
+    @Test(
+        "inline under the steering program: the handler gets the own queue's frames, the others go to their rings, a full ring drops and counts"
+    )
+    func inlineOwnQueue() throws {
+        let handed = Handed()
+        let bench = try Bench(.read, batchSize: 16, steering: .program, ringCapacity: 4) { handed.add($0) }
+        let frames = EngineTests.udpFrames(200)
+        var sent = 0
+        let deadline = ContinuousClock.now + .seconds(10)
+        // Nobody takes from the rings: what does not fit in 4 slots is dropped.
+        while bench.reader.counters.load(ReaderCounters.frames) < UInt64(frames.count) && ContinuousClock.now < deadline
+        {
+            if sent < frames.count {
+                let packet = [UInt8](repeating: 0, count: VirtioNetHashHeader.size) + frames[sent]
+                if send(bench.sender, packet, packet.count, 0) == packet.count { sent += 1 }
+            } else {
+                usleep(1000)
+            }
+        }
+        bench.stop()
+        let table = bench.configuration.indirectionTable
+        let queues = frames.map { frame in
+            frame.withUnsafeBytes { Int(table[Int(EngineTests.referenceHash($0)) & (table.count - 1)]) }
+                % Self.receiveQueues
+        }
+        let own = queues.filter { $0 == 0 }.count
+        let got = handed.all
+        #expect(got.count == own && got.allSatisfy { $0.tapQueue == 0 && $0.queue == 0 })
+        let counters = bench.reader.counters
+        #expect(counters.load(ReaderCounters.frames) == UInt64(frames.count))
+        #expect(counters.load(ReaderCounters.redirected) == UInt64(frames.count - own))
+        #expect(counters.load(counters.delivered(0)) == UInt64(own) && counters.load(counters.dropped(0)) == 0)
+        for queue in 1..<Self.receiveQueues {
+            let strays = queues.filter { $0 == queue }.count
+            let kept = bench.rings[queue].count
+            #expect(kept == min(strays, 4), "ring \(queue): \(kept) of \(strays)")
+            #expect(counters.load(counters.delivered(queue)) == UInt64(kept))
+            #expect(counters.load(counters.dropped(queue)) == UInt64(strays - kept))
+        }
         #expect(bench.reader.failure == nil)
     }
 }

@@ -16,7 +16,7 @@ import VNetRSS
 ///    ``ReaderStatistics``;
 /// 5. the counts are published and the consumers woken, once per batch.
 ///
-/// ``run(_:)`` is that loop, with the stop and failure handling every backend shares.
+/// ``run(_:deviceName:)`` is that loop, with the stop and failure handling every backend shares.
 // @safe: its run loop keeps the parts' invariants: a backend adds at most the batch's room, from buffers the free stack held, and the batch is decided before a sink reads it.
 @safe
 final class QueueReader: @unchecked Sendable {
@@ -117,8 +117,8 @@ final class QueueReader: @unchecked Sendable {
         while true {
             reclaim()
             let outcome = unsafe backend.fill(batch, from: free)
-            // Loaded after the wait, so the frames it brought are decided by the steering
-            // published before they were read.
+            // Loaded after the fill: every frame is decided by steering at least as new as what
+            // was published when it was read (perhaps newer, which the rings absorb).
             deliverBatch(snapshot.load())
             switch outcome {
             case .read(let caughtUp):

@@ -1,7 +1,7 @@
 /// How a reader takes frames from its tap queue: the one protocol its backends implement
 /// (``ReadBackend`` for `epoll` and `read()`, ``UringBackend`` for io_uring). A backend only
 /// waits and fills buffers; deciding, delivering, counting, stopping and failing are the
-/// reader's (``QueueReader/run(_:)``), written once for every backend.
+/// reader's (``QueueReader/run(_:deviceName:)``), written once for every backend.
 ///
 /// Each backend owns what it waits with (an epoll set, an io_uring ring), closed with it, and
 /// lives on its reader thread alone.

@@ -73,6 +73,10 @@ final class ReaderBatch {
             for slot in 0..<count { unsafe decisions[slot] = unsafe kernelDecision(frames.packet(slot), headerSize) }
             return
         }
+        // The sinks index the receive queues' rings by the decided queue without a check.
+        unsafe precondition(
+            Int(state.classifier.queueCount) <= receiveQueues,
+            unsafe "a classifier for \(state.classifier.queueCount) queues in a reader of \(receiveQueues)")
         unsafe state.classifier.process(frames, headerSize: headerSize)
         // The classifier reduces its queues modulo the receive queues; only a frame that stays
         // on its arrival queue (RSS off) can name a queue past them, when this tap queue is one.

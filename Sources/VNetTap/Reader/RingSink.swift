@@ -17,8 +17,8 @@ final class RingSink: FrameSink {
     private let suppression: WakeSuppression
     private let statistics: ReaderStatistics
     private let free: FreeBuffers
-    /// Bit q: receive queue q got frames since the last wake-up (queues past 63 share bit 63's
-    /// fate by their low six bits, which only costs a spare wake-up check).
+    /// Bit q: receive queue q got frames since the last wake-up (the engine has at most 64
+    /// receive queues).
     // exclusivity(unchecked): only the reader thread touches it, never re-entrantly.
     @exclusivity(unchecked) private var touched: UInt64 = 0
 

@@ -21,12 +21,14 @@ final class UringRing {
         guard let ring = unsafe vnet_uring_create(64, UInt32(completionEntries), &error) else {
             throw Errno(rawValue: error)
         }
-        unsafe self.ring = unsafe ring
+        // Armed before `self.ring` is set: a throw from a fully initialised object would run
+        // deinit, which would destroy the ring a second time.
         let armed = unsafe vnet_uring_arm_poll(ring, stopEvent, UringRing.stopTag)
         guard armed == 0 else {
             unsafe vnet_uring_destroy(ring)
             throw Errno(rawValue: -armed)
         }
+        unsafe self.ring = unsafe ring
     }
 
     deinit { unsafe vnet_uring_destroy(ring) }

@@ -1,0 +1,56 @@
+import Testing
+@testable import VNetBench
+import VNetRSS
+import VNetTestSupport
+
+/// The VMM scenario at a tiny size, in a private namespace (needs root): what each round
+/// accounts for, never how fast it went.
+@Suite(
+    "bench: the VMM scenario at a tiny size", .enabled(if: Privileges.isRoot, "makes taps in a namespace: needs root"))
+struct VmmScenarioTests {
+    /// A 2-queue bench tap and 64 flows of 64-byte frames, `body` run in a namespace of its own.
+    static func withScenario<T>(_ mode: BenchMode, _ body: (VmmScenario, BenchTraffic) throws -> T) throws -> T {
+        let namespace = try NetworkNamespace()
+        return try namespace.run {
+            let tap = try BenchTap(queues: 2, queueLength: 8_000)
+            let traffic = BenchTraffic(flows: 64, size: 64)
+            let scenario = VmmScenario(
+                tap: tap, traffic: traffic, mode: mode, frames: 1_000, duration: .milliseconds(200))
+            return try body(scenario, traffic)
+        }
+    }
+
+    @Test(
+        "drain: every frame the fill queued is in guest memory once, whole, and handed across only where userspace steers",
+        arguments: VmmVariant.allCases)
+    func drain(variant: VmmVariant) throws {
+        let (round, expectedBytes) = try Self.withScenario(.drain) { scenario, traffic in
+            let round = try scenario.run(variant)
+            // The fill sends the mix in order from its first flow: each frame with its vnet header.
+            let bytes = (0..<round.offered).reduce(0) { total, index in
+                total + traffic.withBatch(from: index, count: 1) { $0[0].count } + VirtioNetHashHeader.size
+            }
+            return (round, bytes)
+        }
+        #expect(round.offered == 1_000)
+        #expect(round.frames == round.offered && round.dropped == 0, "\(round.frames) of \(round.offered)")
+        #expect(round.bytes == expectedBytes)
+        #expect(round.perQueue.count == 2 && round.perQueue.reduce(0, +) == round.frames)
+        switch variant {
+        case .automq, .kernel: #expect(round.redirected == 0)
+        case .userspace, .perBit: #expect(round.redirected > 0 && round.redirected < round.frames)
+        }
+    }
+
+    @Test(
+        "inject: every frame the tap queued is in guest memory or counted as dropped, with latencies",
+        arguments: VmmVariant.allCases)
+    func inject(variant: VmmVariant) throws {
+        let round = try Self.withScenario(.inject) { scenario, _ in try scenario.run(variant) }
+        #expect(round.offered > 0)
+        #expect(round.frames + round.dropped == round.offered, "\(round.frames) + \(round.dropped) of \(round.offered)")
+        #expect(round.perQueue.reduce(0, +) == round.frames)
+        #expect(round.p50 != nil && round.p99 != nil && round.p50! <= round.p99!)
+        if variant == .kernel { #expect(round.redirected == 0) }
+    }
+}
