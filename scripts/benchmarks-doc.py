@@ -375,7 +375,8 @@ With `--scenario vmm` the document holds `scenario`, `mode`, `frames_per_round`,
 | `rounds_total_cpu_ns_per_frame` | every round's total CPU per frame |
 
 With `--scenario tcp`: `scenario`, `duration_seconds`, `rounds`, `flows` (TCP streams) and
-`rows[]`, one per queue count and variant (`automq`, `kernel`, `userspace`), each the median
+`rows[]`, one per queue count and variant (`automq`, `kernel`, `userspace` by default, `per-bit`
+on request), each the median
 window by total CPU per KiB:
 
 | key | meaning |

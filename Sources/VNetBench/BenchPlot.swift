@@ -43,7 +43,7 @@ package enum BenchPlot {
 
     /// The TCP scenario: Gbit/s and total CPU per KiB.
     package static func svg(_ report: TcpReport) -> String {
-        let variants = TcpVariant.allCases.filter { variant in report.rows.contains { $0.variant == variant } }
+        let variants = VmmVariant.allCases.filter { variant in report.rows.contains { $0.variant == variant } }
         func series(_ value: (TcpRow) -> Double) -> [LineChart.Series] {
             variants.map { variant in
                 LineChart.Series(

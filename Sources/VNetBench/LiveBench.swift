@@ -8,7 +8,7 @@ package struct LiveBenchOptions {
     package var frameSizes: [Int] = [64, 1514]
     package var variants: [BenchVariant] = BenchVariant.allCases
     package var vmmVariants: [VmmVariant] = VmmVariant.allCases
-    package var tcpVariants: [TcpVariant] = TcpVariant.allCases
+    package var tcpVariants: [VmmVariant] = [.automq, .kernel, .userspace]
     package var mode: BenchMode = .drain
     /// Drain: frames pre-filled per round.
     package var frames = 60_000
@@ -138,7 +138,7 @@ package enum LiveBench {
             let path = try TcpPath(queues: count)
             let scenario = TcpScenario(
                 path: path, flows: options.flows, duration: .milliseconds(Int(options.duration * 1000)))
-            var measured: [TcpVariant: [TcpRound]] = [:]
+            var measured: [VmmVariant: [TcpRound]] = [:]
             for round in 1...rounds {
                 for variant in variants {
                     let what = "TCP, \(count) queue\(count == 1 ? "" : "s"), \(variant.title), round \(round)/\(rounds)"

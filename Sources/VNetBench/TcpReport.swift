@@ -2,7 +2,7 @@
 
 /// A variant's row: the median window by total CPU per KiB, and its figures.
 struct TcpRow {
-    let variant: TcpVariant
+    let variant: VmmVariant
     let queues: Int
     let rounds: [TcpRound]
 

@@ -4,25 +4,6 @@ import VNetRSS
 import VNetTap
 import VNetTapTools
 
-/// The full-size TCP scenario's variants (`vnet-rss bench --scenario tcp`): as the VMM
-/// scenario's, without the per-bit one.
-package enum TcpVariant: String, CaseIterable {
-    /// No RSS: each tap queue's reader is its queue's owner and reads into guest memory.
-    case automq
-    /// The steering program steers; each tap queue's reader is its receive queue's owner.
-    case kernel
-    /// Userspace steering: readers hand frames to owner threads through the engine's rings.
-    case userspace
-
-    var title: String {
-        switch self {
-        case .automq: "automq (no RSS)"
-        case .kernel: "kernel (program steers)"
-        case .userspace: "userspace (handoff)"
-        }
-    }
-}
-
 /// One measured window of one variant.
 struct TcpRound {
     var seconds = 0.0
@@ -121,17 +102,19 @@ struct TcpScenario {
         self.inspect = inspect
     }
 
-    /// The engine's options for `variant`: 64 KiB buffers, and the steering asked for.
-    static func engineOptions(_ variant: TcpVariant) -> EngineOptions {
+    /// The engine's options for `variant` (the VMM scenario's variants): 64 KiB buffers, the
+    /// steering, and the bit-serial Toeplitz for `per-bit`.
+    static func engineOptions(_ variant: VmmVariant) -> EngineOptions {
         var options = EngineOptions()
         options.bufferSize = TcpPath.bufferSize
         options.buffersPerQueue = 128
         options.ringCapacity = 256
         options.steering = variant == .kernel ? .program : .userspace
+        if variant == .perBit { options.toeplitzMethod = .perBit }
         return options
     }
 
-    func run(_ variant: TcpVariant) throws -> TcpRound {
+    func run(_ variant: VmmVariant) throws -> TcpRound {
         path.emptyQueues()
         let guest = try VmmGuest(queues: queues, frameCapacity: TcpPath.bufferSize, slots: 64)
         let wire = TcpGuestWire(guest, path, inspect: inspect)
@@ -148,7 +131,7 @@ struct TcpScenario {
         switch variant {
         case .automq:
             for queue in 0..<queues { threads.append(try automqReader(queue, guest, wire, stop)) }
-        case .kernel, .userspace:
+        case .kernel, .userspace, .perBit:
             var options = TcpScenario.engineOptions(variant)
             if variant == .kernel { options.delivery = TcpScenario.ownerDelivery(guest, wire) }
             let made = try RSSEngine(
@@ -158,10 +141,10 @@ struct TcpScenario {
             }
             engine = made
             try made.start()
-            if variant == .userspace {
-                for queue in 0..<queues { threads.append(try owner(queue, made, guest, wire, stop)) }
-            } else {
+            if variant == .kernel {
                 threads.append(try strays(made, stop))
+            } else {
+                for queue in 0..<queues { threads.append(try owner(queue, made, guest, wire, stop)) }
             }
         }
         let vmmThreads = threads

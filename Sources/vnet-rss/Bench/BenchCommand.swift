@@ -45,7 +45,8 @@ struct BenchCommand: ParsableCommand {
 
             --scenario tcp sends full-size TCP instead: --flows TCP streams from the host's own \
             stack leave through a tap with TSO and USO on (so most frames are GSO frames of up to \
-            64 KiB), the VMM's receive path (--tcp-variants automq, kernel, userspace, as above) \
+            64 KiB), the VMM's receive path (--tcp-variants: automq, kernel, userspace as above, and \
+            per-bit on request) \
             copies each into guest memory, and a guest's stack in a namespace of its own receives \
             them through a second tap and answers with ACKs. After a warm-up, one --duration \
             window per round; rows give Gbit/s, the share of GSO frames, and CPU per KiB: VMM \
@@ -140,7 +141,7 @@ struct BenchCommand: ParsableCommand {
 
     @Option(
         help:
-            "With --scenario tcp, comma-separated: automq (no RSS), kernel (the steering program steers), userspace (readers hand frames to owner threads)."
+            "With --scenario tcp, comma-separated: automq (no RSS), kernel (the steering program steers), userspace (readers hand frames to owner threads), per-bit (userspace with the bit-serial Toeplitz)."
     )
     var tcpVariants: String = "automq,kernel,userspace"
 
@@ -209,8 +210,8 @@ struct BenchCommand: ParsableCommand {
             return variant
         }
         let tcpChosen = try tcpVariants.split(separator: ",").map { name in
-            guard let variant = TcpVariant(rawValue: String(name)) else {
-                throw ValidationError("--tcp-variants: unknown '\(name)' (automq, kernel, userspace)")
+            guard let variant = VmmVariant(rawValue: String(name)) else {
+                throw ValidationError("--tcp-variants: unknown '\(name)' (automq, kernel, userspace, per-bit)")
             }
             return variant
         }
@@ -240,24 +241,24 @@ struct BenchCommand: ParsableCommand {
             try LiveBench.soak(seconds: soak, flows: flows, frameSize: frameSizes[0], json: format == .json)
             return
         }
-        if scenario == .tcp {
+        switch scenario {
+        case .tcp:
             let report = try LiveBench.tcp(options)
-            print(format == .json ? report.json : report.table)
-            if let plot { try Self.write(BenchPlot.svg(report), to: plot) }
-            if let jsonFile { try Self.write(report.json + "\n", to: jsonFile) }
-            return
-        }
-        if scenario == .vmm {
+            try emit(table: report.table, json: report.json, svg: BenchPlot.svg(report))
+        case .vmm:
             let report = try LiveBench.vmm(options)
-            print(format == .json ? report.json : report.table)
-            if let plot { try Self.write(BenchPlot.svg(report), to: plot) }
-            if let jsonFile { try Self.write(report.json + "\n", to: jsonFile) }
-            return
+            try emit(table: report.table, json: report.json, svg: BenchPlot.svg(report))
+        case .reader:
+            let report = try LiveBench.readers(options)
+            try emit(table: report.table, json: report.json, svg: BenchPlot.svg(report))
         }
-        let report = try LiveBench.readers(options)
-        print(format == .json ? report.json : report.table)
-        if let plot { try Self.write(BenchPlot.svg(report), to: plot) }
-        if let jsonFile { try Self.write(report.json + "\n", to: jsonFile) }
+    }
+
+    /// Prints the report in the asked format, and writes the plot and the JSON file where asked.
+    private func emit(table: String, json: String, svg: @autoclosure () -> String) throws {
+        print(format == .json ? json : table)
+        if let plot { try Self.write(svg(), to: plot) }
+        if let jsonFile { try Self.write(json + "\n", to: jsonFile) }
     }
 
     private static func write(_ text: String, to path: String) throws {
