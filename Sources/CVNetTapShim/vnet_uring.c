@@ -119,11 +119,19 @@ int vnet_uring_arm_multishot(vnet_uring *ring, int fd, uint64_t tag) {
     return 0;
 }
 
-int vnet_uring_arm_read(vnet_uring *ring, int fd, void *buffer, unsigned length, uint64_t tag) {
-    struct io_uring_sqe *sqe = io_uring_get_sqe(&ring->ring);
-    if (!sqe) return -EBUSY;
-    io_uring_prep_read(sqe, fd, buffer, length, 0);
-    sqe->user_data = tag;
+int vnet_uring_arm_read_chain(vnet_uring *ring, int fd, void *base, unsigned stride, unsigned length,
+                              const uint32_t *ids, unsigned count, uint64_t tag_low) {
+    /* Several reads waiting on one fd at once take frames out of order: a frame wakes every
+     * waiting read, the losers re-arm, and a read that keeps losing is handed to an io-wq
+     * worker, which completes it alongside the others. A hard link (a short read, normal on a
+     * tap, would break a plain IOSQE_IO_LINK) runs them one after another instead. */
+    if (io_uring_sq_space_left(&ring->ring) < count) return -EBUSY;
+    for (unsigned i = 0; i < count; i++) {
+        struct io_uring_sqe *sqe = io_uring_get_sqe(&ring->ring);
+        io_uring_prep_read(sqe, fd, (char *)base + (size_t)ids[i] * stride, length, 0);
+        sqe->user_data = (uint64_t)ids[i] << 8 | tag_low;
+        if (i + 1 < count) sqe->flags |= IOSQE_IO_HARDLINK;
+    }
     return 0;
 }
 

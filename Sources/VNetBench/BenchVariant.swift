@@ -9,7 +9,7 @@ package enum BenchVariant: String, CaseIterable {
     case read
     /// The engine on io_uring, one multishot read per queue.
     case uring
-    /// The engine on io_uring, batches of single-shot reads.
+    /// The engine on io_uring, chains of single-shot reads.
     case uringSingle = "uring-single"
     /// The engine on `read()` with the per-bit Toeplitz loop, as QEMU computes it.
     case perBit = "per-bit"

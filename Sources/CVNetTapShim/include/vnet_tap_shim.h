@@ -59,8 +59,12 @@ int vnet_uring_register_buffers(vnet_uring *ring, void *base, unsigned count, un
 void vnet_uring_provide(vnet_uring *ring, const uint32_t *ids, unsigned n);
 /* Queues a multishot read of fd from buffer group 0, tagged `tag`. */
 int vnet_uring_arm_multishot(vnet_uring *ring, int fd, uint64_t tag);
-/* Queues a single read of fd into buffer, tagged `tag`. */
-int vnet_uring_arm_read(vnet_uring *ring, int fd, void *buffer, unsigned length, uint64_t tag);
+/* Queues `count` single reads of fd, read i into the buffer at base + ids[i] * stride (`length`
+ * bytes) and tagged ids[i] << 8 | tag_low, hard-linked into one chain: each read starts when
+ * the one before it ended, whatever its result, so the reads take frames in order and only one
+ * waits on the fd at a time. -EBUSY, and nothing queued, when the submission queue lacks room. */
+int vnet_uring_arm_read_chain(vnet_uring *ring, int fd, void *base, unsigned stride, unsigned length,
+                              const uint32_t *ids, unsigned count, uint64_t tag_low);
 /* Queues a poll for input on fd, tagged `tag`. */
 int vnet_uring_arm_poll(vnet_uring *ring, int fd, uint64_t tag);
 /* Submits what is queued; the count submitted or -errno. */

@@ -5,8 +5,9 @@ import VNetRSS
 
 /// The io_uring backend. Where the kernel has `IORING_OP_READ_MULTISHOT` (Linux 6.7+), one
 /// multishot read per queue draws buffers from a provided-buffer ring: one submission for many
-/// frames. Elsewhere (or when asked) a batch of single-shot reads stays outstanding. A poll on
-/// the stop eventfd ends the wait.
+/// frames. Elsewhere (or when asked) a chain of single-shot reads stays outstanding, hard-linked
+/// so that they run one after another and take frames in order. A poll on the stop eventfd ends
+/// the wait.
 // @safe: it owns its ring; each read targets a buffer the free stack or the kernel's buffer ring holds, bounded by the buffer size.
 @safe
 final class UringBackend: ReaderBackend {
@@ -22,9 +23,11 @@ final class UringBackend: ReaderBackend {
     private var armed = false
     /// Single-shot: reads outstanding, each holding a buffer.
     private var outstanding = 0
+    /// Single-shot: the buffers of the next chain.
+    private let chain: UnsafeMutablePointer<UInt32>
 
     private static let readTag: UInt64 = 1
-    /// Single-shot reads kept outstanding.
+    /// Single-shot reads in one chain.
     static let singleShotDepth = 8
 
     /// A ring for tap queue `tapQueue` of `deviceName` at `descriptor`, multishot where asked
@@ -42,6 +45,8 @@ final class UringBackend: ReaderBackend {
         self.multishot = multishot
         self.deviceName = deviceName
         self.tapQueue = tapQueue
+        // Allocated last: a throw below comes from a fully initialised object, whose deinit runs.
+        unsafe chain = .allocate(capacity: UringBackend.singleShotDepth)
         if multishot {
             // The buffer ring needs a power-of-two count; the pool is built that way.
             let registered = unsafe vnet_uring_register_buffers(
@@ -53,6 +58,8 @@ final class UringBackend: ReaderBackend {
             }
         }
     }
+
+    deinit { unsafe chain.deallocate() }
 
     func fill(_ batch: ReaderBatch, from free: FreeBuffers) -> FillOutcome {
         let timeout: Int32
@@ -115,19 +122,25 @@ final class UringBackend: ReaderBackend {
         return failure(completion.result, transient: [EAGAIN, EINTR])
     }
 
-    /// Queues single-shot reads until ``singleShotDepth`` are outstanding or no buffer is free.
+    /// Once the last chain has ended: queues a new one of up to ``singleShotDepth`` reads, as
+    /// many as there are free buffers. One chain at a time, so that only one read waits on the
+    /// fd and frames complete in the order the tap queued them.
     private func armSingleShotReads(_ free: FreeBuffers) {
-        while outstanding < UringBackend.singleShotDepth, let bufferIndex = unsafe free.pop() {
-            let tag = UInt64(bufferIndex) << 8 | Self.readTag
-            guard
-                unsafe vnet_uring_arm_read(
-                    ring.ring, descriptor, pool.buffer(Int(bufferIndex)), UInt32(pool.bufferSize), tag) == 0
-            else {
-                unsafe free.push(bufferIndex)
-                return
-            }
-            outstanding += 1
+        guard outstanding == 0 else { return }
+        var count = 0
+        while count < UringBackend.singleShotDepth, let bufferIndex = unsafe free.pop() {
+            unsafe chain[count] = bufferIndex
+            count += 1
         }
+        guard count > 0 else { return }
+        let queued = unsafe vnet_uring_arm_read_chain(
+            ring.ring, descriptor, pool.base, UInt32(pool.bufferSize), UInt32(pool.bufferSize), chain, UInt32(count),
+            Self.readTag)
+        guard queued == 0 else {
+            for slot in 0..<count { unsafe free.push(chain[slot]) }
+            return
+        }
+        outstanding = count
     }
 
     /// The error of a read that failed for good; nil for an empty read or a transient error.
