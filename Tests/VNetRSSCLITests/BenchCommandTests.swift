@@ -154,6 +154,46 @@ struct BenchCommandTests {
         #expect(soak.samples.last?.high_water_kib == soak.high_water_kib_end && soak.high_water_kib_end > 0)
     }
 
+    struct TcpDocument: Decodable {
+        struct Row: Decodable {
+            let variant: String
+            let queues: Int
+            let gbit_per_second: Double
+            let gso_fraction: Double
+            let vmm_cpu_ns_per_kib: Double
+            let total_cpu_ns_per_kib: Double
+            let total_vs_automq: Double?
+            let per_queue: [Int]
+        }
+        let scenario: String
+        let flows: Int
+        let rows: [Row]
+    }
+
+    @Test("--scenario tcp: a row per queue count and variant, GSO frames through, the plot drawn")
+    func tcpScenario() throws {
+        let plot = FileManager.default.temporaryDirectory.appendingPathComponent("vnet-rss-tcp-\(getpid()).svg").path
+        defer { try? FileManager.default.removeItem(atPath: plot) }
+        let output = try VNetRSSBinary.run([
+            "bench", "--scenario", "tcp", "--queues", "1,2", "--rounds", "1", "--duration", "0.3", "--flows", "2",
+            "--format", "json", "--plot", plot,
+        ])
+        #expect(output.status == 0, "\(output.standardError)")
+        let document = try JSONDecoder().decode(TcpDocument.self, from: Data(output.standardOutput.utf8))
+        #expect(document.scenario == "tcp" && document.flows == 2)
+        #expect(
+            document.rows.map { "\($0.queues)/\($0.variant)" }
+                == [1, 2].flatMap { queues in ["automq", "kernel", "userspace"].map { "\(queues)/\($0)" } })
+        for row in document.rows {
+            #expect(row.gbit_per_second > 0 && row.gso_fraction > 0.5, "\(row.variant) \(row.queues)")
+            #expect(row.vmm_cpu_ns_per_kib > 0 && row.total_cpu_ns_per_kib > row.vmm_cpu_ns_per_kib)
+            #expect(row.per_queue.count == row.queues)
+            #expect((row.total_vs_automq == 1) == (row.variant == "automq"))
+        }
+        let svg = try String(contentsOfFile: plot, encoding: .utf8)
+        #expect(svg.hasPrefix("<svg") && svg.components(separatedBy: "<polyline").count - 1 == 2 * 3)
+    }
+
     @Test("bad options are refused with the option, the value and the range")
     func refusesBadOptions() throws {
         let output = try VNetRSSBinary.run(["bench", "--queues", "0,3"])
@@ -164,5 +204,9 @@ struct BenchCommandTests {
         let shared = try VNetRSSBinary.run(["bench", "--mode", "inject", "--shared-core-rounds", "3"])
         #expect(shared.status != 0)
         #expect(shared.standardError.contains("--shared-core-rounds 3: only with --mode drain and --delivery inline"))
+        let streams = try VNetRSSBinary.run(["bench", "--scenario", "tcp", "--flows", "300"])
+        #expect(streams.standardError.contains("--flows 300: 1 to 256 TCP streams"))
+        let tcpVariant = try VNetRSSBinary.run(["bench", "--scenario", "tcp", "--tcp-variants", "kernel,zero"])
+        #expect(tcpVariant.standardError.contains("--tcp-variants: unknown 'zero'"))
     }
 }
