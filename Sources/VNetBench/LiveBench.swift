@@ -92,12 +92,18 @@ package enum LiveBench {
             durationSeconds: options.duration, flows: options.flows, rounds: rounds, sharedCoreRounds: sharedRounds)
     }
 
-    /// The VMM scenario: every variant's rounds interleaved, per frame size and queue count.
+    /// The VMM scenario: every variant's rounds interleaved, per frame size and queue count; in
+    /// drain mode, `options.sharedCoreRounds` shared-core rounds of each RSS variant against
+    /// `automq` after them, interleaved likewise.
     package static func vmm(_ options: LiveBenchOptions) throws -> VmmReport {
         let variants = options.vmmVariants
         let rounds = options.rounds
+        let paired = options.mode == .drain ? variants.filter { $0 != .automq } : []
+        let sharedRounds = paired.isEmpty ? 0 : options.sharedCoreRounds
         var progress = BenchProgress(
-            total: options.frameSizes.count * options.queueCounts.count * variants.count * rounds, quiet: options.quiet)
+            total: options.frameSizes.count * options.queueCounts.count
+                * (variants.count * rounds + paired.count * sharedRounds),
+            quiet: options.quiet)
         var rows: [VmmRow] = []
         for size in options.frameSizes {
             let traffic = BenchTraffic(flows: options.flows, size: size)
@@ -117,14 +123,28 @@ package enum LiveBench {
                         measured[variant, default: []].append(result)
                     }
                 }
-                rows += variants.map { VmmRow(variant: $0, queues: count, frameSize: size, rounds: measured[$0] ?? []) }
+                var shared: [VmmVariant: [Double]] = [:]
+                for round in 0..<sharedRounds {
+                    for variant in paired {
+                        let what =
+                            "\(size) B, \(count) queue\(count == 1 ? "" : "s"), \(variant.title) with automq on one CPU, round \(round + 1)/\(sharedRounds)"
+                        let pair = try progress.measure(what, { try scenario.sharedCoreRound(variant) }) {
+                            "\($0.ratio.fixed(3)) (\($0.engineNanosecondsPerFrame.fixed(0)) against \($0.bareNanosecondsPerFrame.fixed(0)) ns per frame)"
+                        }
+                        shared[variant, default: []].append(pair.ratio)
+                    }
+                }
+                rows += variants.map {
+                    VmmRow(
+                        variant: $0, queues: count, frameSize: size, rounds: measured[$0] ?? [],
+                        sharedCoreRatios: shared[$0] ?? [])
+                }
             }
         }
         progress.finish()
         return VmmReport(
             rows: rows, mode: options.mode, framesPerRound: options.frames, durationSeconds: options.duration,
-            rounds: rounds,
-            flows: options.flows)
+            rounds: rounds, flows: options.flows, sharedCoreRounds: sharedRounds)
     }
 
     /// Full-size TCP: per queue count, every variant's windows interleaved, `options.flows`

@@ -6,6 +6,20 @@ struct VmmRow {
     let queues: Int
     let frameSize: Int
     let rounds: [VmmRound]
+    /// Shared-core rounds against `automq` (drain mode): automq's VMM CPU per frame over this
+    /// variant's, each round.
+    var sharedCoreRatios: [Double] = []
+
+    init(variant: VmmVariant, queues: Int, frameSize: Int, rounds: [VmmRound], sharedCoreRatios: [Double] = []) {
+        self.variant = variant
+        self.queues = queues
+        self.frameSize = frameSize
+        self.rounds = rounds
+        self.sharedCoreRatios = sharedCoreRatios
+    }
+
+    /// The mean of ``sharedCoreRatios`` and its 95% interval.
+    var sharedCore: RatioEstimate? { RatioEstimate(sharedCoreRatios) }
 
     private var median: VmmRound {
         let sorted = rounds.sorted { $0.totalNanoseconds < $1.totalNanoseconds }
@@ -39,6 +53,8 @@ package struct VmmReport {
     let durationSeconds: Double
     let rounds: Int
     let flows: Int
+    /// Shared-core rounds per RSS variant (0: none ran).
+    var sharedCoreRounds = 0
 
     private func automq(_ row: VmmRow) -> VmmRow? {
         rows.first { $0.variant == .automq && $0.queues == row.queues && $0.frameSize == row.frameSize }
@@ -51,11 +67,18 @@ package struct VmmReport {
                 : "VMM scenario, inject mode: a sender flat out for \(durationSeconds) s per round, \(flows) flows, median of \(rounds) rounds (by total CPU per frame), variants interleaved",
             "each receive queue's owner copies every frame with its header into guest memory and signals once per batch; total = VMM threads + the "
                 + (mode == .drain ? "fill (where the program runs)" : "sender (where the program runs)"),
+        ]
+        if sharedCoreRounds > 0 {
+            lines.append(
+                "shared core: automq's VMM CPU per frame over the variant's when both drain one tap at once on one CPU, mean of \(sharedCoreRounds) rounds ± its 95% interval"
+            )
+        }
+        lines += [
             "",
             "bytes queues variant                        frames/s  vmm ns/frame  total ns/frame  "
                 + (mode == .drain ? "fill" : "send")
                 + " ns/frame  total vs automq        redirected  max/min  dropped"
-                + (mode == .inject ? "  p50 us  p99 us" : ""),
+                + (mode == .inject ? "  p50 us  p99 us" : "") + (sharedCoreRounds > 0 ? "    shared core" : ""),
         ]
         for row in rows {
             let versus = automq(row).map { (row.totalNanoseconds / $0.totalNanoseconds).fixed(3) } ?? "-"
@@ -70,7 +93,10 @@ package struct VmmReport {
                     + String(row.dropped).leftPadded(9)
                     + (mode == .inject
                         ? (row.p50.map { $0.fixed(1) } ?? "-").leftPadded(8)
-                            + (row.p99.map { $0.fixed(1) } ?? "-").leftPadded(8) : ""))
+                            + (row.p99.map { $0.fixed(1) } ?? "-").leftPadded(8) : "")
+                    + (sharedCoreRounds > 0
+                        ? (row.sharedCore.map { "\($0.mean.fixed(3))±\($0.halfWidth.fixed(3))" } ?? "-").leftPadded(15)
+                        : ""))
         }
         return lines.joined(separator: "\n")
     }
@@ -88,10 +114,16 @@ package struct VmmReport {
                 + "\"frames_redirected\": \(row.redirected), \"frames_redirected_fraction\": \(row.redirectedFraction.fixed(6)), "
                 + "\"frames_dropped\": \(row.dropped), \"per_queue\": [\(row.perQueue.map(String.init).joined(separator: ", "))], "
                 + "\"max_over_min\": \(row.maxOverMin.fixed(3)), "
+                + (sharedCoreRounds > 0
+                    ? "\"shared_core_vmm_ratio\": \(row.sharedCore.map { $0.mean.fixed(4) } ?? "null"), "
+                        + "\"shared_core_vmm_ratio_low\": \(row.sharedCore.map { $0.low.fixed(4) } ?? "null"), "
+                        + "\"shared_core_vmm_ratio_high\": \(row.sharedCore.map { $0.high.fixed(4) } ?? "null"), "
+                        + "\"shared_core_round_ratios\": [\(row.sharedCoreRatios.map { $0.fixed(4) }.joined(separator: ", "))], "
+                    : "")
                 + "\"rounds_total_cpu_ns_per_frame\": [\(row.rounds.map { $0.totalNanoseconds.fixed(1) }.joined(separator: ", "))]}"
         }
         return "{\"scenario\": \"vmm\", \"mode\": \"\(mode.rawValue)\", \"frames_per_round\": \(framesPerRound), "
-            + "\"duration_seconds\": \(durationSeconds), \"rounds\": \(rounds), "
+            + "\"duration_seconds\": \(durationSeconds), \"rounds\": \(rounds), \"shared_core_rounds\": \(sharedCoreRounds), "
             + "\"flows\": \(flows), \"rows\": [" + items.joined(separator: ", ") + "]}"
     }
 }

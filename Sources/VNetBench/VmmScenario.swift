@@ -91,8 +91,20 @@ struct VmmScenario {
     /// one notification per batch of up to 64 frames.
     private func automqRound(_ guest: VmmGuest, expected: Int) throws -> VmmRound {
         let start = ContinuousClock.now
-        let threads = try tap.device.queues.enumerated().map { queue, tapQueue in
+        let threads = try automqDrainReaders(guest)
+        for thread in threads { thread.join() }
+        let seconds = BenchClock.seconds(ContinuousClock.now - start)
+        return VmmRound(
+            frames: guest.delivered.reduce(0, +), bytes: guest.deliveredBytes, seconds: seconds,
+            vmmCPU: threads.reduce(0) { $0 + $1.cpuTime }, perQueue: guest.delivered)
+    }
+
+    /// The `automq` VMM's threads, started: one per tap queue, reading straight into `guest`'s
+    /// memory of its queue until the queue is empty; with a `gate`, once it opens.
+    func automqDrainReaders(_ guest: VmmGuest, gate: ManagedAtomic<Bool>? = nil) throws -> [ToolThread] {
+        try tap.device.queues.enumerated().map { queue, tapQueue in
             try ToolThread(name: "vmm-reader") {
+                while let gate, !gate.load(ordering: .acquiring) { sched_yield() }
                 let fd = tapQueue.descriptor
                 var inBatch = 0
                 while true {
@@ -111,11 +123,6 @@ struct VmmScenario {
                 }
             }
         }
-        for thread in threads { thread.join() }
-        let seconds = BenchClock.seconds(ContinuousClock.now - start)
-        return VmmRound(
-            frames: guest.delivered.reduce(0, +), bytes: guest.deliveredBytes, seconds: seconds,
-            vmmCPU: threads.reduce(0) { $0 + $1.cpuTime }, perQueue: guest.delivered)
     }
 
     /// The engine: made first; for `kernel` its program attached before the fill; then the

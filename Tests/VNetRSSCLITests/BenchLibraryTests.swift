@@ -61,7 +61,19 @@ struct BenchLibraryTests {
         ] {
             #expect(drain.contains(key), "\(key) in \(drain)")
         }
-        #expect(!drain.contains("p50_latency_us"))
+        #expect(!drain.contains("p50_latency_us") && !drain.contains("shared_core_vmm_ratio"))
+        // Shared-core rounds 0.9 and 1.1: mean 1.0, interval 1.0 ± 12.706 * 0.1 / sqrt(2) * sqrt(2) / 2.
+        let paired = VmmRow(variant: .kernel, queues: 2, frameSize: 64, rounds: [round], sharedCoreRatios: [0.9, 1.1])
+        let shared = VmmReport(
+            rows: [baseline, paired], mode: .drain, framesPerRound: 1_000, durationSeconds: 1, rounds: 1, flows: 8,
+            sharedCoreRounds: 2
+        ).json
+        for key in [
+            "\"shared_core_rounds\": 2", "\"shared_core_vmm_ratio\": 1.0000", "\"shared_core_vmm_ratio_low\": -0.2706",
+            "\"shared_core_vmm_ratio_high\": 2.2706", "\"shared_core_round_ratios\": [0.9000, 1.1000]",
+        ] {
+            #expect(shared.contains(key), "\(key) in \(shared)")
+        }
         let inject = VmmReport(
             rows: [row], mode: .inject, framesPerRound: 1_000, durationSeconds: 1, rounds: 1, flows: 8
         ).json

@@ -8,14 +8,17 @@ import VNetTestSupport
 @Suite(
     "bench: the VMM scenario at a tiny size", .enabled(if: Privileges.isRoot, "makes taps in a namespace: needs root"))
 struct VmmScenarioTests {
-    /// A 2-queue bench tap and 64 flows of 64-byte frames, `body` run in a namespace of its own.
-    static func withScenario<T>(_ mode: BenchMode, _ body: (VmmScenario, BenchTraffic) throws -> T) throws -> T {
+    /// A 2-queue bench tap and 64 flows of 64-byte frames, `frames` a round, `body` run in a
+    /// namespace of its own.
+    static func withScenario<T>(
+        _ mode: BenchMode, frames: Int = 1_000, _ body: (VmmScenario, BenchTraffic) throws -> T
+    ) throws -> T {
         let namespace = try NetworkNamespace()
         return try namespace.run {
-            let tap = try BenchTap(queues: 2, queueLength: 8_000)
+            let tap = try BenchTap(queues: 2, queueLength: 2 * frames)
             let traffic = BenchTraffic(flows: 64, size: 64)
             let scenario = VmmScenario(
-                tap: tap, traffic: traffic, mode: mode, frames: 1_000, duration: .milliseconds(200))
+                tap: tap, traffic: traffic, mode: mode, frames: frames, duration: .milliseconds(200))
             return try body(scenario, traffic)
         }
     }
@@ -52,5 +55,17 @@ struct VmmScenarioTests {
         #expect(round.perQueue.reduce(0, +) == round.frames)
         #expect(round.p50 != nil && round.p99 != nil && round.p50! <= round.p99!)
         if variant == .kernel { #expect(round.redirected == 0) }
+    }
+
+    @Test(
+        "shared core: automq and an RSS variant drain one tap at once on one CPU, each frame in one guest's memory once",
+        arguments: [VmmVariant.kernel, .userspace])
+    func sharedCore(variant: VmmVariant) throws {
+        let pair = try Self.withScenario(.drain, frames: 20_000) { scenario, _ in try scenario.sharedCoreRound(variant)
+        }
+        // Every frame in one of the two guests' memory, once. (Which side got how many is the
+        // scheduler's; a side without frames makes the ratio not a number, never a wrong one.)
+        #expect(pair.bareFrames + pair.engineFrames == 20_000, "\(pair.bareFrames) + \(pair.engineFrames)")
+        #expect((pair.bareFrames > 0 && pair.engineFrames > 0) == pair.ratio.isFinite)
     }
 }

@@ -41,7 +41,8 @@ struct BenchCommand: ParsableCommand {
             frame enters the tap; in inject mode a sender thread stamps the frames it sends and \
             each owner reads the stamps back (p50 and p99 latency). Rows give VMM CPU (readers and \
             owners), total CPU (with the fill's or the sender's) per frame, redirections and the \
-            spread. --program-cost times the steering program itself.
+            spread; in drain mode the shared-core rounds pair automq with each RSS variant, both \
+            VMMs draining one tap at once on one CPU. --program-cost times the steering program itself.
 
             --scenario tcp sends full-size TCP instead: --flows TCP streams from the host's own \
             stack leave through a tap with TSO and USO on (so most frames are GSO frames of up to \
@@ -105,7 +106,7 @@ struct BenchCommand: ParsableCommand {
 
     @Option(
         help:
-            "Drain, inline delivery: shared-core rounds per engine variant, in which the bare loop and the engine drain one pre-filled tap at once on one CPU, so that the host's noise hits both alike; 0 for none. (default: --rounds)"
+            "Drain, inline delivery: shared-core rounds per engine variant, in which the bare loop and the engine drain one pre-filled tap at once on one CPU, so that the host's noise hits both alike (with --scenario vmm in drain mode: automq against each RSS variant); 0 for none. (default: --rounds)"
     )
     var sharedCoreRounds: Int?
 
@@ -176,14 +177,17 @@ struct BenchCommand: ParsableCommand {
             throw ValidationError("--flows \(flows): 1 to \(flowLimit)\(scenario == .tcp ? " TCP streams" : "")")
         }
         guard (1...100).contains(rounds) else { throw ValidationError("--rounds \(rounds): 1 to 100") }
-        let sharing = mode == .drain && delivery == .inline
+        // The reader scenario pairs in drain mode with inline delivery, the VMM scenario in drain
+        // mode (its own delivery); the TCP scenario does not pair.
+        let sharing = mode == .drain && (scenario == .vmm || (scenario == .reader && delivery == .inline))
         if let sharedCoreRounds {
             guard (0...100).contains(sharedCoreRounds) else {
                 throw ValidationError("--shared-core-rounds \(sharedCoreRounds): 0 to 100")
             }
             guard sharing || sharedCoreRounds == 0 else {
                 throw ValidationError(
-                    "--shared-core-rounds \(sharedCoreRounds): only with --mode drain and --delivery inline")
+                    "--shared-core-rounds \(sharedCoreRounds): only with --mode drain and --delivery inline, or --scenario vmm in drain mode"
+                )
             }
         }
         let sharedRounds = sharing ? (sharedCoreRounds ?? rounds) : 0
