@@ -373,6 +373,7 @@ With `--scenario vmm` the document holds `scenario`, `mode`, `frames_per_round`,
 | `frames_dropped`, `per_queue`, `max_over_min` | engine drops, frames per receive queue, and fullest over emptiest |
 | `p50_latency_us`, `p99_latency_us` (inject) | from the send stamp to the owner, median and 99th percentile |
 | `rounds_total_cpu_ns_per_frame` | every round's total CPU per frame |
+| `shared_core_vmm_ratio`, `shared_core_vmm_ratio_low`, `shared_core_vmm_ratio_high`, `shared_core_round_ratios` | drain mode, RSS variants, when shared-core rounds ran (`shared_core_rounds` in the document): `automq`'s VMM CPU per frame over the variant's with both on one CPU, the mean with its 95% interval, and every round |
 
 With `--scenario tcp`: `scenario`, `duration_seconds`, `rounds`, `flows` (TCP streams) and
 `rows[]`, one per queue count and variant (`automq`, `kernel`, `userspace` by default, `per-bit`
@@ -404,7 +405,10 @@ reader is the owner and writes the hash report; `userspace` hands frames from re
 threads through the engine's rings; `per-bit` is `userspace` with QEMU's bit-serial Toeplitz.
 Drain mode: the tap is filled first (with the program attached where it steers, since it runs
 as each frame enters the tap), then drained. "vmm" is the CPU of the readers and owners per
-frame; "total" adds the fill's, which a host pays too.
+frame; "total" adds the fill's, which a host pays too. "shared core" pairs `automq` with each RSS
+variant: both VMMs drain one pre-filled tap at once, all their threads pinned to one CPU, so a
+slow spell of the host hits both; it is `automq`'s VMM CPU per frame over the variant's (1.0:
+the same cost), the mean of the rounds with its 95% interval.
 
 ```
 {table}
@@ -429,13 +433,16 @@ def vmm_summary(doc):
     below = [1 - k / u for k, u, q in zip(kernel_vmm, user_vmm, queues) if q >= 4]
     redirected = max(pick(64, "kernel", "frames_redirected_fraction") + pick(1514, "kernel", "frames_redirected_fraction"))
     spread = [row["max_over_min"] for row in rows if row["frame_size"] == 64 and row["variant"] == "kernel" and row["queues"] == 4]
+    shared = [row["shared_core_vmm_ratio"] for row in rows if row["variant"] == "kernel" and row.get("shared_core_vmm_ratio")]
+    paired = (f" Sharing one CPU with no RSS's VMM, the kernel-steered VMM does {span(shared, 3)} of its frames at "
+              "equal CPU over every size and queue count." if shared else "")
     return fill(f"At 64 bytes the kernel-steered path's total CPU per frame is {span(kernel64, 3)} times no RSS's "
                 f"over 1 to 16 queues, and its VMM CPU per frame {span([b * 100 for b in below], 0)}% below userspace "
                 f"steering's from 4 queues up; it redirects at most {redirected * 100:.2f}% of frames, where "
                 f"userspace steering hands (n - 1)/n of them across threads. Over 4 queues and 1,024 flows the "
                 f"fullest queue gets {spread[0] if spread else 0:.2f} times the emptiest's frames. At 1,514 bytes the "
                 "rounds spread more (the copy into guest memory and the fill move with the host's load); "
-                "`rounds_total_cpu_ns_per_frame` in the JSON gives every round.")
+                "`rounds_total_cpu_ns_per_frame` in the JSON gives every round." + paired)
 
 
 VMM_INJECT_TEXT = """### With a sender
