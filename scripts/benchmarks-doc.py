@@ -443,7 +443,7 @@ def vmm_summary(doc):
                 f"fullest queue gets {spread[0] if spread else 0:.2f} times the emptiest's frames. At 1,514 bytes the "
                 f"ratio of totals runs from {span(pick(1514, 'kernel', 'total_vs_automq'), 3)}: the fill's CPU per "
                 "frame (200,000 frames of 1,514 bytes queued in the tap) doubles or triples in some rounds of either "
-                "variant, whatever the variant, so the median round moves with it; "
+                "variant, and the median round moves with it; "
                 "`rounds_total_cpu_ns_per_frame` in the JSON gives every round." + paired
                 + " At 1,514 bytes that pairing shows what the kernel-steered VMM adds: the copy out of the engine's "
                 "buffers, where `automq` reads straight into guest memory.")
