@@ -204,6 +204,8 @@ struct BenchCommandTests {
         let shared = try VNetRSSBinary.run(["bench", "--mode", "inject", "--shared-core-rounds", "3"])
         #expect(shared.status != 0)
         #expect(shared.standardError.contains("--shared-core-rounds 3: only with --mode drain and --delivery inline"))
+        let tcpShared = try VNetRSSBinary.run(["bench", "--scenario", "tcp", "--shared-core-rounds", "2"])
+        #expect(tcpShared.status != 0 && tcpShared.standardError.contains("or --scenario vmm in drain mode"))
         let streams = try VNetRSSBinary.run(["bench", "--scenario", "tcp", "--flows", "300"])
         #expect(streams.standardError.contains("--flows 300: 1 to 256 TCP streams"))
         let tcpVariant = try VNetRSSBinary.run(["bench", "--scenario", "tcp", "--tcp-variants", "kernel,zero"])
