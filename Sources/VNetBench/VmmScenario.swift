@@ -137,16 +137,23 @@ struct VmmScenario {
         return options
     }
 
-    private func engineRound(_ variant: VmmVariant, _ guest: VmmGuest) throws -> VmmRound {
+    /// The engine of a drain round of `variant`, its readers not started: under `kernel` the
+    /// reader of tap queue q owns receive queue q and copies into `guest`, and the program is
+    /// attached for the fill, since it runs as each frame enters the tap.
+    func drainEngine(_ variant: VmmVariant, _ guest: VmmGuest) throws -> RSSEngine {
         var options = VmmScenario.engineOptions(variant)
         if variant == .kernel { options.delivery = VmmScenario.ownerDelivery(guest, latency: nil) }
         let engine = try RSSEngine(
             device: tap.device, configuration: .spreading(over: UInt16(queues)), options: options)
         if variant == .kernel {
             guard engine.steering == .program else { throw BenchFailure("kernel variant: \(engine.steeringReason)") }
-            // Attached for the fill: the program runs as each frame enters the tap.
             try engine.attachSteeringProgram()
         }
+        return engine
+    }
+
+    private func engineRound(_ variant: VmmVariant, _ guest: VmmGuest) throws -> VmmRound {
+        let engine = try drainEngine(variant, guest)
         let fill = try fillTap()
         let stop = ManagedAtomic(false)
         let start = ContinuousClock.now

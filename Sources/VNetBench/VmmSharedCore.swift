@@ -17,14 +17,7 @@ extension VmmScenario {
         let frameCapacity = max(traffic.frameSize, 1514) + VirtioNetHashHeader.size
         let automqGuest = try VmmGuest(queues: queues, frameCapacity: frameCapacity)
         let guest = try VmmGuest(queues: queues, frameCapacity: frameCapacity)
-        var options = VmmScenario.engineOptions(variant)
-        if variant == .kernel { options.delivery = VmmScenario.ownerDelivery(guest, latency: nil) }
-        let engine = try RSSEngine(
-            device: tap.device, configuration: .spreading(over: UInt16(queues)), options: options)
-        if variant == .kernel {
-            guard engine.steering == .program else { throw BenchFailure("kernel variant: \(engine.steeringReason)") }
-            try engine.attachSteeringProgram()
-        }
+        let engine = try drainEngine(variant, guest)
         let sent = try tap.send(traffic, total: frames)
         let stop = ManagedAtomic(false)
         var owners: [ToolThread] = []
