@@ -90,7 +90,6 @@ struct TcpScenario {
 
     var queues: Int { path.tap.queues.count }
     static let warmUp = Duration.milliseconds(300)
-    static let batch = 64
 
     init(
         path: TcpPath, flows: Int, duration: Duration,
@@ -130,10 +129,17 @@ struct TcpScenario {
         }
         switch variant {
         case .automq:
-            for queue in 0..<queues { threads.append(try automqReader(queue, guest, wire, stop)) }
+            for queue in 0..<queues {
+                threads.append(
+                    try VmmScenario.automqReader(
+                        queue, descriptor: path.tap.queues[queue].descriptor, headerSize: path.tap.headerSize, guest,
+                        histogram: nil, stop, afterBatch: { wire.receive(queue, count: $0) }))
+            }
         case .kernel, .userspace, .perBit:
             var options = TcpScenario.engineOptions(variant)
-            if variant == .kernel { options.delivery = TcpScenario.ownerDelivery(guest, wire) }
+            if variant == .kernel {
+                options.delivery = VmmScenario.ownerDelivery(guest) { wire.receive($0.tapQueue, count: $0.count) }
+            }
             let made = try RSSEngine(
                 device: path.tap, configuration: .spreading(over: UInt16(queues)), options: options)
             if variant == .kernel, made.steering != .program {
@@ -144,7 +150,11 @@ struct TcpScenario {
             if variant == .kernel {
                 threads.append(try strays(made, stop))
             } else {
-                for queue in 0..<queues { threads.append(try owner(queue, made, guest, wire, stop)) }
+                for queue in 0..<queues {
+                    threads.append(
+                        try VmmScenario.owner(
+                            queue, made, guest, histogram: nil, stop, afterBatch: { wire.receive(queue, count: $0) }))
+                }
             }
         }
         let vmmThreads = threads
@@ -182,41 +192,6 @@ struct TcpScenario {
         return sample().since(first)
     }
 
-    /// Today's VMM: per tap queue a thread reading straight into guest memory, the guest
-    /// receiving once per batch of up to 64 frames, or when the queue runs dry.
-    private func automqReader(
-        _ queue: Int, _ guest: VmmGuest, _ wire: TcpGuestWire, _ stop: ManagedAtomic<Bool>
-    ) throws -> ToolThread {
-        let descriptor = path.tap.queues[queue].descriptor
-        return try ToolThread(name: "tcp-automq") {
-            var waiting = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
-            var inBatch = 0
-            while !stop.load(ordering: .relaxed) {
-                let length = read(descriptor, guest.nextBuffer(queue), guest.slotSize - 4)
-                if length > 0 {
-                    guest.markUsed(queue, length: length)
-                    inBatch += 1
-                    if inBatch < TcpScenario.batch { continue }
-                }
-                if inBatch > 0 {
-                    wire.receive(queue, count: inBatch)
-                    inBatch = 0
-                }
-                if length <= 0 { _ = poll(&waiting, 1, 10) }
-            }
-        }
-    }
-
-    /// The kernel variant's delivery: the reader of tap queue q owns receive queue q and copies
-    /// each batch into q's guest memory, which the guest then receives.
-    static func ownerDelivery(_ guest: VmmGuest, _ wire: TcpGuestWire) -> FrameDelivery {
-        .inlineBatches { frames in
-            let queue = frames.tapQueue
-            for frame in frames { guest.deliver(queue, frame.packet) }
-            wire.receive(queue, count: frames.count)
-        }
-    }
-
     /// The kernel variant's taker of strays: a frame the program put on another receive queue's
     /// tap queue (none while the configuration holds still) reaches that queue's ring, not its
     /// owner's guest memory, which only the queue's reader writes; this thread takes it and drops
@@ -227,25 +202,6 @@ struct TcpScenario {
                 var taken = 0
                 for queue in 0..<engine.queueCount { taken += engine.receive(queue: queue, limit: 64) { _ in } }
                 if taken == 0 { _ = engine.waitForFrames(timeoutMilliseconds: 10) }
-            }
-        }
-    }
-
-    /// Userspace steering: receive queue q's owner thread takes its frames from the rings, copies
-    /// them into guest memory, and the guest receives them.
-    private func owner(
-        _ queue: Int, _ engine: RSSEngine, _ guest: VmmGuest, _ wire: TcpGuestWire, _ stop: ManagedAtomic<Bool>
-    ) throws -> ToolThread {
-        try ToolThread(name: "tcp-owner") {
-            while !stop.load(ordering: .relaxed) {
-                let taken = engine.receive(queue: queue, limit: TcpScenario.batch) { frame in
-                    guest.deliver(queue, frame.packet)
-                }
-                if taken > 0 {
-                    wire.receive(queue, count: taken)
-                } else {
-                    _ = engine.waitForFrames(queue: queue, timeoutMilliseconds: 10)
-                }
             }
         }
     }

@@ -16,7 +16,9 @@ extension VmmScenario {
         var threads: [ToolThread] = []
         if variant == .automq {
             threads = try tap.device.queues.indices.map { queue in
-                try automqReader(queue, guest, histograms[queue], stop)
+                try VmmScenario.automqReader(
+                    queue, descriptor: tap.device.queues[queue].descriptor, headerSize: tap.device.headerSize, guest,
+                    histogram: histograms[queue], stop)
             }
         } else {
             var options = VmmScenario.engineOptions(variant)
@@ -27,7 +29,7 @@ extension VmmScenario {
             engine = made
             if variant != .kernel {
                 threads = try (0..<queues).map { queue in
-                    try owner(queue, made, guest, histograms[queue], stop, latency: true)
+                    try VmmScenario.owner(queue, made, guest, histogram: histograms[queue], stop)
                 }
             }
         }
@@ -53,14 +55,17 @@ extension VmmScenario {
             p50: LatencyHistogram.quantile(0.5, of: histograms), p99: LatencyHistogram.quantile(0.99, of: histograms))
     }
 
-    /// Today's VMM on tap queue `queue`: reads straight into guest memory, up to a batch, then
-    /// notifies; waits in `poll` when the queue is empty, and ends once told to and empty.
-    private func automqReader(
-        _ queue: Int, _ guest: VmmGuest, _ histogram: LatencyHistogram, _ stop: ManagedAtomic<Bool>
+    /// Today's VMM on one tap queue (`descriptor`, receive queue `queue`): reads straight into
+    /// guest memory, up to a batch, then ends the batch (`afterBatch`, by default a guest
+    /// notification); waits in `poll` when the queue is empty, and ends once told to and empty.
+    /// With a `histogram`, records each frame's send stamp once its batch is in; with a `gate`,
+    /// starts reading once it opens.
+    static func automqReader(
+        _ queue: Int, descriptor: Int32, headerSize: Int, _ guest: VmmGuest, histogram: LatencyHistogram?,
+        _ stop: ManagedAtomic<Bool>, gate: ManagedAtomic<Bool>? = nil, afterBatch: ((Int) -> Void)? = nil
     ) throws -> ToolThread {
-        let fd = tap.device.queues[queue].descriptor
-        let headerSize = tap.device.headerSize
-        return try ToolThread(name: "vmm-reader") {
+        try ToolThread(name: "vmm-reader") {
+            while let gate, !gate.load(ordering: .acquiring) { sched_yield() }
             let stamps = UnsafeMutablePointer<UInt64>.allocate(capacity: VmmScenario.batch)
             defer { stamps.deallocate() }
             while true {
@@ -68,10 +73,11 @@ extension VmmScenario {
                 var stamped = 0
                 while inBatch < VmmScenario.batch {
                     let buffer = guest.nextBuffer(queue)
-                    let length = read(fd, buffer, guest.slotSize - 4)
+                    let length = read(descriptor, buffer, guest.slotSize - 4)
                     guard length > headerSize else { break }
-                    if let sent = VmmStamp.read(
-                        UnsafeRawBufferPointer(start: buffer + headerSize, count: length - headerSize))
+                    if histogram != nil,
+                        let sent = VmmStamp.read(
+                            UnsafeRawBufferPointer(start: buffer + headerSize, count: length - headerSize))
                     {
                         stamps[stamped] = sent
                         stamped += 1
@@ -80,25 +86,27 @@ extension VmmScenario {
                     inBatch += 1
                 }
                 if inBatch > 0 {
-                    let now = VmmStamp.now()
-                    for index in 0..<stamped { histogram.record(sent: stamps[index], now: now) }
-                    guest.notify(queue)
+                    if let histogram {
+                        let now = VmmStamp.now()
+                        for index in 0..<stamped { histogram.record(sent: stamps[index], now: now) }
+                    }
+                    if let afterBatch { afterBatch(inBatch) } else { guest.notify(queue) }
                     continue
                 }
                 if stop.load(ordering: .relaxed) { break }
-                var ready = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+                var ready = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
                 _ = poll(&ready, 1, 1)
             }
         }
     }
 
     /// The owner of receive queue `queue` under userspace steering: takes its frames from the
-    /// engine's rings into guest memory, a batch at a time, until told to stop; with `latency`,
-    /// reads each frame's stamp.
-    func owner(
-        _ queue: Int, _ engine: RSSEngine, _ guest: VmmGuest, _ histogram: LatencyHistogram,
-        _ stop: ManagedAtomic<Bool>,
-        latency: Bool
+    /// engine's rings into guest memory, a batch at a time, then ends the batch (`afterBatch`,
+    /// by default a guest notification), until told to stop. With a `histogram`, records each
+    /// frame's send stamp once its batch is in.
+    static func owner(
+        _ queue: Int, _ engine: RSSEngine, _ guest: VmmGuest, histogram: LatencyHistogram?,
+        _ stop: ManagedAtomic<Bool>, afterBatch: ((Int) -> Void)? = nil
     ) throws -> ToolThread {
         try ToolThread(name: "vmm-owner") {
             let stamps = UnsafeMutablePointer<UInt64>.allocate(capacity: VmmScenario.batch)
@@ -107,7 +115,7 @@ extension VmmScenario {
                 var stamped = 0
                 let got = engine.receive(queue: queue, limit: VmmScenario.batch) { frame in
                     guest.deliver(queue, frame.packet)
-                    if latency, let sent = VmmStamp.read(frame.frame) {
+                    if histogram != nil, let sent = VmmStamp.read(frame.frame) {
                         stamps[stamped] = sent
                         stamped += 1
                     }
@@ -116,9 +124,11 @@ extension VmmScenario {
                     _ = engine.waitForFrames(queue: queue, timeoutMilliseconds: 1)
                     continue
                 }
-                let now = VmmStamp.now()
-                for index in 0..<stamped { histogram.record(sent: stamps[index], now: now) }
-                guest.notify(queue)
+                if let histogram {
+                    let now = VmmStamp.now()
+                    for index in 0..<stamped { histogram.record(sent: stamps[index], now: now) }
+                }
+                if let afterBatch { afterBatch(got) } else { guest.notify(queue) }
             }
         }
     }

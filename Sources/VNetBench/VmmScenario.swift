@@ -102,26 +102,12 @@ struct VmmScenario {
     /// The `automq` VMM's threads, started: one per tap queue, reading straight into `guest`'s
     /// memory of its queue until the queue is empty; with a `gate`, once it opens.
     func automqDrainReaders(_ guest: VmmGuest, gate: ManagedAtomic<Bool>? = nil) throws -> [ToolThread] {
-        try tap.device.queues.enumerated().map { queue, tapQueue in
-            try ToolThread(name: "vmm-reader") {
-                while let gate, !gate.load(ordering: .acquiring) { sched_yield() }
-                let fd = tapQueue.descriptor
-                var inBatch = 0
-                while true {
-                    let length = read(fd, guest.nextBuffer(queue), guest.slotSize - 4)
-                    if length > 0 {
-                        guest.markUsed(queue, length: length)
-                        inBatch += 1
-                        if inBatch == VmmScenario.batch {
-                            guest.notify(queue)
-                            inBatch = 0
-                        }
-                        continue
-                    }
-                    if inBatch > 0 { guest.notify(queue) }
-                    break
-                }
-            }
+        // Told to stop from the start: each reader ends at its queue's first empty read.
+        let stopped = ManagedAtomic(true)
+        return try tap.device.queues.enumerated().map { queue, tapQueue in
+            try VmmScenario.automqReader(
+                queue, descriptor: tapQueue.descriptor, headerSize: tap.device.headerSize, guest, histogram: nil,
+                stopped, gate: gate)
         }
     }
 
@@ -162,7 +148,7 @@ struct VmmScenario {
             variant == .kernel
             ? []
             : try (0..<queues).map { queue in
-                try owner(queue, engine, guest, LatencyHistogram(), stop, latency: false)
+                try VmmScenario.owner(queue, engine, guest, histogram: nil, stop)
             }
         let last = settle(engine, takingStrays: variant == .kernel, guest, sent: fill.sent, since: start)
         let readerCPU = BenchClock.seconds(engine.readerCPUTime)
@@ -183,9 +169,8 @@ struct VmmScenario {
     /// handler gets q's frames only) and copies them into q's guest memory, one notification per
     /// batch; with `histograms`, it reads each frame's send stamp after the batch is in.
     static func ownerDelivery(_ guest: VmmGuest, latency histograms: [LatencyHistogram]?) -> FrameDelivery {
-        .inlineBatches { frames in
+        ownerDelivery(guest) { frames in
             let queue = frames.tapQueue
-            for frame in frames { guest.deliver(queue, frame.packet) }
             if let histograms {
                 let now = VmmStamp.now()
                 for frame in frames {
@@ -193,6 +178,17 @@ struct VmmScenario {
                 }
             }
             guest.notify(queue)
+        }
+    }
+
+    /// Inline delivery where the reader of tap queue q owns receive queue q: each batch copied
+    /// into q's guest memory, then `afterBatch` (the guest's notification, say).
+    static func ownerDelivery(
+        _ guest: VmmGuest, afterBatch: @escaping @Sendable (ReceivedFrames) -> Void
+    ) -> FrameDelivery {
+        .inlineBatches { frames in
+            for frame in frames { guest.deliver(frames.tapQueue, frame.packet) }
+            afterBatch(frames)
         }
     }
 

@@ -37,7 +37,7 @@ extension VmmScenario {
             try engine.start()
             if variant != .kernel {
                 for queue in 0..<queues {
-                    owners.append(try owner(queue, engine, guest, LatencyHistogram(), stop, latency: false))
+                    owners.append(try VmmScenario.owner(queue, engine, guest, histogram: nil, stop))
                 }
             }
             gate.store(true, ordering: .releasing)

@@ -105,7 +105,7 @@ final class UringBackend: ReaderBackend {
             unsafe batch.add(bufferIndex: completion.flags >> VNET_URING_BUFFER_SHIFT, length: Int(completion.result))
             return nil
         }
-        return failure(completion.result, transient: [ENOBUFS, EAGAIN, EINTR])
+        return failure(completion.result)
     }
 
     /// One single-shot completion: a frame in the buffer its tag names, or the buffer back.
@@ -119,7 +119,7 @@ final class UringBackend: ReaderBackend {
             return nil
         }
         unsafe free.push(bufferIndex)
-        return failure(completion.result, transient: [EAGAIN, EINTR])
+        return failure(completion.result)
     }
 
     /// Once the last chain has ended: queues a new one of up to ``singleShotDepth`` reads, as
@@ -143,9 +143,16 @@ final class UringBackend: ReaderBackend {
         outstanding = count
     }
 
-    /// The error of a read that failed for good; nil for an empty read or a transient error.
-    private func failure(_ result: Int32, transient: [Int32]) -> TapError? {
-        guard result < 0, !transient.contains(-result) else { return nil }
+    /// The error of a read that failed for good; nil for an empty read or a transient error:
+    /// `EAGAIN`, `EINTR`, and for the multishot read `ENOBUFS` (its buffer ring ran dry; it is
+    /// re-armed once buffers come back).
+    private func failure(_ result: Int32) -> TapError? {
+        guard result < 0 else { return nil }
+        switch -result {
+        case EAGAIN, EINTR: return nil
+        case ENOBUFS where multishot: return nil
+        default: break
+        }
         return TapError(
             .read, device: deviceName, errno: Errno(rawValue: -result), detail: "tap queue \(tapQueue), io_uring")
     }
