@@ -21,20 +21,16 @@ private func load(_ configuration: RSSConfiguration, queues: UInt16, rule: Exten
     precondition(
         vnet_steering_load(UInt32(VNET_STEERING_BUILD_TABLES), &descriptors, nil, 0) == 0,
         "loading the program needs root")
-    // The queue numbers are the receive queues themselves; entries reduced as the Classifier does.
-    let table = configuration.indirectionTable.map { $0 % queues }
+    // The queue numbers are the receive queues themselves: the slot is the Classifier's own
+    // preparation (entries reduced, byte tables), as an engine publishes it.
     let slot = vnet_steering_slot_create()!
     defer { vnet_steering_slot_destroy(slot) }
-    let hasher = ToeplitzHasher(key: configuration.key, method: .byteTables)
-    let filled = configuration.key.withUnsafeBufferPointer { key in
-        hasher.withByteTables { tables in
-            table.withUnsafeBufferPointer { entries in
-                vnet_steering_slot_fill(
-                    slot, key.baseAddress, key.count, tables.baseAddress, tables.count / 256,
-                    configuration.hashTypes.rawValue,
-                    rule == .qemu ? VNET_STEERING_QEMU_EX_RULE : 0, UInt32(configuration.unclassifiedQueue % queues),
-                    entries.baseAddress, UInt32(entries.count))
-            }
+    let filled = classifier.withSteeringSlot { hashTypes, unclassified, table, tables in
+        configuration.key.withUnsafeBufferPointer { key in
+            vnet_steering_slot_fill(
+                slot, key.baseAddress, key.count, tables.baseAddress, tables.count / 256, hashTypes.rawValue,
+                rule == .qemu ? VNET_STEERING_QEMU_EX_RULE : 0, UInt32(unclassified), table.baseAddress,
+                UInt32(table.count))
         }
     }
     precondition(filled == 0)

@@ -30,6 +30,10 @@ echo "rust-test: cargo test"
 # The layout check first, with its count shown (a passing test's output is otherwise hidden).
 cargo test --offline -p vnet-rss-sys --test layout -- --show-output
 cargo test --offline
+if [ "$(id -u)" != 0 ]; then
+    # A passing test's output is hidden: say here that the tap test returned without a tap.
+    echo "rust-test: tests/tap.rs engine_on_a_real_tap ran nothing (needs root for unshare --net and a tap)"
+fi
 
 if cargo clippy --version >/dev/null 2>&1; then
     echo "rust-test: cargo clippy"

@@ -231,9 +231,12 @@ int vnet_steering_test_run(int32_t program, const uint8_t *frame, uint32_t lengt
      * data after it (net/bpf/test_run.c, eth_type_trans). A stand-in header in front puts the
      * data at the frame's destination MAC, where a tap's transmit path has it. */
     enum { STAND_IN = 14, MOST = 65535 };
-    static __thread uint8_t data[STAND_IN + MOST];
     if (frame == NULL && length > 0) return -EINVAL;
     if (length > MOST) return -EMSGSIZE;
+    /* Per call, not a per-thread static: a test run is no datapath, and a 64 KiB thread-local
+     * would cost every thread of every process that links the library. */
+    uint8_t *data = malloc(STAND_IN + (size_t)length);
+    if (data == NULL) return -ENOMEM;
     memset(data, 0, STAND_IN);
     data[12] = 0x88; /* EtherType 0x88B5, local experimental: no protocol handling */
     data[13] = 0xB5;
@@ -242,7 +245,9 @@ int vnet_steering_test_run(int32_t program, const uint8_t *frame, uint32_t lengt
                 .data_in = data,
                 .data_size_in = STAND_IN + length,
                 .repeat = repeat);
-    if (bpf_prog_test_run_opts(program, &options) < 0) return -errno;
+    int ran = bpf_prog_test_run_opts(program, &options) < 0 ? -errno : 0;
+    free(data);
+    if (ran < 0) return ran;
     if (result) *result = options.retval;
     if (duration_ns) *duration_ns = options.duration;
     return 0;

@@ -64,7 +64,7 @@ public func engineCreate(
     _ out: UnsafeMutablePointer<UnsafeMutablePointer<vnet_rss_engine>?>?,
     _ detail: UnsafeMutablePointer<vnet_rss_error>?
 ) -> Int32 {
-    makeEngine(tapDescriptors, count, config, options, VNET_RSS_STEERING_AUTOMATIC, nil, out, detail)
+    engineCreateSteered(tapDescriptors, count, config, options, VNET_RSS_STEERING_AUTOMATIC, nil, out, detail)
 }
 
 /// `vnet_rss_engine_create_steered`.
@@ -75,16 +75,7 @@ public func engineCreateSteered(
     _ out: UnsafeMutablePointer<UnsafeMutablePointer<vnet_rss_engine>?>?,
     _ detail: UnsafeMutablePointer<vnet_rss_error>?
 ) -> Int32 {
-    makeEngine(tapDescriptors, count, config, options, steering, programDescriptors, out, detail)
-}
-
-/// Both creation functions: checks every argument before anything is made.
-private func makeEngine(
-    _ tapDescriptors: UnsafePointer<Int32>?, _ count: UInt, _ config: UnsafePointer<vnet_rss_config>?,
-    _ options: UnsafePointer<vnet_rss_engine_options>?, _ steering: UInt32, _ programDescriptors: UnsafePointer<Int32>?,
-    _ out: UnsafeMutablePointer<UnsafeMutablePointer<vnet_rss_engine>?>?,
-    _ detail: UnsafeMutablePointer<vnet_rss_error>?
-) -> Int32 {
+    // Both creation functions come here: every argument is checked before anything is made.
     ErrorDetail.clear(detail)
     guard let out else { return -EINVAL }
     out.pointee = nil

@@ -55,11 +55,17 @@ enum ErrorDetail {
 
     /// Copies `text` into a fixed C `char` array (a tuple in Swift), cut to fit, NUL-terminated.
     static func copy<Storage>(_ text: String, into storage: inout Storage) {
-        withUnsafeMutableBytes(of: &storage) { bytes in
-            guard !bytes.isEmpty else { return }
-            let utf8 = Array(text.utf8.prefix(bytes.count - 1))
-            bytes.copyBytes(from: utf8)
-            bytes[utf8.count] = 0
-        }
+        withUnsafeMutableBytes(of: &storage) { bytes in copy(text, into: bytes) }
+    }
+
+    /// Copies `text` into `bytes`, NUL-terminated, cut where it does not fit before a character
+    /// that would not fit whole (never on a UTF-8 continuation byte). Nothing for no room.
+    static func copy(_ text: String, into bytes: UnsafeMutableRawBufferPointer) {
+        guard !bytes.isEmpty else { return }
+        let whole = Array(text.utf8)
+        var end = min(whole.count, bytes.count - 1)
+        while end > 0, end < whole.count, whole[end] & 0xC0 == 0x80 { end -= 1 }
+        bytes.copyBytes(from: whole[..<end])
+        bytes[end] = 0
     }
 }

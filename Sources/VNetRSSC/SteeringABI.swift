@@ -12,17 +12,11 @@ public func engineSteering(
     _ engine: UnsafePointer<vnet_rss_engine>?, _ reason: UnsafeMutablePointer<CChar>?, _ capacity: UInt
 ) -> Int32 {
     guard let handle = Handle.object(engine, EngineHandle.self) else { return -EINVAL }
-    if let reason, capacity > 0 {
-        // SAFETY: the caller gives `capacity` writable bytes at `reason`; the copy stops one short
-        // of them for the terminating NUL.
-        let whole = Array(handle.engine.steeringReason.utf8)
-        // Cut before a character that does not fit whole: the cut never lands on a UTF-8
-        // continuation byte.
-        var end = min(whole.count, Int(capacity) - 1)
-        while end > 0, end < whole.count, whole[end] & 0xC0 == 0x80 { end -= 1 }
-        let bytes = whole[..<end]
-        for (index, byte) in bytes.enumerated() { reason[index] = CChar(bitPattern: byte) }
-        reason[bytes.count] = 0
+    if let reason {
+        // SAFETY: the caller gives `capacity` writable bytes at `reason`.
+        ErrorDetail.copy(
+            handle.engine.steeringReason,
+            into: UnsafeMutableRawBufferPointer(start: reason, count: Int(clamping: capacity)))
     }
     switch handle.engine.steering {
     case .userspace: return Int32(VNET_RSS_STEERING_USERSPACE)

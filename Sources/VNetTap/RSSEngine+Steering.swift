@@ -32,7 +32,7 @@ extension RSSEngine {
         case .automatic:
             series = options.kernelOffload && covered
         }
-        let descriptor = device.queues.first { $0.attached }?.descriptor ?? device.queues[0].descriptor
+        let descriptor = device.controlDescriptor
         let before = snapshot.load().steering
         if series {
             // The readers decide every frame themselves while the steering changes hands (they
@@ -61,7 +61,7 @@ extension RSSEngine {
         }
         // The program's maps first: a frame the program steers by the new configuration while a
         // reader still decides by the old one is handed over, and counted.
-        try programSteering.publish(configuration, rule: options.extensionHeaderRule, queueCount: queueCount)
+        try programSteering.publish(classifier)
         let steers = configuration.features.contains(.rss)
         if steers && !threads.isEmpty { try programSteering.attach() }
         if !steers { programSteering.detach() }
@@ -105,8 +105,11 @@ extension RSSEngine {
         }
         if attached { reader?.detachedByEngine.store(false, ordering: .relaxed) }
         // The tap renumbers its attached queues on every attach and detach; the program's table
-        // names tap queues by those numbers. The queue change stands if this fails.
-        try programSteering?.publish(configuration, rule: options.extensionHeaderRule, queueCount: queueCount)
-        if attached, !threads.isEmpty, snapshot.load().steering == .program { try programSteering?.attach() }
+        // names tap queues by those numbers. Republished only while the program steers: `apply`
+        // publishes before it hands steering to the program. The queue change stands if this fails.
+        let state = snapshot.load()
+        guard let programSteering, state.steering == .program else { return }
+        try programSteering.publish(state.classifier)
+        if attached, !threads.isEmpty { try programSteering.attach() }
     }
 }

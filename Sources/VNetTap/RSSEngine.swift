@@ -81,10 +81,10 @@ public final class RSSEngine: @unchecked Sendable {
         let sources = device.queues.count
         // Every step that can throw comes before the engine allocates anything: Swift runs no
         // deinit after a failed initialiser.
-        let probeDescriptor = device.queues.first { $0.attached }?.descriptor ?? device.queues[0].descriptor
+        let probeDescriptor = device.controlDescriptor
         kernelOffload = KernelHashOffload.probe(descriptor: probeDescriptor, system: device.system)
         let choice = try SteeringChoice.make(
-            options, configuration, device: device, receiveQueues: receiveQueues, probe: kernelOffload,
+            options, classifier, device: device, receiveQueues: receiveQueues, probe: kernelOffload,
             probeDescriptor: probeDescriptor)
         programSteering = choice.program
         wakeupEvents = try (0..<receiveQueues).map { _ throws(TapError) in try RSSEngine.eventDescriptor(device) }

@@ -185,6 +185,10 @@ public final class TapDevice: @unchecked Sendable {
         }
     }
 
+    /// The descriptor the device-wide ioctls go through (`TUNGETVNETHASHCAP`, `TUNSETVNETHASH`):
+    /// an attached queue's, else queue 0's.
+    var controlDescriptor: Int32 { queues.first { $0.attached }?.descriptor ?? queues[0].descriptor }
+
     /// The number of attached queues: the kernel spreads frames over these only.
     public var attachedQueueCount: Int { queues.filter(\.attached).count }
 

@@ -169,8 +169,11 @@ struct ProgramSteeringTests {
     )
     func hotSwap() throws {
         let tap = try LiveTap(queues: 4)
+        // Different keys and tables: a slot torn between the two (one's key, the other's table)
+        // would put frames on queues neither configuration gives them.
         let forward = try RSSConfiguration(indirectionTable: (0..<128).map { UInt16($0 % 4) })
-        let backward = try RSSConfiguration(indirectionTable: (0..<128).map { UInt16(3 - $0 % 4) })
+        let backward = try RSSConfiguration(
+            indirectionTable: (0..<128).map { UInt16(3 - $0 % 4) }, key: ToeplitzKey.microsoft.reversed())
         var options = EngineOptions()
         options.steering = .program
         options.ringCapacity = 4096
@@ -202,13 +205,17 @@ struct ProgramSteeringTests {
         var mismatched = 0
         var useForward = true
         let deadline = ContinuousClock.now + .seconds(180)
+        // Each frame wholly old or wholly new, on each side: the classifier's hash and receive
+        // queue from one configuration, and the program's tap queue from one configuration.
         func check(_ frame: ReceivedFrame) {
-            let hash = EngineTests.referenceHash(frame.frame)
-            let bucket = Int(hash & 127)
-            let candidates = [Int(forward.indirectionTable[bucket]), Int(backward.indirectionTable[bucket])]
-            if frame.hash != hash || frame.report != .udpIPv4 || !candidates.contains(frame.queue)
-                || !candidates.contains(frame.tapQueue)
-            {
+            let tuple = Array(frame.frame[26..<34]) + Array(frame.frame[34..<38])
+            let old = BitSerialToeplitz.hash(key: forward.key, input: tuple)
+            let new = BitSerialToeplitz.hash(key: backward.key, input: tuple)
+            let oldQueue = Int(forward.indirectionTable[Int(old & 127)])
+            let newQueue = Int(backward.indirectionTable[Int(new & 127)])
+            let classified =
+                (frame.hash == old && frame.queue == oldQueue) || (frame.hash == new && frame.queue == newQueue)
+            if !classified || frame.report != .udpIPv4 || (frame.tapQueue != oldQueue && frame.tapQueue != newQueue) {
                 mismatched += 1
             }
         }
@@ -438,8 +445,7 @@ struct ProgramSteeringTests {
         defer { engine.stop() }
         // Someone else's program: every frame to tap queue 3.
         let foreign = try SteeringProgram.load(.bitSerial)
-        try ProgramSlots(foreign).publish(
-            try RSSConfiguration(indirectionTable: [3]), rule: .spec, queueCount: 4, kernelOrder: [0, 1, 2, 3])
+        try foreign.publish(try RSSConfiguration(indirectionTable: [3]), queueCount: 4)
         var foreignProgram = foreign.descriptors.program
         _ = try withUnsafeMutableBytes(of: &foreignProgram) { raw in
             try LinuxSystemCalls().ioctl(

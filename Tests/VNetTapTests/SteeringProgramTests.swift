@@ -20,9 +20,7 @@ struct SteeringProgramTests {
     static func program(for classifier: Classifier, build: SteeringProgram.Build = .tables) throws -> SteeringProgram {
         let program = try SteeringProgram.load(build)
         let slots = try ProgramSlots(program)
-        try slots.publish(
-            classifier.configuration, rule: classifier.extensionHeaderRule, queueCount: Int(classifier.queueCount),
-            kernelOrder: Array(0..<Int(classifier.queueCount)))
+        try slots.publish(classifier, kernelOrder: Array(0..<Int(classifier.queueCount)))
         return program
     }
 
@@ -123,7 +121,10 @@ struct SteeringProgramTests {
     @Test(
         "the table-driven build and the bit-serial build steer alike, and the verifier's account is within its limits")
     func buildsAgree() throws {
-        let classifier = try Classifier(.spreading(over: 4), queueCount: 4)
+        // 65,536 distinct entries: the answer is the hash's low 16 bits, not just a queue of 4.
+        let distinct = try RSSConfiguration(
+            indirectionTable: (0..<65_536).map { UInt16(truncatingIfNeeded: $0 &* 40_503) })
+        let classifier = try Classifier(distinct, queueCount: 65_535)
         let tables = try Self.program(for: classifier, build: .tables)
         let bitSerial = try Self.program(for: classifier, build: .bitSerial)
         var random = SeededGenerator(seed: 7)
@@ -148,16 +149,18 @@ struct SteeringProgramTests {
         for round in 0..<6 {
             let configuration = try RSSConfiguration(
                 hashTypes: .all, indirectionTable: [UInt16(round)], unclassifiedQueue: 9, key: ToeplitzKey.microsoft)
-            try slots.publish(configuration, rule: .spec, queueCount: 8, kernelOrder: Array(0..<8))
+            try slots.publish(try Classifier(configuration, queueCount: 8), kernelOrder: Array(0..<8))
             #expect(vnet_steering_active_slot_for_test(descriptors) == (round + 1) % 2)
             #expect(try Self.queue(program, frame) == UInt32(round))
         }
         // An adopted copy picks up where the switch stands and flips to the other slot.
         let adopted = try ProgramSlots(try SteeringProgram.adopt(descriptors))
         try adopted.publish(
-            try RSSConfiguration(
-                hashTypes: .all, indirectionTable: [7], unclassifiedQueue: 9, key: ToeplitzKey.microsoft),
-            rule: .spec, queueCount: 8, kernelOrder: Array(0..<8))
+            try Classifier(
+                try RSSConfiguration(
+                    hashTypes: .all, indirectionTable: [7], unclassifiedQueue: 9, key: ToeplitzKey.microsoft),
+                queueCount: 8),
+            kernelOrder: Array(0..<8))
         #expect(try Self.queue(program, frame) == 7)
     }
 

@@ -71,6 +71,22 @@ public final class Classifier: @unchecked Sendable {
 
     deinit { unsafe table.deallocate() }
 
+    /// What the steering program's configuration slot carries, prepared here once for both:
+    /// the enabled hash types this classifier knows, the unclassified queue and the indirection
+    /// table already reduced modulo ``queueCount`` (one entry, the unclassified queue, when the
+    /// configuration has no table), and the Toeplitz byte tables of the key. Valid during `body`.
+    package func withSteeringSlot<R>(
+        _ body: (
+            _ hashTypes: HashTypes, _ unclassifiedQueue: UInt16, _ table: UnsafeBufferPointer<UInt16>,
+            _ byteTables: UnsafeBufferPointer<UInt32>
+        ) throws -> R
+    ) rethrows -> R {
+        let entries = unsafe UnsafeBufferPointer(start: table, count: max(configuration.indirectionTable.count, 1))
+        return try unsafe hasher.withByteTables { tables in
+            try unsafe body(hashTypes, choice.unclassifiedQueue, entries, tables)
+        }
+    }
+
     private static func reduce(_ queue: UInt16, _ count: UInt16) -> UInt16 {
         count == 0 ? 0 : queue % count
     }

@@ -48,37 +48,29 @@ final class ProgramSlots: Sendable {
         unsafe state.withLock { unsafe vnet_steering_slot_destroy($0.image) }
     }
 
-    /// Publishes `configuration` for `queueCount` receive queues, its Toeplitz byte tables
-    /// prepared by VNetRSS's ``ToeplitzHasher`` as the classifier's are: table entries and the
-    /// unclassified queue reduced modulo `queueCount` (as ``Classifier`` reduces them), then
-    /// translated through `kernelOrder` (``TapDevice/kernelOrder``) into the numbers the tap
-    /// gives its attached queues. A receive queue whose tap queue is detached gets number 0;
-    /// its frames land elsewhere and the engine hands them over.
-    func publish(
-        _ configuration: RSSConfiguration, rule: ExtensionHeaderRule, queueCount: Int, kernelOrder: [Int]
-    ) throws(TapError) {
-        var number = [UInt16](repeating: 0, count: max(queueCount, 1))
+    /// Publishes `classifier`'s configuration, as the classifier prepared it (``Classifier``
+    /// reduces table entries and the unclassified queue modulo its queue count and holds the
+    /// key's Toeplitz byte tables), with each receive queue translated through `kernelOrder`
+    /// (``TapDevice/kernelOrder``) into the number the tap gives its attached queue. A receive
+    /// queue whose tap queue is detached gets number 0; its frames land elsewhere and the engine
+    /// hands them over.
+    func publish(_ classifier: Classifier, kernelOrder: [Int]) throws(TapError) {
+        var number = [UInt16](repeating: 0, count: max(Int(classifier.queueCount), 1))
         for (kernelNumber, tapQueue) in kernelOrder.enumerated() where tapQueue < number.count {
             number[tapQueue] = UInt16(kernelNumber)
         }
-        func tapQueue(_ receiveQueue: UInt16) -> UInt16 {
-            queueCount == 0 ? number[0] : number[Int(receiveQueue) % queueCount]
-        }
-        let entries =
-            configuration.indirectionTable.isEmpty ? [configuration.unclassifiedQueue] : configuration.indirectionTable
-        let table = entries.map(tapQueue)
-        let flags = rule == .qemu ? VNET_STEERING_QEMU_EX_RULE : 0
-        let key = configuration.key
-        // The classifier's own key preparation: the program hashes with the same byte tables.
-        let hasher = ToeplitzHasher(key: key, method: .byteTables)
+        // Reduced already: every receive queue is below the classifier's queue count.
+        func tapQueue(_ receiveQueue: UInt16) -> UInt16 { number[min(Int(receiveQueue), number.count - 1)] }
+        let flags = classifier.extensionHeaderRule == .qemu ? VNET_STEERING_QEMU_EX_RULE : 0
+        let key = classifier.configuration.key
         let result: Result<Void, TapError> = unsafe state.withLock { state in
-            let filled = unsafe key.withUnsafeBufferPointer { keyBytes in
-                unsafe hasher.withByteTables { tables in
+            let filled = unsafe classifier.withSteeringSlot { hashTypes, unclassified, reduced, tables in
+                let table = unsafe reduced.map(tapQueue)
+                return unsafe key.withUnsafeBufferPointer { keyBytes in
                     unsafe table.withUnsafeBufferPointer { tableEntries in
                         unsafe vnet_steering_slot_fill(
                             state.image, keyBytes.baseAddress, keyBytes.count, tables.baseAddress, tables.count / 256,
-                            configuration.hashTypes.rawValue & HashTypes.all.rawValue,
-                            flags, UInt32(tapQueue(configuration.unclassifiedQueue)), tableEntries.baseAddress,
+                            hashTypes.rawValue, flags, UInt32(tapQueue(unclassified)), tableEntries.baseAddress,
                             UInt32(tableEntries.count))
                     }
                 }
@@ -87,7 +79,9 @@ final class ProgramSlots: Sendable {
                 return .failure(
                     TapError(
                         .programMaps, device: "steering program", errno: Errno(rawValue: -filled),
-                        detail: "indirection table of \(table.count) entries, at most \(VNET_STEERING_TABLE_LIMIT)"))
+                        detail:
+                            "indirection table of \(classifier.configuration.indirectionTable.count) entries, at most \(VNET_STEERING_TABLE_LIMIT)"
+                    ))
             }
             let spare = unsafe 1 - state.inForce
             let written = unsafe vnet_steering_write_slot(program.slots[spare].rawValue, state.image)

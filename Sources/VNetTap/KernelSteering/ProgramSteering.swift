@@ -28,9 +28,10 @@ final class ProgramSteering: @unchecked Sendable {
         return try ProgramSteering(SteeringProgram.load(.tables), device: device)
     }
 
-    /// Publishes `configuration` to the program's maps in the tap's current queue numbering.
-    func publish(_ configuration: RSSConfiguration, rule: ExtensionHeaderRule, queueCount: Int) throws(TapError) {
-        try slots.publish(configuration, rule: rule, queueCount: queueCount, kernelOrder: device.kernelOrder)
+    /// Publishes `classifier`'s configuration, as it prepared it, to the program's maps in the
+    /// tap's current queue numbering.
+    func publish(_ classifier: Classifier) throws(TapError) {
+        try slots.publish(classifier, kernelOrder: device.kernelOrder)
     }
 
     /// Attaches the program to the tap (`TUNSETSTEERINGEBPF`, through any attached queue).

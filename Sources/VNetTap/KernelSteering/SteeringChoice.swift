@@ -10,9 +10,10 @@ struct SteeringChoice {
     let program: ProgramSteering?
 
     static func make(
-        _ options: EngineOptions, _ configuration: RSSConfiguration, device: TapDevice, receiveQueues: Int,
+        _ options: EngineOptions, _ classifier: Classifier, device: TapDevice, receiveQueues: Int,
         probe: KernelHashOffload.Probe, probeDescriptor: Int32
     ) throws(TapError) -> SteeringChoice {
+        let configuration = classifier.configuration
         let covered = KernelHashOffload.covers(
             probe, configuration, receiveQueues: receiveQueues, tapQueues: device.queues.count)
         switch options.steering {
@@ -28,7 +29,7 @@ struct SteeringChoice {
                 configuration, descriptor: probeDescriptor, device: device.name, system: device.system)
             return SteeringChoice(steering: .kernel, reason: "kernel RSS (TUNSETVNETHASH) asked for", program: nil)
         case .program:
-            let program = try makeProgram(options, configuration, device: device, receiveQueues: receiveQueues)
+            let program = try makeProgram(options, classifier, device: device, receiveQueues: receiveQueues)
             return SteeringChoice(
                 steering: configuration.features.contains(.rss) ? .program : .userspace,
                 reason: "steering program asked for" + (options.steeringProgram == nil ? " (loaded)" : " (adopted)"),
@@ -38,7 +39,7 @@ struct SteeringChoice {
                 try KernelHashOffload.push(
                     configuration, descriptor: probeDescriptor, device: device.name, system: device.system)
                 // Ready for a later configuration the kernel's RSS cannot do.
-                let program = try? makeProgram(options, configuration, device: device, receiveQueues: receiveQueues)
+                let program = try? makeProgram(options, classifier, device: device, receiveQueues: receiveQueues)
                 return SteeringChoice(
                     steering: .kernel, reason: "automatic: the kernel has TUNSETVNETHASH and covers the configuration",
                     program: program)
@@ -47,7 +48,7 @@ struct SteeringChoice {
                 options.kernelOffload
                 ? seriesAbsence(probe, configuration) : "kernel RSS not allowed (kernelOffload off)"
             do {
-                let program = try makeProgram(options, configuration, device: device, receiveQueues: receiveQueues)
+                let program = try makeProgram(options, classifier, device: device, receiveQueues: receiveQueues)
                 return SteeringChoice(
                     steering: configuration.features.contains(.rss) ? .program : .userspace,
                     reason: "automatic: \(series); steering program "
@@ -61,9 +62,9 @@ struct SteeringChoice {
         }
     }
 
-    /// The program, loaded or adopted, with `configuration` published to its maps.
+    /// The program, loaded or adopted, with `classifier`'s configuration published to its maps.
     private static func makeProgram(
-        _ options: EngineOptions, _ configuration: RSSConfiguration, device: TapDevice, receiveQueues: Int
+        _ options: EngineOptions, _ classifier: Classifier, device: TapDevice, receiveQueues: Int
     ) throws(TapError) -> ProgramSteering {
         guard receiveQueues <= device.queues.count else {
             throw TapError(
@@ -73,7 +74,7 @@ struct SteeringChoice {
             )
         }
         let program = try ProgramSteering.make(adopted: options.steeringProgram, device: device)
-        try program.publish(configuration, rule: options.extensionHeaderRule, queueCount: receiveQueues)
+        try program.publish(classifier)
         return program
     }
 

@@ -180,13 +180,24 @@ public final class SteeringProgram: Sendable {
     /// `kernelOrder` (the tap's numbers of its attached queues, ``TapDevice/kernelOrder``;
     /// by default queue k is number k). One publisher at a time: an engine steering with this
     /// program publishes on its own.
+    ///
+    /// The configuration is prepared as a ``Classifier`` prepares it, its checks included: one
+    /// the classifier refuses (a key too short for an enabled type, say) is refused here with
+    /// `EINVAL` and the classifier's reason, and the maps keep what they had.
     public func publish(
         _ configuration: RSSConfiguration, extensionHeaderRule: ExtensionHeaderRule = .spec, queueCount: Int,
         kernelOrder: [Int]? = nil
     ) throws(TapError) {
-        try ProgramSlots(self).publish(
-            configuration, rule: extensionHeaderRule, queueCount: queueCount,
-            kernelOrder: kernelOrder ?? Array(0..<queueCount))
+        let classifier: Classifier
+        do {
+            // Byte tables: every hasher has them, and the program needs nothing else of the key.
+            classifier = try Classifier(
+                configuration, queueCount: UInt16(clamping: queueCount), extensionHeaderRule: extensionHeaderRule,
+                toeplitzMethod: .byteTables)
+        } catch {
+            throw TapError(.programMaps, device: "steering program", errno: .invalidArgument, detail: "\(error)")
+        }
+        try ProgramSlots(self).publish(classifier, kernelOrder: kernelOrder ?? Array(0..<queueCount))
     }
 
     /// Bytes of the embedded object of `build`.

@@ -456,9 +456,6 @@ impl Engine {
                 queues,
             )
         };
-        if code == -ENOSPC {
-            return Err(Error::BufferTooSmall { needed: queues + 1, capacity: queues });
-        }
         check("vnet_rss_engine_statistics", code, None)?;
         Ok(Statistics {
             frames_read: totals.frames_read,
@@ -490,8 +487,9 @@ impl Engine {
                 .and_then(Steerer::from_raw)
                 .ok_or(Error::Os { function: "vnet_rss_engine_steering", errno: EPROTO })?;
             let length = reason.iter().position(|&b| b == 0).unwrap_or(reason.len());
-            // A reason that fills the buffer may have been cut: ask again with more room.
-            if length + 1 >= capacity && capacity < 1 << 20 {
+            // A reason that (nearly) fills the buffer may have been cut: the library stops at the
+            // last whole UTF-8 character, up to 3 bytes short of the NUL. Ask again with more room.
+            if length + 4 >= capacity && capacity < 1 << 20 {
                 capacity *= 4;
                 continue;
             }

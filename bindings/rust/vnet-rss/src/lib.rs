@@ -91,8 +91,7 @@ pub(crate) fn ensure_abi() -> Result<()> {
 pub fn toeplitz(key: &[u8], input: &[u8]) -> Result<u32> {
     ensure_abi()?;
     let mut hash = 0u32;
-    // The library refuses NULL even with a length of 0; a dangling non-null pointer of an empty
-    // slice is never read.
+    // An empty slice's pointer is dangling but not NULL; the library reads none of its bytes.
     // SAFETY: `key` and `input` are valid for their lengths; `hash` is valid for writes.
     let code = unsafe { sys::vnet_rss_toeplitz(key.as_ptr(), key.len(), input.as_ptr(), input.len(), &mut hash) };
     error::check("vnet_rss_toeplitz", code, None)?;
