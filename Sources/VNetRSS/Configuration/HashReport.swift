@@ -27,6 +27,15 @@ public enum HashReport: UInt16, Sendable, CaseIterable, CustomStringConvertible 
         self == .none ? [] : HashTypes(rawValue: 1 << (UInt32(rawValue) - 1))
     }
 
+    /// True for the reports whose hash covers TCP or UDP ports: the frame's transport header was
+    /// found.
+    public var hasPorts: Bool {
+        switch self {
+        case .tcpIPv4, .udpIPv4, .tcpIPv6, .udpIPv6, .tcpIPv6Ex, .udpIPv6Ex: true
+        case .none, .ipv4, .ipv6, .ipv6Ex: false
+        }
+    }
+
     /// The name the CLI prints: `none`, or the name of ``hashType`` in ``HashTypes/named``.
     public var description: String {
         self == .none ? "none" : HashTypes.named[Int(rawValue) - 1].name

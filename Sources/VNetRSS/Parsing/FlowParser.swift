@@ -10,6 +10,13 @@ public enum FlowParser {
     static let etherTypeOffset = 12
     /// The most VLAN tags (802.1Q or 802.1ad) skipped before the ethertype.
     public static let maxVLANTags = 2
+    /// The farthest byte from the frame's start that ``parse(_:)`` can read: two VLAN tags, an
+    /// IPv6 header, the most extension headers walked at their largest (2,048 bytes, a length
+    /// field of 255 in units of 8), and the ports. A frame's first `maximumReach` bytes decide
+    /// it as the whole frame does.
+    public static let maximumReach =
+        ethernetHeaderLength + maxVLANTags * 4 + IPv6Parser.headerLength + IPv6Parser.maxExtensionHeaders
+        * IPv6Parser.largestExtensionHeader + 4
 
     /// Parses `frame`, which starts at the destination MAC address.
     public static func parse(_ frame: UnsafeRawBufferPointer) -> ParsedFlow {
@@ -34,6 +41,26 @@ public enum FlowParser {
         case EtherType.ipv6: return unsafe IPv6Parser.parse(frame, at: networkOffset)
         default: return .unclassified
         }
+    }
+
+    /// True when `prefix` may be decided otherwise by bytes past its end: an IPv6 frame (after up
+    /// to two tags) whose first next header is an extension header the walk follows. Every
+    /// other frame is decided by ``FramePrefix/firstCopy`` bytes.
+    @inline(__always)
+    static func mayReadPast(_ prefix: FrameView) -> Bool {
+        var typeOffset = etherTypeOffset
+        var tags = 0
+        while unsafe prefix.contains(typeOffset, 2), tags <= maxVLANTags {
+            let etherType = unsafe prefix.be16(typeOffset)
+            guard etherType == EtherType.vlan || etherType == EtherType.serviceVLAN else {
+                guard etherType == EtherType.ipv6, unsafe prefix.contains(typeOffset + 2, IPv6Parser.headerLength)
+                else { return etherType == EtherType.ipv6 }
+                return IPv6Parser.isWalked(unsafe prefix.u8(typeOffset + 2 + 6))
+            }
+            typeOffset += 4
+            tags += 1
+        }
+        return false
     }
 
     /// Records TCP or UDP when `protocolNumber` is one of them and both ports lie inside the frame.

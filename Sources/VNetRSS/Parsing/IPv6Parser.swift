@@ -4,6 +4,8 @@ enum IPv6Parser {
     /// The most extension headers walked before giving up on finding a transport (docs/design.md,
     /// Parsing).
     static let maxExtensionHeaders = 8
+    /// The largest walked extension header: a length field of 255 in units of 8 bytes, plus 8.
+    static let largestExtensionHeader = 2048
     /// Option type of the Home Address option (RFC 6275).
     static let homeAddressOption: UInt8 = 0xC9
     /// Routing type of the type-2 Routing header (RFC 6275).
@@ -51,6 +53,18 @@ enum IPv6Parser {
             }
             nextHeader = unsafe frame.u8(cursor)
             cursor += length
+        }
+    }
+
+    /// True for the extension headers the walk follows.
+    @inline(__always)
+    static func isWalked(_ kind: UInt8) -> Bool {
+        switch kind {
+        case IPProtocol.hopByHop, IPProtocol.routing, IPProtocol.destinationOptions, IPProtocol.mobility,
+            IPProtocol.authentication, IPProtocol.fragment:
+            return true
+        default:
+            return false
         }
     }
 
