@@ -153,7 +153,8 @@ c-abi: abi-check abi-test example
 test-sanitizers: deps
 	ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions=$(CURDIR)/scripts/lsan-suppressions.txt:print_suppressions=0 \
 		$(SWIFT) test --sanitize=address --scratch-path .build-asan
-	$(SWIFT) test --sanitize=thread --scratch-path .build-tsan
+	@# The guest-memory race test races on purpose (a guest writing while its VMM reads): it skips itself here.
+	VNET_RSS_SANITIZER=thread $(SWIFT) test --sanitize=thread --scratch-path .build-tsan
 
 ## test-fixtures: regenerate Fixtures/ in a scratch folder and compare it byte for byte (part of make test).
 test-fixtures:

@@ -1,0 +1,70 @@
+import Dispatch
+import Glibc
+import Synchronization
+import Testing
+import VNetTestSupport
+@testable import VNetRSS
+
+/// A guest rewriting its buffer while its VMM classifies it: the frame ends where a page that
+/// cannot be read begins, and the guest keeps flipping the fields a parser trusts (IPv4 header
+/// length, the IPv6 next header and extension-header length, the EtherType). A classifier
+/// that read a length once to check it and again to use it would read past the frame and fault.
+@Suite(
+    "Guest memory changing during classify",
+    .enabled(if: getenv("VNET_RSS_SANITIZER") == nil, "races on purpose; ThreadSanitizer would report it"))
+struct GuestMemoryRaceTests {
+    @Test("a writer thread flipping length fields never makes classify read past the frame")
+    func writerDuringClassify() throws {
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let mapping = try #require(mmap(nil, 2 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0))
+        #expect(mapping != MAP_FAILED)
+        defer { munmap(mapping, 2 * page) }
+        #expect(mprotect(mapping + page, page, PROT_NONE) == 0)
+        // A 20-byte header, then an IPv6 frame with one extension header, ending at the guard page.
+        let frame = [UInt8](repeating: 0, count: 20) + GuestFrames.ipv6(headers: [(60, GuestFrames.homeAddress)])
+        let start = mapping + page - frame.count
+        frame.withUnsafeBytes { start.copyMemory(from: $0.baseAddress!, byteCount: frame.count) }
+        let vectors = [
+            IOVector(base: start, length: 7), IOVector(base: start + 7, length: 30),
+            IOVector(base: start + 37, length: frame.count - 37),
+        ]
+        let classifier = try Classifier(
+            RSSConfiguration(features: [.rss, .hashReport], indirectionTable: [0, 1, 2, 3]), queueCount: 4)
+        let prefix = FramePrefix()
+
+        let stop = Atomic<Bool>(false)
+        let guest = DispatchGroup()
+        // The guest's own writes, to memory the test owns until munmap after the join below.
+        nonisolated(unsafe) let bytes = start.assumingMemoryBound(to: UInt8.self)
+        DispatchQueue.global().async(group: guest) {
+            var flip: UInt8 = 0
+            var rounds = 0
+            // Bounded: until told to stop, or ten million rounds.
+            while !stop.load(ordering: .relaxed) && rounds < 10_000_000 {
+                flip &+= 1
+                bytes[20 + 12] = flip & 1 == 0 ? 0x86 : 0x08  // EtherType: IPv6 or IPv4
+                bytes[20 + 14] = flip & 2 == 0 ? 0x60 : 0x4F  // version, or IPv4 IHL 15
+                bytes[20 + 20] = flip & 4 == 0 ? 60 : 6  // next header: options or TCP
+                bytes[20 + 55] = flip & 8 == 0 ? 2 : 255  // extension header length
+                rounds += 1
+            }
+        }
+        var seen: Set<HashReport> = []
+        for _ in 0..<200_000 {
+            let decided = try vectors.withUnsafeBufferPointer {
+                try classifier.classify(
+                    GuestFrame($0, length: frame.count), headerSize: 20, arrivalQueue: 0, prefix: prefix)
+            }
+            seen.insert(decided.decision.report)
+            // The header is the VMM's alone: what was written is what was returned.
+            let fields = try #require(decided.fields)
+            let written = UnsafeRawPointer(start + 12)
+            #expect(written.loadUnaligned(as: UInt32.self) == fields.hash.littleEndian)
+            #expect(written.loadUnaligned(fromByteOffset: 4, as: UInt16.self) == fields.report.littleEndian)
+        }
+        stop.store(true, ordering: .relaxed)
+        guest.wait()
+        // The classifier saw the frame change: more than one kind of frame was decided.
+        #expect(seen.count > 1)
+    }
+}
