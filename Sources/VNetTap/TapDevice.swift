@@ -95,6 +95,30 @@ public final class TapDevice: @unchecked Sendable {
         descriptors: [Int32], offloads: TapOffloads = [],
         headerSize: Int = VirtioNetHashHeader.size, system: any TapSystemCalls = LinuxSystemCalls()
     ) throws(TapError) -> TapDevice {
+        let name = try checkedName(descriptors, system: system)
+        let device = TapDevice(
+            name: name, queues: descriptors.map { TapQueue(descriptor: $0, attached: true) },
+            headerSize: headerSize, offloads: offloads, owns: false, system: system)
+        try device.configure()
+        return device
+    }
+
+    /// Borrows the tap fds of a VMM that reads them itself: checks them as ``adopt(descriptors:offloads:headerSize:system:)``
+    /// does (`TUNGETIFF` on each) and changes nothing: blocking mode, the vnet header size and
+    /// the offloads stay the VMM's, and ``headerSize`` is 0 (unknown). The fds stay the
+    /// caller's, in queue order and all attached. Used by ``TapSteering``.
+    public static func borrow(
+        descriptors: [Int32], system: any TapSystemCalls = LinuxSystemCalls()
+    ) throws(TapError) -> TapDevice {
+        let name = try checkedName(descriptors, system: system)
+        return TapDevice(
+            name: name, queues: descriptors.map { TapQueue(descriptor: $0, attached: true) },
+            headerSize: 0, offloads: [], owns: false, system: system)
+    }
+
+    /// The device `descriptors` are queues of; throws unless each is a multi-queue tap queue with
+    /// a vnet header, all of one device.
+    private static func checkedName(_ descriptors: [Int32], system: any TapSystemCalls) throws(TapError) -> String {
         guard let first = descriptors.first else {
             throw TapError(.adoptCheck, device: "no fd", errno: .invalidArgument, detail: "no descriptors given")
         }
@@ -121,11 +145,7 @@ public final class TapDevice: @unchecked Sendable {
                     detail: "fd \(fd) belongs to \(found.name), not \(name)")
             }
         }
-        let device = TapDevice(
-            name: name, queues: descriptors.map { TapQueue(descriptor: $0, attached: true) },
-            headerSize: headerSize, offloads: offloads, owns: false, system: system)
-        try device.configure()
-        return device
+        return name
     }
 
     /// Non-blocking fds; the vnet header size and little-endian mode; the offloads.
