@@ -26,6 +26,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/uio.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -92,6 +93,14 @@ extern "C" {
 #define VNET_RSS_TYPE_ENGINE_OPTIONS 6u
 #define VNET_RSS_TYPE_STATISTICS 7u
 #define VNET_RSS_TYPE_CAPABILITY 8u
+#define VNET_RSS_TYPE_GUEST_DECISION 9u
+#define VNET_RSS_TYPE_GUEST_FRAME 10u
+#define VNET_RSS_TYPE_STEERING_COUNTERS 11u
+
+/* Where the hash fields of a virtio_net_hdr_v1_hash lie and how many bytes they are
+ * (vnet_rss_guest_decision.fields). */
+#define VNET_RSS_HASH_FIELDS_OFFSET 12u
+#define VNET_RSS_HASH_FIELDS_SIZE 8u
 
 /* ---- Types ------------------------------------------------------------------------------ */
 
@@ -102,6 +111,7 @@ typedef struct vnet_rss_config { uint8_t opaque_; } vnet_rss_config;            
 typedef struct vnet_rss_classifier { uint8_t opaque_; } vnet_rss_classifier;     /* prepared for the datapath */
 typedef struct vnet_rss_batch { uint8_t opaque_; } vnet_rss_batch;               /* a batch workspace, one per thread */
 typedef struct vnet_rss_engine { uint8_t opaque_; } vnet_rss_engine;             /* readers over a multi-queue tap */
+typedef struct vnet_rss_steering { uint8_t opaque_; } vnet_rss_steering;         /* kernel steering over a VMM's own tap fds */
 
 /* Why a configuration was refused. */
 typedef struct vnet_rss_error {
@@ -199,6 +209,35 @@ typedef struct vnet_rss_capability {
     uint32_t hash_types; /* VIRTIO_NET_RSS_HASH_TYPE_* bits */
 } vnet_rss_capability;
 
+/* A frame a VMM's readv() put in guest memory: the iovec array it gave readv and the byte
+ * count readv returned (the vnet header, then the frame; split anywhere). */
+typedef struct vnet_rss_guest_frame {
+    const struct iovec *iov;
+    uint32_t iovcnt;   /* at most IOV_MAX (1,024) */
+    uint32_t reserved; /* 0 */
+    size_t length;     /* what readv returned */
+} vnet_rss_guest_frame;
+
+/* The decision for a frame in guest memory. */
+typedef struct vnet_rss_guest_decision {
+    uint32_t hash;          /* hash_value; 0 when unclassified */
+    uint16_t report;        /* hash_report (VIRTIO_NET_HASH_REPORT_*) */
+    uint16_t queue;         /* the receive queue the configuration names */
+    uint8_t stray;          /* 1: RSS names another queue than the arrival queue (deliver it where it
+                             * arrived: it cannot move without a copy; counted) */
+    uint8_t fields_valid;   /* 1: the header has hash fields (20 bytes) and the frame holds it whole */
+    uint16_t fields_offset; /* VNET_RSS_HASH_FIELDS_OFFSET: where `fields` go, from the chain's first byte */
+    uint8_t fields[8];      /* hash_value (le32), hash_report (le16), padding (0): written in place by
+                             * the classify functions, left to the caller by vnet_rss_steering_decide_iov */
+} vnet_rss_guest_decision;
+
+/* A steering object's counters for one tap queue. */
+typedef struct vnet_rss_steering_counters {
+    uint64_t frames;       /* classified or decided on this arrival queue */
+    uint64_t strays;       /* of them, frames RSS names another queue for */
+    uint64_t unclassified; /* of them, hash report NONE */
+} vnet_rss_steering_counters;
+
 /* ---- Versions --------------------------------------------------------------------------- */
 
 /* The library's ABI version. Any thread. */
@@ -219,7 +258,10 @@ size_t vnet_rss_sizeof(uint32_t type);
       && vnet_rss_sizeof(VNET_RSS_TYPE_FRAME) == sizeof(vnet_rss_frame)                        \
       && vnet_rss_sizeof(VNET_RSS_TYPE_ENGINE_OPTIONS) == sizeof(vnet_rss_engine_options)      \
       && vnet_rss_sizeof(VNET_RSS_TYPE_STATISTICS) == sizeof(vnet_rss_statistics)              \
-      && vnet_rss_sizeof(VNET_RSS_TYPE_CAPABILITY) == sizeof(vnet_rss_capability))             \
+      && vnet_rss_sizeof(VNET_RSS_TYPE_CAPABILITY) == sizeof(vnet_rss_capability)              \
+      && vnet_rss_sizeof(VNET_RSS_TYPE_GUEST_DECISION) == sizeof(vnet_rss_guest_decision)      \
+      && vnet_rss_sizeof(VNET_RSS_TYPE_GUEST_FRAME) == sizeof(vnet_rss_guest_frame)            \
+      && vnet_rss_sizeof(VNET_RSS_TYPE_STEERING_COUNTERS) == sizeof(vnet_rss_steering_counters)) \
          ? 0 : -71 /* EPROTO */)
 
 /* ---- Configurations --------------------------------------------------------------------- */
@@ -384,6 +426,93 @@ int vnet_rss_engine_statistics(const vnet_rss_engine *engine, vnet_rss_statistic
 
 /* The engine's receive queues, or -EINVAL for NULL. Any thread. */
 int vnet_rss_engine_queue_count(const vnet_rss_engine *engine);
+
+/* ---- Steering for a VMM's own datapath ---------------------------------------------------- */
+
+/* Kernel steering for a VMM that reads its tap queues itself, straight into guest memory: no
+ * thread, buffer or read of the library's (docs/vmm-integration.md). The steering program queues
+ * each frame on the tap queue of its receive queue; the VMM's thread for that queue readv()s it
+ * into the guest's descriptor chain and calls vnet_rss_steering_classify_iov, which writes the
+ * hash report there.
+ *
+ * `tap_fds`: the VMM's multi-queue tap fds (IFF_TAP | IFF_NO_PI | IFF_MULTI_QUEUE |
+ * IFF_VNET_HDR), one per queue pair in queue order, all attached; borrowed: they stay the
+ * caller's to close after vnet_rss_steering_destroy, and their blocking mode, vnet header size and
+ * offloads are left alone. `queue_count`: receive queues (0: one per fd). `program_fds`: the
+ * VNET_RSS_STEERING_PROGRAM_FDS descriptors a privileged manager loaded
+ * (vnet_rss_steering_program_load), duplicated; NULL loads the program here (BPF privilege).
+ * The configuration is published to the program's maps; nothing is attached yet.
+ *
+ * Threads: create, destroy, attach, detach, apply and set_queue_pairs from one thread at a time
+ * (the control thread); the classify and decide functions from each queue's thread,
+ * concurrently for different arrival queues, one thread at a time per arrival queue;
+ * vnet_rss_steering_statistics from any thread.
+ *
+ * System calls, for a seccomp filter: create makes ioctl(TUNGETIFF) on each fd and bpf(2) (the
+ * load through libbpf, or for program_fds BPF_OBJ_GET_INFO_BY_FD and BPF_MAP_LOOKUP_ELEM, with
+ * fcntl(F_DUPFD_CLOEXEC)), then publishes; a publication (create, apply, set_queue_pairs) is two
+ * bpf(BPF_MAP_UPDATE_ELEM), the second waiting for an RCU grace period; attach and detach are
+ * one ioctl(TUNSETSTEERINGEBPF); set_queue_pairs adds one ioctl(TUNSETQUEUE) per queue that
+ * changes; destroy detaches and closes the duplicated program fds. The classify and decide
+ * functions make none, allocate nothing and take no lock. */
+int vnet_rss_steering_create(const int32_t *tap_fds, size_t fd_count, const vnet_rss_config *config, uint16_t queue_count,
+                             uint32_t extension_header_rule, const int32_t *program_fds, vnet_rss_steering **out,
+                             vnet_rss_error *error);
+
+/* Detaches the program and frees the object (NULL is ignored). The tap fds stay open. */
+void vnet_rss_steering_destroy(vnet_rss_steering *steering);
+
+/* Attaches the program (TUNSETSTEERINGEBPF): now where the configuration has RSS, else as soon
+ * as one with RSS is applied. */
+int vnet_rss_steering_attach(vnet_rss_steering *steering);
+
+/* Detaches it: the tap spreads frames by its own flow hash again. */
+int vnet_rss_steering_detach(vnet_rss_steering *steering);
+
+/* Publishes `config` to the program's maps (never torn), then to the queue threads; a frame the
+ * program steered by the new configuration and a thread decided by the old is a stray. -EINVAL
+ * (error filled), the old one kept, when it cannot be prepared. */
+int vnet_rss_steering_apply(vnet_rss_steering *steering, const vnet_rss_config *config, vnet_rss_error *error);
+
+/* A guest's VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET: attaches tap queues 0..pairs-1 and detaches the
+ * others (TUNSETQUEUE; the program's table follows the tap's renumbering), and steers to `pairs`
+ * receive queues. -ERANGE for 0 or more pairs than fds. */
+int vnet_rss_steering_set_queue_pairs(vnet_rss_steering *steering, uint16_t pairs);
+
+/* Decides the frame readv() put in `iovcnt` elements at `iov` (`length`: what readv returned)
+ * from tap queue `arrival_queue` (its fd's index), and writes bytes 12-19 of its header
+ * (hash_value, hash_report, padding) wherever they fall; never num_buffers, nor any other byte.
+ * `header_size` is the tap's vnet header: 20 (virtio_net_hdr_v1_hash) or 12 (virtio_net_hdr_v1:
+ * nothing written); any other is -EINVAL. The frame's bytes are read once, copied before use (a
+ * bounded prefix); the guest may change them meanwhile. A frame shorter than its header is
+ * unclassified and untouched. -EINVAL for an element count above IOV_MAX or a NULL element
+ * holding bytes of the frame, -ERANGE for a length past the elements or an arrival queue past the
+ * fds; nothing is read or written then. No allocation, no lock, no system call. */
+int vnet_rss_steering_classify_iov(vnet_rss_steering *steering, uint16_t arrival_queue, const struct iovec *iov,
+                                   int iovcnt, size_t length, size_t header_size, vnet_rss_guest_decision *decision);
+
+/* vnet_rss_steering_classify_iov without writing guest memory: `decision->fields` holds the 8
+ * bytes to write at `decision->fields_offset` (when `fields_valid`), for a VMM that writes guest
+ * memory through its own accessors (dirty-page logging). */
+int vnet_rss_steering_decide_iov(vnet_rss_steering *steering, uint16_t arrival_queue, const struct iovec *iov, int iovcnt,
+                                 size_t length, size_t header_size, vnet_rss_guest_decision *decision);
+
+/* vnet_rss_steering_classify_iov for `count` frames of one arrival queue, in order, into
+ * `decisions[i]`. 0 when all were decided; at the first refused frame, its -errno, with
+ * `*decided` (when given) the number decided before it. */
+int vnet_rss_steering_classify_iov_batch(vnet_rss_steering *steering, uint16_t arrival_queue,
+                                         const vnet_rss_guest_frame *frames, size_t count, size_t header_size,
+                                         vnet_rss_guest_decision *decisions, size_t *decided);
+
+/* The counters of each tap queue into `counters` (`capacity` entries); returns the number of tap
+ * queues (-ENOSPC when `capacity` is smaller, nothing written). Any thread. */
+int vnet_rss_steering_statistics(const vnet_rss_steering *steering, vnet_rss_steering_counters *counters,
+                                 size_t capacity);
+
+/* Who steers now: VNET_RSS_STEERING_PROGRAM while the program is attached, else
+ * VNET_RSS_STEERING_USERSPACE (the tap's own spreading; classify still reports). The control
+ * thread. */
+int vnet_rss_steering_state(const vnet_rss_steering *steering);
 
 #ifdef __cplusplus
 }

@@ -8,7 +8,8 @@ import VNetTap
 /// undefined behaviour, as in any C API.
 class ABIHandle {
     enum Kind: UInt32 {
-        case configuration = 0x7672_6331, classifier = 0x7672_6332, batch = 0x7672_6333, engine = 0x7672_6334
+        case configuration = 0x7672_6331, classifier = 0x7672_6332, batch = 0x7672_6333, engine = 0x7672_6334,
+            steering = 0x7672_6335
     }
 
     final let kind: Kind
@@ -57,6 +58,15 @@ final class EngineHandle: ABIHandle, TypedHandle {
         super.init(kind: Self.kind)
     }
     deinit { engine.stop() }
+}
+
+final class SteeringHandle: ABIHandle, TypedHandle {
+    static let kind = Kind.steering
+    let steering: TapSteering
+    init(_ steering: TapSteering) {
+        self.steering = steering
+        super.init(kind: Self.kind)
+    }
 }
 
 /// Handles and C pointers, in one place. A handle is the object's unmanaged address, retained

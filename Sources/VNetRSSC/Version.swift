@@ -19,6 +19,9 @@ public func sizeOf(_ type: UInt32) -> UInt {
     case VNET_RSS_TYPE_ENGINE_OPTIONS: size = MemoryLayout<vnet_rss_engine_options>.stride
     case VNET_RSS_TYPE_STATISTICS: size = MemoryLayout<vnet_rss_statistics>.stride
     case VNET_RSS_TYPE_CAPABILITY: size = MemoryLayout<vnet_rss_capability>.stride
+    case VNET_RSS_TYPE_GUEST_DECISION: size = MemoryLayout<vnet_rss_guest_decision>.stride
+    case VNET_RSS_TYPE_GUEST_FRAME: size = MemoryLayout<vnet_rss_guest_frame>.stride
+    case VNET_RSS_TYPE_STEERING_COUNTERS: size = MemoryLayout<vnet_rss_steering_counters>.stride
     default: size = 0
     }
     return UInt(size)

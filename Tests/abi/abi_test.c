@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/uio.h>
 #include <unistd.h>
 #include <vnet_rss.h>
 
@@ -345,6 +346,122 @@ static void engines(void) {
     close(fds[1]);
 }
 
+/* A UDP/IPv4 frame behind a 20-byte vnet header, split over three elements (the header across
+ * the first two, byte 12 starting the second). */
+static uint8_t guest_header[12], guest_rest[8 + 14 + 20 + 8];
+static struct iovec guest_iov[3] = {{guest_header, 12}, {guest_rest, 8}, {guest_rest + 8, 42}};
+
+static void steerings(void) {
+    int32_t fds[2] = {open_tap_queue("vrssabi1"), open_tap_queue("vrssabi1")};
+    int32_t bad_fds[2] = {-1, -1};
+    int32_t not_taps[1] = {STDERR_FILENO};
+    vnet_rss_error error;
+    vnet_rss_config *config = good_config();
+    vnet_rss_steering *steering = (vnet_rss_steering *)0x1;
+    static const uint8_t udp[42] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 2, 0, 0, 0, 0, 1, 0x08, 0x00,
+                                    0x45, 0, 0, 28, 0, 0, 0, 0, 64, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2,
+                                    0x30, 0x39, 0x01, 0xbb, 0, 8, 0, 0};
+    memcpy(guest_rest + 8, udp, sizeof udp);
+
+    EXPECT(vnet_rss_steering_create(NULL, 2, config, 0, 0, NULL, &steering, &error), -EINVAL);
+    EXPECT(steering == NULL, 1);
+    EXPECT(vnet_rss_steering_create(fds, 0, config, 0, 0, NULL, &steering, &error), -EINVAL);
+    EXPECT(vnet_rss_steering_create(fds, 65, config, 0, 0, NULL, &steering, &error), -EINVAL);
+    EXPECT(vnet_rss_steering_create(fds, 2, NULL, 0, 0, NULL, &steering, &error), -EINVAL);
+    EXPECT(vnet_rss_steering_create(fds, 2, config, 0, 9, NULL, &steering, &error), -EINVAL);
+    EXPECT(vnet_rss_steering_create(fds, 2, config, 0, 0, NULL, NULL, &error), -EINVAL);
+    EXPECT(vnet_rss_steering_create(bad_fds, 2, config, 0, 0, NULL, &steering, &error), -EBADF);
+    EXPECT(vnet_rss_steering_create(fds, 2, config, 3, 0, NULL, &steering, &error), -ERANGE);
+    EXPECT(vnet_rss_steering_create(not_taps, 1, config, 0, 0, NULL, &steering, &error) < 0, 1);
+    int32_t bad_program[VNET_RSS_STEERING_PROGRAM_FDS] = {-1, -1, -1, -1};
+    int32_t not_program[VNET_RSS_STEERING_PROGRAM_FDS] = {fds[0], fds[1], fds[0], fds[1]};
+    EXPECT(vnet_rss_steering_create(fds, 2, config, 0, 0, bad_program, &steering, &error), -EBADF);
+    EXPECT(vnet_rss_steering_create(fds, 2, config, 0, 0, not_program, &steering, &error) < 0, 1);
+    EXPECT(vnet_rss_steering_create(fds, 2, config, 0, 0, NULL, &steering, &error), 0);
+
+    EXPECT(vnet_rss_steering_state(NULL), -EINVAL);
+    EXPECT(vnet_rss_steering_state(steering), (int)VNET_RSS_STEERING_USERSPACE);
+    EXPECT(vnet_rss_steering_attach(NULL), -EINVAL);
+    EXPECT(vnet_rss_steering_attach(steering), 0);
+    EXPECT(vnet_rss_steering_state(steering), (int)VNET_RSS_STEERING_PROGRAM);
+    EXPECT(vnet_rss_steering_attach((vnet_rss_steering *)config), -EINVAL); /* not a steering object */
+    EXPECT(vnet_rss_steering_apply(NULL, config, &error), -EINVAL);
+    EXPECT(vnet_rss_steering_apply(steering, NULL, &error), -EINVAL);
+    EXPECT(vnet_rss_steering_apply(steering, config, &error), 0);
+    EXPECT(vnet_rss_steering_set_queue_pairs(NULL, 1), -EINVAL);
+    EXPECT(vnet_rss_steering_set_queue_pairs(steering, 0), -ERANGE);
+    EXPECT(vnet_rss_steering_set_queue_pairs(steering, 3), -ERANGE);
+    EXPECT(vnet_rss_steering_set_queue_pairs(steering, 1), 0);
+    EXPECT(vnet_rss_steering_set_queue_pairs(steering, 2), 0);
+
+    vnet_rss_guest_decision decision;
+    size_t length = 12 + sizeof guest_rest;
+    EXPECT(vnet_rss_steering_classify_iov(NULL, 0, guest_iov, 3, length, 20, &decision), -EINVAL);
+    EXPECT(vnet_rss_steering_classify_iov(steering, 0, guest_iov, 3, length, 20, NULL), -EINVAL);
+    EXPECT(vnet_rss_steering_classify_iov(steering, 2, guest_iov, 3, length, 20, &decision), -ERANGE);
+    EXPECT(vnet_rss_steering_classify_iov(steering, 0, guest_iov, -1, length, 20, &decision), -EINVAL);
+    EXPECT(vnet_rss_steering_classify_iov(steering, 0, guest_iov, 1025, length, 20, &decision), -EINVAL);
+    EXPECT(vnet_rss_steering_classify_iov(steering, 0, guest_iov, 3, length + 1, 20, &decision), -ERANGE);
+    EXPECT(vnet_rss_steering_classify_iov(steering, 0, guest_iov, 3, SIZE_MAX, 20, &decision), -ERANGE);
+    EXPECT(vnet_rss_steering_classify_iov(steering, 0, guest_iov, 3, length, 16, &decision), -EINVAL);
+    EXPECT(vnet_rss_steering_classify_iov(steering, 0, guest_iov, 3, length, SIZE_MAX, &decision), -EINVAL);
+    EXPECT(vnet_rss_steering_classify_iov(steering, 0, NULL, 3, length, 20, &decision), -EINVAL);
+    EXPECT(vnet_rss_steering_classify_iov(steering, 0, NULL, 0, 0, 20, &decision), 0); /* shorter than its header */
+    EXPECT(decision.report, 0);
+    EXPECT(decision.fields_valid, 0);
+    memset(guest_rest, 0xEE, 8);
+    EXPECT(vnet_rss_steering_decide_iov(steering, 1, guest_iov, 3, length, 20, &decision), 0);
+    EXPECT(decision.report, 3); /* VIRTIO_NET_HASH_REPORT_UDPv4 */
+    EXPECT(decision.fields_valid, 1);
+    EXPECT(decision.fields_offset, VNET_RSS_HASH_FIELDS_OFFSET);
+    EXPECT(guest_rest[0], 0xEE); /* decide writes nothing */
+    EXPECT(vnet_rss_steering_classify_iov(steering, 1, guest_iov, 3, length, 20, &decision), 0);
+    EXPECT(memcmp(guest_rest, decision.fields, VNET_RSS_HASH_FIELDS_SIZE), 0);
+    EXPECT(decision.stray, decision.queue != 1);
+    uint32_t hash = decision.hash;
+    EXPECT(hash != 0, 1);
+    /* A 12-byte header: the frame starts at byte 12 (here the 0xEE hash fields: not IP), and
+     * there are no hash fields to write. */
+    EXPECT(vnet_rss_steering_classify_iov(steering, 1, guest_iov, 3, length, 12, &decision), 0);
+    EXPECT(decision.fields_valid, 0);
+    EXPECT(decision.report, 0);
+
+    vnet_rss_guest_frame frames[3] = {{guest_iov, 3, 0, length}, {guest_iov, 3, 0, length}, {guest_iov, 3, 0, length + 1}};
+    vnet_rss_guest_decision decisions[3];
+    size_t decided = 99;
+    EXPECT(vnet_rss_steering_classify_iov_batch(NULL, 0, frames, 3, 20, decisions, &decided), -EINVAL);
+    EXPECT(decided, 0);
+    EXPECT(vnet_rss_steering_classify_iov_batch(steering, 0, NULL, 3, 20, decisions, &decided), -EINVAL);
+    EXPECT(vnet_rss_steering_classify_iov_batch(steering, 0, frames, 3, 20, NULL, &decided), -EINVAL);
+    EXPECT(vnet_rss_steering_classify_iov_batch(steering, 0, frames, 0, 20, decisions, &decided), 0);
+    EXPECT(vnet_rss_steering_classify_iov_batch(steering, 0, frames, 3, 20, decisions, &decided), -ERANGE);
+    EXPECT(decided, 2);
+    EXPECT(decisions[1].hash, hash);
+    frames[2].length = length;
+    frames[2].reserved = 1;
+    EXPECT(vnet_rss_steering_classify_iov_batch(steering, 0, frames, 3, 20, decisions, NULL), -EINVAL);
+
+    vnet_rss_steering_counters counters[2];
+    EXPECT(vnet_rss_steering_statistics(NULL, counters, 2), -EINVAL);
+    EXPECT(vnet_rss_steering_statistics(steering, counters, 1), -ENOSPC);
+    EXPECT(vnet_rss_steering_statistics(steering, NULL, 2), -EINVAL);
+    EXPECT(vnet_rss_steering_statistics(steering, counters, 2), 2);
+    EXPECT(counters[0].frames, 5);
+    EXPECT(counters[0].unclassified, 1);
+    EXPECT(counters[1].frames, 3);
+    EXPECT(counters[1].unclassified, 1);
+
+    EXPECT(vnet_rss_steering_detach(NULL), -EINVAL);
+    EXPECT(vnet_rss_steering_detach(steering), 0);
+    EXPECT(vnet_rss_steering_state(steering), (int)VNET_RSS_STEERING_USERSPACE);
+    vnet_rss_steering_destroy((vnet_rss_steering *)config); /* ignored: not a steering object */
+    vnet_rss_steering_destroy(steering);
+    vnet_rss_steering_destroy(NULL);
+    vnet_rss_config_free(config);
+    EXPECT(close(fds[0]), 0); /* borrowed: still the caller's */
+    EXPECT(close(fds[1]), 0);
+}
+
 int main(void) {
     if (unshare(CLONE_NEWNET) != 0) {
         perror("unshare(CLONE_NEWNET) (run as root)");
@@ -354,6 +471,7 @@ int main(void) {
     configurations();
     toeplitz_and_classifiers();
     engines();
+    steerings();
     printf("abi: %d checks, %d passed\n", checks, passed);
     return passed == checks ? 0 : 1;
 }

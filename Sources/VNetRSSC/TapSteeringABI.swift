@@ -1,0 +1,212 @@
+import CVNetRSSABI
+import Glibc
+import VNetRSS
+import VNetTap
+
+// The steering functions of vnet_rss.h for a VMM's own datapath: vnet_rss_steering_*.
+
+/// `vnet_rss_steering_create`.
+@c(vnet_rss_steering_create)
+public func steeringCreate(
+    _ tapDescriptors: UnsafePointer<Int32>?, _ count: UInt, _ config: UnsafePointer<vnet_rss_config>?,
+    _ queueCount: UInt16, _ extensionHeaderRule: UInt32, _ programDescriptors: UnsafePointer<Int32>?,
+    _ out: UnsafeMutablePointer<UnsafeMutablePointer<vnet_rss_steering>?>?,
+    _ detail: UnsafeMutablePointer<vnet_rss_error>?
+) -> Int32 {
+    ErrorDetail.clear(detail)
+    guard let out else { return -EINVAL }
+    out.pointee = nil
+    guard let tapDescriptors, (1...64).contains(count),
+        let configuration = Handle.object(config, ConfigurationHandle.self)?.configuration,
+        let rule = ExtensionHeaderRule(abi: extensionHeaderRule)
+    else { return -EINVAL }
+    // SAFETY: the caller gives `count` descriptors at `tapDescriptors`.
+    let descriptors = Array(UnsafeBufferPointer(start: tapDescriptors, count: Int(count)))
+    guard descriptors.allSatisfy({ $0 >= 0 }) else { return -EBADF }
+    guard Int(queueCount) <= descriptors.count else { return -ERANGE }
+    do {
+        var program: SteeringProgram?
+        if let programDescriptors {
+            // SAFETY: vnet_rss.h asks for VNET_RSS_STEERING_PROGRAM_FDS descriptors here.
+            let fds = UnsafeBufferPointer(start: programDescriptors, count: Int(VNET_RSS_STEERING_PROGRAM_FDS))
+            guard fds.allSatisfy({ $0 >= 0 }) else { return -EBADF }
+            program = try SteeringProgram.adopt(
+                SteeringProgram.Descriptors(program: fds[0], active: fds[1], slots: (fds[2], fds[3])))
+        }
+        let steering = try TapSteering(
+            descriptors: descriptors, configuration: configuration,
+            queueCount: queueCount == 0 ? nil : Int(queueCount), program: program, extensionHeaderRule: rule)
+        out.pointee = Handle.hand(SteeringHandle(steering), as: vnet_rss_steering.self)
+        return 0
+    } catch {
+        return ErrorDetail.failure(error, detail)
+    }
+}
+
+/// `vnet_rss_steering_destroy`.
+@c(vnet_rss_steering_destroy)
+public func steeringDestroy(_ steering: UnsafeMutablePointer<vnet_rss_steering>?) {
+    Handle.release(steering, SteeringHandle.self)
+}
+
+/// `vnet_rss_steering_attach`.
+@c(vnet_rss_steering_attach)
+public func steeringAttach(_ steering: UnsafeMutablePointer<vnet_rss_steering>?) -> Int32 {
+    guard let handle = Handle.object(UnsafePointer(steering), SteeringHandle.self) else { return -EINVAL }
+    do throws(TapError) {
+        try handle.steering.attach()
+        return 0
+    } catch {
+        return ErrorDetail.failure(error)
+    }
+}
+
+/// `vnet_rss_steering_detach`.
+@c(vnet_rss_steering_detach)
+public func steeringDetach(_ steering: UnsafeMutablePointer<vnet_rss_steering>?) -> Int32 {
+    guard let handle = Handle.object(UnsafePointer(steering), SteeringHandle.self) else { return -EINVAL }
+    handle.steering.detach()
+    return 0
+}
+
+/// `vnet_rss_steering_apply`.
+@c(vnet_rss_steering_apply)
+public func steeringApply(
+    _ steering: UnsafeMutablePointer<vnet_rss_steering>?, _ config: UnsafePointer<vnet_rss_config>?,
+    _ detail: UnsafeMutablePointer<vnet_rss_error>?
+) -> Int32 {
+    ErrorDetail.clear(detail)
+    guard let handle = Handle.object(UnsafePointer(steering), SteeringHandle.self),
+        let configuration = Handle.object(config, ConfigurationHandle.self)?.configuration
+    else { return -EINVAL }
+    do {
+        try handle.steering.apply(configuration)
+        return 0
+    } catch {
+        return ErrorDetail.failure(error, detail)
+    }
+}
+
+/// `vnet_rss_steering_set_queue_pairs`.
+@c(vnet_rss_steering_set_queue_pairs)
+public func steeringSetQueuePairs(_ steering: UnsafeMutablePointer<vnet_rss_steering>?, _ pairs: UInt16) -> Int32 {
+    guard let handle = Handle.object(UnsafePointer(steering), SteeringHandle.self) else { return -EINVAL }
+    guard pairs >= 1, Int(pairs) <= handle.steering.device.queues.count else { return -ERANGE }
+    do {
+        try handle.steering.setQueuePairs(Int(pairs))
+        return 0
+    } catch {
+        return ErrorDetail.failure(error, nil)
+    }
+}
+
+extension vnet_rss_guest_decision {
+    init(_ decided: GuestDecision) {
+        self.init()
+        hash = decided.decision.hash
+        report = decided.decision.report.rawValue
+        queue = decided.decision.queue
+        stray = decided.stray ? 1 : 0
+        guard let fields = decided.fields else { return }
+        fields_valid = 1
+        fields_offset = UInt16(HashFields.offset)
+        self.fields = fields.littleEndianBytes
+    }
+}
+
+/// Which of the two per-frame forms a call makes.
+private enum GuestWrite {
+    case classify, decide
+}
+
+/// One frame through `steering`: the arguments checked as vnet_rss.h says, then the decision.
+@inline(__always)
+private func steerGuestFrame(
+    _ steering: UnsafeMutablePointer<vnet_rss_steering>?, _ arrivalQueue: UInt16, _ iov: UnsafePointer<iovec>?,
+    _ iovcnt: Int32, _ length: UInt, _ headerSize: UInt, _ decision: UnsafeMutablePointer<vnet_rss_guest_decision>?,
+    _ form: GuestWrite
+) -> Int32 {
+    guard let handle = Handle.object(UnsafePointer(steering), SteeringHandle.self), let decision, iovcnt >= 0,
+        headerSize <= UInt(UInt16.max)
+    else { return -EINVAL }
+    guard length <= UInt(Int.max) else { return -ERANGE }
+    let frame = GuestFrame(elements: UnsafeRawPointer(iov), count: Int(iovcnt), length: Int(length))
+    do throws(GuestFrameError) {
+        let decided =
+            switch form {
+            case .classify:
+                try handle.steering.classify(frame, headerSize: Int(headerSize), arrivalQueue: Int(arrivalQueue))
+            case .decide:
+                try handle.steering.decide(frame, headerSize: Int(headerSize), arrivalQueue: Int(arrivalQueue))
+            }
+        decision.pointee = vnet_rss_guest_decision(decided)
+        return 0
+    } catch {
+        return -error.errno
+    }
+}
+
+/// `vnet_rss_steering_classify_iov`.
+@c(vnet_rss_steering_classify_iov)
+public func steeringClassifyIOV(
+    _ steering: UnsafeMutablePointer<vnet_rss_steering>?, _ arrivalQueue: UInt16, _ iov: UnsafePointer<iovec>?,
+    _ iovcnt: Int32, _ length: UInt, _ headerSize: UInt, _ decision: UnsafeMutablePointer<vnet_rss_guest_decision>?
+) -> Int32 {
+    steerGuestFrame(steering, arrivalQueue, iov, iovcnt, length, headerSize, decision, .classify)
+}
+
+/// `vnet_rss_steering_decide_iov`.
+@c(vnet_rss_steering_decide_iov)
+public func steeringDecideIOV(
+    _ steering: UnsafeMutablePointer<vnet_rss_steering>?, _ arrivalQueue: UInt16, _ iov: UnsafePointer<iovec>?,
+    _ iovcnt: Int32, _ length: UInt, _ headerSize: UInt, _ decision: UnsafeMutablePointer<vnet_rss_guest_decision>?
+) -> Int32 {
+    steerGuestFrame(steering, arrivalQueue, iov, iovcnt, length, headerSize, decision, .decide)
+}
+
+/// `vnet_rss_steering_classify_iov_batch`.
+@c(vnet_rss_steering_classify_iov_batch)
+public func steeringClassifyIOVBatch(
+    _ steering: UnsafeMutablePointer<vnet_rss_steering>?, _ arrivalQueue: UInt16,
+    _ frames: UnsafePointer<vnet_rss_guest_frame>?, _ count: UInt, _ headerSize: UInt,
+    _ decisions: UnsafeMutablePointer<vnet_rss_guest_decision>?, _ decided: UnsafeMutablePointer<UInt>?
+) -> Int32 {
+    decided?.pointee = 0
+    guard count > 0 else { return Handle.object(UnsafePointer(steering), SteeringHandle.self) == nil ? -EINVAL : 0 }
+    guard let frames, let decisions, count <= UInt(Int32.max) else { return -EINVAL }
+    for index in 0..<Int(count) {
+        let frame = frames[index]
+        guard frame.reserved == 0, frame.iovcnt <= UInt32(Int32.max) else { return -EINVAL }
+        let result = steerGuestFrame(
+            steering, arrivalQueue, frame.iov, Int32(frame.iovcnt), UInt(bitPattern: frame.length), headerSize,
+            decisions + index,
+            .classify)
+        guard result == 0 else { return result }
+        decided?.pointee = UInt(index + 1)
+    }
+    return 0
+}
+
+/// `vnet_rss_steering_statistics`.
+@c(vnet_rss_steering_statistics)
+public func steeringStatistics(
+    _ steering: UnsafePointer<vnet_rss_steering>?, _ counters: UnsafeMutablePointer<vnet_rss_steering_counters>?,
+    _ capacity: UInt
+) -> Int32 {
+    guard let handle = Handle.object(steering, SteeringHandle.self) else { return -EINVAL }
+    let queues = handle.steering.statistics()
+    guard capacity >= UInt(queues.count) else { return -ENOSPC }
+    guard let counters else { return -EINVAL }
+    for (index, queue) in queues.enumerated() {
+        counters[index] = vnet_rss_steering_counters(
+            frames: queue.frames, strays: queue.strays, unclassified: queue.unclassified)
+    }
+    return Int32(queues.count)
+}
+
+/// `vnet_rss_steering_state`.
+@c(vnet_rss_steering_state)
+public func steeringState(_ steering: UnsafePointer<vnet_rss_steering>?) -> Int32 {
+    guard let handle = Handle.object(steering, SteeringHandle.self) else { return -EINVAL }
+    return Int32(handle.steering.attached ? VNET_RSS_STEERING_PROGRAM : VNET_RSS_STEERING_USERSPACE)
+}
