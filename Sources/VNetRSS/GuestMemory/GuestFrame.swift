@@ -42,7 +42,7 @@ public struct GuestFrame {
     /// Checks the description before any guest byte is read: the element count, and that the
     /// elements hold `length` bytes with a base wherever one of those bytes lies.
     func check(headerSize: Int) throws(GuestFrameError) {
-        guard GuestFrameError.supportedHeaderSizes.contains(headerSize) else {
+        guard GuestFrameError.supports(headerSize: headerSize) else {
             throw GuestFrameError(.headerSize, value: headerSize, limit: VirtioNetHashHeader.size)
         }
         guard unsafe count >= 0, unsafe count <= IOVector.maximumCount else {

@@ -19,8 +19,13 @@ public struct GuestFrameError: Error, Hashable, Sendable, CustomStringConvertibl
 
     /// The header sizes classified: `sizeof(struct virtio_net_hdr_v1)` (no hash fields: nothing
     /// is written) and `sizeof(struct virtio_net_hdr_v1_hash)`. Larger headers of later
-    /// features have fields this library does not know and are refused.
-    public static let supportedHeaderSizes: Set<Int> = [VirtioNetHashHeader.baseSize, VirtioNetHashHeader.size]
+    /// features have fields this library does not know and are refused. A comparison, not a
+    /// lazy global: the per-frame path must not reach `swift_once` (a system call on its first
+    /// run, which a queue thread's seccomp filter refuses).
+    @inline(__always)
+    public static func supports(headerSize: Int) -> Bool {
+        headerSize == VirtioNetHashHeader.baseSize || headerSize == VirtioNetHashHeader.size
+    }
 
     /// The field.
     public let field: Field

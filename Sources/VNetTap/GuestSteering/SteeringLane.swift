@@ -2,25 +2,24 @@ import Atomics
 import VNetRSS
 
 /// What one tap queue's thread uses to classify the frames it read: the classifier it last
-/// loaded, the prefix copy, and its counters. Touched by that thread only, but for the counters,
+/// acquired, the prefix copy, and its counters. Touched by that thread only, but for the counters,
 /// which the control thread reads.
-// @safe: no unsafe storage; @exclusivity(unchecked) because only the owning thread touches
-// `classifier` and `generation`, so the dynamic check would cost every frame for nothing.
+// @safe: the classifier is held unretained, kept alive by ClassifierPublication while this lane's
+// hazard names it; @exclusivity(unchecked) because only the owning thread touches it, so the
+// dynamic check would cost every frame for nothing.
 @safe
 final class SteeringLane: @unchecked Sendable {
-    // @unchecked: `classifier` and `generation` belong to the queue's thread (one at a time, the
-    // documented contract); the counters are atomics with one writer.
+    // @unchecked: `classifier` belongs to the queue's thread (one at a time, the documented
+    // contract); the counters are atomics with one writer.
 
-    @exclusivity(unchecked) var classifier: Classifier
-    @exclusivity(unchecked) var generation: UInt64
+    @exclusivity(unchecked) var classifier: Unmanaged<Classifier>
     let prefix = FramePrefix()
     let frames = ManagedAtomic<UInt64>(0)
     let strays = ManagedAtomic<UInt64>(0)
     let unclassified = ManagedAtomic<UInt64>(0)
 
-    init(_ classifier: Classifier, generation: UInt64) {
+    init(_ classifier: Unmanaged<Classifier>) {
         unsafe self.classifier = classifier
-        unsafe self.generation = generation
     }
 
     /// Counts `decided`: one writer, so a load and a store, not a locked read-modify-write.

@@ -77,9 +77,9 @@ public final class TapSteering: @unchecked Sendable {
         self.queueCount = receiveQueues
         self.extensionHeaderRule = extensionHeaderRule
         self.toeplitzMethod = toeplitzMethod
-        publication = ClassifierPublication(classifier)
-        let generation = publication.now
-        lanes = descriptors.map { _ in SteeringLane(classifier, generation: generation) }
+        publication = ClassifierPublication(classifier, lanes: descriptors.count)
+        let initial = unsafe publication.initial
+        lanes = descriptors.map { _ in unsafe SteeringLane(initial) }
     }
 
     deinit { steering.detach() }
@@ -148,7 +148,7 @@ public final class TapSteering: @unchecked Sendable {
         _ frame: GuestFrame, headerSize: Int, arrivalQueue: Int
     ) throws(GuestFrameError) -> GuestDecision {
         let lane = try lane(arrivalQueue)
-        let decided = try unsafe lane.classifier.classify(
+        let decided = try unsafe lane.classifier.takeUnretainedValue().classify(
             frame, headerSize: headerSize, arrivalQueue: UInt16(arrivalQueue), prefix: lane.prefix)
         lane.count(decided)
         return decided
@@ -161,7 +161,7 @@ public final class TapSteering: @unchecked Sendable {
         _ frame: GuestFrame, headerSize: Int, arrivalQueue: Int
     ) throws(GuestFrameError) -> GuestDecision {
         let lane = try lane(arrivalQueue)
-        let decided = try unsafe lane.classifier.decide(
+        let decided = try unsafe lane.classifier.takeUnretainedValue().decide(
             frame, headerSize: headerSize, arrivalQueue: UInt16(arrivalQueue), prefix: lane.prefix)
         lane.count(decided)
         return decided
@@ -174,11 +174,7 @@ public final class TapSteering: @unchecked Sendable {
             throw GuestFrameError(.arrivalQueue, value: index, limit: lanes.count)
         }
         let lane = lanes[index]
-        let generation = publication.now
-        if unsafe generation != lane.generation {
-            unsafe lane.classifier = publication.classifier
-            unsafe lane.generation = generation
-        }
+        unsafe lane.classifier = publication.acquire(lane: index, held: lane.classifier)
         return lane
     }
 

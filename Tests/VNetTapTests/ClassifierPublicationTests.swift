@@ -1,0 +1,46 @@
+import Testing
+import VNetRSS
+@testable import VNetTap
+
+/// The publication's reclamation: a classifier is freed by the control thread's publish, once no
+/// lane names it, and never by a lane moving on (which a queue thread's seccomp filter could
+/// not afford).
+@Suite("Classifier publication to queue threads")
+struct ClassifierPublicationTests {
+    static func classifier(_ queues: UInt16) throws -> Classifier {
+        try Classifier(RSSConfiguration.spreading(over: queues), queueCount: queues)
+    }
+
+    @Test("a classifier lives while a lane names it and goes at the publish after the last lane left it")
+    func reclamation() throws {
+        weak var first: Classifier?
+        weak var second: Classifier?
+        let publication: ClassifierPublication
+        do {
+            let made = try Self.classifier(2)
+            first = made
+            publication = ClassifierPublication(made, lanes: 2)
+        }
+        var lane0 = publication.initial
+        var lane1 = publication.initial
+        do {
+            let made = try Self.classifier(3)
+            second = made
+            publication.publish(made)
+        }
+        #expect(first != nil && publication.retiredCount == 1)
+        lane0 = publication.acquire(lane: 0, held: lane0)
+        #expect(lane0.takeUnretainedValue() === second)
+        #expect(first != nil, "lane 1 still names the first")
+        publication.publish(try Self.classifier(4))
+        #expect(first != nil && second != nil && publication.retiredCount == 2)
+        lane1 = publication.acquire(lane: 1, held: lane1)
+        lane0 = publication.acquire(lane: 0, held: lane0)
+        #expect(lane0.toOpaque() == lane1.toOpaque() && lane0.takeUnretainedValue().queueCount == 4)
+        #expect(first != nil, "moving on frees nothing")
+        publication.publish(try Self.classifier(2))
+        #expect(first == nil && second == nil, "freed by the publish, on the control thread")
+        #expect(publication.retiredCount == 1, "the one both lanes name")
+        #expect(publication.acquire(lane: 0, held: lane0).takeUnretainedValue().queueCount == 2)
+    }
+}
