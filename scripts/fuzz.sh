@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds every libFuzzer harness (Fuzz/*.swift compiled into the VNetRSS module with
 # -sanitize=fuzzer,address) and runs each for the given number of seconds, two at a time.
-# Usage: scripts/fuzz.sh [SECONDS] [TARGET...]   (targets: frame toeplitz compound v12 virtio-rss virtio-hash capture abi program)
+# Usage: scripts/fuzz.sh [SECONDS] [TARGET...]   (targets: frame guest-frame toeplitz compound v12 virtio-rss virtio-hash capture abi program)
 # capture compiles Fuzz/CaptureFuzzer.swift into the VNetCapture module (libpcap underneath).
 # abi is the C ABI: Fuzz/abi_fuzzer.c against libvnetrss built with coverage and AddressSanitizer.
 # program is the steering program against the Classifier, in the kernel's test-run facility
@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 seconds="${1:-300}"
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(frame toeplitz compound v12 virtio-rss virtio-hash capture abi program)
+[ ${#targets[@]} -gt 0 ] || targets=(frame guest-frame toeplitz compound v12 virtio-rss virtio-hash capture abi program)
 mkdir -p .fuzz/bin .fuzz/crashes
 mapfile -t sources < <(find Sources/VNetRSS -name '*.swift' | sort)
 # VNetRSS's C kernels, instrumented the same way.
@@ -54,6 +54,7 @@ build() {
     fi
     case "$target" in
         frame) harness=Fuzz/FrameFuzzer.swift ;;
+        guest-frame) harness=Fuzz/GuestFrameFuzzer.swift ;;
         toeplitz) harness=Fuzz/ToeplitzFuzzer.swift ;;
         compound) harness=Fuzz/ConfigurationFuzzer.swift; define=(-D FUZZ_COMPOUND) ;;
         v12) harness=Fuzz/ConfigurationFuzzer.swift; define=(-D FUZZ_V12) ;;

@@ -432,6 +432,20 @@ def write_fuzz_seeds(frames):
     for name in ["catalogue.pcap", "catalogue-ng.pcapng", "truncations.pcap"]:
         with open(os.path.join(CAPTURES, name), "rb") as source, open(os.path.join(capture, name), "wb") as out:
             out.write(source.read())
+    # Fuzz/GuestFrameFuzzer.swift reads: control (header size, past-the-end, missing base), the
+    # element count, a byte for both of those, queue and classifier, one length byte per element
+    # (255: the rest), then the packet: a header of the size chosen, the frame.
+    guest = os.path.join(seeds, "guest-frame")
+    os.makedirs(guest, exist_ok=True)
+    shapes = [("one-element", 0, [255]), ("header-split", 0, [7, 1, 0, 12, 255]),
+              ("bytes-1", 0, [1] * 16), ("header-12", 1, [12, 255]), ("past-the-end", 0x08, [20, 255]),
+              ("missing-base", 0x10, [20, 255]), ("refused-size", 6, [255])]
+    for frame_name in ["tcpv4", "udpv6", "ipv6-home-and-routing2-tcp", "ipv6-chain-8-tcp", "arp"]:
+        frame = dict(frames)[frame_name]
+        for shape_name, control, lengths in shapes:
+            header = bytes(12 if control & 7 in (1, 4) else 20)
+            with open(os.path.join(guest, f"{frame_name}-{shape_name}.bin"), "wb") as out:
+                out.write(bytes([control, len(lengths), 0x11, 0x12]) + bytes(lengths) + header + frame)
     # Fuzz/ToeplitzFuzzer.swift reads: key length, input length, stride padding, the key, inputs.
     toeplitz = os.path.join(seeds, "toeplitz")
     os.makedirs(toeplitz, exist_ok=True)
