@@ -30,7 +30,8 @@ extension Classifier {
         let steers = configuration.features.contains(.rss)
         guard unsafe prefix.begin(frame, headerSize: headerSize) else {
             let decision = unsafe classify(prefix.view, arrivalQueue: arrivalQueue)
-            return GuestDecision(decision: decision, stray: steers && decision.queue != arrivalQueue, fields: nil)
+            return GuestDecision(
+                decision: decision, stray: steers && decision.queue != arrivalQueue, hasFields: false, reports: false)
         }
         var decision = unsafe classify(prefix.view, arrivalQueue: arrivalQueue)
         if prefix.copied < prefix.available, !decision.report.hasPorts,
@@ -39,10 +40,8 @@ extension Classifier {
             unsafe prefix.extend(frame, to: FramePrefix.capacity)
             decision = unsafe classify(prefix.view, arrivalQueue: arrivalQueue)
         }
-        let reports = configuration.features.contains(.hashReport)
-        let fields =
-            prefix.fieldsElement >= 0
-            ? HashFields(hash: reports ? decision.hash : 0, report: reports ? decision.report.rawValue : 0) : nil
-        return GuestDecision(decision: decision, stray: steers && decision.queue != arrivalQueue, fields: fields)
+        return GuestDecision(
+            decision: decision, stray: steers && decision.queue != arrivalQueue, hasFields: prefix.fieldsElement >= 0,
+            reports: configuration.features.contains(.hashReport))
     }
 }
