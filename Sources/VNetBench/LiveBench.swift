@@ -8,7 +8,7 @@ package struct LiveBenchOptions {
     package var frameSizes: [Int] = [64, 1514]
     package var variants: [BenchVariant] = BenchVariant.allCases
     package var vmmVariants: [VmmVariant] = VmmVariant.allCases
-    package var tcpVariants: [VmmVariant] = [.automq, .kernel, .userspace]
+    package var tcpVariants: [VmmVariant] = [.automq, .kernel, .userspace, .byo]
     package var mode: BenchMode = .drain
     /// Drain: frames pre-filled per round.
     package var frames = 60_000

@@ -127,13 +127,21 @@ struct TcpScenario {
             for thread in threads { thread.join() }
             engine?.stop()
         }
+        var steering: TapSteering?
         switch variant {
-        case .automq:
+        case .automq, .byo:
+            if variant == .byo {
+                let made = try TapSteering(
+                    descriptors: path.tap.queues.map(\.descriptor), configuration: .spreading(over: UInt16(queues)))
+                try made.attach()
+                guard made.attached else { throw BenchFailure("byo variant: the steering program did not attach") }
+                steering = made
+            }
             for queue in 0..<queues {
                 threads.append(
                     try VmmScenario.automqReader(
                         queue, descriptor: path.tap.queues[queue].descriptor, headerSize: path.tap.headerSize, guest,
-                        histogram: nil, stop, afterBatch: { wire.receive(queue, count: $0) }))
+                        histogram: nil, stop, afterBatch: { wire.receive(queue, count: $0) }, steering: steering))
             }
         case .kernel, .userspace, .perBit:
             var options = TcpScenario.engineOptions(variant)
@@ -183,7 +191,9 @@ struct TcpScenario {
                 gsoFrames: counts.reduce(0) { $0 + $1.gso },
                 vmmCPU: readers + vmmThreads.reduce(0) { $0 + $1.runningCPUTime } - guestCPU, guestCPU: guestCPU,
                 totalCPU: MachineCPU.busySeconds(),
-                redirected: Int(engine?.statistics().tapQueues.reduce(0) { $0 + $1.redirected } ?? 0),
+                redirected: Int(
+                    engine?.statistics().tapQueues.reduce(0) { $0 + $1.redirected }
+                        ?? steering?.statistics().reduce(0) { $0 + $1.strays } ?? 0),
                 perQueue: counts.map(\.frames))
         }
         usleep(UInt32(BenchClock.seconds(TcpScenario.warmUp) * 1e6))

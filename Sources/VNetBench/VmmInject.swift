@@ -14,11 +14,12 @@ extension VmmScenario {
         let stop = ManagedAtomic(false)
         var engine: RSSEngine?
         var threads: [ToolThread] = []
-        if variant == .automq {
+        let steering = variant == .byo ? try byoSteering() : nil
+        if variant == .automq || variant == .byo {
             threads = try tap.device.queues.indices.map { queue in
                 try VmmScenario.automqReader(
                     queue, descriptor: tap.device.queues[queue].descriptor, headerSize: tap.device.headerSize, guest,
-                    histogram: histograms[queue], stop)
+                    histogram: histograms[queue], stop, steering: steering)
             }
         } else {
             var options = VmmScenario.engineOptions(variant)
@@ -50,7 +51,9 @@ extension VmmScenario {
             offered: sent, frames: guest.delivered.reduce(0, +), bytes: guest.deliveredBytes,
             seconds: BenchClock.seconds(last - start),
             vmmCPU: readerCPU + threads.reduce(0) { $0 + $1.cpuTime }, fillCPU: injector.cpuTime,
-            redirected: Int(statistics?.tapQueues.reduce(0) { $0 + $1.redirected } ?? 0),
+            redirected: Int(
+                statistics?.tapQueues.reduce(0) { $0 + $1.redirected }
+                    ?? steering?.statistics().reduce(0) { $0 + $1.strays } ?? 0),
             dropped: Int(statistics?.framesDropped ?? 0), perQueue: guest.delivered,
             p50: LatencyHistogram.quantile(0.5, of: histograms), p99: LatencyHistogram.quantile(0.99, of: histograms))
     }
@@ -59,10 +62,13 @@ extension VmmScenario {
     /// guest memory, up to a batch, then ends the batch (`afterBatch`, by default a guest
     /// notification); waits in `poll` when the queue is empty, and ends once told to and empty.
     /// With a `histogram`, records each frame's send stamp once its batch is in; with a `gate`,
-    /// starts reading once it opens.
+    /// starts reading once it opens. With `steering` it is the `byo` VMM: the same loop with
+    /// `readv` (one element: the guest's buffer), and each frame classified where it lies, its
+    /// hash report written in guest memory.
     static func automqReader(
         _ queue: Int, descriptor: Int32, headerSize: Int, _ guest: VmmGuest, histogram: LatencyHistogram?,
-        _ stop: ManagedAtomic<Bool>, gate: ManagedAtomic<Bool>? = nil, afterBatch: ((Int) -> Void)? = nil
+        _ stop: ManagedAtomic<Bool>, gate: ManagedAtomic<Bool>? = nil, afterBatch: ((Int) -> Void)? = nil,
+        steering: TapSteering? = nil
     ) throws -> ToolThread {
         try ToolThread(name: "vmm-reader") {
             while let gate, !gate.load(ordering: .acquiring) { sched_yield() }
@@ -73,7 +79,11 @@ extension VmmScenario {
                 var stamped = 0
                 while inBatch < VmmScenario.batch {
                     let buffer = guest.nextBuffer(queue)
-                    let length = read(descriptor, buffer, guest.slotSize - 4)
+                    let length =
+                        steering == nil
+                        ? read(descriptor, buffer, guest.slotSize - 4)
+                        : VmmScenario.readAndClassify(
+                            descriptor, buffer, guest.slotSize - 4, headerSize, queue, steering)
                     guard length > headerSize else { break }
                     if histogram != nil,
                         let sent = VmmStamp.read(
@@ -98,6 +108,26 @@ extension VmmScenario {
                 _ = poll(&ready, 1, 1)
             }
         }
+    }
+
+    /// The `byo` VMM's read: `readv` of one frame into guest memory at `buffer`, then the frame
+    /// classified in place (``TapSteering/classify(_:headerSize:arrivalQueue:)``). Returns what
+    /// `readv` returned.
+    @inline(__always)
+    static func readAndClassify(
+        _ descriptor: Int32, _ buffer: UnsafeMutableRawPointer, _ capacity: Int, _ headerSize: Int, _ queue: Int,
+        _ steering: TapSteering?
+    ) -> Int {
+        var element = iovec(iov_base: buffer, iov_len: capacity)
+        let length = readv(descriptor, &element, 1)
+        guard length > 0, let steering else { return length }
+        // A frame the library refuses stays in guest memory unreported; none is expected here.
+        _ = withUnsafePointer(to: &element) { vector in
+            try? steering.classify(
+                GuestFrame(elements: UnsafeRawPointer(vector), count: 1, length: length), headerSize: headerSize,
+                arrivalQueue: queue)
+        }
+        return length
     }
 
     /// The owner of receive queue `queue` under userspace steering: takes its frames from the

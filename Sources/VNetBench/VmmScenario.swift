@@ -17,6 +17,10 @@ package enum VmmVariant: String, CaseIterable {
     case userspace
     /// `userspace` with the bit-serial Toeplitz, as QEMU's software RSS computes it.
     case perBit = "per-bit"
+    /// Bring your own datapath: the steering program queues each frame on its receive queue's
+    /// tap queue, whose thread (the VMM's own, as in `automq`) `readv`s it straight into guest
+    /// memory; ``TapSteering`` then writes the hash report there. No copy, no engine.
+    case byo
 
     var title: String {
         switch self {
@@ -24,6 +28,7 @@ package enum VmmVariant: String, CaseIterable {
         case .kernel: "kernel (program steers)"
         case .userspace: "userspace (handoff)"
         case .perBit: "userspace, per-bit Toeplitz"
+        case .byo: "byo (program steers, readv, report in place)"
         }
     }
 }
@@ -75,9 +80,27 @@ struct VmmScenario {
             round.fillCPU = fill.cpu
             round.offered = fill.sent
             return round
+        case .byo:
+            let steering = try byoSteering()
+            let fill = try fillTap()
+            var round = try automqRound(guest, expected: fill.sent, steering: steering)
+            round.fillCPU = fill.cpu
+            round.offered = fill.sent
+            round.redirected = Int(steering.statistics().reduce(0) { $0 + $1.strays })
+            return round
         case .kernel, .userspace, .perBit:
             return try engineRound(variant, guest)
         }
+    }
+
+    /// The `byo` VMM's steering over the bench tap's fds: the program attached (before the fill,
+    /// since it runs as each frame enters the tap), spreading over every queue.
+    func byoSteering() throws -> TapSteering {
+        let steering = try TapSteering(
+            descriptors: tap.device.queues.map(\.descriptor), configuration: .spreading(over: UInt16(queues)))
+        try steering.attach()
+        guard steering.attached else { throw BenchFailure("byo variant: the steering program did not attach") }
+        return steering
     }
 
     /// Fills the tap, timing the filling thread's CPU.
@@ -88,10 +111,11 @@ struct VmmScenario {
     }
 
     /// Today's VMM: per tap queue a thread reading into guest memory until its queue is empty,
-    /// one notification per batch of up to 64 frames.
-    private func automqRound(_ guest: VmmGuest, expected: Int) throws -> VmmRound {
+    /// one notification per batch of up to 64 frames; with `steering`, the `byo` VMM, which
+    /// `readv`s and classifies in place.
+    private func automqRound(_ guest: VmmGuest, expected: Int, steering: TapSteering? = nil) throws -> VmmRound {
         let start = ContinuousClock.now
-        let threads = try automqDrainReaders(guest)
+        let threads = try automqDrainReaders(guest, steering: steering)
         for thread in threads { thread.join() }
         let seconds = BenchClock.seconds(ContinuousClock.now - start)
         return VmmRound(
@@ -100,14 +124,17 @@ struct VmmScenario {
     }
 
     /// The `automq` VMM's threads, started: one per tap queue, reading straight into `guest`'s
-    /// memory of its queue until the queue is empty; with a `gate`, once it opens.
-    func automqDrainReaders(_ guest: VmmGuest, gate: ManagedAtomic<Bool>? = nil) throws -> [ToolThread] {
+    /// memory of its queue until the queue is empty; with a `gate`, once it opens; with
+    /// `steering`, each frame classified in place after its `readv` (the `byo` VMM).
+    func automqDrainReaders(
+        _ guest: VmmGuest, gate: ManagedAtomic<Bool>? = nil, steering: TapSteering? = nil
+    ) throws -> [ToolThread] {
         // Told to stop from the start: each reader ends at its queue's first empty read.
         let stopped = ManagedAtomic(true)
         return try tap.device.queues.enumerated().map { queue, tapQueue in
             try VmmScenario.automqReader(
                 queue, descriptor: tapQueue.descriptor, headerSize: tap.device.headerSize, guest, histogram: nil,
-                stopped, gate: gate)
+                stopped, gate: gate, steering: steering)
         }
     }
 

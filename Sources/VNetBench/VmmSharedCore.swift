@@ -17,6 +17,7 @@ extension VmmScenario {
         let frameCapacity = max(traffic.frameSize, 1514) + VirtioNetHashHeader.size
         let automqGuest = try VmmGuest(queues: queues, frameCapacity: frameCapacity)
         let guest = try VmmGuest(queues: queues, frameCapacity: frameCapacity)
+        if variant == .byo { return try byoSharedCoreRound(automqGuest, guest) }
         let engine = try drainEngine(variant, guest)
         let sent = try tap.send(traffic, total: frames)
         let stop = ManagedAtomic(false)
@@ -59,5 +60,38 @@ extension VmmScenario {
                 ? readers.reduce(0) { $0 + $1.cpuTime } * 1e9 / Double(automqFrames) : .nan,
             engineNanosecondsPerFrame: engineFrames > 0 ? engineCPU * 1e9 / Double(engineFrames) : .nan,
             bareFrames: automqFrames, engineFrames: engineFrames)
+    }
+
+    /// The `byo` shared-core round: two sets of the VMM's own readers on the same tap queues, the
+    /// `automq` set reading and the `byo` set reading and classifying in place, every thread
+    /// pinned to one CPU, both released by one gate. Each takes what it reads first; a frame read
+    /// by the automq side is simply not classified.
+    private func byoSharedCoreRound(_ automqGuest: VmmGuest, _ guest: VmmGuest) throws -> SharedCoreRound {
+        let steering = try byoSteering()
+        let sent = try tap.send(traffic, total: frames)
+        let gate = ManagedAtomic(false)
+        var readers: [ToolThread] = []
+        var byoReaders: [ToolThread] = []
+        defer {
+            gate.store(true, ordering: .releasing)
+            for thread in readers + byoReaders { thread.join() }
+        }
+        try CPUPin.onThisCPU {
+            readers = try automqDrainReaders(automqGuest, gate: gate)
+            byoReaders = try automqDrainReaders(guest, gate: gate, steering: steering)
+            gate.store(true, ordering: .releasing)
+        }
+        for thread in readers + byoReaders { thread.join() }
+        let automqFrames = automqGuest.delivered.reduce(0, +)
+        let byoFrames = guest.delivered.reduce(0, +)
+        guard automqFrames + byoFrames >= sent else {
+            throw BenchFailure("VMM shared-core round: \(automqFrames + byoFrames) of \(sent) frames in guest memory")
+        }
+        return SharedCoreRound(
+            bareNanosecondsPerFrame: automqFrames > 0
+                ? readers.reduce(0) { $0 + $1.cpuTime } * 1e9 / Double(automqFrames) : .nan,
+            engineNanosecondsPerFrame: byoFrames > 0
+                ? byoReaders.reduce(0) { $0 + $1.cpuTime } * 1e9 / Double(byoFrames) : .nan,
+            bareFrames: automqFrames, engineFrames: byoFrames)
     }
 }

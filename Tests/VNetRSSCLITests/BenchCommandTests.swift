@@ -183,7 +183,7 @@ struct BenchCommandTests {
         #expect(document.scenario == "tcp" && document.flows == 2)
         #expect(
             document.rows.map { "\($0.queues)/\($0.variant)" }
-                == [1, 2].flatMap { queues in ["automq", "kernel", "userspace"].map { "\(queues)/\($0)" } })
+                == [1, 2].flatMap { queues in ["automq", "kernel", "userspace", "byo"].map { "\(queues)/\($0)" } })
         for row in document.rows {
             #expect(row.gbit_per_second > 0 && row.gso_fraction > 0.5, "\(row.variant) \(row.queues)")
             #expect(row.vmm_cpu_ns_per_kib > 0 && row.total_cpu_ns_per_kib > row.vmm_cpu_ns_per_kib)
@@ -191,7 +191,7 @@ struct BenchCommandTests {
             #expect((row.total_vs_automq == 1) == (row.variant == "automq"))
         }
         let svg = try String(contentsOfFile: plot, encoding: .utf8)
-        #expect(svg.hasPrefix("<svg") && svg.components(separatedBy: "<polyline").count - 1 == 2 * 3)
+        #expect(svg.hasPrefix("<svg") && svg.components(separatedBy: "<polyline").count - 1 == 2 * 4)
     }
 
     @Test("bad options are refused with the option, the value and the range")

@@ -40,7 +40,7 @@ struct VmmScenarioTests {
         #expect(round.bytes == expectedBytes)
         #expect(round.perQueue.count == 2 && round.perQueue.reduce(0, +) == round.frames)
         switch variant {
-        case .automq, .kernel: #expect(round.redirected == 0)
+        case .automq, .kernel, .byo: #expect(round.redirected == 0)
         case .userspace, .perBit: #expect(round.redirected > 0 && round.redirected < round.frames)
         }
     }
@@ -54,12 +54,12 @@ struct VmmScenarioTests {
         #expect(round.frames + round.dropped == round.offered, "\(round.frames) + \(round.dropped) of \(round.offered)")
         #expect(round.perQueue.reduce(0, +) == round.frames)
         #expect(round.p50 != nil && round.p99 != nil && round.p50! <= round.p99!)
-        if variant == .kernel { #expect(round.redirected == 0) }
+        if variant == .kernel || variant == .byo { #expect(round.redirected == 0) }
     }
 
     @Test(
         "shared core: automq and an RSS variant drain one tap at once on one CPU, each frame in one guest's memory once",
-        arguments: [VmmVariant.kernel, .userspace])
+        arguments: [VmmVariant.kernel, .userspace, .byo])
     func sharedCore(variant: VmmVariant) throws {
         let pair = try Self.withScenario(.drain, frames: 20_000) { scenario, _ in try scenario.sharedCoreRound(variant)
         }

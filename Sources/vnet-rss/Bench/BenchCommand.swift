@@ -36,7 +36,10 @@ struct BenchCommand: ParsableCommand {
             queue's reader is its queue's owner and reads into guest memory (the floor); kernel: \
             the steering program queues each frame on its receive queue's tap queue, whose reader \
             is the owner and writes the hash report; userspace: readers hand frames to the owners \
-            through the engine's rings; per-bit: userspace with QEMU's bit-serial Toeplitz. In drain \
+            through the engine's rings; per-bit: userspace with QEMU's bit-serial Toeplitz; byo: \
+            the VMM's own readers as in automq, with the steering program attached and each frame \
+            classified where readv put it, its hash report written in guest memory (no engine, no \
+            copy). In drain \
             mode the program is attached before the fill where it steers, since it runs as each \
             frame enters the tap; in inject mode a sender thread stamps the frames it sends and \
             each owner reads the stamps back (p50 and p99 latency). Rows give VMM CPU (readers and \
@@ -46,7 +49,7 @@ struct BenchCommand: ParsableCommand {
 
             --scenario tcp sends full-size TCP instead: --flows TCP streams from the host's own \
             stack leave through a tap with TSO and USO on (so most frames are GSO frames of up to \
-            64 KiB), the VMM's receive path (--tcp-variants: automq, kernel, userspace as above, and \
+            64 KiB), the VMM's receive path (--tcp-variants: automq, kernel, userspace, byo as above, and \
             per-bit on request) \
             copies each into guest memory, and a guest's stack in a namespace of its own receives \
             them through a second tap and answers with ACKs. After a warm-up, one --duration \
@@ -136,15 +139,15 @@ struct BenchCommand: ParsableCommand {
 
     @Option(
         help:
-            "With --scenario vmm, comma-separated: automq (no RSS), kernel (the steering program steers; the reader is the owner), userspace (readers hand frames to owner threads), per-bit (userspace with the bit-serial Toeplitz)."
+            "With --scenario vmm, comma-separated: automq (no RSS), kernel (the steering program steers; the reader is the owner), userspace (readers hand frames to owner threads), per-bit (userspace with the bit-serial Toeplitz), byo (the VMM's own readers, readv into guest memory, the program steers, the report written in place)."
     )
-    var vmmVariants: String = "automq,kernel,userspace,per-bit"
+    var vmmVariants: String = "automq,kernel,userspace,per-bit,byo"
 
     @Option(
         help:
-            "With --scenario tcp, comma-separated: automq (no RSS), kernel (the steering program steers), userspace (readers hand frames to owner threads), per-bit (userspace with the bit-serial Toeplitz)."
+            "With --scenario tcp, comma-separated: automq (no RSS), kernel (the steering program steers), userspace (readers hand frames to owner threads), per-bit (userspace with the bit-serial Toeplitz), byo (the VMM's own readers, the report written in place)."
     )
-    var tcpVariants: String = "automq,kernel,userspace"
+    var tcpVariants: String = "automq,kernel,userspace,byo"
 
     @Flag(
         help:
@@ -209,13 +212,13 @@ struct BenchCommand: ParsableCommand {
         }
         let vmmChosen = try vmmVariants.split(separator: ",").map { name in
             guard let variant = VmmVariant(rawValue: String(name)) else {
-                throw ValidationError("--vmm-variants: unknown '\(name)' (automq, kernel, userspace, per-bit)")
+                throw ValidationError("--vmm-variants: unknown '\(name)' (automq, kernel, userspace, per-bit, byo)")
             }
             return variant
         }
         let tcpChosen = try tcpVariants.split(separator: ",").map { name in
             guard let variant = VmmVariant(rawValue: String(name)) else {
-                throw ValidationError("--tcp-variants: unknown '\(name)' (automq, kernel, userspace, per-bit)")
+                throw ValidationError("--tcp-variants: unknown '\(name)' (automq, kernel, userspace, per-bit, byo)")
             }
             return variant
         }
