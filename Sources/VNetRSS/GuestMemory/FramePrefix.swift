@@ -22,19 +22,16 @@ public final class FramePrefix: @unchecked Sendable {
     /// 60-byte header and the ports: 86) and in an IPv6 frame without extension headers (66).
     public static let firstCopy = 128
 
-    // @exclusivity(unchecked) on each field: one thread at a time uses the object, so the
-    // dynamic exclusivity check (a runtime call per access of a class's stored property) would
-    // cost every frame for nothing; it was most of classify's cost over contiguous frames.
     let storage: UnsafeMutableRawPointer
     /// Frame bytes copied so far, and the frame bytes (after the header) there are.
-    @exclusivity(unchecked) private(set) var copied = 0
-    @exclusivity(unchecked) private(set) var available = 0
+    private(set) var copied = 0
+    private(set) var available = 0
     /// Where the next guest byte is: element, and offset in it.
-    @exclusivity(unchecked) private var element = 0
-    @exclusivity(unchecked) private var offset = 0
+    private var element = 0
+    private var offset = 0
     /// Where header byte 12 (`hash_value`) is, when the header has hash fields.
-    @exclusivity(unchecked) private(set) var fieldsElement = -1
-    @exclusivity(unchecked) private(set) var fieldsOffset = 0
+    private(set) var fieldsElement = -1
+    private(set) var fieldsOffset = 0
 
     /// A prefix buffer; allocate one per classifying thread, once.
     public init() {
