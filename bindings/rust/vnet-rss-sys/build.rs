@@ -27,11 +27,7 @@ fn pkg_config(program: &str, arguments: &[&str]) -> String {
     };
     if !output.status.success() {
         let stderr = String::from_utf8_lossy(&output.stderr);
-        fail(&format!(
-            "`{program} {}` failed: {}",
-            arguments.join(" "),
-            stderr.trim()
-        ));
+        fail(&format!("`{program} {}` failed: {}", arguments.join(" "), stderr.trim()));
     }
     String::from_utf8_lossy(&output.stdout).trim().to_string()
 }

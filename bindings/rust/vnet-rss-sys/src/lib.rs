@@ -108,6 +108,20 @@ pub const VNET_RSS_TYPE_ENGINE_OPTIONS: u32 = 6;
 pub const VNET_RSS_TYPE_STATISTICS: u32 = 7;
 /// `VNET_RSS_TYPE_CAPABILITY`: `vnet_rss_sizeof` selector for [`vnet_rss_capability`].
 pub const VNET_RSS_TYPE_CAPABILITY: u32 = 8;
+/// `VNET_RSS_TYPE_GUEST_DECISION`: `vnet_rss_sizeof` selector for [`vnet_rss_guest_decision`].
+pub const VNET_RSS_TYPE_GUEST_DECISION: u32 = 9;
+/// `VNET_RSS_TYPE_GUEST_FRAME`: `vnet_rss_sizeof` selector for [`vnet_rss_guest_frame`].
+pub const VNET_RSS_TYPE_GUEST_FRAME: u32 = 10;
+/// `VNET_RSS_TYPE_STEERING_COUNTERS`: `vnet_rss_sizeof` selector for
+/// [`vnet_rss_steering_counters`].
+pub const VNET_RSS_TYPE_STEERING_COUNTERS: u32 = 11;
+
+/// `VNET_RSS_HASH_FIELDS_OFFSET`: where the hash fields of a virtio_net_hdr_v1_hash lie (from
+/// the header's first byte; `vnet_rss_guest_decision.fields_offset`).
+pub const VNET_RSS_HASH_FIELDS_OFFSET: u32 = 12;
+/// `VNET_RSS_HASH_FIELDS_SIZE`: how many bytes they are (`vnet_rss_guest_decision.fields`):
+/// hash_value (le32), hash_report (le16), padding.
+pub const VNET_RSS_HASH_FIELDS_SIZE: u32 = 8;
 
 macro_rules! opaque_handle {
     ($(#[$meta:meta])* $name:ident) => {
@@ -139,6 +153,23 @@ opaque_handle!(
     /// `vnet_rss_engine`: readers over a multi-queue tap.
     vnet_rss_engine
 );
+opaque_handle!(
+    /// `vnet_rss_steering`: kernel steering over a VMM's own tap fds.
+    vnet_rss_steering
+);
+
+/// `struct iovec` of `<sys/uio.h>`, which vnet_rss.h includes: one element of the array a VMM
+/// gives `readv(2)`. The same layout as `libc::iovec`, and as `std::io::IoSliceMut` and
+/// `std::io::IoSlice`, which std guarantees to be ABI compatible with `iovec` on Unix (the
+/// layout test checks this type against the C compiler's).
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct iovec {
+    /// `iov_base`: the element's first byte.
+    pub iov_base: *mut c_void,
+    /// `iov_len`: its length in bytes.
+    pub iov_len: usize,
+}
 
 /// `vnet_rss_error`: why a configuration was refused.
 #[repr(C)]
@@ -281,8 +312,7 @@ impl Default for vnet_rss_frame {
 
 /// `vnet_rss_frame_handler`: called with each frame; must not call back into the engine that
 /// calls it.
-pub type vnet_rss_frame_handler =
-    Option<unsafe extern "C" fn(frame: *const vnet_rss_frame, context: *mut c_void)>;
+pub type vnet_rss_frame_handler = Option<unsafe extern "C" fn(frame: *const vnet_rss_frame, context: *mut c_void)>;
 
 /// `vnet_rss_engine_options`: how an engine runs; zero fields take the defaults.
 #[repr(C)]
@@ -349,6 +379,56 @@ pub struct vnet_rss_capability {
     pub features: u32,
     /// `hash_types`: VIRTIO_NET_RSS_HASH_TYPE_* bits.
     pub hash_types: u32,
+}
+
+/// `vnet_rss_guest_frame`: a frame a VMM's readv() put in guest memory, the iovec array it gave
+/// readv and the byte count readv returned (the vnet header, then the frame; split anywhere).
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct vnet_rss_guest_frame {
+    /// `iov`.
+    pub iov: *const iovec,
+    /// `iovcnt`: at most IOV_MAX (1,024).
+    pub iovcnt: u32,
+    /// `reserved`: 0.
+    pub reserved: u32,
+    /// `length`: what readv returned.
+    pub length: usize,
+}
+
+/// `vnet_rss_guest_decision`: the decision for a frame in guest memory.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct vnet_rss_guest_decision {
+    /// `hash`: hash_value; 0 when unclassified.
+    pub hash: u32,
+    /// `report`: hash_report (VIRTIO_NET_HASH_REPORT_*).
+    pub report: u16,
+    /// `queue`: the receive queue the configuration names.
+    pub queue: u16,
+    /// `stray`: 1 when RSS names another queue than the arrival queue (deliver it where it
+    /// arrived: it cannot move without a copy; counted).
+    pub stray: u8,
+    /// `fields_valid`: 1 when the header has hash fields (20 bytes) and the frame holds it whole.
+    pub fields_valid: u8,
+    /// `fields_offset`: `VNET_RSS_HASH_FIELDS_OFFSET`, where `fields` go, from the chain's
+    /// first byte.
+    pub fields_offset: u16,
+    /// `fields`: hash_value (le32), hash_report (le16), padding (0): written in place by the
+    /// classify functions, left to the caller by `vnet_rss_steering_decide_iov`.
+    pub fields: [u8; 8],
+}
+
+/// `vnet_rss_steering_counters`: a steering object's counters for one tap queue.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct vnet_rss_steering_counters {
+    /// `frames`: classified or decided on this arrival queue.
+    pub frames: u64,
+    /// `strays`: of them, frames RSS names another queue for.
+    pub strays: u64,
+    /// `unclassified`: of them, hash report NONE.
+    pub unclassified: u64,
 }
 
 /// One function of this crate's `extern "C"` block, as declared (for the layout test, which
@@ -539,7 +619,103 @@ functions! {
 
     /// `vnet_rss_engine_queue_count`: the engine's receive queues, or -EINVAL for NULL. Any thread.
     pub fn vnet_rss_engine_queue_count(engine: *const vnet_rss_engine) -> c_int;
+
+    /// `vnet_rss_steering_create`: kernel steering for a VMM that reads its tap queues itself.
+    /// `tap_fds`: the VMM's multi-queue tap fds, one per queue pair in queue order, all
+    /// attached; borrowed (the caller's to close after `vnet_rss_steering_destroy`; their
+    /// blocking mode, vnet header size and offloads are left alone). `queue_count`: receive
+    /// queues (0: one per fd). `program_fds`: the `VNET_RSS_STEERING_PROGRAM_FDS` descriptors a
+    /// privileged manager loaded, duplicated; NULL loads the program here (BPF privilege). The
+    /// configuration is published to the program's maps; nothing is attached yet. Control
+    /// thread. System calls: ioctl(TUNGETIFF) per fd, bpf(2) (the load, or for `program_fds`
+    /// BPF_OBJ_GET_INFO_BY_FD and BPF_MAP_LOOKUP_ELEM, with fcntl(F_DUPFD_CLOEXEC)), then a
+    /// publication (two bpf(BPF_MAP_UPDATE_ELEM), the second waiting for an RCU grace period).
+    pub fn vnet_rss_steering_create(tap_fds: *const i32, fd_count: usize, config: *const vnet_rss_config,
+        queue_count: u16, extension_header_rule: u32, program_fds: *const i32, out: *mut *mut vnet_rss_steering,
+        error: *mut vnet_rss_error) -> c_int;
+
+    /// `vnet_rss_steering_destroy`: detaches the program and frees the object (NULL is ignored;
+    /// closes the duplicated program fds). The tap fds stay open. Control thread.
+    pub fn vnet_rss_steering_destroy(steering: *mut vnet_rss_steering);
+
+    /// `vnet_rss_steering_attach`: attaches the program (TUNSETSTEERINGEBPF): now where the
+    /// configuration has RSS, else as soon as one with RSS is applied. Control thread.
+    pub fn vnet_rss_steering_attach(steering: *mut vnet_rss_steering) -> c_int;
+
+    /// `vnet_rss_steering_detach`: detaches it (TUNSETSTEERINGEBPF); the tap spreads frames by its
+    /// own flow hash again. Control thread.
+    pub fn vnet_rss_steering_detach(steering: *mut vnet_rss_steering) -> c_int;
+
+    /// `vnet_rss_steering_apply`: publishes `config` to the program's maps (never torn), then to
+    /// the queue threads; a frame the program steered by the new configuration and a thread
+    /// decided by the old is a stray. -EINVAL (error filled), the old one kept, when it cannot be
+    /// prepared. Control thread.
+    pub fn vnet_rss_steering_apply(steering: *mut vnet_rss_steering, config: *const vnet_rss_config,
+        error: *mut vnet_rss_error) -> c_int;
+
+    /// `vnet_rss_steering_set_queue_pairs`: a guest's VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET: attaches
+    /// tap queues 0..pairs-1 and detaches the others (TUNSETQUEUE), and steers to `pairs` receive
+    /// queues. -ERANGE for 0 or more pairs than fds. Control thread.
+    pub fn vnet_rss_steering_set_queue_pairs(steering: *mut vnet_rss_steering, pairs: u16) -> c_int;
+
+    /// `vnet_rss_steering_classify_iov`: decides the frame readv() put in `iovcnt` elements at
+    /// `iov` (`length`: what readv returned) from tap queue `arrival_queue`, and writes bytes
+    /// 12-19 of its header (hash_value, hash_report, padding) wherever they fall; never
+    /// num_buffers, nor any other byte. `header_size`: 20 or 12 (nothing written); any other is
+    /// -EINVAL. -EINVAL for more than IOV_MAX elements or a NULL element holding bytes of the
+    /// frame, -ERANGE for a length past the elements or an arrival queue past the fds. No
+    /// allocation, lock or system call. Each queue's thread: concurrently for different arrival
+    /// queues, one thread at a time per arrival queue.
+    pub fn vnet_rss_steering_classify_iov(steering: *mut vnet_rss_steering, arrival_queue: u16, iov: *const iovec,
+        iovcnt: c_int, length: usize, header_size: usize, decision: *mut vnet_rss_guest_decision) -> c_int;
+
+    /// `vnet_rss_steering_decide_iov`: `vnet_rss_steering_classify_iov` without writing guest
+    /// memory: `decision->fields` holds the 8 bytes to write at `decision->fields_offset` (when
+    /// `fields_valid`). Threads as for classify.
+    pub fn vnet_rss_steering_decide_iov(steering: *mut vnet_rss_steering, arrival_queue: u16, iov: *const iovec,
+        iovcnt: c_int, length: usize, header_size: usize, decision: *mut vnet_rss_guest_decision) -> c_int;
+
+    /// `vnet_rss_steering_classify_iov_batch`: `vnet_rss_steering_classify_iov` for `count` frames
+    /// of one arrival queue, in order, into `decisions[i]`. 0 when all were decided; at the first
+    /// refused frame, its -errno, with `*decided` (when given) the number decided before it.
+    /// Threads as for classify.
+    pub fn vnet_rss_steering_classify_iov_batch(steering: *mut vnet_rss_steering, arrival_queue: u16,
+        frames: *const vnet_rss_guest_frame, count: usize, header_size: usize,
+        decisions: *mut vnet_rss_guest_decision, decided: *mut usize) -> c_int;
+
+    /// `vnet_rss_steering_statistics`: the counters of each tap queue into `counters`
+    /// (`capacity` entries); returns the number of tap queues (-ENOSPC when `capacity` is
+    /// smaller, nothing written). Any thread.
+    pub fn vnet_rss_steering_statistics(steering: *const vnet_rss_steering,
+        counters: *mut vnet_rss_steering_counters, capacity: usize) -> c_int;
+
+    /// `vnet_rss_steering_state`: who steers now, `VNET_RSS_STEERING_PROGRAM` while the program
+    /// is attached, else `VNET_RSS_STEERING_USERSPACE` (the tap's own spreading; classify still
+    /// reports). Control thread.
+    pub fn vnet_rss_steering_state(steering: *const vnet_rss_steering) -> c_int;
 }
+
+/// The structure sizes `VNET_RSS_ABI_CHECK()` compares with the library's `vnet_rss_sizeof`, as
+/// (`VNET_RSS_TYPE_*` selector, Rust size) pairs in the header macro's order (the layout test
+/// holds this list to the macro's).
+#[doc(hidden)]
+pub const ABI_CHECK_SIZES: &[(u32, usize)] = {
+    use core::mem::size_of;
+    &[
+        (VNET_RSS_TYPE_ERROR, size_of::<vnet_rss_error>()),
+        (VNET_RSS_TYPE_DEVICE_LIMITS, size_of::<vnet_rss_device_limits>()),
+        (VNET_RSS_TYPE_FIELDS, size_of::<vnet_rss_fields>()),
+        (VNET_RSS_TYPE_DECISION, size_of::<vnet_rss_decision>()),
+        (VNET_RSS_TYPE_PACKET, size_of::<vnet_rss_packet>()),
+        (VNET_RSS_TYPE_FRAME, size_of::<vnet_rss_frame>()),
+        (VNET_RSS_TYPE_ENGINE_OPTIONS, size_of::<vnet_rss_engine_options>()),
+        (VNET_RSS_TYPE_STATISTICS, size_of::<vnet_rss_statistics>()),
+        (VNET_RSS_TYPE_CAPABILITY, size_of::<vnet_rss_capability>()),
+        (VNET_RSS_TYPE_GUEST_DECISION, size_of::<vnet_rss_guest_decision>()),
+        (VNET_RSS_TYPE_GUEST_FRAME, size_of::<vnet_rss_guest_frame>()),
+        (VNET_RSS_TYPE_STEERING_COUNTERS, size_of::<vnet_rss_steering_counters>()),
+    ]
+};
 
 /// `VNET_RSS_ABI_CHECK()`: 0 when the library matches these declarations (version and every
 /// structure size), else -EPROTO (-71).
@@ -550,22 +726,10 @@ functions! {
 /// no pointers.
 #[allow(non_snake_case)]
 pub unsafe fn VNET_RSS_ABI_CHECK() -> c_int {
-    use core::mem::size_of;
-    let sizes = [
-        (VNET_RSS_TYPE_ERROR, size_of::<vnet_rss_error>()),
-        (VNET_RSS_TYPE_DEVICE_LIMITS, size_of::<vnet_rss_device_limits>()),
-        (VNET_RSS_TYPE_FIELDS, size_of::<vnet_rss_fields>()),
-        (VNET_RSS_TYPE_DECISION, size_of::<vnet_rss_decision>()),
-        (VNET_RSS_TYPE_PACKET, size_of::<vnet_rss_packet>()),
-        (VNET_RSS_TYPE_FRAME, size_of::<vnet_rss_frame>()),
-        (VNET_RSS_TYPE_ENGINE_OPTIONS, size_of::<vnet_rss_engine_options>()),
-        (VNET_RSS_TYPE_STATISTICS, size_of::<vnet_rss_statistics>()),
-        (VNET_RSS_TYPE_CAPABILITY, size_of::<vnet_rss_capability>()),
-    ];
     // SAFETY: both functions take only integers and are "any thread" in the header.
     let matches = unsafe {
         vnet_rss_abi_version() == VNET_RSS_ABI_VERSION
-            && sizes.iter().all(|&(selector, size)| vnet_rss_sizeof(selector) == size)
+            && ABI_CHECK_SIZES.iter().all(|&(selector, size)| vnet_rss_sizeof(selector) == size)
     };
     if matches {
         0

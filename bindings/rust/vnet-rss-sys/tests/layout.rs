@@ -32,6 +32,7 @@ c_types! {
     u8 => "uint8_t", u16 => "uint16_t", u32 => "uint32_t", u64 => "uint64_t", i32 => "int32_t",
     usize => "size_t", std::ffi::c_char => "char", c_void => "void",
     sys::vnet_rss_frame_handler => "vnet_rss_frame_handler",
+    sys::iovec => "struct iovec",
 }
 impl<T: CType> CType for *const T {
     fn c_type() -> String {
@@ -77,23 +78,31 @@ impl Items {
     }
 }
 
-macro_rules! structures {
-    ($items:ident; $($name:ident { $($field:ident),* $(,)? })*) => {$(
-        $items.push(format!("sizeof {}", stringify!($name)), format!("sizeof({})", stringify!($name)),
-            size_of::<sys::$name>() as u64);
-        $items.push(format!("alignof {}", stringify!($name)), format!("_Alignof({})", stringify!($name)),
-            align_of::<sys::$name>() as u64);
+/// One structure's size and alignment, and each field's offset, size and C type, under its C
+/// spelling (`vnet_rss_fields`, or `struct iovec` for the system header's).
+macro_rules! structure_layout {
+    ($items:ident; $name:ident as $c_name:expr, { $($field:ident),* $(,)? }) => {
+        let c_name: &str = $c_name;
+        $items.push(format!("sizeof {c_name}"), format!("sizeof({c_name})"), size_of::<sys::$name>() as u64);
+        $items.push(format!("alignof {c_name}"), format!("_Alignof({c_name})"), align_of::<sys::$name>() as u64);
         $(
             let (c_type, size) = c_type_of(|s: &sys::$name| &s.$field);
-            let member = format!("((({} *)0)->{})", stringify!($name), stringify!($field));
-            $items.push(format!("offsetof {}.{}", stringify!($name), stringify!($field)),
-                format!("offsetof({}, {})", stringify!($name), stringify!($field)),
+            let member = format!("((({c_name} *)0)->{})", stringify!($field));
+            $items.push(format!("offsetof {c_name}.{}", stringify!($field)),
+                format!("offsetof({c_name}, {})", stringify!($field)),
                 offset_of!(sys::$name, $field) as u64);
-            $items.push(format!("sizeof {}.{}", stringify!($name), stringify!($field)),
+            $items.push(format!("sizeof {c_name}.{}", stringify!($field)),
                 format!("sizeof {member}"), size as u64);
-            $items.push(format!("type {}.{} is {}", stringify!($name), stringify!($field), c_type),
+            $items.push(format!("type {c_name}.{} is {}", stringify!($field), c_type),
                 format!("__builtin_types_compatible_p(__typeof__{member}, {c_type})"), 1);
         )*
+    };
+}
+
+/// The header's structures: their layout, and their names and fields for the list check.
+macro_rules! structures {
+    ($items:ident; $($name:ident { $($field:ident),* $(,)? })*) => {$(
+        structure_layout!($items; $name as stringify!($name), { $($field),* });
         $items.structures.push((stringify!($name).to_string(), vec![$(stringify!($field).to_string()),*]));
     )*};
 }
@@ -129,6 +138,7 @@ fn c_type_of_rust(rust: &str) -> String {
         "c_char" => "char",
         "c_void" => "void",
         "()" => "void",
+        "iovec" => "struct iovec",
         name if name.starts_with("vnet_rss_") => name,
         other => panic!("no C spelling for the Rust type `{other}`"),
     }
@@ -161,8 +171,7 @@ fn header_constants(text: &str) -> BTreeSet<String> {
             (words.next() == Some("#define")).then_some(())?;
             let name = words.next()?;
             let value = words.next()?;
-            (name.starts_with("VNET_RSS_") && value.starts_with(|c: char| c.is_ascii_digit()))
-                .then(|| name.to_string())
+            (name.starts_with("VNET_RSS_") && value.starts_with(|c: char| c.is_ascii_digit())).then(|| name.to_string())
         })
         .collect()
 }
@@ -183,11 +192,7 @@ fn header_structures(text: &str) -> Vec<(String, Vec<String>)> {
             .filter(|declaration| !declaration.is_empty())
             .map(|declaration| {
                 let declarator = declaration.split('[').next().unwrap_or("");
-                declarator
-                    .rsplit(|c: char| !(c.is_alphanumeric() || c == '_'))
-                    .next()
-                    .unwrap_or("")
-                    .to_string()
+                declarator.rsplit(|c: char| !(c.is_alphanumeric() || c == '_')).next().unwrap_or("").to_string()
             })
             .collect();
         if fields != ["opaque_"] {
@@ -213,13 +218,26 @@ fn header_functions(text: &str) -> BTreeSet<String> {
         .collect()
 }
 
+/// The (`VNET_RSS_TYPE_*`, structure) pairs of the header's `VNET_RSS_ABI_CHECK()` macro, in its
+/// order: each `vnet_rss_sizeof(VNET_RSS_TYPE_X) == sizeof(name)`.
+fn header_abi_check_pairs(text: &str) -> Vec<(String, String)> {
+    let start = text.find("#define VNET_RSS_ABI_CHECK()").expect("the VNET_RSS_ABI_CHECK macro");
+    let end = start + text[start..].find("? 0").expect("the end of VNET_RSS_ABI_CHECK");
+    let word = |at: &str| at.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect::<String>();
+    text[start..end]
+        .split("vnet_rss_sizeof(")
+        .skip(1)
+        .map(|pair| {
+            let selector = word(pair);
+            let structure = pair.split("sizeof(").nth(1).map(word).unwrap_or_default();
+            (selector, structure)
+        })
+        .collect()
+}
+
 /// The vnet_rss_* functions the shared library exports.
 fn exported_functions(library: &Path) -> BTreeSet<String> {
-    let output = Command::new("nm")
-        .args(["-D", "--defined-only"])
-        .arg(library)
-        .output()
-        .expect("nm (binutils) runs");
+    let output = Command::new("nm").args(["-D", "--defined-only"]).arg(library).output().expect("nm (binutils) runs");
     assert!(output.status.success(), "nm -D {}: {}", library.display(), String::from_utf8_lossy(&output.stderr));
     String::from_utf8_lossy(&output.stdout)
         .lines()
@@ -251,7 +269,13 @@ fn layout_matches_header_and_library() {
             extension_header_rule, inline_handler, inline_context }
         vnet_rss_statistics { frames_read, bytes_read, frames_delivered, frames_dropped, frames_unclassified, frames_redirected }
         vnet_rss_capability { features, hash_types }
+        vnet_rss_guest_frame { iov, iovcnt, reserved, length }
+        vnet_rss_guest_decision { hash, report, queue, stray, fields_valid, fields_offset, fields }
+        vnet_rss_steering_counters { frames, strays, unclassified }
     }
+    // struct iovec comes from <sys/uio.h> (not one of the header's own structures): its layout
+    // only, which the guest frames and the classify functions take and IoSliceMut matches.
+    structure_layout!(items; iovec as "struct iovec", { iov_base, iov_len });
     constants! { items;
         VNET_RSS_ABI_VERSION,
         VNET_RSS_FORMAT_TUN_VNET_HASH, VNET_RSS_FORMAT_TUN_VNET_RSS, VNET_RSS_FORMAT_VIRTIO_RSS, VNET_RSS_FORMAT_VIRTIO_HASH,
@@ -267,7 +291,9 @@ fn layout_matches_header_and_library() {
         VNET_RSS_RULE_UNSUPPORTED_BITS,
         VNET_RSS_TYPE_ERROR, VNET_RSS_TYPE_DEVICE_LIMITS, VNET_RSS_TYPE_FIELDS, VNET_RSS_TYPE_DECISION,
         VNET_RSS_TYPE_PACKET, VNET_RSS_TYPE_FRAME, VNET_RSS_TYPE_ENGINE_OPTIONS, VNET_RSS_TYPE_STATISTICS,
-        VNET_RSS_TYPE_CAPABILITY,
+        VNET_RSS_TYPE_CAPABILITY, VNET_RSS_TYPE_GUEST_DECISION, VNET_RSS_TYPE_GUEST_FRAME,
+        VNET_RSS_TYPE_STEERING_COUNTERS,
+        VNET_RSS_HASH_FIELDS_OFFSET, VNET_RSS_HASH_FIELDS_SIZE,
     }
     // The handler typedef: Rust's alias must be this exact type (checked by the compiler here)
     // and C's typedef the matching function pointer (checked by cc below).
@@ -286,6 +312,20 @@ fn layout_matches_header_and_library() {
             format!("signature {} is {c_type}", function.name),
             format!("__builtin_types_compatible_p(__typeof__(&{}), {c_type})", function.name),
             1,
+        );
+    }
+
+    // VNET_RSS_ABI_CHECK(): the Rust function compares the same selectors with the same sizes
+    // as the header's macro, pair by pair in its order (printed by the C program, so the
+    // selectors' values and the structures' sizes are the compiler's).
+    let header_pairs = header_abi_check_pairs(&header_text(&header));
+    for (index, (selector, structure)) in header_pairs.iter().enumerate() {
+        let (rust_selector, rust_size) = sys::ABI_CHECK_SIZES.get(index).copied().unwrap_or((u32::MAX, 0));
+        items.push(format!("VNET_RSS_ABI_CHECK pair {index}: {selector}"), selector.clone(), u64::from(rust_selector));
+        items.push(
+            format!("VNET_RSS_ABI_CHECK pair {index}: sizeof({structure})"),
+            format!("sizeof({structure})"),
+            rust_size as u64,
         );
     }
 
@@ -311,11 +351,15 @@ fn layout_matches_header_and_library() {
         .arg(&binary)
         .output()
         .unwrap_or_else(|e| panic!("cannot run the C compiler `{compiler}`: {e}"));
-    assert!(compiled.status.success(), "{compiler} {}:\n{}", source.display(), String::from_utf8_lossy(&compiled.stderr));
+    assert!(
+        compiled.status.success(),
+        "{compiler} {}:\n{}",
+        source.display(),
+        String::from_utf8_lossy(&compiled.stderr)
+    );
     let run = Command::new(&binary).output().expect("the layout program runs");
     assert!(run.status.success());
-    let printed: Vec<u64> =
-        String::from_utf8(run.stdout).unwrap().lines().map(|line| line.parse().unwrap()).collect();
+    let printed: Vec<u64> = String::from_utf8(run.stdout).unwrap().lines().map(|line| line.parse().unwrap()).collect();
     assert_eq!(printed.len(), items.items.len());
 
     let mut checks = 0;
@@ -334,20 +378,42 @@ fn layout_matches_header_and_library() {
     let text = header_text(&header);
     let header_constants = header_constants(&text);
     let rust_constants: BTreeSet<String> = items.constants.iter().cloned().collect();
-    check(format!("constants: header {header_constants:?}, Rust {rust_constants:?}"), header_constants == rust_constants);
+    check(
+        format!("constants: header {header_constants:?}, Rust {rust_constants:?}"),
+        header_constants == rust_constants,
+    );
     let header_structures = header_structures(&text);
     check(
-        format!("structures: header {:?}, Rust {:?}", header_structures.iter().map(|s| &s.0).collect::<Vec<_>>(),
-            items.structures.iter().map(|s| &s.0).collect::<Vec<_>>()),
+        format!(
+            "structures: header {:?}, Rust {:?}",
+            header_structures.iter().map(|s| &s.0).collect::<Vec<_>>(),
+            items.structures.iter().map(|s| &s.0).collect::<Vec<_>>()
+        ),
         header_structures.len() == items.structures.len(),
     );
     for (name, fields) in &header_structures {
         let rust = items.structures.iter().find(|(rust_name, _)| rust_name == name).map(|(_, f)| f);
         check(format!("fields of {name}: header {fields:?}, Rust {rust:?}"), rust == Some(fields));
     }
+    check(
+        format!("VNET_RSS_ABI_CHECK pairs: header {}, Rust {}", header_pairs.len(), sys::ABI_CHECK_SIZES.len()),
+        header_pairs.len() == sys::ABI_CHECK_SIZES.len(),
+    );
+    let checked_selectors: BTreeSet<String> = header_pairs.iter().map(|(selector, _)| selector.clone()).collect();
+    let type_constants: BTreeSet<String> =
+        header_constants.iter().filter(|name| name.starts_with("VNET_RSS_TYPE_")).cloned().collect();
+    check(
+        format!(
+            "VNET_RSS_ABI_CHECK covers every VNET_RSS_TYPE_*: macro {checked_selectors:?}, header {type_constants:?}"
+        ),
+        checked_selectors == type_constants,
+    );
     let header_functions = header_functions(&text);
     let rust_functions: BTreeSet<String> = sys::FUNCTIONS.iter().map(|f| f.name.to_string()).collect();
-    check(format!("functions: header {header_functions:?}, Rust {rust_functions:?}"), header_functions == rust_functions);
+    check(
+        format!("functions: header {header_functions:?}, Rust {rust_functions:?}"),
+        header_functions == rust_functions,
+    );
 
     // The exports: the library's against this crate's, one check per function and one for the set.
     let library = libdir.join("libvnetrss.so");

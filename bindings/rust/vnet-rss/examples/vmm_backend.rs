@@ -40,8 +40,9 @@ const MACS: [u8; 12] = [2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2];
 
 /// The Microsoft key (the first configuration's).
 const FIRST_KEY: [u8; 40] = [
-    0x6d, 0x5a, 0x56, 0xda, 0x25, 0x5b, 0x0e, 0xc2, 0x41, 0x67, 0x25, 0x3d, 0x43, 0xa3, 0x8f, 0xb0, 0xd0, 0xca, 0x2b, 0xcb,
-    0xae, 0x7b, 0x30, 0xb4, 0x77, 0xcb, 0x2d, 0xa3, 0x80, 0x30, 0xf2, 0x0c, 0x6a, 0x42, 0xb7, 0x3b, 0xbe, 0xac, 0x01, 0xfa,
+    0x6d, 0x5a, 0x56, 0xda, 0x25, 0x5b, 0x0e, 0xc2, 0x41, 0x67, 0x25, 0x3d, 0x43, 0xa3, 0x8f, 0xb0, 0xd0, 0xca, 0x2b,
+    0xcb, 0xae, 0x7b, 0x30, 0xb4, 0x77, 0xcb, 0x2d, 0xa3, 0x80, 0x30, 0xf2, 0x0c, 0x6a, 0x42, 0xb7, 0x3b, 0xbe, 0xac,
+    0x01, 0xfa,
 ];
 /// The second configuration's table leaves queue 0 out.
 const SECOND_TABLE: [u16; 8] = [1, 2, 3, 1, 2, 3, 1, 2];
@@ -243,10 +244,7 @@ fn run() -> Result<bool, Box<dyn std::error::Error>> {
     let config = Config::new(&fields, &first_table, &FIRST_KEY)?;
     config.validate(Validation::Virtio(limits))?;
     let check = Arc::new(Check {
-        phases: [
-            Phase { key: FIRST_KEY, table: first_table },
-            Phase { key: second_key, table: SECOND_TABLE.to_vec() },
-        ],
+        phases: [Phase { key: FIRST_KEY, table: first_table }, Phase { key: second_key, table: SECOND_TABLE.to_vec() }],
         received: Default::default(),
         foreign: AtomicU64::new(0),
         mismatches: AtomicU64::new(0),
@@ -321,7 +319,9 @@ fn main() -> ExitCode {
         return ExitCode::SUCCESS;
     }
     if !netns::in_private_namespace() {
-        eprintln!("vmm_backend: run it in a network namespace of its own (unshare --net); this one has interfaces besides lo");
+        eprintln!(
+            "vmm_backend: run it in a network namespace of its own (unshare --net); this one has interfaces besides lo"
+        );
         return ExitCode::FAILURE;
     }
     match run() {

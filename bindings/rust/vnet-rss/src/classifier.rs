@@ -115,7 +115,8 @@ impl Classifier {
         let mut out = ptr::null_mut();
         let mut error = sys::vnet_rss_error::default();
         // SAFETY: `config` is live; `out` and `error` are valid for writes.
-        let code = unsafe { sys::vnet_rss_classifier_create(config.as_ptr(), queue_count, rule.raw(), &mut out, &mut error) };
+        let code =
+            unsafe { sys::vnet_rss_classifier_create(config.as_ptr(), queue_count, rule.raw(), &mut out, &mut error) };
         check("vnet_rss_classifier_create", code, Some(&error))?;
         NonNull::new(out)
             .map(|raw| Classifier { raw })
@@ -213,9 +214,7 @@ impl Batch {
         // SAFETY: `out` is valid for writes.
         let code = unsafe { sys::vnet_rss_batch_create(capacity, &mut out) };
         check("vnet_rss_batch_create", code, None)?;
-        NonNull::new(out)
-            .map(|raw| Batch { raw })
-            .ok_or(Error::Os { function: "vnet_rss_batch_create", errno: EPROTO })
+        NonNull::new(out).map(|raw| Batch { raw }).ok_or(Error::Os { function: "vnet_rss_batch_create", errno: EPROTO })
     }
 }
 

@@ -261,7 +261,12 @@ pub(crate) fn pointer_or_null<T>(slice: &[T]) -> *const T {
 }
 
 impl Config {
-    fn from_out(function: &'static str, code: i32, out: *mut sys::vnet_rss_config, error: &sys::vnet_rss_error) -> Result<Config> {
+    fn from_out(
+        function: &'static str,
+        code: i32,
+        out: *mut sys::vnet_rss_config,
+        error: &sys::vnet_rss_error,
+    ) -> Result<Config> {
         check(function, code, Some(error))?;
         match NonNull::new(out) {
             Some(raw) => Ok(Config { raw }),
@@ -279,7 +284,14 @@ impl Config {
         // SAFETY: `bytes` is valid for `bytes.len()` bytes (or NULL with 0); `out` and `error`
         // are valid for writes; the library keeps no pointer after returning.
         let code = unsafe {
-            sys::vnet_rss_config_decode(format.raw(), policy.raw(), pointer_or_null(bytes), bytes.len(), &mut out, &mut error)
+            sys::vnet_rss_config_decode(
+                format.raw(),
+                policy.raw(),
+                pointer_or_null(bytes),
+                bytes.len(),
+                &mut out,
+                &mut error,
+            )
         };
         Config::from_out("vnet_rss_config_decode", code, out, &error)
     }
@@ -362,7 +374,9 @@ impl Config {
     fn raw_fields(&self) -> Result<sys::vnet_rss_fields> {
         let mut fields = sys::vnet_rss_fields::default();
         // SAFETY: `fields` is valid for writes; no table or key is asked for.
-        let code = unsafe { sys::vnet_rss_config_fields(self.raw.as_ptr(), &mut fields, ptr::null_mut(), 0, ptr::null_mut(), 0) };
+        let code = unsafe {
+            sys::vnet_rss_config_fields(self.raw.as_ptr(), &mut fields, ptr::null_mut(), 0, ptr::null_mut(), 0)
+        };
         check("vnet_rss_config_fields", code, None)?;
         Ok(fields)
     }
@@ -387,7 +401,10 @@ impl Config {
         };
         if code == -ENOSPC {
             // An immutable configuration does not grow between the two calls.
-            return Err(Error::BufferTooSmall { needed: fields.indirection_table_length as usize, capacity: table.len() });
+            return Err(Error::BufferTooSmall {
+                needed: fields.indirection_table_length as usize,
+                capacity: table.len(),
+            });
         }
         check("vnet_rss_config_fields", code, None)?;
         Ok(Parts { fields: Fields::from(&fields), table, key })

@@ -336,9 +336,8 @@ impl Engine {
     ) -> Result<Engine> {
         crate::ensure_abi()?;
         let fds: Vec<i32> = taps.iter().map(AsRawFd::as_raw_fd).collect();
-        let inline = options
-            .inline_handler
-            .map(|handler| Box::new(InlineContext { handler, panics: AtomicU64::new(0) }));
+        let inline =
+            options.inline_handler.map(|handler| Box::new(InlineContext { handler, panics: AtomicU64::new(0) }));
         let raw_options = sys::vnet_rss_engine_options {
             reader: options.reader.raw(),
             receive_queues: options.receive_queues,
@@ -432,7 +431,8 @@ impl Engine {
     /// tap's.
     pub fn set_tap_queue(&mut self, tap_queue: u16, attached: bool) -> Result<()> {
         // SAFETY: a live engine; `&mut self`: the control thread.
-        let code = unsafe { sys::vnet_rss_engine_set_tap_queue(self.shared.raw.as_ptr(), tap_queue, i32::from(attached)) };
+        let code =
+            unsafe { sys::vnet_rss_engine_set_tap_queue(self.shared.raw.as_ptr(), tap_queue, i32::from(attached)) };
         if code == -ERANGE {
             let queues = u16::try_from(self.shared.taps.len()).unwrap_or(u16::MAX);
             return Err(Error::QueueOutOfRange { queue: tap_queue, queues });

@@ -95,6 +95,12 @@ pub enum Error {
         /// The queue.
         queue: u16,
     },
+    /// [`TapSteering::classifier`](crate::TapSteering::classifier) for a tap queue whose
+    /// classifier is alive: the C ABI allows one thread at a time per arrival queue.
+    ClassifierTaken {
+        /// The arrival queue.
+        arrival_queue: u16,
+    },
     /// The library does not match vnet-rss-sys (`VNET_RSS_ABI_CHECK()` is -EPROTO).
     AbiMismatch {
         /// `vnet_rss_abi_version()`.
@@ -119,7 +125,7 @@ impl Error {
             Error::BufferTooSmall { .. } => ENOSPC,
             Error::QueueOutOfRange { .. } => ERANGE,
             Error::EngineClosed => EBADF,
-            Error::ReceiverTaken { .. } => 16, // EBUSY
+            Error::ReceiverTaken { .. } | Error::ClassifierTaken { .. } => 16, // EBUSY
             Error::AbiMismatch { .. } => EPROTO,
             Error::Os { errno, .. } => *errno,
         }
@@ -173,6 +179,9 @@ impl fmt::Display for Error {
             Error::QueueOutOfRange { queue, queues } => write!(f, "queue {queue} out of range (there are {queues})"),
             Error::EngineClosed => write!(f, "the engine was dropped"),
             Error::ReceiverTaken { queue } => write!(f, "receive queue {queue} already has a receiver"),
+            Error::ClassifierTaken { arrival_queue } => {
+                write!(f, "arrival queue {arrival_queue} already has a classifier")
+            }
             Error::AbiMismatch { library_version } => write!(
                 f,
                 "libvnetrss (ABI {library_version}) does not match vnet_rss.h (ABI {})",

@@ -12,7 +12,10 @@
 //!   queue by closure or into caller buffers;
 //! - [`Steering`], [`Steerer`] and [`SteeringProgram`]: who steers frames to their receive
 //!   queue (the readers, the kernel-side steering eBPF program, or the kernel series' RSS), and
-//!   the program's descriptors a privileged manager loads for an unprivileged VMM.
+//!   the program's descriptors a privileged manager loads for an unprivileged VMM;
+//! - [`TapSteering`] and [`QueueClassifier`]: the steering program over a VMM's own tap fds,
+//!   for a VMM that `readv`s each tap queue straight into guest memory itself; the hash report
+//!   is written there, in place, over the same iovecs ([`GuestDecision`]).
 //!
 //! Every failure is an [`Error`]; a refused configuration is [`Error::Refused`] with the rule,
 //! field, value, limit, the virtio ack and the kernel errno. Handles are freed on drop. Types
@@ -39,6 +42,7 @@ mod classifier;
 mod config;
 mod engine;
 mod error;
+mod guest_steering;
 mod steering;
 
 use std::sync::OnceLock;
@@ -52,6 +56,10 @@ pub use engine::{
     Statistics,
 };
 pub use error::{Error, Rule};
+pub use guest_steering::{
+    BatchStopped, GuestDecision, GuestFrame, HashFields, QueueClassifier, SteeringCounters, TapSteering,
+    TapSteeringOptions, HASH_FIELDS_OFFSET, HASH_FIELDS_SIZE,
+};
 pub use steering::{ActiveSteering, Steerer, Steering, SteeringProgram, STEERING_PROGRAM_FDS};
 
 /// `Result` with this crate's [`Error`].

@@ -12,8 +12,9 @@ use vnet_rss::{
 };
 
 const MICROSOFT_KEY: [u8; 40] = [
-    0x6d, 0x5a, 0x56, 0xda, 0x25, 0x5b, 0x0e, 0xc2, 0x41, 0x67, 0x25, 0x3d, 0x43, 0xa3, 0x8f, 0xb0, 0xd0, 0xca, 0x2b, 0xcb,
-    0xae, 0x7b, 0x30, 0xb4, 0x77, 0xcb, 0x2d, 0xa3, 0x80, 0x30, 0xf2, 0x0c, 0x6a, 0x42, 0xb7, 0x3b, 0xbe, 0xac, 0x01, 0xfa,
+    0x6d, 0x5a, 0x56, 0xda, 0x25, 0x5b, 0x0e, 0xc2, 0x41, 0x67, 0x25, 0x3d, 0x43, 0xa3, 0x8f, 0xb0, 0xd0, 0xca, 0x2b,
+    0xcb, 0xae, 0x7b, 0x30, 0xb4, 0x77, 0xcb, 0x2d, 0xa3, 0x80, 0x30, 0xf2, 0x0c, 0x6a, 0x42, 0xb7, 0x3b, 0xbe, 0xac,
+    0x01, 0xfa,
 ];
 
 // ---- A small JSON reader for the fixtures (no third-party crates) ----------------------------
@@ -274,7 +275,8 @@ fn configurations_match_the_fixture_file() {
             Validation::Kernel
         };
         let blob = hex(case.str("blob"));
-        let outcome = Config::decode(format, policy, &blob).and_then(|config| config.validate(validation).map(|()| config));
+        let outcome =
+            Config::decode(format, policy, &blob).and_then(|config| config.validate(validation).map(|()| config));
         match (case.get("error"), outcome) {
             (None, Ok(config)) => {
                 accepted += 1;
@@ -499,6 +501,11 @@ fn thread_rules_are_in_the_types() {
     send_sync::<vnet_rss::Engine>();
     send::<Batch>();
     send::<vnet_rss::QueueReceiver>();
+    // The steering object's control calls are "the control thread", its classify functions one
+    // thread at a time per arrival queue: both handles are Send, neither Sync.
+    send::<vnet_rss::TapSteering<'static>>();
+    send::<vnet_rss::QueueClassifier<'static>>();
+    send_sync::<vnet_rss::GuestFrame<'static>>();
     // vnet_rss_steering_program_load is "any thread"; the program is descriptors only.
     send_sync::<vnet_rss::SteeringProgram>();
     assert_eq!(vnet_rss::abi_version(), vnet_rss::sys::VNET_RSS_ABI_VERSION);
@@ -566,7 +573,14 @@ fn steered_engines_refuse_bad_input() {
         // `error` are valid for writes.
         let code = unsafe {
             vnet_rss::sys::vnet_rss_engine_create_steered(
-                &fd, 1, config.as_ptr(), std::ptr::null(), steering, std::ptr::null(), &mut out, &mut error,
+                &fd,
+                1,
+                config.as_ptr(),
+                std::ptr::null(),
+                steering,
+                std::ptr::null(),
+                &mut out,
+                &mut error,
             )
         };
         assert_eq!(code, -22, "steering {steering}");
@@ -575,7 +589,8 @@ fn steered_engines_refuse_bad_input() {
     // Program descriptors that are not a program's (looked at before the taps): EINVAL, the
     // kernel's answer for a descriptor that is no BPF object; EPERM instead where the kernel
     // (before 6.5, with unprivileged BPF disabled) refuses every BPF command to this user.
-    let fake = SteeringProgram::from_fds(std::array::from_fn(|_| std::os::fd::OwnedFd::from(null.try_clone().unwrap())));
+    let fake =
+        SteeringProgram::from_fds(std::array::from_fn(|_| std::os::fd::OwnedFd::from(null.try_clone().unwrap())));
     let taps = vec![std::os::fd::OwnedFd::from(null.try_clone().unwrap())];
     let refused =
         Engine::with_steering(taps, &config, EngineOptions::default(), Steering::Program, Some(&fake)).unwrap_err();
@@ -584,6 +599,66 @@ fn steered_engines_refuse_bad_input() {
             || (!running_as_root() && refused == Error::Os { function: "vnet_rss_engine_create_steered", errno: 1 }),
         "{refused:?}"
     );
+}
+
+#[test]
+fn tap_steering_refuses_bad_input_without_a_tap() {
+    use vnet_rss::{TapSteering, TapSteeringOptions};
+    let config = good_config();
+    let refused = |errno| Error::Os { function: "vnet_rss_steering_create", errno };
+    let none: [std::fs::File; 0] = [];
+    assert_eq!(TapSteering::new(&none, &config, TapSteeringOptions::default(), None).unwrap_err(), refused(22));
+    let null = std::fs::File::open("/dev/null").unwrap();
+    let many: Vec<std::fs::File> = (0..65).map(|_| null.try_clone().unwrap()).collect();
+    assert_eq!(TapSteering::new(&many, &config, TapSteeringOptions::default(), None).unwrap_err(), refused(22));
+    // More receive queues than fds: refused before any fd is looked at.
+    let options = TapSteeringOptions { queue_count: 3, ..TapSteeringOptions::default() };
+    assert_eq!(TapSteering::new(&many[..2], &config, options, None).unwrap_err(), refused(34));
+    // An fd that is no tap queue: the errno of the ioctl that found out.
+    match TapSteering::new(&many[..1], &config, TapSteeringOptions::default(), None) {
+        Err(Error::Os { function: "vnet_rss_steering_create", errno }) => assert!(errno > 0),
+        other => panic!("/dev/null as a tap: {other:?}"),
+    };
+}
+
+#[test]
+fn guest_decisions_read_the_c_structure() {
+    use vnet_rss::{sys, GuestDecision, HashFields, HASH_FIELDS_OFFSET, HASH_FIELDS_SIZE};
+    assert_eq!((HASH_FIELDS_OFFSET, HASH_FIELDS_SIZE), (12, 8));
+    let mut raw = sys::vnet_rss_guest_decision {
+        hash: 0x1234_5678,
+        report: report::UDPV6,
+        queue: 3,
+        stray: 1,
+        fields_valid: 1,
+        fields_offset: 12,
+        fields: [0x78, 0x56, 0x34, 0x12, 6, 0, 0, 0],
+    };
+    let fields = HashFields { offset: 12, bytes: raw.fields };
+    assert_eq!(fields.range(), 12..20);
+    assert_eq!(
+        GuestDecision::from(&raw),
+        GuestDecision { hash: 0x1234_5678, report: report::UDPV6, queue: 3, stray: true, fields: Some(fields) }
+    );
+    raw.fields_valid = 0;
+    raw.stray = 0;
+    assert_eq!(GuestDecision::from(&raw).fields, None);
+    assert!(!GuestDecision::from(&raw).stray);
+}
+
+#[test]
+fn io_slices_are_iovecs() {
+    // The safe classify functions pass `&mut [IoSliceMut]` as `struct iovec`s: std's guarantee,
+    // seen here field by field.
+    let mut first = [0u8; 7];
+    let mut second = [0u8; 13];
+    let (first_base, second_base) = (first.as_mut_ptr(), second.as_mut_ptr());
+    let slices = [std::io::IoSliceMut::new(&mut first), std::io::IoSliceMut::new(&mut second)];
+    // SAFETY: IoSliceMut is ABI compatible with struct iovec on Unix (std's documentation); the
+    // array is read, not written, while `slices` lives.
+    let iovecs = unsafe { std::slice::from_raw_parts(slices.as_ptr().cast::<vnet_rss::sys::iovec>(), slices.len()) };
+    assert_eq!((iovecs[0].iov_base.cast::<u8>(), iovecs[0].iov_len), (first_base, 7));
+    assert_eq!((iovecs[1].iov_base.cast::<u8>(), iovecs[1].iov_len), (second_base, 13));
 }
 
 /// True when the test runs as root (geteuid, from the C library std links).

@@ -28,8 +28,9 @@ const STEERED_TAP: &str = "vrssrt1";
 const NOT_A_PROGRAM_ERRNO: i32 = 22;
 
 const KEY: [u8; 40] = [
-    0x6d, 0x5a, 0x56, 0xda, 0x25, 0x5b, 0x0e, 0xc2, 0x41, 0x67, 0x25, 0x3d, 0x43, 0xa3, 0x8f, 0xb0, 0xd0, 0xca, 0x2b, 0xcb,
-    0xae, 0x7b, 0x30, 0xb4, 0x77, 0xcb, 0x2d, 0xa3, 0x80, 0x30, 0xf2, 0x0c, 0x6a, 0x42, 0xb7, 0x3b, 0xbe, 0xac, 0x01, 0xfa,
+    0x6d, 0x5a, 0x56, 0xda, 0x25, 0x5b, 0x0e, 0xc2, 0x41, 0x67, 0x25, 0x3d, 0x43, 0xa3, 0x8f, 0xb0, 0xd0, 0xca, 0x2b,
+    0xcb, 0xae, 0x7b, 0x30, 0xb4, 0x77, 0xcb, 0x2d, 0xa3, 0x80, 0x30, 0xf2, 0x0c, 0x6a, 0x42, 0xb7, 0x3b, 0xbe, 0xac,
+    0x01, 0xfa,
 ];
 
 #[test]
@@ -78,7 +79,28 @@ fn taps(count: usize) -> Vec<OwnedFd> {
 
 fn ipv4_udp_frame(number: u16) -> Vec<u8> {
     let mut frame = vec![2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2, 0x08, 0x00];
-    frame.extend_from_slice(&[0x45, 0, 0, 32, 0, 0, 0, 0, 64, 17, 0, 0, 10, 9, (number >> 8) as u8, number as u8, 10, 7, 0, 1]);
+    frame.extend_from_slice(&[
+        0x45,
+        0,
+        0,
+        32,
+        0,
+        0,
+        0,
+        0,
+        64,
+        17,
+        0,
+        0,
+        10,
+        9,
+        (number >> 8) as u8,
+        number as u8,
+        10,
+        7,
+        0,
+        1,
+    ]);
     frame.extend_from_slice(&(2000 + number).to_be_bytes());
     frame.extend_from_slice(&53u16.to_be_bytes());
     frame.extend_from_slice(&[0, 12, 0, 0, 0xa5, 0xa5, 0xa5, 0xa5]);
@@ -141,8 +163,9 @@ fn in_namespace() {
     assert!(!receivers[1].wait(Duration::ZERO).unwrap());
 
     // apply: RSS without a table is refused with its rule; the old configuration stays.
-    let no_table = Config::new(&Fields { features: Features::RSS, hash_types: HashTypes::ALL, ..Fields::default() }, &[], &KEY)
-        .unwrap();
+    let no_table =
+        Config::new(&Fields { features: Features::RSS, hash_types: HashTypes::ALL, ..Fields::default() }, &[], &KEY)
+            .unwrap();
     match engine.apply(&no_table) {
         Err(Error::Refused { rule: Rule::BelowMinimum, .. }) => {}
         other => panic!("{other:?}"),
@@ -232,7 +255,9 @@ fn in_namespace() {
     assert_eq!(receivers[0].wait(Duration::ZERO).unwrap_err(), Error::EngineClosed);
     assert_eq!(receivers[0].receive_into(&mut buffers, 2048, &mut slots).unwrap_err(), Error::EngineClosed);
     drop(receivers); // the last reference: the library's engine is destroyed, then the fds closed
-    println!("tap: all engine checks passed ({received} of 64 frames received, {foreign} not ours, 1 dropped by the panic)");
+    println!(
+        "tap: all engine checks passed ({received} of 64 frames received, {foreign} not ours, 1 dropped by the panic)"
+    );
 
     steering_checks(&config);
 }

@@ -1,4 +1,4 @@
-//! What the tap tests and the vmm_backend example need from Linux besides libvnetrss, with the
+//! What the tap tests and the VMM examples need from Linux besides libvnetrss, with the
 //! few libc calls declared by hand (no third-party crates): a multi-queue tap, its link brought
 //! up, and an AF_PACKET socket to send frames into it. Meant to run in a network namespace of
 //! its own (`unshare --net`), where the tap vanishes with the namespace.
@@ -19,6 +19,7 @@ extern "C" {
 }
 
 const TUNSETIFF: c_ulong = 0x4004_54ca;
+const TUNSETVNETHDRSZ: c_ulong = 0x4004_54d8;
 const SIOCGIFFLAGS: c_ulong = 0x8913;
 const SIOCSIFFLAGS: c_ulong = 0x8914;
 const SIOCGIFINDEX: c_ulong = 0x8933;
@@ -33,6 +34,7 @@ const SOCK_DGRAM: c_int = 2;
 const SOCK_RAW: c_int = 3;
 const SOCK_CLOEXEC: c_int = 0o2000000;
 const O_CLOEXEC: i32 = 0o2000000;
+const O_NONBLOCK: i32 = 0o4000;
 
 /// struct ifreq: the name, then a union of which the flags (a short) or the index (an int)
 /// are used here.
@@ -90,16 +92,31 @@ pub fn in_private_namespace() -> bool {
 /// `count` queues of the multi-queue tap `name` (IFF_TAP | IFF_NO_PI | IFF_MULTI_QUEUE |
 /// IFF_VNET_HDR), as a VMM opens them: one fd per queue.
 pub fn open_tap_queues(name: &str, count: usize) -> io::Result<Vec<OwnedFd>> {
+    (0..count).map(|_| open_tap_queue(name, O_CLOEXEC)).collect()
+}
+
+/// `count` queues of the multi-queue tap `name` as a VMM that reads them itself opens them:
+/// non-blocking (O_NONBLOCK), with a `header_size`-byte vnet header (TUNSETVNETHDRSZ; 20 for
+/// virtio_net_hdr_v1_hash).
+pub fn open_nonblocking_tap_queues(name: &str, count: usize, header_size: c_int) -> io::Result<Vec<OwnedFd>> {
     (0..count)
         .map(|_| {
-            let file: File = OpenOptions::new().read(true).write(true).custom_flags(O_CLOEXEC).open("/dev/net/tun")?;
-            let mut request = InterfaceRequest::new(name)?;
-            request.set_flags(IFF_TAP | IFF_NO_PI | IFF_MULTI_QUEUE | IFF_VNET_HDR);
-            // SAFETY: TUNSETIFF reads and writes a struct ifreq, which `request` is.
-            checked(unsafe { ioctl(file.as_raw_fd(), TUNSETIFF, &mut request as *mut InterfaceRequest) })?;
-            Ok(OwnedFd::from(file))
+            let fd = open_tap_queue(name, O_CLOEXEC | O_NONBLOCK)?;
+            // SAFETY: TUNSETVNETHDRSZ reads an int, which `header_size` is.
+            checked(unsafe { ioctl(fd.as_raw_fd(), TUNSETVNETHDRSZ, &header_size as *const c_int) })?;
+            Ok(fd)
         })
         .collect()
+}
+
+/// One queue of the multi-queue tap `name`, opened with `flags` besides read and write.
+fn open_tap_queue(name: &str, flags: i32) -> io::Result<OwnedFd> {
+    let file: File = OpenOptions::new().read(true).write(true).custom_flags(flags).open("/dev/net/tun")?;
+    let mut request = InterfaceRequest::new(name)?;
+    request.set_flags(IFF_TAP | IFF_NO_PI | IFF_MULTI_QUEUE | IFF_VNET_HDR);
+    // SAFETY: TUNSETIFF reads and writes a struct ifreq, which `request` is.
+    checked(unsafe { ioctl(file.as_raw_fd(), TUNSETIFF, &mut request as *mut InterfaceRequest) })?;
+    Ok(OwnedFd::from(file))
 }
 
 fn control_socket() -> io::Result<OwnedFd> {
@@ -171,7 +188,11 @@ impl PacketSocket {
         };
         // SAFETY: `address` is a struct sockaddr_ll of the size given.
         checked(unsafe {
-            bind(fd.as_raw_fd(), &address as *const LinkAddress as *const c_void, std::mem::size_of::<LinkAddress>() as u32)
+            bind(
+                fd.as_raw_fd(),
+                &address as *const LinkAddress as *const c_void,
+                std::mem::size_of::<LinkAddress>() as u32,
+            )
         })?;
         Ok(PacketSocket(fd))
     }
