@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # rust-test.sh PREFIX: the Rust bindings (bindings/rust) against the libvnetrss that
 # `make install PREFIX=...` put under PREFIX: cargo test, clippy (when installed) and rustdoc
-# with warnings denied, then the vmm_backend example on a real 4-queue tap in a network
-# namespace of its own (unshare --net). Without cargo it says the crate was skipped, exit 0.
+# with warnings denied, cargo fmt --check (when installed), then the vmm_backend example on a
+# real 4-queue tap in a network namespace of its own (unshare --net). Without cargo it says the
+# crate was skipped, exit 0.
 set -euo pipefail
 
 if [ $# -ne 1 ]; then
@@ -40,6 +41,13 @@ if cargo clippy --version >/dev/null 2>&1; then
     cargo clippy --offline --all-targets -- -D warnings
 else
     echo "rust-test: clippy is not installed; lints skipped"
+fi
+
+if cargo fmt --version >/dev/null 2>&1; then
+    echo "rust-test: cargo fmt --check"
+    cargo fmt --check
+else
+    echo "rust-test: rustfmt is not installed; formatting not checked"
 fi
 
 echo "rust-test: cargo doc"

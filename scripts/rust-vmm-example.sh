@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # rust-vmm-example.sh PREFIX: the Rust bindings' guest-memory VMM example
-# (bindings/rust/vnet-rss/examples/vmm_guest_memory.rs) against the libvnetrss that
+# (bindings/rust/vnet-rss/examples/vmm_guest_memory/) against the libvnetrss that
 # `make install PREFIX=...` put under PREFIX: built with cargo, then run on a real 4-queue tap in a
 # network namespace of its own (unshare --net). It prints
 # `vmm-example Rust: N frames, N verified, M mismatched, S strays` and fails unless every frame was
