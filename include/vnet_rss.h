@@ -471,7 +471,9 @@ int vnet_rss_steering_detach(vnet_rss_steering *steering);
 
 /* Publishes `config` to the program's maps (never torn), then to the queue threads; a frame the
  * program steered by the new configuration and a thread decided by the old is a stray. -EINVAL
- * (error filled), the old one kept, when it cannot be prepared. */
+ * (error filled), the old one kept, when it cannot be prepared. When only the attach that a
+ * pending vnet_rss_steering_attach makes here fails, the new configuration is in force, the
+ * program detached, and the ioctl's -errno is returned. */
 int vnet_rss_steering_apply(vnet_rss_steering *steering, const vnet_rss_config *config, vnet_rss_error *error);
 
 /* A guest's VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET: attaches tap queues 0..pairs-1 and detaches the
@@ -505,7 +507,8 @@ int vnet_rss_steering_classify_iov_batch(vnet_rss_steering *steering, uint16_t a
                                          vnet_rss_guest_decision *decisions, size_t *decided);
 
 /* The counters of each tap queue into `counters` (`capacity` entries); returns the number of tap
- * queues (-ENOSPC when `capacity` is smaller, nothing written). Any thread. */
+ * queues (-ENOSPC when `capacity` is smaller, nothing written). Any thread, but it allocates:
+ * not from a queue thread whose seccomp filter refuses mmap and brk. */
 int vnet_rss_steering_statistics(const vnet_rss_steering *steering, vnet_rss_steering_counters *counters,
                                  size_t capacity);
 

@@ -105,6 +105,7 @@ size_t virtqueue_gather(const struct virtqueue *queue, uint16_t head, uint32_t l
 int virtqueue_pop(struct virtqueue *queue, struct chain *chain) {
     uint16_t available = __atomic_load_n(&queue->avail->idx, __ATOMIC_ACQUIRE);
     if (queue->device_last_avail == available) return 0;
+    if ((uint16_t)(available - queue->device_last_avail) > QUEUE_SIZE) return -1; /* more than the ring holds */
     uint16_t head = queue->avail->ring[queue->device_last_avail % QUEUE_SIZE];
     /* The guest owns these bytes and may change them meanwhile: each descriptor is read once
      * into a local copy, then checked, as a device must. */

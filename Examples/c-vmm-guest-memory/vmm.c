@@ -119,11 +119,21 @@ static int receive_frame(struct queue_thread *queue) {
         capacity += chains[popped].capacity;
         popped++;
     }
-    if (popped == 0) return -1;
+    /* Too few buffers for the largest frame: give them back and wait for the guest's. */
+    if (popped == 0 || (mergeable && capacity < HEADER_SIZE + FRAME_MAX)) {
+        virtqueue_unpop(&queue->ring, (uint16_t)popped);
+        return -1;
+    }
     ssize_t length = readv(queue->tap_fd, iov, count);
     if (length < 0) {
         virtqueue_unpop(&queue->ring, (uint16_t)popped);
         return 0; /* EAGAIN; EBADFD once the tap queue is detached */
+    }
+    /* tun returns the frame's whole length even where the chain held less: a truncated frame
+     * (none here: every chain holds the largest) is counted and delivered as far as it went. */
+    if ((size_t)length > capacity) {
+        atomic_fetch_add(&queue->refused, 1);
+        length = (ssize_t)capacity;
     }
     /* The hash report, in place: bytes 12-19 of the header, wherever the chain put them. */
     vnet_rss_guest_decision decision;

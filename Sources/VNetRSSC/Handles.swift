@@ -86,6 +86,21 @@ enum Handle {
         return handle._withUnsafeGuaranteedRef { $0.kind == Kind.kind ? unsafeDowncast($0, to: Kind.self) : nil }
     }
 
+    /// `body` with the object behind `pointer` when it is a `Kind`, borrowed: no retain and no
+    /// release (the per-frame calls, where a reference count would be a contended atomic on a
+    /// line every queue thread touches); nil for NULL or another kind of handle.
+    @inline(__always)
+    static func withObject<Kind: TypedHandle, T, Result>(
+        _ pointer: UnsafePointer<T>?, _: Kind.Type, _ body: (Kind) -> Result
+    ) -> Result? {
+        guard let pointer else { return nil }
+        let handle = Unmanaged<ABIHandle>.fromOpaque(UnsafeRawPointer(pointer))
+        // _withUnsafeGuaranteedRef: the C caller holds the reference its create call returned.
+        return handle._withUnsafeGuaranteedRef { object in
+            object.kind == Kind.kind ? body(unsafeDowncast(object, to: Kind.self)) : nil
+        }
+    }
+
     /// Releases the object behind `pointer` when it is a `Kind` (NULL and other kinds are ignored).
     static func release<Kind: TypedHandle, T>(_ pointer: UnsafeMutablePointer<T>?, _ kind: Kind.Type) {
         guard let pointer else { return }

@@ -126,24 +126,25 @@ private func steerGuestFrame(
     _ iovcnt: Int32, _ length: UInt, _ headerSize: UInt, _ decision: UnsafeMutablePointer<vnet_rss_guest_decision>?,
     _ form: GuestWrite
 ) -> Int32 {
-    guard let handle = Handle.object(UnsafePointer(steering), SteeringHandle.self), let decision, iovcnt >= 0,
-        headerSize <= UInt(UInt16.max)
-    else { return -EINVAL }
+    guard let decision, iovcnt >= 0, headerSize <= UInt(UInt16.max) else { return -EINVAL }
     guard length <= UInt(Int.max) else { return -ERANGE }
     let frame = GuestFrame(elements: UnsafeRawPointer(iov), count: Int(iovcnt), length: Int(length))
-    do throws(GuestFrameError) {
-        let decided =
-            switch form {
-            case .classify:
-                try handle.steering.classify(frame, headerSize: Int(headerSize), arrivalQueue: Int(arrivalQueue))
-            case .decide:
-                try handle.steering.decide(frame, headerSize: Int(headerSize), arrivalQueue: Int(arrivalQueue))
-            }
-        decision.pointee = vnet_rss_guest_decision(decided)
-        return 0
-    } catch {
-        return -error.errno
+    let result = Handle.withObject(UnsafePointer(steering), SteeringHandle.self) { handle -> Int32 in
+        do throws(GuestFrameError) {
+            let decided =
+                switch form {
+                case .classify:
+                    try handle.steering.classify(frame, headerSize: Int(headerSize), arrivalQueue: Int(arrivalQueue))
+                case .decide:
+                    try handle.steering.decide(frame, headerSize: Int(headerSize), arrivalQueue: Int(arrivalQueue))
+                }
+            decision.pointee = vnet_rss_guest_decision(decided)
+            return 0
+        } catch {
+            return -error.errno
+        }
     }
+    return result ?? -EINVAL
 }
 
 /// `vnet_rss_steering_classify_iov`.

@@ -102,8 +102,10 @@ public final class TapSteering: @unchecked Sendable {
     /// Publishes `configuration`: to the program's maps first (never torn: the program reads
     /// one slot of two, switched after an RCU grace period), then to the queue threads. A frame
     /// the program steered by the new configuration and a thread decides by the old is a stray,
-    /// counted. Throws, and keeps the configuration in force, when it cannot be prepared;
-    /// validate a guest's configuration under the `virtio` policy first.
+    /// counted. Throws, and keeps the configuration in force, when it cannot be prepared or the
+    /// maps refuse it; validate a guest's configuration under the `virtio` policy first. When
+    /// only the attach fails (`TUNSETSTEERINGEBPF`, the first configuration with RSS after
+    /// ``attach()``), the new configuration is in force, unsteered, and the ``TapError`` is thrown.
     public func apply(_ configuration: RSSConfiguration) throws {
         try publish(configuration, queueCount: queueCount)
     }
@@ -125,11 +127,13 @@ public final class TapSteering: @unchecked Sendable {
             toeplitzMethod: toeplitzMethod)
         let steers = configuration.features.contains(.rss)
         try steering.publish(classifier)
-        if steers && wantsAttached { try steering.attach() }
-        if !steers { steering.detach() }
+        // The program's maps and the queue threads now agree; attaching comes last, so that a
+        // refused TUNSETSTEERINGEBPF leaves one configuration in force, only not steered.
         publication.publish(classifier)
         self.configuration = configuration
         self.queueCount = queueCount
+        if !steers { steering.detach() }
+        if steers && wantsAttached { try steering.attach() }
     }
 
     private static func checkQueueCount(_ count: Int, _ device: TapDevice) throws(ConfigurationError) {
@@ -148,10 +152,17 @@ public final class TapSteering: @unchecked Sendable {
         _ frame: GuestFrame, headerSize: Int, arrivalQueue: Int
     ) throws(GuestFrameError) -> GuestDecision {
         let lane = try lane(arrivalQueue)
-        let decided = try unsafe lane.classifier.takeUnretainedValue().classify(
-            frame, headerSize: headerSize, arrivalQueue: UInt16(arrivalQueue), prefix: lane.prefix)
-        lane.count(decided)
-        return decided
+        // Borrowed, not retained: a queue thread touches no classifier's reference count (a
+        // contended atomic); the publication keeps it alive while this lane's hazard names it.
+        let decided = unsafe lane.classifier._withUnsafeGuaranteedRef { classifier in
+            Result { () throws(GuestFrameError) in
+                try unsafe classifier.classify(
+                    frame, headerSize: headerSize, arrivalQueue: UInt16(arrivalQueue), prefix: lane.prefix)
+            }
+        }
+        let value = try decided.get()
+        lane.count(value)
+        return value
     }
 
     /// ``classify(_:headerSize:arrivalQueue:)`` without writing guest memory: the caller writes
@@ -161,10 +172,17 @@ public final class TapSteering: @unchecked Sendable {
         _ frame: GuestFrame, headerSize: Int, arrivalQueue: Int
     ) throws(GuestFrameError) -> GuestDecision {
         let lane = try lane(arrivalQueue)
-        let decided = try unsafe lane.classifier.takeUnretainedValue().decide(
-            frame, headerSize: headerSize, arrivalQueue: UInt16(arrivalQueue), prefix: lane.prefix)
-        lane.count(decided)
-        return decided
+        // Borrowed, not retained: a queue thread touches no classifier's reference count (a
+        // contended atomic); the publication keeps it alive while this lane's hazard names it.
+        let decided = unsafe lane.classifier._withUnsafeGuaranteedRef { classifier in
+            Result { () throws(GuestFrameError) in
+                try unsafe classifier.decide(
+                    frame, headerSize: headerSize, arrivalQueue: UInt16(arrivalQueue), prefix: lane.prefix)
+            }
+        }
+        let value = try decided.get()
+        lane.count(value)
+        return value
     }
 
     /// Arrival queue `index`'s lane, with the classifier published last.

@@ -258,7 +258,10 @@ impl Shared {
 /// fds outlive the library's object. Dropping the `TapSteering` detaches the program (the tap
 /// spreads frames by its own flow hash again); the object is destroyed
 /// (`vnet_rss_steering_destroy`) when the last classifier is dropped too. Classifiers still work
-/// meanwhile, under the last configuration, and count most frames as strays.
+/// meanwhile, under the last configuration, and count most frames as strays. Destroying frees
+/// memory and closes the program's duplicated fds: if a queue thread drops the last classifier,
+/// that happens there, which its seccomp filter may refuse. Drop the classifiers after their
+/// threads end, on the control thread, or drop the `TapSteering` last.
 ///
 /// System calls, for a seccomp filter: creation makes ioctl(TUNGETIFF) on each fd and bpf(2) (the
 /// load, or for an adopted program BPF_OBJ_GET_INFO_BY_FD and BPF_MAP_LOOKUP_ELEM, with
@@ -491,8 +494,10 @@ const BATCH_CHUNK: usize = 32;
 /// thread for that queue hands it each frame its `readv` put in guest memory.
 ///
 /// `Send` but not `Sync`; its methods take `&mut self` (one thread at a time per arrival
-/// queue). No allocation, lock or system call in any of them: it can run under a seccomp filter
-/// that allows only the queue thread's readv and poll.
+/// queue). No allocation, lock or system call in classify and decide: they can run under a
+/// seccomp filter that allows only the queue thread's readv and poll. [`statistics`](Self::statistics)
+/// allocates its result, and dropping the last classifier may destroy the library's object
+/// (see [`TapSteering`]): neither belongs on such a thread.
 pub struct QueueClassifier<'fd> {
     shared: Arc<Shared>,
     arrival_queue: u16,
@@ -670,7 +675,8 @@ impl QueueClassifier<'_> {
     }
 
     /// The counters of each tap queue, by fd index (`vnet_rss_steering_statistics`, any
-    /// thread).
+    /// thread). Allocates the `Vec` (and the library its own copy): not on a queue thread whose
+    /// seccomp filter refuses `mmap` and `brk`.
     pub fn statistics(&self) -> Result<Vec<SteeringCounters>> {
         self.shared.statistics()
     }
