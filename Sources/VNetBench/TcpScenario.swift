@@ -129,7 +129,7 @@ struct TcpScenario {
         }
         var steering: TapSteering?
         switch variant {
-        case .automq, .byo:
+        case .automq, .automqReadv, .byo:
             if variant == .byo {
                 let made = try TapSteering(
                     descriptors: path.tap.queues.map(\.descriptor), configuration: .spreading(over: UInt16(queues)))
@@ -141,7 +141,9 @@ struct TcpScenario {
                 threads.append(
                     try VmmScenario.automqReader(
                         queue, descriptor: path.tap.queues[queue].descriptor, headerSize: path.tap.headerSize, guest,
-                        histogram: nil, stop, afterBatch: { wire.receive(queue, count: $0) }, steering: steering))
+                        histogram: nil, stop, afterBatch: { wire.receive(queue, count: $0) },
+                        vectored: variant != .automq,
+                        steering: steering))
             }
         case .kernel, .userspace, .perBit:
             var options = TcpScenario.engineOptions(variant)

@@ -15,11 +15,11 @@ extension VmmScenario {
         var engine: RSSEngine?
         var threads: [ToolThread] = []
         let steering = variant == .byo ? try byoSteering() : nil
-        if variant == .automq || variant == .byo {
+        if variant == .automq || variant == .automqReadv || variant == .byo {
             threads = try tap.device.queues.indices.map { queue in
                 try VmmScenario.automqReader(
                     queue, descriptor: tap.device.queues[queue].descriptor, headerSize: tap.device.headerSize, guest,
-                    histogram: histograms[queue], stop, steering: steering)
+                    histogram: histograms[queue], stop, vectored: variant != .automq, steering: steering)
             }
         } else {
             var options = VmmScenario.engineOptions(variant)
@@ -62,13 +62,13 @@ extension VmmScenario {
     /// guest memory, up to a batch, then ends the batch (`afterBatch`, by default a guest
     /// notification); waits in `poll` when the queue is empty, and ends once told to and empty.
     /// With a `histogram`, records each frame's send stamp once its batch is in; with a `gate`,
-    /// starts reading once it opens. With `steering` it is the `byo` VMM: the same loop with
-    /// `readv` (one element: the guest's buffer), and each frame classified where it lies, its
-    /// hash report written in guest memory.
+    /// starts reading once it opens. `vectored`: `readv` of one element (the guest's buffer)
+    /// instead of `read`; with `steering` too it is the `byo` VMM, each frame then classified
+    /// where it lies, its hash report written in guest memory.
     static func automqReader(
         _ queue: Int, descriptor: Int32, headerSize: Int, _ guest: VmmGuest, histogram: LatencyHistogram?,
         _ stop: ManagedAtomic<Bool>, gate: ManagedAtomic<Bool>? = nil, afterBatch: ((Int) -> Void)? = nil,
-        steering: TapSteering? = nil
+        vectored: Bool = false, steering: TapSteering? = nil
     ) throws -> ToolThread {
         try ToolThread(name: "vmm-reader") {
             while let gate, !gate.load(ordering: .acquiring) { sched_yield() }
@@ -80,7 +80,7 @@ extension VmmScenario {
                 while inBatch < VmmScenario.batch {
                     let buffer = guest.nextBuffer(queue)
                     let length =
-                        steering == nil
+                        !vectored && steering == nil
                         ? read(descriptor, buffer, guest.slotSize - 4)
                         : VmmScenario.readAndClassify(
                             descriptor, buffer, guest.slotSize - 4, headerSize, queue, steering)
@@ -110,8 +110,8 @@ extension VmmScenario {
         }
     }
 
-    /// The `byo` VMM's read: `readv` of one frame into guest memory at `buffer`, then the frame
-    /// classified in place (``TapSteering/classify(_:headerSize:arrivalQueue:)``). Returns what
+    /// The `byo` VMM's read: `readv` of one frame into guest memory at `buffer`, `num_buffers`
+    /// written, then the frame classified in place (``TapSteering/classify(_:headerSize:arrivalQueue:)``). Returns what
     /// `readv` returned.
     @inline(__always)
     static func readAndClassify(
@@ -121,6 +121,11 @@ extension VmmScenario {
         var element = iovec(iov_base: buffer, iov_len: capacity)
         let length = readv(descriptor, &element, 1)
         guard length > 0, let steering else { return length }
+        // num_buffers is the VMM's to write (one buffer per frame here), as every VMM does.
+        if length >= VirtioNetHashHeader.baseSize {
+            buffer.storeBytes(
+                of: UInt16(1).littleEndian, toByteOffset: VirtioNetHashHeader.numBuffersOffset, as: UInt16.self)
+        }
         // A frame the library refuses stays in guest memory unreported; none is expected here.
         _ = withUnsafePointer(to: &element) { vector in
             try? steering.classify(

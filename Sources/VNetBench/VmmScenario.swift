@@ -9,6 +9,9 @@ package enum VmmVariant: String, CaseIterable {
     /// No RSS: each tap queue's reader is its queue's owner and reads straight into guest
     /// memory; the tap's own flow hash spreads the frames (today's VMMs: the floor).
     case automq
+    /// `automq` with `readv` of one element instead of `read`, as cloud-hypervisor and
+    /// Firecracker read: the baseline that tells `byo`'s cost from `readv`'s.
+    case automqReadv = "automq-readv"
     /// The steering program queues each frame on its receive queue's tap queue; that queue's
     /// reader is the owner, writes the hash report and copies into guest memory.
     case kernel
@@ -25,6 +28,7 @@ package enum VmmVariant: String, CaseIterable {
     var title: String {
         switch self {
         case .automq: "automq (no RSS)"
+        case .automqReadv: "automq, readv"
         case .kernel: "kernel (program steers)"
         case .userspace: "userspace (handoff)"
         case .perBit: "userspace, per-bit Toeplitz"
@@ -74,9 +78,9 @@ struct VmmScenario {
         let guest = try VmmGuest(queues: queues, frameCapacity: max(traffic.frameSize, 1514) + VirtioNetHashHeader.size)
         if mode == .inject { return try injectRound(variant, guest) }
         switch variant {
-        case .automq:
+        case .automq, .automqReadv:
             let fill = try fillTap()
-            var round = try automqRound(guest, expected: fill.sent)
+            var round = try automqRound(guest, expected: fill.sent, vectored: variant == .automqReadv)
             round.fillCPU = fill.cpu
             round.offered = fill.sent
             return round
@@ -113,9 +117,11 @@ struct VmmScenario {
     /// Today's VMM: per tap queue a thread reading into guest memory until its queue is empty,
     /// one notification per batch of up to 64 frames; with `steering`, the `byo` VMM, which
     /// `readv`s and classifies in place.
-    private func automqRound(_ guest: VmmGuest, expected: Int, steering: TapSteering? = nil) throws -> VmmRound {
+    private func automqRound(
+        _ guest: VmmGuest, expected: Int, vectored: Bool = false, steering: TapSteering? = nil
+    ) throws -> VmmRound {
         let start = ContinuousClock.now
-        let threads = try automqDrainReaders(guest, steering: steering)
+        let threads = try automqDrainReaders(guest, vectored: vectored, steering: steering)
         for thread in threads { thread.join() }
         let seconds = BenchClock.seconds(ContinuousClock.now - start)
         return VmmRound(
@@ -125,16 +131,17 @@ struct VmmScenario {
 
     /// The `automq` VMM's threads, started: one per tap queue, reading straight into `guest`'s
     /// memory of its queue until the queue is empty; with a `gate`, once it opens; with
-    /// `steering`, each frame classified in place after its `readv` (the `byo` VMM).
+    /// `steering`, each frame classified in place after its `readv` (the `byo` VMM); `vectored`:
+    /// `readv` without classifying (`automq-readv`).
     func automqDrainReaders(
-        _ guest: VmmGuest, gate: ManagedAtomic<Bool>? = nil, steering: TapSteering? = nil
+        _ guest: VmmGuest, gate: ManagedAtomic<Bool>? = nil, vectored: Bool = false, steering: TapSteering? = nil
     ) throws -> [ToolThread] {
         // Told to stop from the start: each reader ends at its queue's first empty read.
         let stopped = ManagedAtomic(true)
         return try tap.device.queues.enumerated().map { queue, tapQueue in
             try VmmScenario.automqReader(
                 queue, descriptor: tapQueue.descriptor, headerSize: tap.device.headerSize, guest, histogram: nil,
-                stopped, gate: gate, steering: steering)
+                stopped, gate: gate, vectored: vectored, steering: steering)
         }
     }
 

@@ -17,7 +17,9 @@ extension VmmScenario {
         let frameCapacity = max(traffic.frameSize, 1514) + VirtioNetHashHeader.size
         let automqGuest = try VmmGuest(queues: queues, frameCapacity: frameCapacity)
         let guest = try VmmGuest(queues: queues, frameCapacity: frameCapacity)
-        if variant == .byo { return try byoSharedCoreRound(automqGuest, guest) }
+        if variant == .byo || variant == .automqReadv {
+            return try readerSharedCoreRound(automqGuest, guest, steering: variant == .byo ? try byoSteering() : nil)
+        }
         let engine = try drainEngine(variant, guest)
         let sent = try tap.send(traffic, total: frames)
         let stop = ManagedAtomic(false)
@@ -62,12 +64,13 @@ extension VmmScenario {
             bareFrames: automqFrames, engineFrames: engineFrames)
     }
 
-    /// The `byo` shared-core round: two sets of the VMM's own readers on the same tap queues, the
-    /// `automq` set reading and the `byo` set reading and classifying in place, every thread
-    /// pinned to one CPU, both released by one gate. Each takes what it reads first; a frame read
-    /// by the automq side is simply not classified.
-    private func byoSharedCoreRound(_ automqGuest: VmmGuest, _ guest: VmmGuest) throws -> SharedCoreRound {
-        let steering = try byoSteering()
+    /// The shared-core round of a variant that is the VMM's own readers (`byo`, `automq-readv`):
+    /// two sets of readers on the same tap queues, the `automq` set with `read` and the other
+    /// with `readv` (and, with `steering`, classifying in place), every thread pinned to one CPU,
+    /// both released by one gate. Each takes what it reads first.
+    private func readerSharedCoreRound(
+        _ automqGuest: VmmGuest, _ guest: VmmGuest, steering: TapSteering?
+    ) throws -> SharedCoreRound {
         let sent = try tap.send(traffic, total: frames)
         let gate = ManagedAtomic(false)
         var readers: [ToolThread] = []
@@ -78,7 +81,7 @@ extension VmmScenario {
         }
         try CPUPin.onThisCPU {
             readers = try automqDrainReaders(automqGuest, gate: gate)
-            byoReaders = try automqDrainReaders(guest, gate: gate, steering: steering)
+            byoReaders = try automqDrainReaders(guest, gate: gate, vectored: true, steering: steering)
             gate.store(true, ordering: .releasing)
         }
         for thread in readers + byoReaders { thread.join() }

@@ -100,7 +100,7 @@ struct TcpScenarioTests {
 
     @Test(
         "GSO frames keep the tap's gso_type, gso_size and checksum fields, carry their flow's one hash, and reach its queue",
-        arguments: [VmmVariant.automq, .kernel, .userspace])
+        arguments: [VmmVariant.automq, .kernel, .userspace, .byo])
     func fullSizeStreams(variant: VmmVariant) throws {
         let namespace = try NetworkNamespace()
         let seen = Seen()

@@ -40,7 +40,7 @@ struct VmmScenarioTests {
         #expect(round.bytes == expectedBytes)
         #expect(round.perQueue.count == 2 && round.perQueue.reduce(0, +) == round.frames)
         switch variant {
-        case .automq, .kernel, .byo: #expect(round.redirected == 0)
+        case .automq, .automqReadv, .kernel, .byo: #expect(round.redirected == 0)
         case .userspace, .perBit: #expect(round.redirected > 0 && round.redirected < round.frames)
         }
     }
@@ -59,7 +59,7 @@ struct VmmScenarioTests {
 
     @Test(
         "shared core: automq and an RSS variant drain one tap at once on one CPU, each frame in one guest's memory once",
-        arguments: [VmmVariant.kernel, .userspace, .byo])
+        arguments: [VmmVariant.kernel, .userspace, .byo, .automqReadv])
     func sharedCore(variant: VmmVariant) throws {
         let pair = try Self.withScenario(.drain, frames: 20_000) { scenario, _ in try scenario.sharedCoreRound(variant)
         }

@@ -39,7 +39,8 @@ struct BenchCommand: ParsableCommand {
             through the engine's rings; per-bit: userspace with QEMU's bit-serial Toeplitz; byo: \
             the VMM's own readers as in automq, with the steering program attached and each frame \
             classified where readv put it, its hash report written in guest memory (no engine, no \
-            copy). In drain \
+            copy); automq-readv: automq with readv, the baseline that tells byo's cost from \
+            readv's. In drain \
             mode the program is attached before the fill where it steers, since it runs as each \
             frame enters the tap; in inject mode a sender thread stamps the frames it sends and \
             each owner reads the stamps back (p50 and p99 latency). Rows give VMM CPU (readers and \
@@ -139,9 +140,9 @@ struct BenchCommand: ParsableCommand {
 
     @Option(
         help:
-            "With --scenario vmm, comma-separated: automq (no RSS), kernel (the steering program steers; the reader is the owner), userspace (readers hand frames to owner threads), per-bit (userspace with the bit-serial Toeplitz), byo (the VMM's own readers, readv into guest memory, the program steers, the report written in place)."
+            "With --scenario vmm, comma-separated: automq (no RSS), kernel (the steering program steers; the reader is the owner), userspace (readers hand frames to owner threads), per-bit (userspace with the bit-serial Toeplitz), byo (the VMM's own readers, readv into guest memory, the program steers, the report written in place), automq-readv (automq with readv instead of read: byo's baseline)."
     )
-    var vmmVariants: String = "automq,kernel,userspace,per-bit,byo"
+    var vmmVariants: String = "automq,kernel,userspace,per-bit,byo,automq-readv"
 
     @Option(
         help:
@@ -212,13 +213,15 @@ struct BenchCommand: ParsableCommand {
         }
         let vmmChosen = try vmmVariants.split(separator: ",").map { name in
             guard let variant = VmmVariant(rawValue: String(name)) else {
-                throw ValidationError("--vmm-variants: unknown '\(name)' (automq, kernel, userspace, per-bit, byo)")
+                throw ValidationError(
+                    "--vmm-variants: unknown '\(name)' (automq, kernel, userspace, per-bit, byo, automq-readv)")
             }
             return variant
         }
         let tcpChosen = try tcpVariants.split(separator: ",").map { name in
             guard let variant = VmmVariant(rawValue: String(name)) else {
-                throw ValidationError("--tcp-variants: unknown '\(name)' (automq, kernel, userspace, per-bit, byo)")
+                throw ValidationError(
+                    "--tcp-variants: unknown '\(name)' (automq, kernel, userspace, per-bit, byo, automq-readv)")
             }
             return variant
         }
