@@ -91,11 +91,8 @@ public func engineCreateSteered(
     guard receiveQueues <= 64 else { return -EINVAL }
     do {
         if let programDescriptors {
-            // SAFETY: vnet_rss.h asks for VNET_RSS_STEERING_PROGRAM_FDS descriptors here.
-            let fds = UnsafeBufferPointer(start: programDescriptors, count: Int(VNET_RSS_STEERING_PROGRAM_FDS))
-            guard fds.allSatisfy({ $0 >= 0 }) else { return -EBADF }
-            engineOptions.steeringProgram = try SteeringProgram.adopt(
-                SteeringProgram.Descriptors(program: fds[0], active: fds[1], slots: (fds[2], fds[3])))
+            guard let fds = SteeringProgram.Descriptors(abi: programDescriptors) else { return -EBADF }
+            engineOptions.steeringProgram = try SteeringProgram.adopt(fds)
         }
         let device = try TapDevice.adopt(descriptors: descriptors)
         let engine = try RSSEngine(

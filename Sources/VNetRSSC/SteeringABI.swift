@@ -51,6 +51,17 @@ public func steeringProgramLoad(_ descriptors: UnsafeMutablePointer<Int32>?) -> 
     }
 }
 
+extension SteeringProgram.Descriptors {
+    /// The VNET_RSS_STEERING_PROGRAM_FDS descriptors at `fds`, in vnet_rss.h's order (program,
+    /// active switch, the two slots); nil when one is negative (the callers' -EBADF).
+    init?(abi fds: UnsafePointer<Int32>) {
+        // SAFETY: vnet_rss.h asks for VNET_RSS_STEERING_PROGRAM_FDS descriptors here.
+        let all = UnsafeBufferPointer(start: fds, count: Int(VNET_RSS_STEERING_PROGRAM_FDS))
+        guard all.allSatisfy({ $0 >= 0 }) else { return nil }
+        self.init(program: all[0], active: all[1], slots: (all[2], all[3]))
+    }
+}
+
 extension SteeringMode {
     /// The mode a `VNET_RSS_STEERING_*` value names; nil for any other.
     init?(abi value: UInt32) {

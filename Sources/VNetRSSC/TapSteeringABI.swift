@@ -27,11 +27,8 @@ public func steeringCreate(
     do {
         var program: SteeringProgram?
         if let programDescriptors {
-            // SAFETY: vnet_rss.h asks for VNET_RSS_STEERING_PROGRAM_FDS descriptors here.
-            let fds = UnsafeBufferPointer(start: programDescriptors, count: Int(VNET_RSS_STEERING_PROGRAM_FDS))
-            guard fds.allSatisfy({ $0 >= 0 }) else { return -EBADF }
-            program = try SteeringProgram.adopt(
-                SteeringProgram.Descriptors(program: fds[0], active: fds[1], slots: (fds[2], fds[3])))
+            guard let fds = SteeringProgram.Descriptors(abi: programDescriptors) else { return -EBADF }
+            program = try SteeringProgram.adopt(fds)
         }
         let steering = try TapSteering(
             descriptors: descriptors, configuration: configuration,

@@ -151,18 +151,7 @@ public final class TapSteering: @unchecked Sendable {
     public func classify(
         _ frame: GuestFrame, headerSize: Int, arrivalQueue: Int
     ) throws(GuestFrameError) -> GuestDecision {
-        let lane = try lane(arrivalQueue)
-        // Borrowed, not retained: a queue thread touches no classifier's reference count (a
-        // contended atomic); the publication keeps it alive while this lane's hazard names it.
-        let decided = unsafe lane.classifier._withUnsafeGuaranteedRef { classifier in
-            Result { () throws(GuestFrameError) in
-                try unsafe classifier.classify(
-                    frame, headerSize: headerSize, arrivalQueue: UInt16(arrivalQueue), prefix: lane.prefix)
-            }
-        }
-        let value = try decided.get()
-        lane.count(value)
-        return value
+        try unsafe decide(frame, headerSize: headerSize, arrivalQueue: arrivalQueue, writing: true)
     }
 
     /// ``classify(_:headerSize:arrivalQueue:)`` without writing guest memory: the caller writes
@@ -171,13 +160,26 @@ public final class TapSteering: @unchecked Sendable {
     public func decide(
         _ frame: GuestFrame, headerSize: Int, arrivalQueue: Int
     ) throws(GuestFrameError) -> GuestDecision {
+        try unsafe decide(frame, headerSize: headerSize, arrivalQueue: arrivalQueue, writing: false)
+    }
+
+    /// Both per-frame forms: the lane's classifier decides, and, when `writing`, writes the
+    /// fields into guest memory; the lane counts the frame.
+    @inline(__always)
+    private func decide(
+        _ frame: GuestFrame, headerSize: Int, arrivalQueue: Int, writing: Bool
+    ) throws(GuestFrameError) -> GuestDecision {
         let lane = try lane(arrivalQueue)
         // Borrowed, not retained: a queue thread touches no classifier's reference count (a
         // contended atomic); the publication keeps it alive while this lane's hazard names it.
         let decided = unsafe lane.classifier._withUnsafeGuaranteedRef { classifier in
             Result { () throws(GuestFrameError) in
-                try unsafe classifier.decide(
-                    frame, headerSize: headerSize, arrivalQueue: UInt16(arrivalQueue), prefix: lane.prefix)
+                let queue = UInt16(arrivalQueue)
+                return
+                    try writing
+                    ? unsafe classifier.classify(
+                        frame, headerSize: headerSize, arrivalQueue: queue, prefix: lane.prefix)
+                    : unsafe classifier.decide(frame, headerSize: headerSize, arrivalQueue: queue, prefix: lane.prefix)
             }
         }
         let value = try decided.get()
