@@ -33,6 +33,7 @@ struct GuestMemoryRaceTests {
         let prefix = FramePrefix()
 
         let stop = Atomic<Bool>(false)
+        let flips = Atomic<Int>(0)
         let guest = DispatchGroup()
         // The guest's own writes, to memory the test owns until munmap after the join below.
         nonisolated(unsafe) let bytes = start.assumingMemoryBound(to: UInt8.self)
@@ -47,10 +48,18 @@ struct GuestMemoryRaceTests {
                 bytes[20 + 20] = flip & 4 == 0 ? 60 : 6  // next header: options or TCP
                 bytes[20 + 55] = flip & 8 == 0 ? 2 : 255  // extension header length
                 rounds += 1
+                flips.store(rounds, ordering: .relaxed)
             }
         }
+        // Until the guest has written and more than one kind of frame was decided, with 200,000
+        // frames at least; bounded by 5 seconds (a loaded machine may schedule the writer late).
         var seen: Set<HashReport> = []
-        for _ in 0..<200_000 {
+        var classified = 0
+        let deadline = ContinuousClock.now + .seconds(5)
+        while classified < 200_000
+            || ((seen.count < 2 || flips.load(ordering: .relaxed) == 0) && ContinuousClock.now < deadline)
+        {
+            classified += 1
             let decided = try vectors.withUnsafeBufferPointer {
                 try classifier.classify(
                     GuestFrame($0, length: frame.count), headerSize: 20, arrivalQueue: 0, prefix: prefix)
