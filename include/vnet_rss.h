@@ -441,7 +441,10 @@ int vnet_rss_engine_queue_count(const vnet_rss_engine *engine);
  * offloads are left alone. `queue_count`: receive queues (0: one per fd). `program_fds`: the
  * VNET_RSS_STEERING_PROGRAM_FDS descriptors a privileged manager loaded
  * (vnet_rss_steering_program_load), duplicated; NULL loads the program here (BPF privilege).
- * The configuration is published to the program's maps; nothing is attached yet.
+ * The configuration is published to the program's maps; nothing is attached yet. -EINVAL for
+ * NULL pointers, fd_count outside 1 to 64 or an unknown rule; -EBADF for a negative fd;
+ * -ERANGE for queue_count above fd_count; -EINVAL (error filled) for a configuration that
+ * cannot be prepared; the failing step's -errno otherwise (an fd that is no multi-queue tap).
  *
  * Threads: create, destroy, attach, detach, apply and set_queue_pairs from one thread at a time
  * (the control thread); the classify and decide functions from each queue's thread,
