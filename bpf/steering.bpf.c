@@ -425,15 +425,24 @@ static __always_inline __u32 toeplitz(const struct vnet_steering_slot *slot, __u
 }
 #endif
 
-/* The first bytes of the common frame shapes: Ethernet without tags, then IPv4 without options
- * (20 bytes) or IPv6 (40 bytes), then the two ports. */
+/* The first bytes of the common frame shapes: Ethernet, then IPv4 without options (20 bytes) or
+ * IPv6 (40 bytes), then the two ports. */
 #define COMMON_HEAD (ETH_HEADER + IPV6_HEADER + 4)
 
-/* The common shapes, from one load of the frame's head: an untagged IPv4 frame without options
- * that is not a fragment, or an untagged IPv6 frame without extension headers, each with TCP or
- * UDP. Hashes the fields in place in the head and returns 1, or 0 when no enabled type
- * matches, or -1 when the frame has another shape (the general parse decides it). The Classifier takes the same
- * shortcut (CommonShapes) and holds it to the general parse. */
+static __always_inline int is_vlan_tag(const __u8 *type)
+{
+    return (type[0] == 0x81 && type[1] == 0x00) || (type[0] == 0x88 && type[1] == 0xA8);
+}
+
+/* The common shapes, from the frame's head: an IPv4 frame without options that is not a
+ * fragment, or an IPv6 frame without extension headers, each with TCP or UDP, behind no, one or
+ * two VLAN tags in the data. Hashes the fields in place in the head and returns 1, or 0 when no
+ * enabled type matches, or -1 when the frame has another shape (the general parse decides it).
+ * A tagged frame's head is loaded again from past its tags (`shift`), so that every field sits
+ * at the same constant offset in `head` as in an untagged frame: one more load, where the
+ * general parse makes one per header. The Classifier takes the same shortcut for untagged
+ * frames (CommonShapes) and holds it to the general parse; the two agree on tagged ones because
+ * the hash input never includes a tag. */
 static __always_inline int common_shape(struct __sk_buff *skb, const struct vnet_steering_slot *slot, __u32 *hash)
 {
     __u8 head[COMMON_HEAD];
@@ -441,6 +450,7 @@ static __always_inline int common_shape(struct __sk_buff *skb, const struct vnet
     struct input chosen;
     __u32 types = slot->hash_types & 0x1FF;
     __u32 length = skb->len;
+    __u32 shift = 0;
 
     if (skb->vlan_present || length < ETH_HEADER + 20 + 4)
         return -1;
@@ -449,6 +459,21 @@ static __always_inline int common_shape(struct __sk_buff *skb, const struct vnet
             return -1;
     } else if (load(skb, 0, head, ETH_HEADER + 20 + 4) < 0) {
         return -1;
+    }
+    if (is_vlan_tag(head + 12)) {
+        /* Tags at 12 and, for QinQ, 16; a third is the general parse's (unclassified). */
+        shift = is_vlan_tag(head + 16) ? 8 : 4;
+        if (shift == 8 && is_vlan_tag(head + 20))
+            return -1;
+        if (length < shift + ETH_HEADER + 20 + 4)
+            return -1;
+        length -= shift;
+        if (length >= COMMON_HEAD) {
+            if (load(skb, shift, head, COMMON_HEAD) < 0)
+                return -1;
+        } else if (load(skb, shift, head, ETH_HEADER + 20 + 4) < 0) {
+            return -1;
+        }
     }
     if (head[12] == 0x08 && head[13] == 0x00) {
         if (head[14] != 0x45 || ((((__u32)head[20] << 8) | head[21]) & 0x3FFF) != 0)

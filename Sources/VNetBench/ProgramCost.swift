@@ -38,7 +38,7 @@ package struct ProgramCost {
 
     /// The classes: IPv4 TCP and UDP, IPv6 TCP, IPv6 UDP with a Destination Options header
     /// (Home Address) and a type-2 Routing header under the `_EX` types, IPv4 TCP in an 802.1Q
-    /// tag, and ARP (not IP).
+    /// tag and in QinQ (802.1ad, then 802.1Q), IPv6 TCP in an 802.1Q tag, and ARP (not IP).
     static let classes: [FrameClass] = {
         let ethernet: [UInt8] = [2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2]
         let ipv4Addresses: [UInt8] = [10, 77, 0, 1, 10, 77, 0, 2]
@@ -70,6 +70,10 @@ package struct ProgramCost {
                 name: "IPv6 UDP, extension headers, _EX",
                 frame: ethernet + [0x86, 0xDD] + ipv6(60, destinationOptions + routing + udp)),
             FrameClass(name: "802.1Q IPv4 TCP", frame: ethernet + [0x81, 0x00, 0x00, 0x05, 0x08, 0x00] + ipv4(6, tcp)),
+            FrameClass(
+                name: "QinQ IPv4 TCP",
+                frame: ethernet + [0x88, 0xA8, 0x00, 0x64, 0x81, 0x00, 0x00, 0x05, 0x08, 0x00] + ipv4(6, tcp)),
+            FrameClass(name: "802.1Q IPv6 TCP", frame: ethernet + [0x81, 0x00, 0x00, 0x05, 0x86, 0xDD] + ipv6(6, tcp)),
             FrameClass(name: "ARP (not IP)", frame: ethernet + [0x08, 0x06] + arp),
         ]
     }()
