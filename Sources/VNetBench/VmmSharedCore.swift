@@ -74,27 +74,28 @@ extension VmmScenario {
         let sent = try tap.send(traffic, total: frames)
         let gate = ManagedAtomic(false)
         var readers: [ToolThread] = []
-        var byoReaders: [ToolThread] = []
+        var vectoredReaders: [ToolThread] = []
         defer {
             gate.store(true, ordering: .releasing)
-            for thread in readers + byoReaders { thread.join() }
+            for thread in readers + vectoredReaders { thread.join() }
         }
         try CPUPin.onThisCPU {
             readers = try automqDrainReaders(automqGuest, gate: gate)
-            byoReaders = try automqDrainReaders(guest, gate: gate, vectored: true, steering: steering)
+            vectoredReaders = try automqDrainReaders(guest, gate: gate, vectored: true, steering: steering)
             gate.store(true, ordering: .releasing)
         }
-        for thread in readers + byoReaders { thread.join() }
+        for thread in readers + vectoredReaders { thread.join() }
         let automqFrames = automqGuest.delivered.reduce(0, +)
-        let byoFrames = guest.delivered.reduce(0, +)
-        guard automqFrames + byoFrames >= sent else {
-            throw BenchFailure("VMM shared-core round: \(automqFrames + byoFrames) of \(sent) frames in guest memory")
+        let vectoredFrames = guest.delivered.reduce(0, +)
+        guard automqFrames + vectoredFrames >= sent else {
+            throw BenchFailure(
+                "VMM shared-core round: \(automqFrames + vectoredFrames) of \(sent) frames in guest memory")
         }
         return SharedCoreRound(
             bareNanosecondsPerFrame: automqFrames > 0
                 ? readers.reduce(0) { $0 + $1.cpuTime } * 1e9 / Double(automqFrames) : .nan,
-            engineNanosecondsPerFrame: byoFrames > 0
-                ? byoReaders.reduce(0) { $0 + $1.cpuTime } * 1e9 / Double(byoFrames) : .nan,
-            bareFrames: automqFrames, engineFrames: byoFrames)
+            engineNanosecondsPerFrame: vectoredFrames > 0
+                ? vectoredReaders.reduce(0) { $0 + $1.cpuTime } * 1e9 / Double(vectoredFrames) : .nan,
+            bareFrames: automqFrames, engineFrames: vectoredFrames)
     }
 }

@@ -11,7 +11,6 @@
 mod netns;
 
 use std::os::fd::OwnedFd;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use vnet_rss::{
@@ -27,38 +26,11 @@ const STEERED_TAP: &str = "vrssrt1";
 /// kernel's EINVAL for a descriptor that is no BPF object).
 const NOT_A_PROGRAM_ERRNO: i32 = 22;
 
-const KEY: [u8; 40] = [
-    0x6d, 0x5a, 0x56, 0xda, 0x25, 0x5b, 0x0e, 0xc2, 0x41, 0x67, 0x25, 0x3d, 0x43, 0xa3, 0x8f, 0xb0, 0xd0, 0xca, 0x2b,
-    0xcb, 0xae, 0x7b, 0x30, 0xb4, 0x77, 0xcb, 0x2d, 0xa3, 0x80, 0x30, 0xf2, 0x0c, 0x6a, 0x42, 0xb7, 0x3b, 0xbe, 0xac,
-    0x01, 0xfa,
-];
+const KEY: [u8; 40] = netns::MICROSOFT_KEY;
 
 #[test]
 fn engine_on_a_real_tap() {
-    if !netns::is_root() {
-        println!("engine_on_a_real_tap: skipped (needs root for unshare --net and a tap)");
-        return;
-    }
-    let exe = std::env::current_exe().unwrap();
-    let output = match Command::new("unshare")
-        .arg("--net")
-        .arg(&exe)
-        .args(["in_namespace", "--exact", "--include-ignored", "--nocapture", "--test-threads=1"])
-        .env(MARKER, "1")
-        .output()
-    {
-        Ok(output) => output,
-        Err(error) => {
-            println!("engine_on_a_real_tap: skipped (cannot run unshare: {error})");
-            return;
-        }
-    };
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    println!("{stdout}");
-    eprintln!("{stderr}");
-    assert!(output.status.success(), "the namespace half failed");
-    assert!(stdout.contains("test result: ok. 1 passed"), "the namespace half did not run");
+    let Some(stdout) = netns::rerun_in_namespace("engine_on_a_real_tap", MARKER) else { return };
     assert!(stdout.contains("tap: all engine checks passed"), "the namespace half did not finish");
     assert!(stdout.contains("tap: steering checks passed"), "the steering checks did not finish");
 }

@@ -9,6 +9,7 @@ use std::fs::{File, OpenOptions};
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::os::unix::fs::OpenOptionsExt;
+use std::process::Command;
 
 extern "C" {
     fn ioctl(fd: c_int, request: c_ulong, ...) -> c_int;
@@ -16,6 +17,44 @@ extern "C" {
     fn bind(fd: c_int, address: *const c_void, length: u32) -> c_int;
     fn send(fd: c_int, buffer: *const c_void, length: usize, flags: c_int) -> isize;
     fn geteuid() -> u32;
+}
+
+/// The Microsoft RSS verification key, the tests' default.
+pub const MICROSOFT_KEY: [u8; 40] = [
+    0x6d, 0x5a, 0x56, 0xda, 0x25, 0x5b, 0x0e, 0xc2, 0x41, 0x67, 0x25, 0x3d, 0x43, 0xa3, 0x8f, 0xb0, 0xd0, 0xca, 0x2b,
+    0xcb, 0xae, 0x7b, 0x30, 0xb4, 0x77, 0xcb, 0x2d, 0xa3, 0x80, 0x30, 0xf2, 0x0c, 0x6a, 0x42, 0xb7, 0x3b, 0xbe, 0xac,
+    0x01, 0xfa,
+];
+
+/// Runs this test binary's `in_namespace` test again in a network namespace of its own
+/// (`unshare --net`, with `marker` set in its environment, which the test checks) and returns its
+/// standard output once it passed; None, having said why, when it cannot run here (not root, no
+/// `unshare`). `test` names the calling test in those lines.
+pub fn rerun_in_namespace(test: &str, marker: &str) -> Option<String> {
+    if !is_root() {
+        println!("{test}: skipped (needs root for unshare --net and a tap)");
+        return None;
+    }
+    let exe = std::env::current_exe().unwrap();
+    let output = match Command::new("unshare")
+        .arg("--net")
+        .arg(&exe)
+        .args(["in_namespace", "--exact", "--include-ignored", "--nocapture", "--test-threads=1"])
+        .env(marker, "1")
+        .output()
+    {
+        Ok(output) => output,
+        Err(error) => {
+            println!("{test}: skipped (cannot run unshare: {error})");
+            return None;
+        }
+    };
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    println!("{stdout}");
+    eprintln!("{}", String::from_utf8_lossy(&output.stderr));
+    assert!(output.status.success(), "the namespace half failed");
+    assert!(stdout.contains("test result: ok. 1 passed"), "the namespace half did not run");
+    Some(stdout)
 }
 
 const TUNSETIFF: c_ulong = 0x4004_54ca;
