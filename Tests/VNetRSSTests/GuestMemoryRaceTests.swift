@@ -1,4 +1,4 @@
-import Dispatch
+import Foundation
 import Glibc
 import Synchronization
 import Testing
@@ -34,10 +34,12 @@ struct GuestMemoryRaceTests {
 
         let stop = Atomic<Bool>(false)
         let flips = Atomic<Int>(0)
-        let guest = DispatchGroup()
-        // The guest's own writes, to memory the test owns until munmap after the join below.
+        let finished = Atomic<Bool>(false)
+        // The guest's own writes, to memory the test owns until munmap after the wait below.
         nonisolated(unsafe) let bytes = start.assumingMemoryBound(to: UInt8.self)
-        DispatchQueue.global().async(group: guest) {
+        // A thread of its own, not a Dispatch queue: with the suites running in parallel the
+        // global queue's threads can all be busy, and the writer would not run at all.
+        let writer = Thread {
             var flip: UInt8 = 0
             var rounds = 0
             // Bounded: until told to stop, or ten million rounds.
@@ -50,15 +52,18 @@ struct GuestMemoryRaceTests {
                 rounds += 1
                 flips.store(rounds, ordering: .relaxed)
             }
+            finished.store(true, ordering: .releasing)
         }
-        // Until the guest has written and more than one kind of frame was decided, with 200,000
-        // frames at least; bounded by 5 seconds (a loaded machine may schedule the writer late).
+        writer.start()
+        // The guest writes first (bounded: 10 s); then 200,000 frames at least, on until more
+        // than one kind of frame was decided, bounded by 5 s more.
+        let begun = ContinuousClock.now + .seconds(10)
+        while flips.load(ordering: .relaxed) == 0 && ContinuousClock.now < begun { usleep(100) }
+        #expect(flips.load(ordering: .relaxed) > 0, "the writer thread never ran")
         var seen: Set<HashReport> = []
         var classified = 0
         let deadline = ContinuousClock.now + .seconds(5)
-        while classified < 200_000
-            || ((seen.count < 2 || flips.load(ordering: .relaxed) == 0) && ContinuousClock.now < deadline)
-        {
+        while classified < 200_000 || (seen.count < 2 && ContinuousClock.now < deadline) {
             classified += 1
             let decided = try vectors.withUnsafeBufferPointer {
                 try classifier.classify(
@@ -72,7 +77,8 @@ struct GuestMemoryRaceTests {
             #expect(written.loadUnaligned(fromByteOffset: 4, as: UInt16.self) == fields.report.littleEndian)
         }
         stop.store(true, ordering: .relaxed)
-        guest.wait()
+        // The writer ends within one round of the stop (and after ten million at most).
+        while !finished.load(ordering: .acquiring) { usleep(100) }
         // The classifier saw the frame change: more than one kind of frame was decided.
         #expect(seen.count > 1)
     }
