@@ -15,7 +15,7 @@ import VNetRSS
 @safe
 public final class RSSEngine: @unchecked Sendable {
     // @unchecked: the readers own their state; shared parts are rings (SPSC), counters
-    // (atomics), the classifier snapshot (ManagedAtomic) and control calls, which the owner
+    // (atomics), the steering publication (hazard pointers) and control calls, which the owner
     // makes from one thread.
 
     /// The tap.
@@ -31,13 +31,13 @@ public final class RSSEngine: @unchecked Sendable {
     /// Why ``steering`` is what it is: the mode asked for, and what the kernel and the process
     /// could do (a refused program load, say, with the kernel's errno); updated by
     /// ``apply(_:)`` with the steering.
-    public var steeringReason: String { snapshot.load().reason }
+    public var steeringReason: String { steeringMachine.view.reason }
     /// The steering program, where the engine steers with it (or will, once a configuration
     /// with RSS is applied).
-    public var steeringProgram: SteeringProgram? { programSteering?.program }
-    let programSteering: ProgramSteering?
-
-    let snapshot: PublishedSteeringCell
+    public var steeringProgram: SteeringProgram? { steeringMachine.steeringProgram }
+    /// Who steers, with the program and the kernel's RSS: the same machine a VMM's own datapath
+    /// uses (``TapSteering``); the readers decide by its publication.
+    let steeringMachine: SteeringMachine
     let readers: [QueueReader]
     /// `rings[i][j]`: reader i to receive queue j.
     let rings: [[SPSCRing<RingEntry>]]
@@ -83,10 +83,10 @@ public final class RSSEngine: @unchecked Sendable {
         // deinit after a failed initialiser.
         let probeDescriptor = device.controlDescriptor
         kernelOffload = KernelHashOffload.probe(descriptor: probeDescriptor, system: device.system)
-        let choice = try SteeringChoice.make(
-            options, classifier, device: device, receiveQueues: receiveQueues, probe: kernelOffload,
-            probeDescriptor: probeDescriptor)
-        programSteering = choice.program
+        steeringMachine = try SteeringMachine(
+            device: device, classifier: classifier, mode: options.steering, kernelOffload: options.kernelOffload,
+            probe: kernelOffload, adopted: options.steeringProgram, lanes: sources)
+        let hasProgram = steeringMachine.program != nil
         wakeupEvents = try (0..<receiveQueues).map { _ throws(TapError) in try RSSEngine.eventDescriptor(device) }
         stopEventOwner = try RSSEngine.eventDescriptor(device)
         wakeups = wakeupEvents.map(\.rawValue)
@@ -95,7 +95,7 @@ public final class RSSEngine: @unchecked Sendable {
         rings = (0..<sources).map { source in
             (0..<receiveQueues).map { queue in
                 SPSCRing<RingEntry>(
-                    minimumCapacity: options.ringCapacity * (choice.program != nil && source == queue ? sources : 1))
+                    minimumCapacity: options.ringCapacity * (hasProgram && source == queue ? sources : 1))
             }
         }
         returns = (0..<receiveQueues).map { _ in
@@ -121,7 +121,6 @@ public final class RSSEngine: @unchecked Sendable {
         for source in 0..<sources {
             unsafe (consumerBuffers + source).initialize(to: (pools[source].base, pools[source].bufferSize))
         }
-        snapshot = PublishedSteeringCell(PublishedSteering(classifier, choice.steering, reason: choice.reason))
         var made: [QueueReader] = []
         for source in 0..<sources {
             made.append(
@@ -130,7 +129,8 @@ public final class RSSEngine: @unchecked Sendable {
                     headerSize: device.headerSize,
                     outbound: rings[source], returns: returns.map { $0[source] }, wakeups: wakeups,
                     suppression: suppression,
-                    snapshot: snapshot, batchSize: options.batchSize, metricsLabel: options.metricsLabel,
+                    publication: steeringMachine.publication, batchSize: options.batchSize,
+                    metricsLabel: options.metricsLabel,
                     metricsFactory: options.metricsFactory, handler: unsafe options.delivery.batchHandler))
         }
         readers = made
@@ -158,7 +158,7 @@ public final class RSSEngine: @unchecked Sendable {
     /// steers.
     public func start() throws(TapError) {
         guard threads.isEmpty else { return }
-        if let programSteering, snapshot.load().steering == .program { try programSteering.attach() }
+        try steeringMachine.setAttachWanted(true)
         for reader in readers {
             let kind = options.reader
             let stopEvent = stopEvent
@@ -174,13 +174,15 @@ public final class RSSEngine: @unchecked Sendable {
     /// queues before the readers start (a tap filled in advance, the kernel's first frames once
     /// a link comes up) are steered too. ``start()`` attaches it anyway; ``stop()`` detaches it.
     public func attachSteeringProgram() throws(TapError) {
-        if let programSteering, snapshot.load().steering == .program { try programSteering.attach() }
+        try steeringMachine.setAttachWanted(true)
     }
 
     /// Detaches the steering program (the tap steers by its own flow hash again), then stops
     /// and joins the readers. Frames already handed over stay receivable.
     public func stop() {
-        programSteering?.detach()
+        // Detaching cannot fail the transition (a deleted tap has nothing to detach); a
+        // republication left pending by a refused attach waits for the next control call.
+        try? steeringMachine.setAttachWanted(false)
         guard !threads.isEmpty else { return }
         var one: UInt64 = 1
         _ = unsafe Glibc.write(stopEvent, &one, 8)

@@ -12,6 +12,8 @@ final class SeriesKernel: TapSystemCalls, @unchecked Sendable {
     // @unchecked: the recorded state is behind a Mutex.
     let capability: [UInt8]
     let recorded = Mutex<[(request: UInt, bytes: [UInt8])]>([])
+    /// Requests refused, with the errno, as a kernel would refuse them.
+    let refusals = Mutex<[UInt: Errno]>([:])
 
     /// eventfds made so far, and after how many the next one fails (nil: never).
     let events = Mutex<(made: [Int32], closed: [Int32], failAfter: Int?)>(([], [], nil))
@@ -50,6 +52,10 @@ final class SeriesKernel: TapSystemCalls, @unchecked Sendable {
     func setFileStatusFlags(_ fd: Int32, _ flags: Int32) throws(Errno) {}
 
     func ioctl(_ fd: Int32, _ request: UInt, _ argument: UnsafeMutableRawPointer?) throws(Errno) -> Int32 {
+        if let refusal = refusals.withLock({ $0[request] }) {
+            recorded.withLock { $0.append((request, [])) }
+            throw refusal
+        }
         switch request {
         case UInt(TunIoctl.V5.getVnetHashCap):
             guard !capability.isEmpty else { throw .invalidArgument }
@@ -63,6 +69,9 @@ final class SeriesKernel: TapSystemCalls, @unchecked Sendable {
                 length = 12 + 2 * ((Int(header[8]) | Int(header[9]) << 8) + 1) + 40
             }
             recorded.withLock { $0.append((request, Array(UnsafeRawBufferPointer(start: argument, count: length)))) }
+        case vnet_tap_tunsetsteeringebpf():
+            // The program's fd, or -1 to detach.
+            recorded.withLock { $0.append((request, Array(UnsafeRawBufferPointer(start: argument, count: 4)))) }
         default:
             recorded.withLock { $0.append((request, [])) }
         }
@@ -167,8 +176,8 @@ struct KernelOffloadTests {
             index: 0, descriptor: -1, pool: pool, headerSize: 20, outbound: [ring],
             returns: [SPSCRing<UInt32>(minimumCapacity: 4)],
             wakeups: [-1], suppression: WakeSuppression(queues: 1),
-            snapshot: PublishedSteeringCell(
-                PublishedSteering(try Classifier(.spreading(over: 1), queueCount: 1), .kernel)),
+            publication: SteeringPublication(
+                PublishedSteering(try Classifier(.spreading(over: 1), queueCount: 1), .kernel), lanes: 1),
             batchSize: 4, metricsLabel: "test")
         var header = VirtioNetHashHeader()
         header.hash = 0xDEAD_BEEF
@@ -176,7 +185,7 @@ struct KernelOffloadTests {
         pool.buffer(2).copyMemory(from: header.encoded, byteCount: 20)
         reader.batch.add(bufferIndex: 2, length: 80)
         #expect(ring.pop() == nil)
-        reader.deliverBatch(reader.snapshot.load())
+        reader.deliverBatch()
         #expect(reader.statistics.local[reader.counters.delivered(0)] == 1)
         let delivery = try #require(ring.pop())
         #expect(delivery.hash == 0xDEAD_BEEF && delivery.report == 2 && delivery.bufferIndex == 2)

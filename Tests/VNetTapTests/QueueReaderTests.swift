@@ -47,9 +47,10 @@ struct QueueReaderTests {
                 index: 0, descriptor: pair[0], pool: pool, headerSize: VirtioNetHashHeader.size, outbound: rings,
                 returns: returns, wakeups: [Int32](repeating: -1, count: QueueReaderTests.receiveQueues),
                 suppression: WakeSuppression(queues: QueueReaderTests.receiveQueues),
-                snapshot: PublishedSteeringCell(
+                publication: SteeringPublication(
                     PublishedSteering(
-                        try Classifier(configuration, queueCount: UInt16(QueueReaderTests.receiveQueues)), steering)),
+                        try Classifier(configuration, queueCount: UInt16(QueueReaderTests.receiveQueues)), steering),
+                    lanes: 1),
                 batchSize: batchSize, metricsLabel: "queue_reader_test", handler: handler)
             let reader = reader
             let stopEvent = stopEvent

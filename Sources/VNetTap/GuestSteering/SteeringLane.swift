@@ -1,25 +1,25 @@
 import Atomics
 import VNetRSS
 
-/// What one tap queue's thread uses to classify the frames it read: the classifier it last
-/// acquired, the prefix copy, and its counters. Touched by that thread only, but for the counters,
+/// What one tap queue's thread uses to classify the frames it read: the steering state it last
+/// acquired (``SteeringPublication``), the prefix copy, and its counters. Touched by that thread only, but for the counters,
 /// which the control thread reads.
-// @safe: the classifier is held unretained, kept alive by ClassifierPublication while this lane's
+// @safe: the state is held unretained, kept alive by SteeringPublication while this lane's
 // hazard names it; @exclusivity(unchecked) because only the owning thread touches it, so the
 // dynamic check would cost every frame for nothing.
 @safe
 final class SteeringLane: @unchecked Sendable {
-    // @unchecked: `classifier` belongs to the queue's thread (one at a time, the documented
+    // @unchecked: `state` belongs to the queue's thread (one at a time, the documented
     // contract); the counters are atomics with one writer.
 
-    @exclusivity(unchecked) var classifier: Unmanaged<Classifier>
+    @exclusivity(unchecked) var state: Unmanaged<PublishedSteering>
     let prefix = FramePrefix()
     let frames = ManagedAtomic<UInt64>(0)
     let strays = ManagedAtomic<UInt64>(0)
     let unclassified = ManagedAtomic<UInt64>(0)
 
-    init(_ classifier: Unmanaged<Classifier>) {
-        unsafe self.classifier = classifier
+    init(_ state: Unmanaged<PublishedSteering>) {
+        unsafe self.state = state
     }
 
     /// Counts `decided`: one writer, so a load and a store, not a locked read-modify-write.

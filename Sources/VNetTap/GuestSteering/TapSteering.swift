@@ -29,29 +29,28 @@ import VNetRSS
 // @safe: no unsafe storage of its own; every lane index is checked against the tap's queues.
 @safe
 public final class TapSteering: @unchecked Sendable {
-    // @unchecked: the mutable state (`configuration`, `queueCount`, `wantsAttached`) changes
-    // only in the control calls, which the owner serialises; queue threads read the publication
-    // and their own lane only.
+    // @unchecked: the mutable state is the machine's, changed only in the control calls, which
+    // the owner serialises; queue threads read the publication and their own lane only.
 
     /// The tap, over the VMM's fds.
     public let device: TapDevice
     /// The steering program, loaded or adopted.
-    public var program: SteeringProgram { steering.program }
+    public var program: SteeringProgram { machine.steeringProgram! }
     /// When the `_EX` types apply.
     public let extensionHeaderRule: ExtensionHeaderRule
     /// The configuration in force.
-    public private(set) var configuration: RSSConfiguration
+    public var configuration: RSSConfiguration { machine.inForce.configuration }
     /// Receive queues steered to: the guest's queue pairs (``setQueuePairs(_:)``).
-    public private(set) var queueCount: Int
+    public var queueCount: Int { Int(machine.inForce.queueCount) }
     /// True while the program is attached to the tap: ``attach()`` was called and the
     /// configuration has RSS.
-    public var attached: Bool { steering.attached }
+    public var attached: Bool { machine.state.programAttached }
 
-    private let steering: ProgramSteering
+    private let machine: SteeringMachine
+    /// The machine's publication, held here too so that a frame's path reaches it in one load.
+    private let publication: SteeringPublication
     private let toeplitzMethod: ToeplitzMethod
-    private let publication: ClassifierPublication
     private let lanes: [SteeringLane]
-    private var wantsAttached = false
 
     /// Steering over the tap queues behind `descriptors` for `configuration` and `queueCount`
     /// receive queues (default: one per fd), with `program` (adopted from a privileged manager,
@@ -70,33 +69,34 @@ public final class TapSteering: @unchecked Sendable {
         let classifier = try Classifier(
             configuration, queueCount: UInt16(receiveQueues), extensionHeaderRule: extensionHeaderRule,
             toeplitzMethod: toeplitzMethod)
-        steering = try ProgramSteering.make(adopted: program, device: device)
-        try steering.publish(classifier)
+        // The program only: a VMM's queue threads cannot hand a frame to another queue, and the
+        // kernel's RSS, where a kernel has it, a VMM sets itself (docs/vmm-integration.md).
+        machine = try SteeringMachine(
+            device: device, classifier: classifier, mode: .program, kernelOffload: false,
+            probe: .unavailable(reason: "not probed: the steering program steers"), adopted: program,
+            lanes: descriptors.count)
         self.device = device
-        self.configuration = configuration
-        self.queueCount = receiveQueues
         self.extensionHeaderRule = extensionHeaderRule
         self.toeplitzMethod = toeplitzMethod
-        publication = ClassifierPublication(classifier, lanes: descriptors.count)
+        publication = machine.publication
         let initial = unsafe publication.initial
         lanes = descriptors.map { _ in unsafe SteeringLane(initial) }
     }
-
-    deinit { steering.detach() }
 
     /// Attaches the program to the tap (`TUNSETSTEERINGEBPF`), now where the configuration has
     /// RSS, else as soon as one that has it is applied. Until then the tap spreads frames by its
     /// own flow hash, and every frame is decided where it arrived.
     public func attach() throws(TapError) {
-        wantsAttached = true
-        if configuration.features.contains(.rss) { try steering.attach() }
+        try machine.setAttachWanted(true)
     }
 
     /// Detaches the program: the tap steers by its own flow hash again; classifying goes on
     /// (with RSS on, most frames are then strays).
     public func detach() {
-        wantsAttached = false
-        steering.detach()
+        // Detaching makes no call that can fail the transition (a deleted tap has nothing to
+        // detach); only a pending republication after a refused attach could, and it is retried
+        // by the next control call.
+        try? machine.setAttachWanted(false)
     }
 
     /// Publishes `configuration`: to the program's maps first (never torn: the program reads
@@ -125,15 +125,7 @@ public final class TapSteering: @unchecked Sendable {
         let classifier = try Classifier(
             configuration, queueCount: UInt16(queueCount), extensionHeaderRule: extensionHeaderRule,
             toeplitzMethod: toeplitzMethod)
-        let steers = configuration.features.contains(.rss)
-        try steering.publish(classifier)
-        // The program's maps and the queue threads now agree; attaching comes last, so that a
-        // refused TUNSETSTEERINGEBPF leaves one configuration in force, only not steered.
-        publication.publish(classifier)
-        self.configuration = configuration
-        self.queueCount = queueCount
-        if !steers { steering.detach() }
-        if steers && wantsAttached { try steering.attach() }
+        try machine.apply(classifier)
     }
 
     private static func checkQueueCount(_ count: Int, _ device: TapDevice) throws(ConfigurationError) {
@@ -172,8 +164,9 @@ public final class TapSteering: @unchecked Sendable {
         let lane = try lane(arrivalQueue)
         // Borrowed, not retained: a queue thread touches no classifier's reference count (a
         // contended atomic); the publication keeps it alive while this lane's hazard names it.
-        let decided = unsafe lane.classifier._withUnsafeGuaranteedRef { classifier in
+        let decided = unsafe lane.state._withUnsafeGuaranteedRef { state in
             Result { () throws(GuestFrameError) in
+                let classifier = state.classifier
                 let queue = UInt16(arrivalQueue)
                 return
                     try writing
@@ -187,14 +180,14 @@ public final class TapSteering: @unchecked Sendable {
         return value
     }
 
-    /// Arrival queue `index`'s lane, with the classifier published last.
+    /// Arrival queue `index`'s lane, with the state published last.
     @inline(__always)
     private func lane(_ index: Int) throws(GuestFrameError) -> SteeringLane {
         guard lanes.indices.contains(index) else {
             throw GuestFrameError(.arrivalQueue, value: index, limit: lanes.count)
         }
         let lane = lanes[index]
-        unsafe lane.classifier = publication.acquire(lane: index, held: lane.classifier)
+        unsafe lane.state = publication.acquire(lane: index, held: lane.state)
         return lane
     }
 

@@ -11,7 +11,8 @@ import VNetRSS
 /// 2. a ``ReaderBackend`` (``ReadBackend`` or ``UringBackend``) waits and fills buffers, adding
 ///    each frame to the ``ReaderBatch``;
 /// 3. the batch is decided together (``ReaderBatch/decide(_:headerSize:)``) by the published
-///    steering's classifier, or read back from the kernel's header;
+///    steering's classifier (``SteeringPublication``, this reader's lane), or read back from the
+///    kernel's header;
 /// 4. a ``FrameSink`` (``RingSink`` or ``InlineSink``) hands each frame on and counts it in the
 ///    ``ReaderStatistics``;
 /// 5. the counts are published and the consumers woken, once per batch.
@@ -27,7 +28,12 @@ final class QueueReader: @unchecked Sendable {
     let descriptor: Int32
     let pool: PacketPool
     let headerSize: Int
-    let snapshot: PublishedSteeringCell
+    /// Where the steering is published; this reader is lane ``index``.
+    let publication: SteeringPublication
+    /// The state the last batch was decided by, held unretained: the publication keeps it while
+    /// this lane's hazard names it, so the reader thread never frees one. Only the reader thread
+    /// touches it, so the dynamic exclusivity check would cost every batch for nothing.
+    @exclusivity(unchecked) private var held: Unmanaged<PublishedSteering>
     let free: FreeBuffers
     let batch: ReaderBatch
     let statistics: ReaderStatistics
@@ -51,7 +57,8 @@ final class QueueReader: @unchecked Sendable {
     /// delivered inline (``InlineSink``), else through the rings (``RingSink``).
     init(
         index: Int, descriptor: Int32, pool: PacketPool, headerSize: Int, outbound: [SPSCRing<RingEntry>],
-        returns: [SPSCRing<UInt32>], wakeups: [Int32], suppression: WakeSuppression, snapshot: PublishedSteeringCell,
+        returns: [SPSCRing<UInt32>], wakeups: [Int32], suppression: WakeSuppression,
+        publication: SteeringPublication,
         batchSize: Int, metricsLabel: String, metricsFactory: (any MetricsFactory)? = nil,
         handler: (@Sendable (ReceivedFrames) -> Void)? = nil
     ) {
@@ -59,7 +66,8 @@ final class QueueReader: @unchecked Sendable {
         self.descriptor = descriptor
         unsafe self.pool = unsafe pool
         self.headerSize = headerSize
-        self.snapshot = snapshot
+        self.publication = publication
+        unsafe held = publication.initial
         self.returns = returns
         self.batchSize = max(1, batchSize)
         unsafe free = unsafe FreeBuffers(capacity: pool.count)
@@ -117,9 +125,9 @@ final class QueueReader: @unchecked Sendable {
         while true {
             reclaim()
             let outcome = unsafe backend.fill(batch, from: free)
-            // Loaded after the fill: every frame is decided by steering at least as new as what
-            // was published when it was read (perhaps newer, which the rings absorb).
-            deliverBatch(snapshot.load())
+            // Acquired after the fill: every frame is decided by steering at least as new as
+            // what was published when it was read (perhaps newer, which the rings absorb).
+            deliverBatch()
             switch outcome {
             case .read(let caughtUp):
                 finishBatch(idle: caughtUp)
@@ -142,14 +150,17 @@ final class QueueReader: @unchecked Sendable {
         }
     }
 
-    /// Decides the frames in the batch, all together, hands them on through the sink, and
-    /// empties the batch.
+    /// Decides the frames in the batch, all together, by the steering published last, hands them
+    /// on through the sink, and empties the batch.
     @inline(__always)
-    func deliverBatch(_ state: @autoclosure () -> PublishedSteering) {
+    func deliverBatch() {
         guard unsafe batch.count > 0 else { return }
-        let state = state()
-        unsafe batch.decide(state, headerSize: headerSize)
-        unsafe sink.deliver(batch, steering: state.steering)
+        unsafe held = publication.acquire(lane: index, held: held)
+        // Borrowed, not retained: no reference count is touched per batch.
+        unsafe held._withUnsafeGuaranteedRef { state in
+            unsafe batch.decide(state, headerSize: headerSize)
+            unsafe sink.deliver(batch, steering: state.steering)
+        }
         unsafe batch.removeAll()
     }
 

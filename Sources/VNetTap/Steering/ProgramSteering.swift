@@ -2,19 +2,14 @@ import CVNetTapShim
 import SystemPackage
 import VNetRSS
 
-/// An engine's steering program on its tap: the program's configuration slots, and whether the
-/// program is attached. Steers only while the configuration has RSS; without it the program is
-/// detached and the tap's own steering spreads frames, as it would without the engine.
+/// A tap's steering program: its configuration slots, and the ioctl that attaches it. Whether it
+/// is attached is ``SteeringMachine``'s state; this type only acts.
 ///
-/// Called from the engine's control calls, which its owner serialises.
-final class ProgramSteering: @unchecked Sendable {
-    // @unchecked: `attached` changes only in the engine's control calls (start, stop, apply,
-    // setTapQueue), which the engine's owner makes from one thread.
-
+/// Called from the steering's control calls, which its owner serialises.
+final class ProgramSteering: Sendable {
     let program: SteeringProgram
     private let slots: ProgramSlots
     private let device: TapDevice
-    private(set) var attached = false
 
     init(_ program: SteeringProgram, device: TapDevice) throws(TapError) {
         self.program = program
@@ -22,8 +17,21 @@ final class ProgramSteering: @unchecked Sendable {
         self.device = device
     }
 
-    /// Loads the program, or adopts `adopted`, and prepares it for `device`.
-    static func make(adopted: SteeringProgram?, device: TapDevice) throws(TapError) -> ProgramSteering {
+    /// Adopts `adopted`, or loads the program (which needs BPF privilege), for `device` and
+    /// `receiveQueues` receive queues, which must not outnumber its tap queues: the program
+    /// steers to tap queues.
+    static func make(
+        adopted: SteeringProgram?, device: TapDevice, receiveQueues: Int
+    ) throws(TapError)
+        -> ProgramSteering
+    {
+        guard receiveQueues <= device.queues.count else {
+            throw TapError(
+                .attachProgram, device: device.name, errno: .invalidArgument,
+                detail:
+                    "\(receiveQueues) receive queues over \(device.queues.count) tap queues: the program steers to tap queues"
+            )
+        }
         if let adopted { return try ProgramSteering(adopted, device: device) }
         return try ProgramSteering(SteeringProgram.load(.tables), device: device)
     }
@@ -36,17 +44,12 @@ final class ProgramSteering: @unchecked Sendable {
 
     /// Attaches the program to the tap (`TUNSETSTEERINGEBPF`, through any attached queue).
     func attach() throws(TapError) {
-        guard !attached else { return }
         try setProgram(program.program.rawValue)
-        attached = true
     }
 
-    /// Detaches it, giving the tap its own steering back. A tap already deleted has nothing to
-    /// detach, so failures are not reported.
-    func detach() {
-        guard attached else { return }
-        attached = false
-        try? setProgram(-1)
+    /// Detaches it, giving the tap its own steering back (`TUNSETSTEERINGEBPF` with -1).
+    func detach() throws(TapError) {
+        try setProgram(-1)
     }
 
     private func setProgram(_ descriptor: Int32) throws(TapError) {

@@ -2,24 +2,24 @@ import Testing
 import VNetRSS
 @testable import VNetTap
 
-/// The publication's reclamation: a classifier is freed by the control thread's publish, once no
-/// lane names it, and never by a lane moving on (which a queue thread's seccomp filter could
-/// not afford).
-@Suite("Classifier publication to queue threads")
-struct ClassifierPublicationTests {
-    static func classifier(_ queues: UInt16) throws -> Classifier {
-        try Classifier(RSSConfiguration.spreading(over: queues), queueCount: queues)
+/// The publication's reclamation: a published state (and its classifier) is freed by the control
+/// thread's publish, once no lane names it, and never by a lane moving on (which a queue
+/// thread's seccomp filter could not afford).
+@Suite("Steering publication to queue threads")
+struct SteeringPublicationTests {
+    static func classifier(_ queues: UInt16) throws -> PublishedSteering {
+        PublishedSteering(try Classifier(RSSConfiguration.spreading(over: queues), queueCount: queues), .program)
     }
 
-    @Test("a classifier lives while a lane names it and goes at the publish after the last lane left it")
+    @Test("a state lives while a lane names it and goes at the publish after the last lane left it")
     func reclamation() throws {
-        weak var first: Classifier?
-        weak var second: Classifier?
-        let publication: ClassifierPublication
+        weak var first: PublishedSteering?
+        weak var second: PublishedSteering?
+        let publication: SteeringPublication
         do {
             let made = try Self.classifier(2)
             first = made
-            publication = ClassifierPublication(made, lanes: 2)
+            publication = SteeringPublication(made, lanes: 2)
         }
         var lane0 = publication.initial
         var lane1 = publication.initial
@@ -36,11 +36,11 @@ struct ClassifierPublicationTests {
         #expect(first != nil && second != nil && publication.retiredCount == 2)
         lane1 = publication.acquire(lane: 1, held: lane1)
         lane0 = publication.acquire(lane: 0, held: lane0)
-        #expect(lane0.toOpaque() == lane1.toOpaque() && lane0.takeUnretainedValue().queueCount == 4)
+        #expect(lane0.toOpaque() == lane1.toOpaque() && lane0.takeUnretainedValue().classifier.queueCount == 4)
         #expect(first != nil, "moving on frees nothing")
         publication.publish(try Self.classifier(2))
         #expect(first == nil && second == nil, "freed by the publish, on the control thread")
         #expect(publication.retiredCount == 1, "the one both lanes name")
-        #expect(publication.acquire(lane: 0, held: lane0).takeUnretainedValue().queueCount == 2)
+        #expect(publication.acquire(lane: 0, held: lane0).takeUnretainedValue().classifier.queueCount == 2)
     }
 }
