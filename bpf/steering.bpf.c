@@ -12,8 +12,10 @@
  * tables, and the indirection table. Frames no enabled type matches go to the unclassified queue.
  *
  * Every read of the frame goes through bpf_skb_load_bytes, which fails (and is checked) when the
- * bytes lie outside the frame: the program never reads past the frame, and a frame that ends
- * early is handled exactly as the Classifier handles it.
+ * bytes lie outside the frame, or, in the general parse, through a per-CPU copy of the frame's
+ * first 256 bytes taken with one such load, after an explicit check that the bytes lie inside
+ * the frame: the program never reads past the frame, and a frame that ends early is handled
+ * exactly as the Classifier handles it.
  *
  * The configuration lives in two slots (ARRAY maps of one vnet_steering_slot each) and a switch
  * (vnet_rss_active, an ARRAY_OF_MAPS of one entry naming the slot in force). The program looks
@@ -84,6 +86,29 @@ struct {
     .values = { [0] = &vnet_rss_slot_a },
 };
 
+/* The general parse's copy of the frame's head: one bounded load, then every header that lies
+ * inside it is read from the copy, and only what lies past it from the frame (a helper call
+ * each, the cost a tagged or extension-header frame used to pay per header). PREFIX covers
+ * Ethernet, two VLAN tags, IPv6 and 186 bytes of extension headers; the SLACK past it lets a
+ * read at any offset under PREFIX copy its constant length without another bound. */
+#define PREFIX 256
+#define SLACK 64
+
+struct prefix {
+    __u8 bytes[PREFIX + SLACK];
+    /* Where a read's offset passes through memory on its way to an index: the verifier then
+     * knows only the bound the mask gives it, and does not track the offset back into the
+     * extension-header walk's cursor (which would keep it from merging the walk's states). */
+    __u32 offset;
+};
+
+struct {
+    __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+    __uint(max_entries, 1);
+    __type(key, __u32);
+    __type(value, struct prefix);
+} vnet_rss_prefix SEC(".maps");
+
 /* What the parse found; offsets are from the start of the socket buffer's data (the
  * destination MAC address). Zero offsets mean "absent" (no field lies at offset 0). */
 struct flow {
@@ -106,6 +131,7 @@ struct flow {
 struct walk {
     struct __sk_buff *skb;
     struct flow *flow;
+    struct prefix *copy;
     __u32 next_header;
     __u32 cursor;
     __u32 walked;
@@ -117,6 +143,27 @@ enum { WALK_GOING = 0, WALK_DONE = 1, WALK_UNCLASSIFIED = 2 };
 static __always_inline int load(struct __sk_buff *skb, __u32 offset, void *to, __u32 length)
 {
     return bpf_skb_load_bytes(skb, offset, to, length);
+}
+
+/* This CPU's prefix copy (a per-CPU array: the program runs with migration off). */
+static __always_inline struct prefix *prefix_copy(void)
+{
+    const __u32 zero = 0;
+    return bpf_map_lookup_elem(&vnet_rss_prefix, &zero);
+}
+
+/* `length` (a constant) bytes at `offset`, which the caller has checked lie inside the frame:
+ * from the copy where they lie inside it (the copy holds the frame's first min(length, PREFIX)
+ * bytes), else from the frame. < 0 when the frame's load fails. */
+static __always_inline int read(struct __sk_buff *skb, struct prefix *copy, __u32 offset, void *to, __u32 length)
+{
+    if ((__u64)offset + length <= PREFIX) {
+        *(volatile __u32 *)&copy->offset = offset;
+        __u32 index = *(volatile __u32 *)&copy->offset & (PREFIX - 1);
+        __builtin_memcpy(to, copy->bytes + index, length);
+        return 0;
+    }
+    return load(skb, offset, to, length);
 }
 
 /* Records TCP or UDP when the protocol is one of them and both ports lie inside the frame. */
@@ -138,6 +185,7 @@ static long walk_step(__u64 index, void *context)
     struct __sk_buff *skb = walk->skb;
     __u32 next = walk->next_header;
     __u32 cursor = walk->cursor;
+    struct prefix *copy = walk->copy;
     __u8 head[4];
     __u32 length;
 
@@ -150,23 +198,23 @@ static long walk_step(__u64 index, void *context)
         walk->outcome = WALK_DONE;
         return 1;
     }
+    if (!copy) {
+        walk->outcome = WALK_UNCLASSIFIED;
+        return 1;
+    }
     switch (next) {
     case IPPROTO_HOPOPTS_:
     case IPPROTO_ROUTING_:
     case IPPROTO_DSTOPTS_:
     case IPPROTO_MOBILITY_:
-        if (load(skb, cursor, head, 2) < 0) {
-            walk->outcome = WALK_UNCLASSIFIED;
-            return 1;
-        }
-        length = ((__u32)head[1] + 1) * 8;
-        break;
     case IPPROTO_AH_:
-        if (load(skb, cursor, head, 2) < 0) {
+        /* Every one of these headers is at least 8 bytes long, so one whose first four bytes
+         * are not in the frame does not fit either: one read of four, not two and four. */
+        if ((__u64)cursor + 4 > skb->len || read(skb, copy, cursor, head, 4) < 0) {
             walk->outcome = WALK_UNCLASSIFIED;
             return 1;
         }
-        length = ((__u32)head[1] + 2) * 4;
+        length = next == IPPROTO_AH_ ? ((__u32)head[1] + 2) * 4 : ((__u32)head[1] + 1) * 8;
         break;
     case IPPROTO_FRAGMENT_:
         length = 8;
@@ -185,11 +233,6 @@ static long walk_step(__u64 index, void *context)
     if (next == IPPROTO_FRAGMENT_) {
         /* A fragment hashes on its addresses only. */
         walk->outcome = WALK_DONE;
-        return 1;
-    }
-    /* The header lies inside the frame, so its first four bytes do. */
-    if (load(skb, cursor, head, 4) < 0) {
-        walk->outcome = WALK_UNCLASSIFIED;
         return 1;
     }
     if (next == IPPROTO_DSTOPTS_) {
@@ -212,6 +255,7 @@ static long walk_step(__u64 index, void *context)
 struct search {
     struct __sk_buff *skb;
     struct flow *flow;
+    struct prefix *copy;
     __u32 header;   /* which Destination Options header */
     __u32 cursor;   /* the next option's offset in it */
     __u32 found;    /* the address's offset, or 0 */
@@ -224,22 +268,28 @@ static long search_step(__u64 index, void *context)
     struct search *search = context;
     struct flow *flow = search->flow;
     __u32 header = search->header;
+    struct prefix *copy = search->copy;
     __u8 option[2];
     __u32 end, cursor;
 
-    if (header >= flow->options_count || header >= MAX_EXTENSION_HEADERS)
+    if (header >= flow->options_count || header >= MAX_EXTENSION_HEADERS || !copy)
         return 1;
     end = flow->options_end[header];
     cursor = search->cursor;
     if (cursor >= end)
         goto next_header;
-    if (load(search->skb, cursor, option, 1) < 0)
+    /* One read: the option's type and length where both lie in the header, else its type. */
+    if (cursor + 2 <= end) {
+        if (read(search->skb, copy, cursor, option, 2) < 0)
+            goto next_header;
+    } else if (read(search->skb, copy, cursor, option, 1) < 0) {
         goto next_header;
+    }
     if (option[0] == 0) { /* Pad1 */
         search->cursor = cursor + 1;
         return 0;
     }
-    if (cursor + 2 > end || load(search->skb, cursor, option, 2) < 0)
+    if (cursor + 2 > end)
         goto next_header;
     if (option[0] == HOME_ADDRESS_OPTION && option[1] == 16 && cursor + 2 + 16 <= end) {
         search->found = cursor + 2;
@@ -256,8 +306,8 @@ next_header:
     return 0;
 }
 
-/* Parses the frame into `flow`; 0 when it is unclassified. */
-static __always_inline int parse(struct __sk_buff *skb, struct flow *flow)
+/* Parses the frame into `flow`, reading from `copy` where it can; 0 when it is unclassified. */
+static __always_inline int parse(struct __sk_buff *skb, struct prefix *copy, struct flow *flow)
 {
     __u32 type_offset = ETH_TYPE_OFFSET;
     __u32 tags = 0;
@@ -266,7 +316,7 @@ static __always_inline int parse(struct __sk_buff *skb, struct flow *flow)
 
     if (skb->len < ETH_HEADER)
         return 0;
-    if (load(skb, ETH_TYPE_OFFSET, &ether_type, 2) < 0)
+    if (read(skb, copy, ETH_TYPE_OFFSET, &ether_type, 2) < 0)
         return 0;
     ether_type = bpf_ntohs(ether_type);
     /* A tag the host stack offloaded is not in the data: the data's EtherType is the one after
@@ -280,7 +330,7 @@ static __always_inline int parse(struct __sk_buff *skb, struct flow *flow)
             break;
         if (tags >= MAX_VLAN_TAGS)
             return 0;
-        if (load(skb, type_offset + 4, &ether_type, 2) < 0)
+        if ((__u64)type_offset + 6 > skb->len || read(skb, copy, type_offset + 4, &ether_type, 2) < 0)
             return 0;
         ether_type = bpf_ntohs(ether_type);
         type_offset += 4;
@@ -294,7 +344,7 @@ static __always_inline int parse(struct __sk_buff *skb, struct flow *flow)
         __u8 header[20];
         __u32 header_length;
 
-        if (load(skb, network, header, sizeof(header)) < 0)
+        if ((__u64)network + sizeof(header) > skb->len || read(skb, copy, network, header, sizeof(header)) < 0)
             return 0;
         header_length = (header[0] & 0x0F) * 4;
         if ((header[0] >> 4) != 4 || header_length < 20 || (__u64)network + header_length > skb->len)
@@ -310,7 +360,7 @@ static __always_inline int parse(struct __sk_buff *skb, struct flow *flow)
         __u8 header[8];
         struct walk walk = {};
 
-        if ((__u64)network + IPV6_HEADER > skb->len || load(skb, network, header, sizeof(header)) < 0)
+        if ((__u64)network + IPV6_HEADER > skb->len || read(skb, copy, network, header, sizeof(header)) < 0)
             return 0;
         if ((header[0] >> 4) != 6)
             return 0;
@@ -319,6 +369,7 @@ static __always_inline int parse(struct __sk_buff *skb, struct flow *flow)
         flow->destination = network + 24;
         walk.skb = skb;
         walk.flow = flow;
+        walk.copy = copy;
         walk.next_header = header[6];
         walk.cursor = network + IPV6_HEADER;
         /* At most 8 headers walked, then one more step to see what follows. */
@@ -440,7 +491,7 @@ static __always_inline int is_vlan_tag(const __u8 *type)
  * enabled type matches, or -1 when the frame has another shape (the general parse decides it).
  * A tagged frame's head is loaded again from past its tags (`shift`), so that every field sits
  * at the same constant offset in `head` as in an untagged frame: one more load, where the
- * general parse makes one per header. The Classifier takes the same shortcut for untagged
+ * general parse loads the frame's first 256 bytes and walks them. The Classifier takes the same shortcut for untagged
  * frames (CommonShapes) and holds it to the general parse; the two agree on tagged ones because
  * the hash input never includes a tag. */
 static __always_inline int common_shape(struct __sk_buff *skb, const struct vnet_steering_slot *slot, __u32 *hash)
@@ -510,8 +561,13 @@ static __always_inline int general_shape(struct __sk_buff *skb, const struct vne
     struct flow flow = {};
     struct input chosen;
     __u32 width, source, destination;
+    struct prefix *copy = prefix_copy();
+    __u32 have = skb->len < PREFIX ? skb->len : PREFIX;
 
-    if (!parse(skb, &flow))
+    /* One load of the head (parse has checked the frame holds an Ethernet header). */
+    if (!copy || have < ETH_HEADER || load(skb, 0, copy->bytes, have) < 0)
+        return 0;
+    if (!parse(skb, copy, &flow))
         return 0;
     chosen = select_input(&flow, slot->hash_types & 0x1FF, slot->flags & VNET_STEERING_FLAG_QEMU_EX_RULE);
     if (!chosen.matched)
@@ -521,7 +577,9 @@ static __always_inline int general_shape(struct __sk_buff *skb, const struct vne
     destination = flow.destination;
     if (chosen.extended) {
         if (flow.options_count > 0) {
-            struct search search = { .skb = skb, .flow = &flow, .header = 0, .cursor = flow.options_start[0] };
+            struct search search = {
+                .skb = skb, .flow = &flow, .copy = copy, .header = 0, .cursor = flow.options_start[0]
+            };
             /* Each step takes at least one option byte or moves to the next header. */
             bpf_loop(skb->len + MAX_EXTENSION_HEADERS, search_step, &search, 0);
             if (search.found)
@@ -531,17 +589,17 @@ static __always_inline int general_shape(struct __sk_buff *skb, const struct vne
             destination = flow.routing;
     }
     if (width == 4) {
-        if (load(skb, source, input, 4) < 0 || load(skb, destination, input + 4, 4) < 0)
+        if (read(skb, copy, source, input, 4) < 0 || read(skb, copy, destination, input + 4, 4) < 0)
             return 0;
         if (!chosen.ports)
             return 8;
-        return load(skb, flow.ports, input + 8, 4) < 0 ? 0 : 12;
+        return read(skb, copy, flow.ports, input + 8, 4) < 0 ? 0 : 12;
     }
-    if (load(skb, source, input, 16) < 0 || load(skb, destination, input + 16, 16) < 0)
+    if (read(skb, copy, source, input, 16) < 0 || read(skb, copy, destination, input + 16, 16) < 0)
         return 0;
     if (!chosen.ports)
         return 32;
-    return load(skb, flow.ports, input + 32, 4) < 0 ? 0 : 36;
+    return read(skb, copy, flow.ports, input + 32, 4) < 0 ? 0 : 36;
 }
 
 SEC("socket")
