@@ -53,6 +53,13 @@
 #define IPPROTO_MOBILITY_ 135
 #define IPV6_HEADER 40
 #define MAX_EXTENSION_HEADERS 8
+
+/* Field offsets inside the network header (RFC 791, RFC 8200). */
+#define IPV4_FRAGMENT 6   /* flags and fragment offset, 2 bytes */
+#define IPV4_PROTOCOL 9
+#define IPV4_SOURCE 12    /* then the destination, 4 bytes each */
+#define IPV6_NEXT_HEADER 6
+#define IPV6_SOURCE 8     /* then the destination, 16 bytes each */
 #define HOME_ADDRESS_OPTION 0xC9
 #define ROUTING_TYPE_2 2
 
@@ -350,10 +357,10 @@ static __always_inline int parse(struct __sk_buff *skb, struct prefix *copy, str
         if ((header[0] >> 4) != 4 || header_length < 20 || (__u64)network + header_length > skb->len)
             return 0;
         flow->network = 4;
-        flow->source = network + 12;
-        flow->destination = network + 16;
-        if (((((__u32)header[6] << 8) | header[7]) & 0x3FFF) == 0)
-            set_transport(skb, flow, header[9], network + header_length);
+        flow->source = network + IPV4_SOURCE;
+        flow->destination = network + IPV4_SOURCE + 4;
+        if (((((__u32)header[IPV4_FRAGMENT] << 8) | header[IPV4_FRAGMENT + 1]) & 0x3FFF) == 0)
+            set_transport(skb, flow, header[IPV4_PROTOCOL], network + header_length);
         return 1;
     }
     if (ether_type == ETH_P_IPV6) {
@@ -365,12 +372,12 @@ static __always_inline int parse(struct __sk_buff *skb, struct prefix *copy, str
         if ((header[0] >> 4) != 6)
             return 0;
         flow->network = 6;
-        flow->source = network + 8;
-        flow->destination = network + 24;
+        flow->source = network + IPV6_SOURCE;
+        flow->destination = network + IPV6_SOURCE + 16;
         walk.skb = skb;
         walk.flow = flow;
         walk.copy = copy;
-        walk.next_header = header[6];
+        walk.next_header = header[IPV6_NEXT_HEADER];
         walk.cursor = network + IPV6_HEADER;
         /* At most 8 headers walked, then one more step to see what follows. */
         bpf_loop(MAX_EXTENSION_HEADERS + 1, walk_step, &walk, 0);
@@ -511,10 +518,10 @@ static __always_inline int common_shape(struct __sk_buff *skb, const struct vnet
     } else if (load(skb, 0, head, ETH_HEADER + 20 + 4) < 0) {
         return -1;
     }
-    if (is_vlan_tag(head + 12)) {
+    if (is_vlan_tag(head + ETH_TYPE_OFFSET)) {
         /* Tags at 12 and, for QinQ, 16; a third is the general parse's (unclassified). */
-        shift = is_vlan_tag(head + 16) ? 8 : 4;
-        if (shift == 8 && is_vlan_tag(head + 20))
+        shift = is_vlan_tag(head + ETH_TYPE_OFFSET + 4) ? 8 : 4;
+        if (shift == 8 && is_vlan_tag(head + ETH_TYPE_OFFSET + 8))
             return -1;
         if (length < shift + ETH_HEADER + 20 + 4)
             return -1;
@@ -526,29 +533,35 @@ static __always_inline int common_shape(struct __sk_buff *skb, const struct vnet
             return -1;
         }
     }
-    if (head[12] == 0x08 && head[13] == 0x00) {
-        if (head[14] != 0x45 || ((((__u32)head[20] << 8) | head[21]) & 0x3FFF) != 0)
+    const __u8 *network = head + ETH_HEADER;
+    __u32 ether_type = ((__u32)head[ETH_TYPE_OFFSET] << 8) | head[ETH_TYPE_OFFSET + 1];
+
+    if (ether_type == ETH_P_IPV4) {
+        /* Version 4, a 20-byte header (no options), not a fragment. */
+        if (network[0] != 0x45 || ((((__u32)network[IPV4_FRAGMENT] << 8) | network[IPV4_FRAGMENT + 1]) & 0x3FFF) != 0)
             return -1;
-        if (head[23] != IPPROTO_TCP_ && head[23] != IPPROTO_UDP_)
+        if (network[IPV4_PROTOCOL] != IPPROTO_TCP_ && network[IPV4_PROTOCOL] != IPPROTO_UDP_)
             return -1;
         flow.network = 4;
-        flow.transport = head[23];
+        flow.transport = network[IPV4_PROTOCOL];
         chosen = select_input(&flow, types, 0);
         if (!chosen.matched)
             return 0;
-        *hash = toeplitz(slot, head + 26, chosen.ports ? 12 : 8);
+        /* Addresses, then the ports, which follow the 20-byte header. */
+        *hash = toeplitz(slot, (__u8 *)network + IPV4_SOURCE, chosen.ports ? 12 : 8);
         return 1;
     }
-    if (head[12] == 0x86 && head[13] == 0xDD && length >= COMMON_HEAD) {
-        if ((head[14] >> 4) != 6 || (head[20] != IPPROTO_TCP_ && head[20] != IPPROTO_UDP_))
+    if (ether_type == ETH_P_IPV6 && length >= COMMON_HEAD) {
+        __u32 next = network[IPV6_NEXT_HEADER];
+        if ((network[0] >> 4) != 6 || (next != IPPROTO_TCP_ && next != IPPROTO_UDP_))
             return -1;
         flow.network = 6;
-        flow.transport = head[20];
+        flow.transport = next;
         /* No extension headers: the _EX types, where they apply, hash the same fields. */
         chosen = select_input(&flow, types, slot->flags & VNET_STEERING_FLAG_QEMU_EX_RULE);
         if (!chosen.matched)
             return 0;
-        *hash = toeplitz(slot, head + 22, chosen.ports ? 36 : 32);
+        *hash = toeplitz(slot, (__u8 *)network + IPV6_SOURCE, chosen.ports ? 36 : 32);
         return 1;
     }
     return -1;

@@ -2,12 +2,7 @@
 #include "vnet_tap_shim.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <sched.h>
 #include <string.h>
-#include <unistd.h>
-#include <sys/socket.h>
-#include <linux/if_packet.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <net/if.h>
@@ -44,23 +39,12 @@ int vnet_tap_set_queue(int fd, int attach) {
     return ioctl(fd, TUNSETQUEUE, &request) < 0 ? -errno : 0;
 }
 
-
 unsigned long vnet_tap_tunsetvnethdrsz(void) { return TUNSETVNETHDRSZ; }
 unsigned long vnet_tap_tungetvnethdrsz(void) { return TUNGETVNETHDRSZ; }
 unsigned long vnet_tap_tunsetvnetle(void) { return TUNSETVNETLE; }
 unsigned long vnet_tap_tunsetoffload(void) { return TUNSETOFFLOAD; }
 unsigned long vnet_tap_tunsetsteeringebpf(void) { return TUNSETSTEERINGEBPF; }
 
-
-
-
-
-
-
 int vnet_set_thread_name(const char *name) {
     return prctl(PR_SET_NAME, (unsigned long)name, 0, 0, 0) == 0 ? 0 : -errno;
 }
-
-
-
-

@@ -30,7 +30,8 @@ public final class Classifier: @unchecked Sendable {
     /// The hash inputs of the common frame shapes, for ``locateCommon(_:_:)``.
     private let common: CommonShapes
     private let reports: Bool
-    /// `configuration.indirectionTable[i] % queueCount`, a power of two of entries.
+    /// `configuration.indirectionTable[i] % queueCount`: `indirection_table_mask + 1` entries, a
+    /// power of two under the virtio policy, any count under the kernel policy (``QueueChoice``).
     private let table: UnsafeMutablePointer<UInt16>
     /// The table and what else steering reads.
     private let choice: QueueChoice

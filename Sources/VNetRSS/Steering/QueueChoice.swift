@@ -11,7 +11,10 @@ struct QueueChoice {
     let steers: Bool
     /// Where RSS sends frames without a hash.
     let unclassifiedQueue: UInt16
-    /// The table's length less one (a power of two less one).
+    /// The table's length less one: the formats' `indirection_table_mask`. A power of two less
+    /// one under the virtio policy; the kernel policy takes any, and `hash & tableMask` then
+    /// reaches only the entries whose index has no bit the mask lacks, as the series'
+    /// `tun_vnet_rss_select_queue` does.
     let tableMask: UInt32
     /// `tableMask + 1` receive queues.
     let table: UnsafePointer<UInt16>
