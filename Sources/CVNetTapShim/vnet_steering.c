@@ -225,25 +225,25 @@ int vnet_steering_map_value_size(int32_t map, uint32_t *value_size, uint32_t *ma
     return 0;
 }
 
-int vnet_steering_test_run(int32_t program, const uint8_t *frame, uint32_t length, uint32_t repeat,
-                           uint32_t *result, uint32_t *duration_ns) {
-    /* The facility takes the first 14 bytes as an Ethernet header and starts a socket filter's
-     * data after it (net/bpf/test_run.c, eth_type_trans). A stand-in header in front puts the
-     * data at the frame's destination MAC, where a tap's transmit path has it. */
-    enum { STAND_IN = 14, MOST = 65535 };
+/* One test run of `program` on `frame`, behind a stand-in Ethernet header of `stand_in` bytes. */
+static int test_run(int32_t program, const uint8_t *frame, uint32_t length, uint32_t repeat, size_t stand_in,
+                    uint32_t *result, uint32_t *duration_ns) {
+    enum { MOST = 65535 };
     if (frame == NULL && length > 0) return -EINVAL;
     if (length > MOST) return -EMSGSIZE;
     /* Per call, not a per-thread static: a test run is no datapath, and a 64 KiB thread-local
      * would cost every thread of every process that links the library. */
-    uint8_t *data = malloc(STAND_IN + (size_t)length);
+    uint8_t *data = malloc(stand_in + (size_t)length + 1);
     if (data == NULL) return -ENOMEM;
-    memset(data, 0, STAND_IN);
-    data[12] = 0x88; /* EtherType 0x88B5, local experimental: no protocol handling */
-    data[13] = 0xB5;
-    if (length > 0) memcpy(data + STAND_IN, frame, length);
+    memset(data, 0, stand_in);
+    if (stand_in >= 14) {
+        data[12] = 0x88; /* EtherType 0x88B5, local experimental: no protocol handling */
+        data[13] = 0xB5;
+    }
+    if (length > 0) memcpy(data + stand_in, frame, length);
     LIBBPF_OPTS(bpf_test_run_opts, options,
                 .data_in = data,
-                .data_size_in = STAND_IN + length,
+                .data_size_in = (uint32_t)stand_in + length,
                 .repeat = repeat);
     int ran = bpf_prog_test_run_opts(program, &options) < 0 ? -errno : 0;
     free(data);
@@ -251,4 +251,17 @@ int vnet_steering_test_run(int32_t program, const uint8_t *frame, uint32_t lengt
     if (result) *result = options.retval;
     if (duration_ns) *duration_ns = options.duration;
     return 0;
+}
+
+int vnet_steering_test_run(int32_t program, const uint8_t *frame, uint32_t length, uint32_t repeat,
+                           uint32_t *result, uint32_t *duration_ns) {
+    /* The facility takes the first 14 bytes as an Ethernet header and starts a socket filter's
+     * data after it (net/bpf/test_run.c, eth_type_trans). A stand-in header in front puts the
+     * data at the frame's destination MAC, where a tap's transmit path has it. */
+    return test_run(program, frame, length, repeat, 14, result, duration_ns);
+}
+
+int vnet_steering_test_run_headers(int32_t program, const uint8_t *frame, uint32_t length, uint32_t repeat,
+                                   uint32_t *result, uint32_t *duration_ns) {
+    return test_run(program, frame, length, repeat, 0, result, duration_ns);
 }

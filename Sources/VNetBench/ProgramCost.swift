@@ -4,7 +4,8 @@ import VNetTap
 /// `vnet-rss bench --program-cost`: the steering program's own cost per frame, measured with the
 /// kernel's program test-run facility on one frame of each class, next to the program built with
 /// the bit-serial Toeplitz (as QEMU's program computes it) and an empty program (the facility's
-/// floor), all in one run with the builds interleaved.
+/// floor), all in one run with the builds interleaved; with `qemuProgram`, QEMU's own program
+/// (`scripts/qemu-program.py`) beside them, configured alike in its own layout.
 package struct ProgramCost {
     /// A frame class and one frame of it.
     struct FrameClass {
@@ -18,22 +19,30 @@ package struct ProgramCost {
         let tables: Double
         let bitSerial: Double
         let empty: Double
+        /// QEMU's program, where it was given.
+        let qemu: Double?
 
         /// How many times cheaper the tables are, whole runs.
         var ratio: Double { bitSerial / tables }
         /// The same above the facility's floor: the programs' own work.
         var ratioAboveFloor: Double { (bitSerial - empty) / max(tables - empty, 0.001) }
+        /// How many times cheaper the tables are than QEMU's program, whole runs.
+        var qemuRatio: Double? { qemu.map { $0 / tables } }
     }
 
     let rounds: Int
     let repetitions: Int
+    let qemuProgram: String?
 
-    /// The rows and the kernel's account of the two builds.
-    package typealias Result = (rows: [Row], info: SteeringProgram.Info, bitSerialInfo: SteeringProgram.Info)
+    /// The rows and the kernel's account of the two builds (and of QEMU's program).
+    package typealias Result = (
+        rows: [Row], info: SteeringProgram.Info, bitSerialInfo: SteeringProgram.Info, qemuInfo: SteeringProgram.Info?
+    )
 
-    package init(rounds: Int, repetitions: Int) {
+    package init(rounds: Int, repetitions: Int, qemuProgram: String? = nil) {
         self.rounds = rounds
         self.repetitions = repetitions
+        self.qemuProgram = qemuProgram
     }
 
     /// The classes: IPv4 TCP and UDP, IPv6 TCP, IPv6 UDP with a Destination Options header
@@ -88,13 +97,18 @@ package struct ProgramCost {
         for program in [tables, bitSerial] {
             try program.publish(configuration, queueCount: 4)
         }
+        let qemu = try qemuProgram.map { path throws(TapError) in try QEMUProgram(path: path) }
+        try qemu?.configure(configuration, queueCount: 4)
         let builds = [tables, bitSerial, empty]
-        var samples = [[[Double]]](repeating: [[], [], []], count: Self.classes.count)
+        let count = builds.count + (qemu == nil ? 0 : 1)
+        var samples = [[[Double]]](repeating: Array(repeating: [], count: count), count: Self.classes.count)
         for _ in 0..<rounds {
             for (index, frameClass) in Self.classes.enumerated() {
-                for (build, program) in builds.enumerated() {
+                for build in 0..<count {
                     let nanoseconds = try frameClass.frame.withUnsafeBytes { bytes throws(TapError) in
-                        try program.testRun(bytes, repetitions: repetitions).nanoseconds
+                        build < builds.count
+                            ? try builds[build].testRun(bytes, repetitions: repetitions).nanoseconds
+                            : try qemu!.testRun(bytes, repetitions: repetitions).nanoseconds
                     }
                     samples[index][build].append(Double(nanoseconds))
                 }
@@ -104,9 +118,9 @@ package struct ProgramCost {
             Row(
                 name: frameClass.name, tables: Self.median(samples[index][0]),
                 bitSerial: Self.median(samples[index][1]),
-                empty: Self.median(samples[index][2]))
+                empty: Self.median(samples[index][2]), qemu: qemu == nil ? nil : Self.median(samples[index][3]))
         }
-        return (rows, try tables.info(), try bitSerial.info())
+        return (rows, try tables.info(), try bitSerial.info(), try qemu?.info())
     }
 
     static func median(_ values: [Double]) -> Double {
@@ -121,31 +135,44 @@ package struct ProgramCost {
         var lines = [
             "steering program cost: the kernel's test-run facility, mean ns per run over \(repetitions) runs, median of \(rounds) rounds (builds interleaved)",
             "tables: \(result.info.instructions) instructions, \(result.info.verifiedInstructions) verified, \(result.info.jitedBytes) bytes of machine code, object \(SteeringProgram.objectSize(.tables)) bytes; "
-                + "bit-serial: \(result.bitSerialInfo.instructions) instructions, \(result.bitSerialInfo.verifiedInstructions) verified",
+                + "bit-serial: \(result.bitSerialInfo.instructions) instructions, \(result.bitSerialInfo.verifiedInstructions) verified"
+                + (result.qemuInfo.map {
+                    "; QEMU's program: \($0.instructions) instructions, \($0.verifiedInstructions) verified"
+                } ?? ""),
             "",
             "frame class".padding(36) + "tables ns".leftPadded(10) + "bit-serial ns".leftPadded(15)
-                + "empty ns".leftPadded(10) + "bit-serial/tables".leftPadded(19) + "above floor".leftPadded(13),
+                + "empty ns".leftPadded(10) + "bit-serial/tables".leftPadded(19) + "above floor".leftPadded(13)
+                + (result.qemuInfo == nil ? "" : "QEMU ns".leftPadded(9) + "QEMU/tables".leftPadded(13)),
         ]
         for row in result.rows {
-            lines.append(
+            var line =
                 row.name.padding(36) + row.tables.fixed(1).leftPadded(10)
-                    + row.bitSerial.fixed(1).leftPadded(15) + row.empty.fixed(1).leftPadded(10)
-                    + row.ratio.fixed(2).leftPadded(19)
-                    + row.ratioAboveFloor.fixed(2).leftPadded(13))
+                + row.bitSerial.fixed(1).leftPadded(15) + row.empty.fixed(1).leftPadded(10)
+                + row.ratio.fixed(2).leftPadded(19)
+                + row.ratioAboveFloor.fixed(2).leftPadded(13)
+            if let qemu = row.qemu, let ratio = row.qemuRatio {
+                line += qemu.fixed(1).leftPadded(9) + ratio.fixed(2).leftPadded(13)
+            }
+            lines.append(line)
         }
         return lines.joined(separator: "\n")
     }
 
-    /// The JSON document.
+    /// The JSON document; `qemu_ns` and `qemu_ratio` per row, and `qemu_instructions`, only
+    /// with QEMU's program.
     package static func json(_ result: Result, rounds: Int, repetitions: Int) -> String {
         let rows = result.rows.map { row in
             "{\"class\": \"\(row.name)\", \"tables_ns\": \(row.tables.fixed(1)), \"bit_serial_ns\": \(row.bitSerial.fixed(1)), "
-                + "\"empty_ns\": \(row.empty.fixed(1)), \"ratio\": \(row.ratio.fixed(3)), \"ratio_above_floor\": \(row.ratioAboveFloor.fixed(3))}"
+                + "\"empty_ns\": \(row.empty.fixed(1)), \"ratio\": \(row.ratio.fixed(3)), \"ratio_above_floor\": \(row.ratioAboveFloor.fixed(3))"
+                + (row.qemu.map { qemu in
+                    ", \"qemu_ns\": \(qemu.fixed(1)), \"qemu_ratio\": \((row.qemuRatio ?? 0).fixed(3))"
+                } ?? "") + "}"
         }
         return
             "{\"rounds\": \(rounds), \"repetitions\": \(repetitions), \"instructions\": \(result.info.instructions), "
             + "\"verified_instructions\": \(result.info.verifiedInstructions), \"jited_bytes\": \(result.info.jitedBytes), "
-            + "\"bit_serial_instructions\": \(result.bitSerialInfo.instructions), \"rows\": ["
+            + "\"bit_serial_instructions\": \(result.bitSerialInfo.instructions), "
+            + (result.qemuInfo.map { "\"qemu_instructions\": \($0.instructions), " } ?? "") + "\"rows\": ["
             + rows.joined(separator: ", ") + "]}"
     }
 }

@@ -93,4 +93,10 @@ int vnet_steering_map_value_size(int32_t map, uint32_t *value_size, uint32_t *ma
 int vnet_steering_test_run(int32_t program, const uint8_t *frame, uint32_t length, uint32_t repeat,
                            uint32_t *result, uint32_t *duration_ns);
 
+/* The same, with the frame's own Ethernet header as the facility's: the socket buffer's data
+ * starts after it, and its MAC and network headers are where a program reading them relative to
+ * BPF_HDR_START_MAC and BPF_HDR_START_NET (QEMU's) expects them on an untagged frame. */
+int vnet_steering_test_run_headers(int32_t program, const uint8_t *frame, uint32_t length, uint32_t repeat,
+                                   uint32_t *result, uint32_t *duration_ns);
+
 #endif

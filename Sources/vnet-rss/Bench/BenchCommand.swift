@@ -159,6 +159,12 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "With --program-cost: runs of the program per measurement.")
     var repetitions: Int = 200_000
 
+    @Option(
+        help:
+            "With --program-cost: QEMU's own eBPF RSS program, an ELF object (scripts/qemu-program.py takes it out of a QEMU binary), timed beside the steering program on the same frames."
+    )
+    var qemuProgram: String?
+
     @Flag(help: "No progress line.")
     var quiet = false
 
@@ -199,7 +205,7 @@ struct BenchCommand: ParsableCommand {
             guard (1...10_000_000).contains(repetitions) else {
                 throw ValidationError("--repetitions \(repetitions): 1 to 10,000,000")
             }
-            let cost = ProgramCost(rounds: rounds, repetitions: repetitions)
+            let cost = ProgramCost(rounds: rounds, repetitions: repetitions, qemuProgram: qemuProgram)
             let result: ProgramCost.Result
             do {
                 result = try cost.run()

@@ -1,0 +1,78 @@
+import Foundation
+import Testing
+import VNetRSS
+@testable import VNetTap
+import VNetTestSupport
+
+/// QEMU's own program as `bench --program-cost` loads and configures it: a file that is no BPF
+/// object is refused, naming it; where `scripts/qemu-program.py` has left QEMU's object in
+/// `.build-guest/qemu-rss.o` (or `VNET_QEMU_PROGRAM` names one), the configuration written in
+/// QEMU's layout steers untagged IPv4 and IPv6 TCP frames where the Classifier does, which only a
+/// key, table and types written as QEMU's program reads them can do.
+@Suite("QEMU's program, the cost peer", .enabled(if: Privileges.isRoot, "loading a BPF program: needs root"))
+struct QEMUProgramTests {
+    static let object: String? = {
+        let path =
+            ProcessInfo.processInfo.environment["VNET_QEMU_PROGRAM"]
+            ?? FileManager.default.currentDirectoryPath + "/.build-guest/qemu-rss.o"
+        return FileManager.default.fileExists(atPath: path) ? path : nil
+    }()
+
+    static let ethernet: [UInt8] = [2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2]
+
+    static func tcp(_ port: UInt16) -> [UInt8] {
+        [UInt8(port >> 8), UInt8(port & 0xFF), 1, 187, 0, 0, 0, 1, 0, 0, 0, 0, 0x50, 0x02, 0xFF, 0xFF, 0, 0, 0, 0]
+    }
+
+    /// Ethernet, IPv4 without options from 10.1.<host>.7 to 10.2.3.4, TCP from `port` to 443.
+    static func ipv4TCP(_ port: UInt16, _ host: UInt8) -> [UInt8] {
+        ethernet + [0x08, 0x00, 0x45, 0, 0, 40, 0, 0, 0x40, 0, 64, 6, 0, 0, 10, 1, host, 7, 10, 2, 3, 4] + tcp(port)
+    }
+
+    /// Ethernet, IPv6 from fd00::<host> to fd00::2, TCP from `port` to 443.
+    static func ipv6TCP(_ port: UInt16, _ host: UInt8) -> [UInt8] {
+        let source: [UInt8] = [0xFD] + Array(repeating: 0, count: 14) + [host]
+        let destination: [UInt8] = [0xFD] + Array(repeating: 0, count: 14) + [2]
+        return ethernet + [0x86, 0xDD, 0x60, 0, 0, 0, 0, 20, 6, 64] + source + destination + tcp(port)
+    }
+
+    @Test("a file that is no BPF object is refused, naming it")
+    func notAnObject() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("vnet-rss-not-bpf-\(getpid()).o").path
+        try Data("not an ELF object".utf8).write(to: URL(fileURLWithPath: path))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        #expect {
+            _ = try QEMUProgram(path: path)
+        } throws: { error in
+            (error as? TapError).map { $0.step == .loadProgram && "\($0)".contains(path) } ?? false
+        }
+    }
+
+    @Test(
+        "configured in QEMU's layout, it steers untagged TCP frames where the Classifier does",
+        .enabled(if: object != nil, "no QEMU object: scripts/qemu-program.py .build-guest/qemu-rss.o"))
+    func steersAsTheClassifier() throws {
+        let program = try QEMUProgram(path: Self.object!)
+        var random = SystemRandomNumberGenerator()
+        let key = (0..<40).map { _ in UInt8.random(in: 0...255, using: &random) }
+        let table = (0..<128).map { _ in UInt16.random(in: 0..<4, using: &random) }
+        let configuration = try RSSConfiguration(
+            hashTypes: [.ipv4, .tcpIPv4, .ipv6, .tcpIPv6], indirectionTable: table, key: key)
+        try program.configure(configuration, queueCount: 4)
+        let classifier = try Classifier(configuration, queueCount: 4)
+        var checked = 0
+        for index in 0..<200 {
+            let port = UInt16(1000 + index)
+            let frame = index % 2 == 0 ? Self.ipv4TCP(port, UInt8(index)) : Self.ipv6TCP(port, UInt8(index))
+            let queue = try frame.withUnsafeBytes { bytes throws(TapError) in
+                try program.testRun(bytes, repetitions: 1).queue
+            }
+            let decision = frame.withUnsafeBytes { classifier.classify($0) }
+            // QEMU's program sends a hash of 0 to the default queue; none of these frames has one.
+            #expect(decision.hash != 0)
+            #expect(queue == UInt32(decision.queue), "frame \(index): QEMU \(queue), classifier \(decision.queue)")
+            checked += 1
+        }
+        #expect(checked == 200)
+    }
+}
