@@ -74,6 +74,7 @@
 #define TYPE_TCP_EX (1u << 7)
 #define TYPE_UDP_EX (1u << 8)
 
+#ifndef VNET_STEERING_QEMU_LAYOUT
 struct vnet_rss_slot_map {
     __uint(type, BPF_MAP_TYPE_ARRAY);
     __uint(max_entries, 1);
@@ -92,6 +93,95 @@ struct {
 } vnet_rss_active SEC(".maps") = {
     .values = { [0] = &vnet_rss_slot_a },
 };
+
+/* What the parse and the hash read of the configuration: the slot itself. */
+typedef struct vnet_steering_slot slot_t;
+#else
+/*
+ * The QEMU-layout build: the same program over the maps QEMU's virtio-net writes in place
+ * (QEMU's tools/ebpf/rss.bpf.c and ebpf/ebpf_rss.c; ebpf-rss-fds takes the program, then these
+ * three, in this order). QEMU mmaps them and writes a guest's configuration straight into them,
+ * so a frame may meet a configuration half written; vnet-rss's own build never lets that happen
+ * (two slots and a switch), this one cannot help it.
+ *
+ * QEMU hands the program the raw key, not byte tables: each CPU keeps the tables of the key it
+ * last saw (two per-CPU arrays, since a per-CPU value is at most 32 KiB) and builds them again,
+ * once, when QEMU's key changes.
+ */
+struct qemu_rss_config {
+    __u8 redirect;
+    __u8 populate_hash;
+    __u32 hash_types;
+    __u16 indirections_len;
+    __u16 default_queue;
+} __attribute__((packed));
+
+struct qemu_toeplitz_key {
+    __u32 leftmost_32_bits; /* the key's first four bytes as a host-order word */
+    __u8 next_byte[VNET_STEERING_MAX_INPUT];
+};
+
+#define QEMU_TABLE_ENTRIES 128
+#define QEMU_HALF 18 /* input positions per per-CPU table array */
+
+struct {
+    __uint(type, BPF_MAP_TYPE_ARRAY);
+    __uint(max_entries, 1);
+    __type(key, __u32);
+    __type(value, struct qemu_rss_config);
+    __uint(map_flags, BPF_F_MMAPABLE);
+} vnet_rss_qemu_configuration SEC(".maps");
+
+struct {
+    __uint(type, BPF_MAP_TYPE_ARRAY);
+    __uint(max_entries, 1);
+    __type(key, __u32);
+    __type(value, struct qemu_toeplitz_key);
+    __uint(map_flags, BPF_F_MMAPABLE);
+} vnet_rss_qemu_key SEC(".maps");
+
+struct {
+    __uint(type, BPF_MAP_TYPE_ARRAY);
+    __uint(max_entries, QEMU_TABLE_ENTRIES);
+    __type(key, __u32);
+    __type(value, __u16);
+    __uint(map_flags, BPF_F_MMAPABLE);
+} vnet_rss_qemu_table SEC(".maps");
+
+/* One CPU's byte tables for input positions 0 to 17, with the key they were built from. */
+struct qemu_tables_low {
+    __u32 toeplitz[QEMU_HALF][256];
+    struct qemu_toeplitz_key key;
+    __u32 built;
+};
+
+/* Positions 18 to 35. */
+struct qemu_tables_high {
+    __u32 toeplitz[QEMU_HALF][256];
+};
+
+struct {
+    __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+    __uint(max_entries, 1);
+    __type(key, __u32);
+    __type(value, struct qemu_tables_low);
+} vnet_rss_qemu_low SEC(".maps");
+
+struct {
+    __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+    __uint(max_entries, 1);
+    __type(key, __u32);
+    __type(value, struct qemu_tables_high);
+} vnet_rss_qemu_high SEC(".maps");
+
+/* What the parse and the hash read: the types and rule of this frame, and the CPU's tables. */
+typedef struct {
+    __u32 hash_types;
+    __u32 flags;
+    struct qemu_tables_low *low;
+    struct qemu_tables_high *high;
+} slot_t;
+#endif
 
 /* The general parse's copy of the frame's head: one bounded load, then every header that lies
  * inside it is read from the copy, and only what lies past it from the frame (a helper call
@@ -450,7 +540,7 @@ static __always_inline struct input select_input(const struct flow *flow, __u32 
 /* Toeplitz one input bit at a time over the whole 36-byte input buffer, bytes past `length`
  * zero, as QEMU's tools/ebpf/rss.bpf.c computes it (288 steps whatever the frame); zero bytes
  * add nothing, so the hash is the same. */
-static __always_inline __u32 toeplitz(const struct vnet_steering_slot *slot, __u8 *input, __u32 length)
+static __always_inline __u32 toeplitz(const slot_t *slot, __u8 *input, __u32 length)
 {
     __u32 hash = 0;
     __u32 window = ((__u32)slot->key[0] << 24) | ((__u32)slot->key[1] << 16) | ((__u32)slot->key[2] << 8) | slot->key[3];
@@ -467,9 +557,25 @@ static __always_inline __u32 toeplitz(const struct vnet_steering_slot *slot, __u
     }
     return hash;
 }
+#elif defined(VNET_STEERING_QEMU_LAYOUT)
+/* Toeplitz from this CPU's byte tables of QEMU's key: one lookup per input byte, the half
+ * chosen at compile time (the loop is unrolled). */
+static __always_inline __u32 toeplitz(const slot_t *slot, __u8 *input, __u32 length)
+{
+    __u32 hash = 0;
+
+#pragma unroll
+    for (int position = 0; position < VNET_STEERING_MAX_INPUT; position++) {
+        if (position >= length)
+            break;
+        hash ^= position < QEMU_HALF ? slot->low->toeplitz[position][input[position]]
+                                     : slot->high->toeplitz[position - QEMU_HALF][input[position]];
+    }
+    return hash;
+}
 #else
 /* Toeplitz from the per-position byte tables: one lookup per input byte. */
-static __always_inline __u32 toeplitz(const struct vnet_steering_slot *slot, __u8 *input, __u32 length)
+static __always_inline __u32 toeplitz(const slot_t *slot, __u8 *input, __u32 length)
 {
     __u32 hash = 0;
 
@@ -501,7 +607,7 @@ static __always_inline int is_vlan_tag(const __u8 *type)
  * general parse loads the frame's first 256 bytes and walks them. The Classifier takes the same shortcut for untagged
  * frames (CommonShapes) and holds it to the general parse; the two agree on tagged ones because
  * the hash input never includes a tag. */
-static __always_inline int common_shape(struct __sk_buff *skb, const struct vnet_steering_slot *slot, __u32 *hash)
+static __always_inline int common_shape(struct __sk_buff *skb, const slot_t *slot, __u32 *hash)
 {
     __u8 head[COMMON_HEAD];
     struct flow flow = {};
@@ -569,7 +675,7 @@ static __always_inline int common_shape(struct __sk_buff *skb, const struct vnet
 
 /* The general parse: VLAN tags, IPv4 options and fragments, IPv6 extension headers, short
  * frames. Fills `input` and returns its length, or 0 when the frame is unclassified. */
-static __always_inline int general_shape(struct __sk_buff *skb, const struct vnet_steering_slot *slot, __u8 *input)
+static __always_inline int general_shape(struct __sk_buff *skb, const slot_t *slot, __u8 *input)
 {
     struct flow flow = {};
     struct input chosen;
@@ -615,12 +721,13 @@ static __always_inline int general_shape(struct __sk_buff *skb, const struct vne
     return read(skb, copy, flow.ports, input + 32, 4) < 0 ? 0 : 36;
 }
 
+#ifndef VNET_STEERING_QEMU_LAYOUT
 SEC("socket")
 int vnet_rss_steering(struct __sk_buff *skb)
 {
     const __u32 zero = 0;
     __u8 input[VNET_STEERING_MAX_INPUT];
-    const struct vnet_steering_slot *slot;
+    const slot_t *slot;
     void *slots;
     int length;
 
@@ -642,5 +749,106 @@ int vnet_rss_steering(struct __sk_buff *skb)
         return slot->unclassified_queue;
     return slot->table[hash & slot->table_mask & (VNET_STEERING_MAX_TABLE - 1)];
 }
+#else
+/* The state of a table build, carried through bpf_loop. */
+struct build {
+    struct qemu_tables_low *low;
+    struct qemu_tables_high *high;
+    __u8 key[VNET_STEERING_KEY_BYTES]; /* the raw key, in wire order */
+};
+
+/* One table entry: the hash contribution of byte value `index & 255` at input position
+ * `index >> 8`, the XOR of the key's 32-bit windows at the byte's set bits. */
+static long build_step(__u64 index, void *context)
+{
+    struct build *build = context;
+    __u32 position = (index >> 8) & 63;
+    __u32 value = index & 255;
+    __u64 window = 0;
+    __u32 sum = 0;
+
+    if (position >= VNET_STEERING_MAX_INPUT)
+        return 1;
+    /* Key bytes position .. position + 4: the windows of the byte's eight bits. */
+#pragma unroll
+    for (int byte = 0; byte < 5; byte++)
+        window = (window << 8) | build->key[position + byte];
+#pragma unroll
+    for (int bit = 0; bit < 8; bit++) {
+        if (value & (0x80u >> bit))
+            sum ^= (__u32)(window >> (8 - bit));
+    }
+    if (position < QEMU_HALF)
+        build->low->toeplitz[position][value] = sum;
+    else
+        build->high->toeplitz[(position - QEMU_HALF) % QEMU_HALF][value] = sum;
+    return 0;
+}
+
+/* Whether this CPU's tables were built from `key` (QEMU's, as it holds it). */
+static __always_inline int tables_match(const struct qemu_tables_low *low, const struct qemu_toeplitz_key *key)
+{
+    const __u64 *have = (const __u64 *)&low->key;
+    const __u64 *want = (const __u64 *)key;
+
+    if (!low->built)
+        return 0;
+#pragma unroll
+    for (int word = 0; word < 5; word++) {
+        if (have[word] != want[word])
+            return 0;
+    }
+    return 1;
+}
+
+SEC("socket")
+int vnet_rss_steering_qemu(struct __sk_buff *skb)
+{
+    const __u32 zero = 0;
+    __u8 input[VNET_STEERING_MAX_INPUT];
+    const struct qemu_rss_config *config = bpf_map_lookup_elem(&vnet_rss_qemu_configuration, &zero);
+    const struct qemu_toeplitz_key *key = bpf_map_lookup_elem(&vnet_rss_qemu_key, &zero);
+    struct qemu_tables_low *low = bpf_map_lookup_elem(&vnet_rss_qemu_low, &zero);
+    struct qemu_tables_high *high = bpf_map_lookup_elem(&vnet_rss_qemu_high, &zero);
+    slot_t slot;
+    int length;
+
+    if (!config || !key || !low || !high)
+        return 0;
+    if (!config->redirect)
+        return config->default_queue;
+    if (!tables_match(low, key)) {
+        struct build build = { .low = low, .high = high };
+        __u32 leftmost = bpf_htonl(key->leftmost_32_bits);
+
+        __builtin_memcpy(build.key, &leftmost, 4);
+        __builtin_memcpy(build.key + 4, key->next_byte, VNET_STEERING_MAX_INPUT);
+        low->built = 0;
+        bpf_loop(VNET_STEERING_MAX_INPUT * 256, build_step, &build, 0);
+        __builtin_memcpy(&low->key, key, sizeof(low->key));
+        low->built = 1;
+    }
+    slot.hash_types = config->hash_types;
+    slot.flags = 0;
+    slot.low = low;
+    slot.high = high;
+    __u32 hash = 0;
+    int shape = common_shape(skb, &slot, &hash);
+    if (shape < 0) {
+        length = general_shape(skb, &slot, input);
+        if (length > 0)
+            hash = toeplitz(&slot, input, length);
+        shape = length > 0;
+    }
+    __u32 entries = config->indirections_len;
+    if (shape == 0 || entries == 0 || entries > QEMU_TABLE_ENTRIES)
+        return config->default_queue;
+    /* The spec's table[hash & (length - 1)]; QEMU's virtio-net takes only power-of-two lengths,
+     * where it equals QEMU's own program's hash % length. */
+    __u32 index = hash & (entries - 1) & (QEMU_TABLE_ENTRIES - 1);
+    const __u16 *queue = bpf_map_lookup_elem(&vnet_rss_qemu_table, &index);
+    return queue ? *queue : config->default_queue;
+}
+#endif
 
 char LICENSE[] SEC("license") = "Dual MIT/GPL";

@@ -22,6 +22,7 @@ BUILDS = [
     # (C name, source, extra flags)
     ("tables", "bpf/steering.bpf.c", []),
     ("bit_serial", "bpf/steering.bpf.c", ["-DVNET_STEERING_BIT_SERIAL"]),
+    ("qemu_layout", "bpf/steering.bpf.c", ["-DVNET_STEERING_QEMU_LAYOUT"]),
     ("empty", "bpf/empty.bpf.c", []),
 ]
 

@@ -19,6 +19,8 @@ package struct ProgramCost {
         let tables: Double
         let bitSerial: Double
         let empty: Double
+        /// The steering program's QEMU-layout build (the maps QEMU writes, tables built per CPU).
+        let qemuLayout: Double
         /// QEMU's program, where it was given.
         let qemu: Double?
 
@@ -26,8 +28,8 @@ package struct ProgramCost {
         var ratio: Double { bitSerial / tables }
         /// The same above the facility's floor: the programs' own work.
         var ratioAboveFloor: Double { (bitSerial - empty) / max(tables - empty, 0.001) }
-        /// How many times cheaper the tables are than QEMU's program, whole runs.
-        var qemuRatio: Double? { qemu.map { $0 / tables } }
+        /// How many times cheaper the QEMU-layout build is than QEMU's program, whole runs.
+        var qemuRatio: Double? { qemu.map { $0 / qemuLayout } }
     }
 
     let rounds: Int
@@ -36,7 +38,8 @@ package struct ProgramCost {
 
     /// The rows and the kernel's account of the two builds (and of QEMU's program).
     package typealias Result = (
-        rows: [Row], info: SteeringProgram.Info, bitSerialInfo: SteeringProgram.Info, qemuInfo: SteeringProgram.Info?
+        rows: [Row], info: SteeringProgram.Info, bitSerialInfo: SteeringProgram.Info,
+        qemuLayoutInfo: SteeringProgram.Info, qemuInfo: SteeringProgram.Info?
     )
 
     package init(rounds: Int, repetitions: Int, qemuProgram: String? = nil) {
@@ -97,10 +100,12 @@ package struct ProgramCost {
         for program in [tables, bitSerial] {
             try program.publish(configuration, queueCount: 4)
         }
-        let qemu = try qemuProgram.map { path throws(TapError) in try QEMUProgram(path: path) }
-        try qemu?.configure(configuration, queueCount: 4)
+        // The QEMU layout first, then QEMU's own: both configured alike, as QEMU would.
+        var peers = [try QEMUProgram.vnetRSS()]
+        if let qemuProgram { peers.append(try QEMUProgram(path: qemuProgram)) }
+        for peer in peers { try peer.configure(configuration, queueCount: 4) }
         let builds = [tables, bitSerial, empty]
-        let count = builds.count + (qemu == nil ? 0 : 1)
+        let count = builds.count + peers.count
         var samples = [[[Double]]](repeating: Array(repeating: [], count: count), count: Self.classes.count)
         for _ in 0..<rounds {
             for (index, frameClass) in Self.classes.enumerated() {
@@ -108,7 +113,7 @@ package struct ProgramCost {
                     let nanoseconds = try frameClass.frame.withUnsafeBytes { bytes throws(TapError) in
                         build < builds.count
                             ? try builds[build].testRun(bytes, repetitions: repetitions).nanoseconds
-                            : try qemu!.testRun(bytes, repetitions: repetitions).nanoseconds
+                            : try peers[build - builds.count].testRun(bytes, repetitions: repetitions).nanoseconds
                     }
                     samples[index][build].append(Double(nanoseconds))
                 }
@@ -118,9 +123,13 @@ package struct ProgramCost {
             Row(
                 name: frameClass.name, tables: Self.median(samples[index][0]),
                 bitSerial: Self.median(samples[index][1]),
-                empty: Self.median(samples[index][2]), qemu: qemu == nil ? nil : Self.median(samples[index][3]))
+                empty: Self.median(samples[index][2]), qemuLayout: Self.median(samples[index][3]),
+                qemu: peers.count > 1 ? Self.median(samples[index][4]) : nil)
         }
-        return (rows, try tables.info(), try bitSerial.info(), try qemu?.info())
+        return (
+            rows, try tables.info(), try bitSerial.info(), try peers[0].info(),
+            peers.count > 1 ? try peers[1].info() : nil
+        )
     }
 
     static func median(_ values: [Double]) -> Double {
@@ -135,35 +144,38 @@ package struct ProgramCost {
         var lines = [
             "steering program cost: the kernel's test-run facility, mean ns per run over \(repetitions) runs, median of \(rounds) rounds (builds interleaved)",
             "tables: \(result.info.instructions) instructions, \(result.info.verifiedInstructions) verified, \(result.info.jitedBytes) bytes of machine code, object \(SteeringProgram.objectSize(.tables)) bytes; "
-                + "bit-serial: \(result.bitSerialInfo.instructions) instructions, \(result.bitSerialInfo.verifiedInstructions) verified"
+                + "bit-serial: \(result.bitSerialInfo.instructions) instructions, \(result.bitSerialInfo.verifiedInstructions) verified; "
+                + "QEMU layout: \(result.qemuLayoutInfo.instructions) instructions, \(result.qemuLayoutInfo.verifiedInstructions) verified"
                 + (result.qemuInfo.map {
                     "; QEMU's program: \($0.instructions) instructions, \($0.verifiedInstructions) verified"
                 } ?? ""),
             "",
             "frame class".padding(36) + "tables ns".leftPadded(10) + "bit-serial ns".leftPadded(15)
                 + "empty ns".leftPadded(10) + "bit-serial/tables".leftPadded(19) + "above floor".leftPadded(13)
-                + (result.qemuInfo == nil ? "" : "QEMU ns".leftPadded(9) + "QEMU/tables".leftPadded(13)),
+                + "QEMU layout ns".leftPadded(16)
+                + (result.qemuInfo == nil ? "" : "QEMU ns".leftPadded(9) + "QEMU/QEMU layout".leftPadded(18)),
         ]
         for row in result.rows {
             var line =
                 row.name.padding(36) + row.tables.fixed(1).leftPadded(10)
                 + row.bitSerial.fixed(1).leftPadded(15) + row.empty.fixed(1).leftPadded(10)
                 + row.ratio.fixed(2).leftPadded(19)
-                + row.ratioAboveFloor.fixed(2).leftPadded(13)
+                + row.ratioAboveFloor.fixed(2).leftPadded(13) + row.qemuLayout.fixed(1).leftPadded(16)
             if let qemu = row.qemu, let ratio = row.qemuRatio {
-                line += qemu.fixed(1).leftPadded(9) + ratio.fixed(2).leftPadded(13)
+                line += qemu.fixed(1).leftPadded(9) + ratio.fixed(2).leftPadded(18)
             }
             lines.append(line)
         }
         return lines.joined(separator: "\n")
     }
 
-    /// The JSON document; `qemu_ns` and `qemu_ratio` per row, and `qemu_instructions`, only
-    /// with QEMU's program.
+    /// The JSON document; `qemu_ns` and `qemu_ratio` (QEMU's time over the QEMU layout's) per
+    /// row, and `qemu_instructions`, only with QEMU's program.
     package static func json(_ result: Result, rounds: Int, repetitions: Int) -> String {
         let rows = result.rows.map { row in
             "{\"class\": \"\(row.name)\", \"tables_ns\": \(row.tables.fixed(1)), \"bit_serial_ns\": \(row.bitSerial.fixed(1)), "
-                + "\"empty_ns\": \(row.empty.fixed(1)), \"ratio\": \(row.ratio.fixed(3)), \"ratio_above_floor\": \(row.ratioAboveFloor.fixed(3))"
+                + "\"empty_ns\": \(row.empty.fixed(1)), \"ratio\": \(row.ratio.fixed(3)), \"ratio_above_floor\": \(row.ratioAboveFloor.fixed(3)), "
+                + "\"qemu_layout_ns\": \(row.qemuLayout.fixed(1))"
                 + (row.qemu.map { qemu in
                     ", \"qemu_ns\": \(qemu.fixed(1)), \"qemu_ratio\": \((row.qemuRatio ?? 0).fixed(3))"
                 } ?? "") + "}"
@@ -172,6 +184,8 @@ package struct ProgramCost {
             "{\"rounds\": \(rounds), \"repetitions\": \(repetitions), \"instructions\": \(result.info.instructions), "
             + "\"verified_instructions\": \(result.info.verifiedInstructions), \"jited_bytes\": \(result.info.jitedBytes), "
             + "\"bit_serial_instructions\": \(result.bitSerialInfo.instructions), "
+            + "\"qemu_layout_instructions\": \(result.qemuLayoutInfo.instructions), "
+            + "\"qemu_layout_verified_instructions\": \(result.qemuLayoutInfo.verifiedInstructions), "
             + (result.qemuInfo.map { "\"qemu_instructions\": \($0.instructions), " } ?? "") + "\"rows\": ["
             + rows.joined(separator: ", ") + "]}"
     }

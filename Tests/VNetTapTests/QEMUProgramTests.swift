@@ -4,12 +4,14 @@ import VNetRSS
 @testable import VNetTap
 import VNetTestSupport
 
-/// QEMU's own program as `bench --program-cost` loads and configures it: a file that is no BPF
-/// object is refused, naming it; where `scripts/qemu-program.py` has left QEMU's object in
-/// `.build-guest/qemu-rss.o` (or `VNET_QEMU_PROGRAM` names one), the configuration written in
-/// QEMU's layout steers untagged IPv4 and IPv6 TCP frames where the Classifier does, which only a
-/// key, table and types written as QEMU's program reads them can do.
-@Suite("QEMU's program, the cost peer", .enabled(if: Privileges.isRoot, "loading a BPF program: needs root"))
+/// Programs in QEMU's layout. The steering program's QEMU-layout build, configured as QEMU
+/// configures its maps, steers every mutated fixture frame where the Classifier does, through
+/// key changes that rebuild its per-CPU tables. QEMU's own program as `bench --program-cost`
+/// loads it: a file that is no BPF object is refused, naming it; where `scripts/qemu-program.py`
+/// has left QEMU's object in `.build-guest/qemu-rss.o` (or `VNET_QEMU_PROGRAM` names one), the
+/// configuration written in QEMU's layout steers untagged IPv4 and IPv6 TCP frames where the
+/// Classifier does, which only a key, table and types written as QEMU's program reads them can do.
+@Suite("Programs in QEMU's layout", .serialized, .enabled(if: Privileges.isRoot, "loading a BPF program: needs root"))
 struct QEMUProgramTests {
     static let object: String? = {
         let path =
@@ -34,6 +36,43 @@ struct QEMUProgramTests {
         let source: [UInt8] = [0xFD] + Array(repeating: 0, count: 14) + [host]
         let destination: [UInt8] = [0xFD] + Array(repeating: 0, count: 14) + [2]
         return ethernet + [0x86, 0xDD, 0x60, 0, 0, 0, 0, 20, 6, 64] + source + destination + tcp(port)
+    }
+
+    /// A table of 128 distinct entries makes the build's answer the low 7 bits of its hash, so a
+    /// disagreement in those bits shows, not only in the queue.
+    @Test("the QEMU-layout build steers mutated fixture frames where the Classifier does, key after key")
+    func qemuLayoutBuild() throws {
+        let program = try QEMUProgram.vnetRSS()
+        var random = SeededGenerator(seed: 0x0E_BF_55)
+        let seeds =
+            try VNetCaptureFrames.read(SteeringProgramTests.captures + "catalogue.pcap")
+            + VNetCaptureFrames.read(SteeringProgramTests.captures + "truncations.pcap")
+        var checked = 0
+        for round in 0..<6 {
+            let configuration = try RSSConfiguration(
+                hashTypes: HashTypes(rawValue: UInt32.random(in: 1...0x1FF, using: &random)),
+                indirectionTable: (0..<128).map { UInt16(($0 * 37 + round) % 128) },
+                unclassifiedQueue: UInt16.random(in: 0..<128, using: &random), key: random.bytes(40))
+            try program.configure(configuration, queueCount: 128)
+            let classifier = try Classifier(configuration, queueCount: 128)
+            for seed in seeds {
+                for _ in 0..<8 {
+                    let frame = SteeringProgramTests.mutate(seed, &random)
+                    let got = try frame.withUnsafeBytes { bytes throws(TapError) in
+                        try program.testRun(bytes, repetitions: 1).queue
+                    }
+                    let want = frame.withUnsafeBytes { classifier.classify($0) }
+                    guard got == UInt32(want.queue) else {
+                        Issue.record(
+                            "round \(round): frame \(frame.map { String($0, radix: 16) }): QEMU layout \(got), classifier \(want.queue) (report \(want.report))"
+                        )
+                        return
+                    }
+                    checked += 1
+                }
+            }
+        }
+        #expect(checked == 6 * 8 * seeds.count)
     }
 
     @Test("a file that is no BPF object is refused, naming it")
