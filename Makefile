@@ -165,7 +165,8 @@ vmm-example: lib
 
 ## test-guest: a Linux guest behind QEMU sets RSS with ethtool; every frame lands on its queue (root, docs/guest.md).
 # Boots Debian's cloud kernel twice under QEMU 7.2 (TCG): QEMU's software RSS as the peer, then
-# vnet-rss's steering program on the tap, by the configurations the guest set. About a minute;
+# vnet-rss's steering program on the tap, by the configurations the guest set. About a minute
+# and a half;
 # part of make test as root. Without QEMU or the kernel package it says SKIPPED and exits 77
 # (0 under make test, which goes on).
 GUEST_SKIP_STATUS ?= 77

@@ -186,7 +186,7 @@ typedef struct {
 /* The general parse's copy of the frame's head: one bounded load, then every header that lies
  * inside it is read from the copy, and only what lies past it from the frame (a helper call
  * each, the cost a tagged or extension-header frame used to pay per header). PREFIX covers
- * Ethernet, two VLAN tags, IPv6 and 186 bytes of extension headers; the SLACK past it lets a
+ * Ethernet, two VLAN tags, IPv6 and 194 bytes of extension headers; the SLACK past it lets a
  * read at any offset under PREFIX copy its constant length without another bound. */
 #define PREFIX 256
 #define SLACK 64

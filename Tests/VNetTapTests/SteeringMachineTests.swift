@@ -22,6 +22,7 @@ struct SteeringMachineTests {
         let steps: [SteeringStep]
         let name: String
         var hasProgram = true
+        var mapsStale: Bool? = nil
         var testDescription: String { name }
     }
 
@@ -30,6 +31,9 @@ struct SteeringMachineTests {
             from: off, to: program, republish: true, steps: [.publishProgram, .publishToQueues],
             name: "creation with the program: maps before queue threads"),
         Case(from: program, to: programAttached, republish: false, steps: [.attachProgram], name: "start attaches"),
+        Case(
+            from: program, to: programAttached, republish: false, steps: [.publishProgram, .attachProgram],
+            name: "start over maps that do not hold the configuration: filled first", mapsStale: true),
         Case(from: programAttached, to: program, republish: false, steps: [.detachProgram], name: "stop detaches"),
         Case(
             from: programAttached, to: programAttached, republish: true,
@@ -49,9 +53,8 @@ struct SteeringMachineTests {
             from: off, to: kernel, republish: true, steps: [.pushKernelRSS, .publishToQueues],
             name: "creation with the kernel: no hand-over from userspace"),
         Case(
-            from: programAttached, to: off, republish: true,
-            steps: [.detachProgram, .publishProgram, .publishToQueues],
-            name: "a configuration without RSS: the tap's own steering"),
+            from: programAttached, to: off, republish: true, steps: [.detachProgram, .publishToQueues],
+            name: "a configuration without RSS: the tap's own steering, the maps left alone"),
         Case(from: kernel, to: kernel, republish: false, steps: [], name: "start under the kernel: nothing"),
         Case(
             from: kernel, to: off, republish: true, steps: [.handOver, .disableKernelRSS, .publishToQueues],
@@ -62,25 +65,29 @@ struct SteeringMachineTests {
     func steps(_ transition: Case) {
         #expect(
             transition.from.steps(
-                to: transition.to, republish: transition.republish, hasProgram: transition.hasProgram)
+                to: transition.to, republish: transition.republish,
+                mapsStale: transition.mapsStale ?? transition.republish, hasProgram: transition.hasProgram)
                 == transition.steps)
     }
 
-    @Test("no transition leaves the program attached under the kernel's RSS, nor attaches before publishing")
+    @Test("no transition leaves the program attached under the kernel's RSS, nor attaches over stale maps")
     func invariants() {
         let states = [Self.off, Self.program, Self.programAttached, Self.kernel]
         for from in states {
             for to in states {
                 for republish in [false, true] {
-                    let steps = from.steps(to: to, republish: republish, hasProgram: true)
-                    if let push = steps.firstIndex(of: .pushKernelRSS), from.programAttached {
-                        #expect(steps.firstIndex(of: .detachProgram).map { $0 < push } == true, "\(from) → \(to)")
+                    for mapsStale in [false, true] {
+                        let steps = from.steps(to: to, republish: republish, mapsStale: mapsStale, hasProgram: true)
+                        if let push = steps.firstIndex(of: .pushKernelRSS), from.programAttached {
+                            #expect(steps.firstIndex(of: .detachProgram).map { $0 < push } == true, "\(from) → \(to)")
+                        }
+                        if let attach = steps.firstIndex(of: .attachProgram) {
+                            #expect(attach == steps.count - 1, "\(from) → \(to): attach comes last")
+                            if mapsStale { #expect(steps.contains(.publishProgram), "\(from) → \(to)") }
+                        }
+                        if steps.contains(.publishProgram) { #expect(to.steering == .program) }
+                        if from == to && !republish && !mapsStale { #expect(steps.isEmpty) }
                     }
-                    if let attach = steps.firstIndex(of: .attachProgram) {
-                        #expect(attach == steps.count - 1, "\(from) → \(to): attach comes last")
-                        if republish { #expect(steps.contains(.publishProgram)) }
-                    }
-                    if from == to && !republish { #expect(steps.isEmpty) }
                 }
             }
         }
@@ -175,6 +182,46 @@ struct SteeringMachineTests {
             try machine.apply(try Classifier(try .spreading(over: 1, tableLength: 2), queueCount: 1))
         }
         #expect(Self.calls(kernel) == ["push", "refused TUNSETVNETHASH"])
+    }
+
+    @Test("a lane's first state lives until the lane moves on, through any number of publications")
+    func laneStart() throws {
+        let kernel = SeriesKernel(capability: [])
+        let machine = try Self.machine(kernel, try .spreading(over: 1), mode: .userspace)
+        weak var first: PublishedSteering?
+        var held = machine.publication.start(lane: 0)
+        first = held.takeUnretainedValue()
+        for tableLength in [2, 4, 8] {
+            try machine.apply(try Classifier(try .spreading(over: 1, tableLength: tableLength), queueCount: 1))
+        }
+        #expect(first != nil, "freed while lane 0 still held it")
+        held = machine.publication.acquire(lane: 0, held: held)
+        try machine.apply(try Classifier(try .spreading(over: 1, tableLength: 16), queueCount: 1))
+        #expect(first == nil && held.takeUnretainedValue().classifier.configuration.indirectionTable.count == 8)
+    }
+
+    @Test(
+        "a refused hand-over keeps the configuration in force and never attaches over maps it did not fill",
+        .enabled(if: Privileges.isRoot, "loads the steering program"))
+    func refusedHandOver() throws {
+        let kernel = SeriesKernel(capability: [3, 0, 0, 0, 0x3F, 0, 0, 0])
+        let six = try RSSConfiguration.spreading(over: 1, tableLength: 2, hashTypes: .kernelSupported)
+        let machine = try Self.machine(kernel, six, mode: .automatic)
+        #expect(machine.state == Self.kernel && !machine.mapsCurrent)
+        // The kernel refuses to let go of its RSS: the _EX configuration is not in force, and
+        // the queue threads decide by the one that is.
+        kernel.refusals.withLock { $0[Self.hashRequest] = .resourceBusy }
+        let ex = try RSSConfiguration.spreading(over: 1, tableLength: 4, hashTypes: [.tcpIPv4, .tcpIPv6Ex])
+        #expect(throws: TapError.self) { try machine.apply(try Classifier(ex, queueCount: 1)) }
+        #expect(machine.inForce.configuration == six && machine.view.configuration == six)
+        #expect(machine.view.steering == .userspace && machine.view.reason.contains("disableKernelRSS refused"))
+        // It lets go: the next control call steers by the configuration in force, and the
+        // program, which the kernel mode never needed, attaches only over maps it filled.
+        kernel.refusals.withLock { $0 = [:] }
+        try machine.apply(try Classifier(ex, queueCount: 1))
+        try machine.setAttachWanted(true)
+        #expect(machine.state == Self.programAttached && machine.mapsCurrent)
+        #expect(Self.calls(kernel).suffix(2) == ["off", "attach"])
     }
 
     @Test("userspace asked for: no kernel part is touched, whatever the kernel offers")

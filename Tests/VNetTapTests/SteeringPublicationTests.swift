@@ -21,8 +21,8 @@ struct SteeringPublicationTests {
             first = made
             publication = SteeringPublication(made, lanes: 2)
         }
-        var lane0 = publication.initial
-        var lane1 = publication.initial
+        var lane0 = publication.start(lane: 0)
+        var lane1 = publication.start(lane: 1)
         do {
             let made = try Self.classifier(3)
             second = made

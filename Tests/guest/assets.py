@@ -78,8 +78,9 @@ def libraries(binary, root):
 
 
 def modules(root):
-    """The module files for MODULES and what they depend on, each after its dependencies."""
-    release = os.listdir(os.path.join(root, "lib/modules"))[0]
+    """The module files for MODULES and what they depend on, each after its dependencies, from
+    the release of the kernel the guest boots."""
+    release = os.path.basename(kernel(root))[len("vmlinuz-"):]
     paths = {}
     for path in glob.glob(os.path.join(root, "lib/modules", release, "kernel", "**", "*.ko"), recursive=True):
         paths[os.path.basename(path)[:-3].replace("-", "_")] = path

@@ -36,6 +36,7 @@ import argparse
 import ctypes
 import fcntl
 import json
+import signal
 import os
 import queue
 import random
@@ -72,6 +73,12 @@ def enter_private_network():
     subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
 
 
+def die_with_parent():
+    """In QEMU's child before exec: killed when the harness dies, so no QEMU outlives it (and
+    keeps the namespace alive)."""
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
 def make_tap(queues):
     """A multi-queue tap with vnet headers, one fd per queue, up."""
     fds = []
@@ -98,10 +105,12 @@ class Guest:
             "-device", f"virtio-net-pci,netdev=n0,mq=on,vectors={2 * QUEUES + 2},{device},mac={GUEST_MAC.hex(':')}",
         ]
         self.log = log
+        # Without RSS on the device the guest's ethtool -X and -N fail, as they should.
+        self.expect_failures = "rss=off" in device
         self.lines = queue.Queue()
         self.errors = []
         self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                        stderr=subprocess.PIPE, pass_fds=fds)
+                                        stderr=subprocess.PIPE, pass_fds=fds, preexec_fn=die_with_parent)
         threading.Thread(target=self._read, args=(self.process.stdout, self.lines.put), daemon=True).start()
         threading.Thread(target=self._read, args=(self.process.stderr, self.errors.append), daemon=True).start()
 
@@ -112,16 +121,21 @@ class Guest:
             sink(line)
 
     def until(self, marker, seconds):
-        """The console's lines up to the one that starts with `marker`."""
+        """The console's lines up to the one that starts with `marker`; a line that says a guest
+        command failed fails the run."""
         seen, deadline = [], time.monotonic() + seconds
         while True:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"no '{marker}' from the guest in {seconds} s "
+                                   f"(QEMU: {' | '.join(self.errors[-3:]) or 'running'})")
             try:
                 line = self.lines.get(timeout=max(0.1, deadline - time.monotonic()))
             except queue.Empty:
-                if time.monotonic() > deadline or self.process.poll() is not None:
-                    raise TimeoutError(f"no '{marker}' from the guest in {seconds} s "
-                                       f"(QEMU: {' | '.join(self.errors[-3:]) or 'running'})")
+                if self.process.poll() is not None:
+                    raise TimeoutError(f"QEMU ended before '{marker}' ({' | '.join(self.errors[-3:])})")
                 continue
+            if re.match(r"guest: .* failed$", line) and not self.expect_failures:
+                raise RuntimeError(f"the guest says: {line}")
             if line.startswith(marker):
                 return seen
             seen.append(line)
@@ -163,14 +177,27 @@ def guest_configuration(lines):
     return types, table, key
 
 
-def device_configuration(errors):
-    """(hash types, table length, key length) of the last RSS command QEMU took, from its trace
-    event virtio_net_rss_enable; None when the guest has sent none."""
-    for line in reversed(errors):
+def device_configurations(errors):
+    """(hash types, table length, key length) of every RSS command QEMU took, in order, from its
+    trace event virtio_net_rss_enable."""
+    found = []
+    for line in list(errors):
         match = re.search(r"virtio_net_rss_enable hashes 0x([0-9a-f]+), table of (\d+), key of (\d+)", line)
         if match:
-            return int(match.group(1), 16), int(match.group(2)), int(match.group(3))
-    return None
+            found.append((int(match.group(1), 16), int(match.group(2)), int(match.group(3))))
+    return found
+
+
+def weighted_table(weights, length):
+    """The table `ethtool -X ... weight W...` asks for: entry i goes to the queue whose share
+    of the weights' sum covers i (fill_indir_table in ethtool's ethtool.c)."""
+    table, total, partial, queue_index = [], sum(weights), 0, 0
+    for entry in range(length):
+        while entry >= length * partial // total:
+            queue_index += 1
+            partial += weights[queue_index - 1]
+        table.append(queue_index - 1)
+    return table
 
 
 def inject(batch):
@@ -201,50 +228,74 @@ def run_device(mode, library, kernel, initramfs, fds, key, weights, per_class, s
     checked; under "program" `configurations` (the guest's, from the qemu boot) steer the
     program. Returns the per-round results."""
     guest = Guest(kernel, initramfs, fds, key, weights, DEVICES[mode], log=log)
-    results = []
+    results, previous = [], None
     try:
         for number, name in enumerate(ROUNDS):
             lines = guest.until(f"guest: round {name} ready", 300)
             if mode == "qemu":
-                types, table, guest_key = read_back(guest, name, lines, library)
+                types, table, guest_key = read_back(guest, name, number, lines, library)
+                check_round(name, (types, table, guest_key), previous, key, weights)
+                previous = (types, table, guest_key)
             else:
                 types, table, guest_key = configurations[number]
             command = vnetrss.rss_command(types, table, guest_key, unclassified_queue=0, max_tx_vq=QUEUES)
             configuration = library.decode(command)
-            steering = configuration.steer(fds, QUEUES) if mode == "program" else None
-            batch = frames.round_frames(seed * 10 + number, per_class, GUEST_MAC, first_id=number * 100000)
-            # Every fanout member joined: before, a frame could go to a member of a smaller group.
-            guest.until("observer: ready", 60)
-            expected = {identifier: configuration.decide(frame, QUEUES) for identifier, _, frame in batch}
-            # The classifier against the independent model (Fixtures/tools/rss_oracle.py), frame by frame.
-            for identifier, frame_class, frame in batch:
-                value, report, queue = rss_oracle.decide(frame, key=guest_key, types=types, table=table, queues=QUEUES)
-                if (queue, value, report) != expected[identifier]:
-                    raise RuntimeError(f"{frame_class} frame {identifier}: the classifier says {expected[identifier]}, "
-                                       f"the independent model {(queue, value, report)}")
+            steering = None
             try:
+                steering = configuration.steer(fds, QUEUES) if mode == "program" else None
+                batch = frames.round_frames(seed * 10 + number, per_class, GUEST_MAC, first_id=number * 100000)
+                expected = {identifier: configuration.decide(frame, QUEUES) for identifier, _, frame in batch}
+                # The classifier against the independent model (Fixtures/tools/rss_oracle.py), frame by frame.
+                for identifier, frame_class, frame in batch:
+                    value, report, queue_index = rss_oracle.decide(frame, key=guest_key, types=types, table=table,
+                                                                   queues=QUEUES)
+                    if (queue_index, value, report) != expected[identifier]:
+                        raise RuntimeError(f"{frame_class} frame {identifier}: the classifier says "
+                                           f"{expected[identifier]}, the independent model {(queue_index, value, report)}")
+                # Every fanout member joined: before, a frame could go to a member of a smaller group.
+                guest.until("observer: ready", 60)
                 inject(batch)
                 seen = observed(guest.until(f"guest: round {name} end", 300))
             finally:
                 if steering:
                     steering.close()
+                configuration.close()
             results.append(Round(name, types, table, guest_key, batch, expected, seen))
-            configuration.close()
         guest.until("guest: finished", 60)
     finally:
         guest.stop()
     return results
 
 
-def read_back(guest, name, lines, library):
+def check_round(name, configuration, previous, key, weights):
+    """What each round's ethtool command must have left in the guest's driver: the weighted
+    round the harness's key and the table its weights give; the narrowed round the weighted
+    round's types without TCPv4 and UDPv6, the rest the same."""
+    types, table, guest_key = configuration
+    if name == "weighted":
+        if guest_key != key or table != weighted_table(weights, len(table)):
+            raise RuntimeError(f"round weighted: the guest holds key {guest_key.hex()} and table {table}, "
+                               f"not ethtool -X's key {key.hex()} and weights {weights}")
+    if name == "narrowed":
+        narrowed = previous[0] & ~(vnetrss.HASH_TYPES["TCPv4"] | vnetrss.HASH_TYPES["UDPv6"])
+        if (types, table, guest_key) != (narrowed, previous[1], previous[2]):
+            raise RuntimeError(f"round narrowed: types 0x{types:x}, not 0x{narrowed:x}, or the table or key moved")
+
+
+def read_back(guest, name, number, lines, library):
     """The configuration the guest set, as its driver holds it (ethtool) and as QEMU took it
-    (the trace), checked against the project's decoding of the command rebuilt from it."""
+    (the trace: round `number` sent its command number `number` or later), checked against the
+    project's decoding of the command rebuilt from it."""
     types, table, key = guest_configuration(lines[-200:])
-    time.sleep(0.5)  # QEMU's trace comes on another stream
-    device = device_configuration(guest.errors)
-    if device != (types, len(table), len(key)):
+    deadline = time.monotonic() + 5  # QEMU's trace comes on another stream
+    while len(device_configurations(guest.errors)) <= number and time.monotonic() < deadline:
+        time.sleep(0.1)
+    commands = device_configurations(guest.errors)
+    if len(commands) <= number:
+        raise RuntimeError(f"round {name}: QEMU took {len(commands)} RSS commands, not one per round")
+    if commands[-1] != (types, len(table), len(key)):
         raise RuntimeError(f"round {name}: the guest holds types 0x{types:x}, {len(table)} entries, a "
-                           f"{len(key)}-byte key; the device took {device}")
+                           f"{len(key)}-byte key; the device took {commands[-1]}")
     decoded = library.decode(vnetrss.rss_command(types, table, key, unclassified_queue=0, max_tx_vq=QUEUES))
     fields = decoded.fields()
     decoded.close()

@@ -79,8 +79,8 @@ public final class TapSteering: @unchecked Sendable {
         self.extensionHeaderRule = extensionHeaderRule
         self.toeplitzMethod = toeplitzMethod
         publication = machine.publication
-        let initial = unsafe publication.initial
-        lanes = descriptors.map { _ in unsafe SteeringLane(initial) }
+        let published = machine.publication
+        lanes = descriptors.indices.map { index in unsafe SteeringLane(published.start(lane: index)) }
     }
 
     /// Attaches the program to the tap (`TUNSETSTEERINGEBPF`), now where the configuration has

@@ -67,7 +67,7 @@ final class QueueReader: @unchecked Sendable {
         unsafe self.pool = unsafe pool
         self.headerSize = headerSize
         self.publication = publication
-        unsafe held = publication.initial
+        unsafe held = publication.start(lane: index)
         self.returns = returns
         self.batchSize = max(1, batchSize)
         unsafe free = unsafe FreeBuffers(capacity: pool.count)
@@ -124,10 +124,14 @@ final class QueueReader: @unchecked Sendable {
     func run(_ backend: some ReaderBackend, deviceName: String) {
         while true {
             reclaim()
+            // Acquired before the fill and again after: every frame is decided by steering at
+            // least as new as what was published when it was read (perhaps newer, which the
+            // rings absorb), and the kernel's hash fields are taken only where the kernel steered
+            // by the same state all through the fill.
+            let filledUnder = unsafe publication.acquire(lane: index, held: held)
+            unsafe held = filledUnder
             let outcome = unsafe backend.fill(batch, from: free)
-            // Acquired after the fill: every frame is decided by steering at least as new as
-            // what was published when it was read (perhaps newer, which the rings absorb).
-            deliverBatch()
+            deliverBatch(filledUnder: filledUnder)
             switch outcome {
             case .read(let caughtUp):
                 finishBatch(idle: caughtUp)
@@ -151,15 +155,21 @@ final class QueueReader: @unchecked Sendable {
     }
 
     /// Decides the frames in the batch, all together, by the steering published last, hands them
-    /// on through the sink, and empties the batch.
+    /// on through the sink, and empties the batch. `filledUnder`: the state published when the
+    /// fill began; where it differs from the last, a frame may have been read before the
+    /// kernel's RSS steered by it, and the batch is decided here, not read from the kernel's
+    /// fields.
     @inline(__always)
-    func deliverBatch() {
+    func deliverBatch(filledUnder: Unmanaged<PublishedSteering>? = nil) {
         guard unsafe batch.count > 0 else { return }
         unsafe held = publication.acquire(lane: index, held: held)
+        let steady = unsafe filledUnder.map { unsafe $0.toOpaque() == held.toOpaque() } ?? true
         // Borrowed, not retained: no reference count is touched per batch.
         unsafe held._withUnsafeGuaranteedRef { state in
-            unsafe batch.decide(state, headerSize: headerSize)
-            unsafe sink.deliver(batch, steering: state.steering)
+            let trustsKernel = steady && state.steering == .kernel
+            unsafe batch.decide(state, headerSize: headerSize, kernelSteered: trustsKernel)
+            unsafe sink.deliver(
+                batch, steering: state.steering == .kernel && !trustsKernel ? .userspace : state.steering)
         }
         unsafe batch.removeAll()
     }

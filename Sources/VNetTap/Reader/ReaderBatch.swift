@@ -65,11 +65,12 @@ final class ReaderBatch {
     }
 
     /// Decides every frame: the classifier decides and writes the engine's header fields
-    /// (``Classifier/process(_:headerSize:numBuffers:)``), or, where the kernel steered, the
-    /// kernel's header is completed and read back. Fills ``decisions``.
-    func decide(_ state: PublishedSteering, headerSize: Int) {
+    /// (``Classifier/process(_:headerSize:numBuffers:)``), or, where the kernel steered every
+    /// frame (`kernelSteered`), the kernel's header is completed and read back. Fills
+    /// ``decisions``.
+    func decide(_ state: PublishedSteering, headerSize: Int, kernelSteered: Bool) {
         let count = unsafe frames.count
-        guard state.steering != .kernel else {
+        guard !kernelSteered else {
             for slot in 0..<count { unsafe decisions[slot] = unsafe kernelDecision(frames.packet(slot), headerSize) }
             return
         }

@@ -1,4 +1,5 @@
 import Synchronization
+import SystemPackage
 import VNetRSS
 
 /// One tap's steering, decided in one place: the engine (``RSSEngine``) and a VMM's own
@@ -20,9 +21,9 @@ final class SteeringMachine: @unchecked Sendable {
     // only `publication`, made for them.
 
     let device: TapDevice
-    let policy: SteeringPolicy
+    private(set) var policy: SteeringPolicy
     /// The steering program, where the mode uses one and it loaded or was adopted.
-    let program: ProgramSteering?
+    private(set) var program: ProgramSteering?
     /// What queue threads decide by.
     let publication: SteeringPublication
     /// The state reached by the last transition.
@@ -37,6 +38,14 @@ final class SteeringMachine: @unchecked Sendable {
     /// Whether the program may be attached: the queue threads run (an engine started, a VMM
     /// called attach).
     private var attachWanted = false
+    /// The classifier whose configuration the program's maps hold in the tap's current queue
+    /// numbering; nil when they hold none or the tap renumbered its queues since.
+    private var mapsHold: Classifier?
+    /// The step the last transition was refused at, if it was.
+    private var refusedStep: SteeringStep?
+
+    /// Whether the program's maps hold the configuration being steered to (for tests).
+    var mapsCurrent: Bool { mapsHold === classifier }
 
     /// Who steers and why, and the configuration, readable from any thread.
     struct View: Sendable {
@@ -75,7 +84,20 @@ final class SteeringMachine: @unchecked Sendable {
         decisionInForce = decision
         publication = SteeringPublication(PublishedSteering(classifier, .userspace), lanes: lanes)
         viewBox = Mutex(View(steering: .userspace, reason: decision.reason, configuration: classifier.configuration))
-        try transition(to: target(), republish: true)
+        do {
+            try transition(to: target(), republish: true)
+        } catch  where mode == .automatic && refusedStep == .publishProgram && program != nil {
+            // Automatic steering does without a program whose maps refuse the configuration (an
+            // adopted one on a kernel that bars unprivileged map updates, say), as without one
+            // that does not load.
+            program = nil
+            self.policy = SteeringPolicy(
+                mode: mode, kernelOffload: kernelOffload, probe: probe, program: .failure(error), device: device.name)
+            self.decision = try self.policy.decide(
+                classifier.configuration, receiveQueues: Int(classifier.queueCount), tapQueues: device.queues.count)
+            decisionInForce = self.decision
+            try transition(to: target(), republish: true)
+        }
     }
 
     deinit {
@@ -122,6 +144,7 @@ final class SteeringMachine: @unchecked Sendable {
     /// and the program's table, which names tap queues by those numbers, is published again
     /// where the program steers.
     func tapQueuesChanged() throws(TapError) {
+        mapsHold = nil
         try transition(to: target(), republish: decision.steering == .program)
     }
 
@@ -138,11 +161,19 @@ final class SteeringMachine: @unchecked Sendable {
     /// moving ``state`` as it lands; a refused step throws with the state the steps before it
     /// left, and the view says who steers then.
     private func transition(to target: SteeringState, republish: Bool) throws(TapError) {
-        for step in state.steps(to: target, republish: republish, hasProgram: program != nil) {
+        refusedStep = nil
+        let steps = state.steps(
+            to: target, republish: republish, mapsStale: mapsHold !== classifier, hasProgram: program != nil)
+        for step in steps {
             do {
                 try run(step, target)
             } catch {
-                if step == .attachProgram { publish(.userspace) }
+                refusedStep = step
+                // Queue threads told the program steers while it is not attached would take every
+                // frame for a stray: tell them the truth.
+                if step == .attachProgram || (state.steering == .program && !state.programAttached) {
+                    publish(.userspace)
+                }
                 viewBox.withLock {
                     $0 = View(
                         steering: state.steering, reason: "\(decision.reason); \(step) refused: \(error)",
@@ -160,16 +191,22 @@ final class SteeringMachine: @unchecked Sendable {
         let descriptor = device.controlDescriptor
         switch step {
         case .handOver:
-            publish(.userspace)
+            // By the configuration in force: a refused step after this one leaves it in force.
+            publication.publish(PublishedSteering(inForce, .userspace))
+            state.steering = .userspace
         case .disableKernelRSS:
             try KernelHashOffload.disable(descriptor: descriptor, device: device.name, system: device.system)
             state.kernelRSS = false
         case .detachProgram:
-            // Cleared whatever the ioctl says: a tap already deleted has nothing to detach.
+            do {
+                try program?.detach()
+            } catch  where Self.tapGone(error.errno) {
+                // A tap already deleted has nothing to detach.
+            }
             state.programAttached = false
-            try? program?.detach()
         case .publishProgram:
             try program?.publish(classifier)
+            mapsHold = classifier
         case .pushKernelRSS:
             try KernelHashOffload.push(
                 classifier.configuration, descriptor: descriptor, device: device.name, system: device.system)
@@ -180,6 +217,12 @@ final class SteeringMachine: @unchecked Sendable {
             try program?.attach()
             state.programAttached = true
         }
+    }
+
+    /// The errnos of a tap queue whose device is gone (`__tun_chr_ioctl` finds no tun: EBADFD;
+    /// a closed fd: EBADF; ENODEV).
+    private static func tapGone(_ errno: Errno) -> Bool {
+        [Errno.badFileDescriptor, Errno(rawValue: 19), Errno(rawValue: 77)].contains(errno)
     }
 
     private func publish(_ steering: Steering) {

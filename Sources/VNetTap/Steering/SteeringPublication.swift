@@ -34,9 +34,15 @@ final class SteeringPublication: @unchecked Sendable {
         current = state
     }
 
-    /// The state published first, for the lanes to start with (unretained: this object
-    /// holds it).
-    var initial: Unmanaged<PublishedSteering> { unsafe Unmanaged.passUnretained(current) }
+    /// For the control thread, before lane `lane`'s thread runs: the state the lane starts
+    /// with, the one published last, which the lane's hazard now names (unretained: this object
+    /// holds it). A lane must start here, not with a state it merely read: a state its hazard
+    /// does not name is freed by the next ``publish(_:)``.
+    func start(lane: Int) -> Unmanaged<PublishedSteering> {
+        let opaque = unsafe UnsafeRawPointer(Unmanaged.passUnretained(current).toOpaque())
+        unsafe hazards[lane].store(opaque, ordering: .sequentiallyConsistent)
+        return unsafe Unmanaged.passUnretained(current)
+    }
 
     /// For lane `lane`'s thread: the state to decide by, given the one it `held`. While a
     /// lane holds a state, its hazard names it and ``publish(_:)`` keeps it.
