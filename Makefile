@@ -164,15 +164,18 @@ vmm-example: lib
 	scripts/rust-vmm-example.sh $$prefix
 
 ## test-guest: a Linux guest behind QEMU sets RSS with ethtool; every frame lands on its queue (root, docs/guest.md).
-# Boots Debian's cloud kernel twice under QEMU 7.2 (TCG): QEMU's software RSS as the peer, then
-# vnet-rss's steering program on the tap, by the configurations the guest set. About a minute
-# and a half;
+# Boots Debian's cloud kernel three times (TCG): QEMU 7.2's software RSS as the peer; vnet-rss's
+# steering program on QEMU 7.2's tap, by the configurations the guest set; and QEMU 10 (from
+# bookworm-backports, unpacked, not installed) taking the program's QEMU-layout build from
+# `vnet-rss qemu-rss` (ebpf-rss-fds) and writing the guest's configuration into its maps. About
+# two minutes;
 # part of make test as root. Without QEMU or the kernel package it says SKIPPED and exits 77
 # (0 under make test, which goes on).
 GUEST_SKIP_STATUS ?= 77
 test-guest: lib deps-guest
+	$(SWIFT) build --product vnet-rss
 	python3 Tests/guest/harness.py --library $(LIB_BUILD)/dist/libvnetrss.so --cache .build-guest \
-		--skip-status $(GUEST_SKIP_STATUS)
+		--cli $$($(SWIFT) build --show-bin-path)/vnet-rss --skip-status $(GUEST_SKIP_STATUS)
 
 ## deps-guest: QEMU from Debian (qemu-system-x86) where missing, and apt's lists for the guest's packages.
 deps-guest:

@@ -557,23 +557,23 @@ static __always_inline __u32 toeplitz(const slot_t *slot, __u8 *input, __u32 len
     }
     return hash;
 }
-#elif defined(VNET_STEERING_QEMU_LAYOUT)
-/* Toeplitz from this CPU's byte tables of QEMU's key: one lookup per input byte, the half
- * chosen at compile time (the loop is unrolled). */
-static __always_inline __u32 toeplitz(const slot_t *slot, __u8 *input, __u32 length)
+#else
+#ifdef VNET_STEERING_QEMU_LAYOUT
+/* The contribution of byte `value` at input `position`: this CPU's byte tables of QEMU's key,
+ * the half chosen at compile time (the caller's loop is unrolled). */
+static __always_inline __u32 contribution(const slot_t *slot, int position, __u8 value)
 {
-    __u32 hash = 0;
-
-#pragma unroll
-    for (int position = 0; position < VNET_STEERING_MAX_INPUT; position++) {
-        if (position >= length)
-            break;
-        hash ^= position < QEMU_HALF ? slot->low->toeplitz[position][input[position]]
-                                     : slot->high->toeplitz[position - QEMU_HALF][input[position]];
-    }
-    return hash;
+    return position < QEMU_HALF ? slot->low->toeplitz[position][value]
+                                : slot->high->toeplitz[position - QEMU_HALF][value];
 }
 #else
+/* The contribution of byte `value` at input `position`: the slot's byte tables. */
+static __always_inline __u32 contribution(const slot_t *slot, int position, __u8 value)
+{
+    return slot->toeplitz[position][value];
+}
+#endif
+
 /* Toeplitz from the per-position byte tables: one lookup per input byte. */
 static __always_inline __u32 toeplitz(const slot_t *slot, __u8 *input, __u32 length)
 {
@@ -583,7 +583,7 @@ static __always_inline __u32 toeplitz(const slot_t *slot, __u8 *input, __u32 len
     for (int position = 0; position < VNET_STEERING_MAX_INPUT; position++) {
         if (position >= length)
             break;
-        hash ^= slot->toeplitz[position][input[position]];
+        hash ^= contribution(slot, position, input[position]);
     }
     return hash;
 }

@@ -12,7 +12,7 @@ struct VNetRSSCommand: ParsableCommand {
             """,
         subcommands: [
             HashCommand.self, VectorsCommand.self, ConfigCommand.self, PcapCommand.self, TapCommand.self,
-            BenchCommand.self,
+            BenchCommand.self, QemuRSSCommand.self,
         ]
     )
 }

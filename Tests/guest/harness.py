@@ -11,7 +11,7 @@ frame's hash. The harness reads the configuration back from the guest (`ethtool 
 rebuilds the control-queue command the driver sent from it, decodes that with the project's
 decoder, sends crafted frames from the host side of the tap and compares.
 
-Two boots, the same rounds and the same frames:
+Three boots, the same rounds and the same frames:
 - qemu: `rss=on,hash=on`, the peer. The guest sets its configuration with ethtool; QEMU steers
   each frame in software (virtio_net_process_rss) and reports its hash. The harness reads the
   configuration back from the guest (`ethtool -x`, `-n`) and from QEMU (its trace event
@@ -25,6 +25,13 @@ Two boots, the same rounds and the same frames:
   every frame's guest queue must be the project's classifier's queue: "guest placement: N/N".
   (QEMU 7.2's own eBPF RSS does not load with libbpf 1.x, and with rss=on it steers in software
   whatever the tap queue, so this is the way to put vnet-rss's program under a stock QEMU 7.2.)
+- ebpf: QEMU 10 (bookworm-backports, unpacked by scripts/qemu-program.py), `rss=on,hash=off`,
+  started by `vnet-rss qemu-rss`, which loads the steering program's QEMU-layout build and hands
+  QEMU its four descriptors (ebpf-rss-fds), as libvirt does. The guest sets its configuration
+  with ethtool, QEMU writes it into the program's maps and attaches the program to the tap, and
+  every frame's guest queue must be the classifier's for that configuration; QEMU's trace must
+  show it took the descriptors and attached the program, never its software RSS. Skipped, and
+  said so, where QEMU 10 cannot be fetched or no --cli is given.
 
 Every frame's decision by the project's classifier is first checked against the independent
 model (Fixtures/tools/rss_oracle.py).
@@ -94,15 +101,16 @@ def make_tap(queues):
 class Guest:
     """QEMU running the guest, its serial console read line by line."""
 
-    def __init__(self, kernel, initramfs, fds, key, weights, device, log):
+    def __init__(self, kernel, initramfs, fds, key, weights, device, log, launcher=("qemu-system-x86_64",),
+                 environment=None):
         parameters = (f"console=ttyS0 quiet panic=-1 vnetrss.queues={QUEUES} vnetrss.key={key.hex(':')} "
                       f"vnetrss.weights={','.join(map(str, weights))}")
         command = [
-            "qemu-system-x86_64", "-accel", "tcg", "-m", "512", "-smp", str(QUEUES), "-display", "none",
+            *launcher, "-accel", "tcg", "-m", "512", "-smp", str(QUEUES), "-display", "none",
             "-monitor", "none", "-serial", "stdio", "-no-reboot", "-kernel", kernel, "-initrd", initramfs,
             "-append", parameters, "-trace", "virtio_net_rss_*",
             "-netdev", f"tap,id=n0,fds={':'.join(map(str, fds))},vhost=off",
-            "-device", f"virtio-net-pci,netdev=n0,mq=on,vectors={2 * QUEUES + 2},{device},mac={GUEST_MAC.hex(':')}",
+            "-device", device_argument(device),
         ]
         self.log = log
         # Without RSS on the device the guest's ethtool -X and -N fail, as they should.
@@ -110,7 +118,8 @@ class Guest:
         self.lines = queue.Queue()
         self.errors = []
         self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                        stderr=subprocess.PIPE, pass_fds=fds, preexec_fn=die_with_parent)
+                                        stderr=subprocess.PIPE, pass_fds=fds, preexec_fn=die_with_parent,
+                                        env=environment)
         threading.Thread(target=self._read, args=(self.process.stdout, self.lines.put), daemon=True).start()
         threading.Thread(target=self._read, args=(self.process.stderr, self.errors.append), daemon=True).start()
 
@@ -182,7 +191,7 @@ def device_configurations(errors):
     trace event virtio_net_rss_enable."""
     found = []
     for line in list(errors):
-        match = re.search(r"virtio_net_rss_enable hashes 0x([0-9a-f]+), table of (\d+), key of (\d+)", line)
+        match = re.search(r"virtio_net_rss_enable (?:nic=\S+ )?hashes 0x([0-9a-f]+), table of (\d+), key of (\d+)", line)
         if match:
             found.append((int(match.group(1), 16), int(match.group(2)), int(match.group(3))))
     return found
@@ -220,19 +229,30 @@ def observed(lines):
     return found
 
 
-DEVICES = {"qemu": "rss=on,hash=on", "program": "rss=off"}
+DEVICES = {"qemu": "rss=on,hash=on", "program": "rss=off", "ebpf": "rss=on,hash=off,ebpf-rss-fds"}
 
 
-def run_device(mode, library, kernel, initramfs, fds, key, weights, per_class, seed, log, configurations=None):
-    """One boot: the rounds. Under "qemu" the guest's configurations are read back, decoded and
-    checked; under "program" `configurations` (the guest's, from the qemu boot) steer the
-    program. Returns the per-round results."""
-    guest = Guest(kernel, initramfs, fds, key, weights, DEVICES[mode], log=log)
+def device_argument(device):
+    """The -device argument: QEMU's key=value form, or JSON where ebpf-rss-fds (a list, which only
+    JSON gives) is wanted, its list left to `vnet-rss qemu-rss` to fill in."""
+    if "ebpf-rss-fds" not in device:
+        return f"virtio-net-pci,netdev=n0,mq=on,vectors={2 * QUEUES + 2},{device},mac={GUEST_MAC.hex(':')}"
+    return ('{"driver":"virtio-net-pci","netdev":"n0","mq":true,"vectors":%d,"rss":true,"hash":false,'
+            '"mac":"%s","ebpf-rss-fds":@EBPF_RSS_FDS@}' % (2 * QUEUES + 2, GUEST_MAC.hex(":")))
+
+
+def run_device(mode, library, kernel, initramfs, fds, key, weights, per_class, seed, log, configurations=None,
+               launcher=("qemu-system-x86_64",), environment=None):
+    """One boot: the rounds. Under "qemu" and "ebpf" the guest's configurations are read back,
+    decoded and checked; under "program" `configurations` (the guest's, from the qemu boot)
+    steer the program. Returns the per-round results."""
+    guest = Guest(kernel, initramfs, fds, key, weights, DEVICES[mode], log=log, launcher=launcher,
+                  environment=environment)
     results, previous = [], None
     try:
         for number, name in enumerate(ROUNDS):
             lines = guest.until(f"guest: round {name} ready", 300)
-            if mode == "qemu":
+            if mode in ("qemu", "ebpf"):
                 types, table, guest_key = read_back(guest, name, number, lines, library)
                 check_round(name, (types, table, guest_key), previous, key, weights)
                 previous = (types, table, guest_key)
@@ -264,7 +284,20 @@ def run_device(mode, library, kernel, initramfs, fds, key, weights, per_class, s
         guest.until("guest: finished", 60)
     finally:
         guest.stop()
+    if mode == "ebpf":
+        check_ebpf_took(guest.errors)
     return results
+
+
+def check_ebpf_took(errors):
+    """QEMU took the four descriptors (virtio_net_rss_load, nfds=4), attached that program to the
+    tap (virtio_net_rss_attach_ebpf with a program fd), and never fell back to its software RSS,
+    which would re-steer every frame itself."""
+    text = "\n".join(errors)
+    if "nfds=4" not in text or not re.search(r"virtio_net_rss_attach_ebpf \S+ prog-fd=\d+", text):
+        raise RuntimeError("QEMU did not take and attach the program it was handed (ebpf-rss-fds)")
+    if "fallback to software RSS" in text:
+        raise RuntimeError("QEMU fell back to its software RSS")
 
 
 def check_round(name, configuration, previous, key, weights):
@@ -325,6 +358,32 @@ class Round:
         return {name: counts for name, counts in by_class.items() if counts[0]}
 
 
+def report_placement(results, label):
+    """Prints each round's placement; True when a frame landed off its queue or was lost."""
+    failed = False
+    for result in results:
+        received = len(result.received)
+        print(f"guest placement ({result.name}{',' + label if label else ''}): {len(result.placed)}/{received}, "
+              f"{result.lost} lost")
+        for name, (wrong, total) in sorted(result.disagreements().items()):
+            print(f"  {name}: {wrong} of {total} on another queue")
+        failed |= len(result.placed) != received or result.lost != 0 or received == 0
+    return failed
+
+
+def qemu_with_ebpf_rss_fds(cache):
+    """QEMU 10 (ebpf-rss-fds) from bookworm-backports, unpacked by scripts/qemu-program.py,
+    or None where it cannot be fetched."""
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts"))
+    import importlib
+    fetcher = importlib.import_module("qemu-program")
+    try:
+        binary, _ = fetcher.fetch_binary(os.path.join(cache, "qemu"))
+    except (subprocess.CalledProcessError, OSError, IndexError):
+        return None
+    return binary if os.access(binary, os.X_OK) else None
+
+
 def write_results(path, results):
     """Every frame of every round: its class, the project's decision and what the guest saw."""
     document = [{"round": r.name, "hash_types": r.types, "key": r.key.hex(), "table": r.table,
@@ -341,6 +400,7 @@ def main():
     parser.add_argument("--per-class", type=int, default=40, help="frames per frame class and round")
     parser.add_argument("--seed", type=int, default=None, help="frames and the weighted round's key")
     parser.add_argument("--skip-status", type=int, default=SKIP, help="the exit status of a skip (77)")
+    parser.add_argument("--cli", help="the vnet-rss command, whose qemu-rss starts QEMU 10 with the program")
     arguments = parser.parse_args()
     if os.geteuid() != 0:
         print("test-guest: SKIPPED: needs root (a tap, a network namespace, BPF)")
@@ -383,14 +443,23 @@ def main():
         configurations = [(r.types, r.table, r.key) for r in peer]
         steered = run_device("program", library, kernel, initramfs, fds, key, weights, arguments.per_class, seed, log,
                              configurations)
-        for result in steered:
-            received = len(result.received)
-            print(f"guest placement ({result.name}): {len(result.placed)}/{received}, {result.lost} lost")
-            for name, (wrong, total) in sorted(result.disagreements().items()):
-                print(f"  {name}: {wrong} of {total} on another queue")
-            failed |= len(result.placed) != received or result.lost != 0 or received == 0
+        failed |= report_placement(steered, "")
         print(f"test-guest: program boot, {time.monotonic() - started:.0f} s")
         write_results(os.path.join(arguments.cache, "program-frames.json"), steered)
+        qemu10 = qemu_with_ebpf_rss_fds(arguments.cache)
+        if qemu10 is None or arguments.cli is None:
+            print("test-guest: QEMU with ebpf-rss-fds: SKIPPED (no QEMU 10 from bookworm-backports, or no --cli)")
+        else:
+            started = time.monotonic()
+            launcher = (arguments.cli, "qemu-rss", "--", qemu10, "-L", "/usr/share/qemu", "-L", "/usr/share/seabios")
+            # QEMU 10's own modules are not unpacked: it loads none (not bookworm's 7.2 ones).
+            environment = {**os.environ, "QEMU_MODULE_DIR": os.path.join(arguments.cache, "no-qemu-modules")}
+            ebpf = run_device("ebpf", library, kernel, initramfs, fds, key, weights, arguments.per_class, seed, log,
+                              launcher=launcher, environment=environment)
+            failed |= report_placement(ebpf, " QEMU 10, ebpf-rss-fds")
+            print(f"test-guest: QEMU 10 boot with vnet-rss's program as its eBPF RSS, "
+                  f"{time.monotonic() - started:.0f} s")
+            write_results(os.path.join(arguments.cache, "ebpf-frames.json"), ebpf)
     print(f"test-guest: {'FAILED' if failed else 'passed'} (console: {log_path})")
     return 1 if failed else 0
 
