@@ -131,7 +131,7 @@ final class QueueReader: @unchecked Sendable {
             let filledUnder = unsafe publication.acquire(lane: index, held: held)
             unsafe held = filledUnder
             let outcome = unsafe backend.fill(batch, from: free)
-            deliverBatch(filledUnder: filledUnder)
+            unsafe deliverBatch(filledUnder: filledUnder)
             switch outcome {
             case .read(let caughtUp):
                 finishBatch(idle: caughtUp)

@@ -37,7 +37,8 @@ package final class QEMUProgram: @unchecked Sendable {
             result = unsafe vnet_qemu_program_load_vnet(&loaded, &log, log.count)
         }
         guard result == 0 else {
-            let words = unsafe String(cString: log).split(separator: "\n").suffix(2).joined(separator: " | ")
+            let text = String(decoding: log.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            let words = text.split(separator: "\n").suffix(2).joined(separator: " | ")
             throw TapError(
                 .loadProgram, device: path == nil ? "steering program (QEMU layout)" : "QEMU's program",
                 errno: Errno(rawValue: -result), detail: "\(path ?? "embedded build"): \(words)")
