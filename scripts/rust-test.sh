@@ -6,26 +6,9 @@
 # crate was skipped, exit 0.
 set -euo pipefail
 
-if [ $# -ne 1 ]; then
-    echo "usage: $0 PREFIX (where make install PREFIX=... put libvnetrss)" >&2
-    exit 2
-fi
-if ! command -v cargo >/dev/null 2>&1; then
-    echo "rust-test: skipped the Rust crate (bindings/rust): cargo is not installed"
-    exit 0
-fi
-
-prefix=$(cd "$1" && pwd)
-root=$(cd "$(dirname "$0")/.." && pwd)
-if [ ! -f "$prefix/lib/pkgconfig/vnetrss.pc" ]; then
-    echo "rust-test: $prefix/lib/pkgconfig/vnetrss.pc is missing; run make install PREFIX=$prefix first" >&2
-    exit 1
-fi
-export PKG_CONFIG_PATH="$prefix/lib/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}"
-# vnetrss.pc sets an rpath; this covers binaries linked some other way.
-export LD_LIBRARY_PATH="$prefix/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
-export CARGO_TARGET_DIR="$root/bindings/rust/target"
-cd "$root/bindings/rust"
+# shellcheck source=scripts/rust-env.sh
+. "$(dirname "$0")/rust-env.sh"
+rust_env rust-test "the Rust crate" "$@"
 
 echo "rust-test: cargo test"
 # The layout check first, with its count shown (a passing test's output is otherwise hidden).

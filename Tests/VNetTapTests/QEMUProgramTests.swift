@@ -99,7 +99,6 @@ struct QEMUProgramTests {
             hashTypes: [.ipv4, .tcpIPv4, .ipv6, .tcpIPv6], indirectionTable: table, key: key)
         try program.configure(configuration, queueCount: 4)
         let classifier = try Classifier(configuration, queueCount: 4)
-        var checked = 0
         for index in 0..<200 {
             let port = UInt16(1000 + index)
             let frame = index % 2 == 0 ? Self.ipv4TCP(port, UInt8(index)) : Self.ipv6TCP(port, UInt8(index))
@@ -110,8 +109,6 @@ struct QEMUProgramTests {
             // QEMU's program sends a hash of 0 to the default queue; none of these frames has one.
             #expect(decision.hash != 0)
             #expect(queue == UInt32(decision.queue), "frame \(index): QEMU \(queue), classifier \(decision.queue)")
-            checked += 1
         }
-        #expect(checked == 200)
     }
 }

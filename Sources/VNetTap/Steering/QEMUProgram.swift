@@ -82,14 +82,7 @@ package final class QEMUProgram: @unchecked Sendable {
 
     /// The kernel's account of the program.
     package func info() throws(TapError) -> SteeringProgram.Info {
-        var info = vnet_steering_program_info()
-        let result = unsafe vnet_steering_describe(descriptors.program, &info)
-        guard result == 0 else {
-            throw TapError(.loadProgram, device: "QEMU's program", errno: Errno(rawValue: -result))
-        }
-        return SteeringProgram.Info(
-            instructions: Int(info.instructions), verifiedInstructions: Int(info.verified_instructions),
-            jitedBytes: Int(info.jited_bytes))
+        try SteeringProgram.info(of: descriptors.program, device: name)
     }
 
     /// Runs the program `repetitions` times on `frame` with the kernel's test-run facility: its
@@ -101,18 +94,10 @@ package final class QEMUProgram: @unchecked Sendable {
     package func testRun(
         _ frame: UnsafeRawBufferPointer, repetitions: Int
     ) throws(TapError) -> (queue: UInt32, nanoseconds: UInt32) {
-        var queue: UInt32 = 0
-        var nanoseconds: UInt32 = 0
-        let bytes = unsafe frame.baseAddress?.assumingMemoryBound(to: UInt8.self)
-        let length = UInt32(clamping: frame.count)
-        let runs = UInt32(clamping: max(repetitions, 1))
-        let result =
-            readsData
-            ? unsafe vnet_steering_test_run(descriptors.program, bytes, length, runs, &queue, &nanoseconds)
-            : unsafe vnet_steering_test_run_headers(descriptors.program, bytes, length, runs, &queue, &nanoseconds)
-        guard result == 0 else {
-            throw TapError(.testRun, device: "QEMU's program", errno: Errno(rawValue: -result))
-        }
-        return (queue, nanoseconds)
+        try unsafe SteeringProgram.testRun(
+            descriptors.program, frame, repetitions: repetitions, ownHeader: !readsData, device: name)
     }
+
+    /// How errors name the program.
+    private var name: String { readsData ? "steering program (QEMU layout)" : "QEMU's program" }
 }

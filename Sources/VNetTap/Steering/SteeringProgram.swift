@@ -162,12 +162,17 @@ public final class SteeringProgram: Sendable {
 
     /// The kernel's account of the program.
     public func info() throws(TapError) -> Info {
+        try Self.info(of: program.rawValue, device: "steering program")
+    }
+
+    /// The kernel's account of the program behind `descriptor` (`BPF_OBJ_GET_INFO_BY_FD`);
+    /// `device` names it in errors.
+    static func info(of descriptor: Int32, device: String) throws(TapError) -> Info {
         var info = vnet_steering_program_info()
-        let result = unsafe vnet_steering_describe(program.rawValue, &info)
+        let result = unsafe vnet_steering_describe(descriptor, &info)
         guard result == 0 else {
             throw TapError(
-                .loadProgram, device: "steering program", errno: Errno(rawValue: -result),
-                detail: "BPF_OBJ_GET_INFO_BY_FD")
+                .loadProgram, device: device, errno: Errno(rawValue: -result), detail: "BPF_OBJ_GET_INFO_BY_FD")
         }
         return Info(
             instructions: Int(info.instructions), verifiedInstructions: Int(info.verified_instructions),
@@ -210,18 +215,32 @@ public final class SteeringProgram: Sendable {
     public func testRun(
         _ frame: UnsafeRawBufferPointer, repetitions: Int = 1
     ) throws(TapError) -> (queue: UInt32, nanoseconds: UInt32) {
+        try unsafe Self.testRun(
+            program.rawValue, frame, repetitions: repetitions, ownHeader: false, device: "steering program")
+    }
+
+    /// A test run of the program behind `descriptor`: the frame from its destination MAC (a
+    /// stand-in Ethernet header in front, as on a tap), or with `ownHeader` the frame's own
+    /// Ethernet header as the facility's (for a program that reads relative to the socket
+    /// buffer's MAC and network headers). `device` names it in errors.
+    static func testRun(
+        _ descriptor: Int32, _ frame: UnsafeRawBufferPointer, repetitions: Int, ownHeader: Bool, device: String
+    ) throws(TapError) -> (queue: UInt32, nanoseconds: UInt32) {
         guard frame.count <= 65_535 else {
             throw TapError(
-                .testRun, device: "steering program", errno: .messageTooLong,
-                detail: "frame of \(frame.count) bytes, at most 65535")
+                .testRun, device: device, errno: .messageTooLong, detail: "frame of \(frame.count) bytes, at most 65535"
+            )
         }
         var queue: UInt32 = 0
         var nanoseconds: UInt32 = 0
-        let result = unsafe vnet_steering_test_run(
-            program.rawValue, frame.baseAddress?.assumingMemoryBound(to: UInt8.self), UInt32(frame.count),
-            UInt32(clamping: max(repetitions, 1)), &queue, &nanoseconds)
+        let bytes = unsafe frame.baseAddress?.assumingMemoryBound(to: UInt8.self)
+        let runs = UInt32(clamping: max(repetitions, 1))
+        let result =
+            ownHeader
+            ? unsafe vnet_steering_test_run_headers(descriptor, bytes, UInt32(frame.count), runs, &queue, &nanoseconds)
+            : unsafe vnet_steering_test_run(descriptor, bytes, UInt32(frame.count), runs, &queue, &nanoseconds)
         guard result == 0 else {
-            throw TapError(.testRun, device: "steering program", errno: Errno(rawValue: -result))
+            throw TapError(.testRun, device: device, errno: Errno(rawValue: -result))
         }
         return (queue, nanoseconds)
     }
