@@ -1,4 +1,3 @@
-import Atomics
 import VNetRSS
 
 /// A snapshot of the engine's counters: what each tap queue read, what each receive queue got
@@ -32,49 +31,4 @@ public struct EngineStatistics: Hashable, Sendable {
     public var framesDropped: UInt64 { receiveQueues.reduce(0) { $0 + $1.dropped } }
     /// Frames with no hash (report NONE).
     public var unclassified: UInt64 { reports[0] }
-}
-
-/// One reader's counters, written by that reader only (relaxed stores once per batch) and read
-/// by anyone: no lock, no read-modify-write on the per-frame path.
-// @safe: it owns its atomics; every index comes from its own slot functions, below `slots`.
-@safe
-final class ReaderCounters: @unchecked Sendable {
-    // @unchecked: the storage is accessed only through UnsafeAtomic.
-
-    static let frames = 0, bytes = 1, redirected = 2, firstReport = 3
-    let receiveQueues: Int
-    private let count: Int
-    /// The slot of the first receive queue's delivered count (after every report's), and of its
-    /// dropped count. Stored, not static: a static computed from `HashReport.allCases` costs a
-    /// lazy-initialisation check on every frame.
-    private let firstDelivered: Int
-    private let firstDropped: Int
-    private let storage: UnsafeMutablePointer<UnsafeAtomic<UInt64>.Storage>
-
-    init(receiveQueues: Int) {
-        self.receiveQueues = receiveQueues
-        firstDelivered = ReaderCounters.firstReport + HashReport.allCases.count
-        firstDropped = firstDelivered + receiveQueues
-        count = firstDropped + receiveQueues
-        unsafe storage = .allocate(capacity: count)
-        unsafe storage.initialize(repeating: UnsafeAtomic<UInt64>.Storage(0), count: count)
-    }
-
-    deinit {
-        unsafe storage.deinitialize(count: count)
-        unsafe storage.deallocate()
-    }
-
-    @inline(__always) static func report(_ raw: Int) -> Int { firstReport &+ raw }
-    @inline(__always) func delivered(_ queue: Int) -> Int { firstDelivered &+ queue }
-    @inline(__always) func dropped(_ queue: Int) -> Int { firstDropped &+ queue }
-    var slots: Int { count }
-
-    func store(_ index: Int, _ value: UInt64) {
-        unsafe UnsafeAtomic<UInt64>(at: storage + index).store(value, ordering: .relaxed)
-    }
-
-    func load(_ index: Int) -> UInt64 {
-        unsafe UnsafeAtomic<UInt64>(at: storage + index).load(ordering: .relaxed)
-    }
 }

@@ -222,16 +222,13 @@ public final class RSSEngine: @unchecked Sendable {
             receiveQueues: [EngineStatistics.ReceiveQueueCounters](repeating: .init(), count: queueCount),
             reports: [UInt64](repeating: 0, count: HashReport.allCases.count))
         for reader in readers {
-            let counters = reader.counters
-            statistics.tapQueues[reader.index].frames = counters.load(ReaderCounters.frames)
-            statistics.tapQueues[reader.index].bytes = counters.load(ReaderCounters.bytes)
-            statistics.tapQueues[reader.index].redirected = counters.load(ReaderCounters.redirected)
-            for report in 0..<statistics.reports.count {
-                statistics.reports[report] += counters.load(ReaderCounters.report(report))
-            }
+            let counts = reader.counters.counts
+            statistics.tapQueues[reader.index] = .init(
+                frames: counts.frames, bytes: counts.bytes, redirected: counts.redirected)
+            for report in 0..<statistics.reports.count { statistics.reports[report] += counts.reports[report] }
             for queue in 0..<queueCount {
-                statistics.receiveQueues[queue].delivered += counters.load(counters.delivered(queue))
-                statistics.receiveQueues[queue].dropped += counters.load(counters.dropped(queue))
+                statistics.receiveQueues[queue].delivered += counts.delivered[queue]
+                statistics.receiveQueues[queue].dropped += counts.dropped[queue]
             }
         }
         return statistics

@@ -186,7 +186,7 @@ struct KernelOffloadTests {
         reader.batch.add(bufferIndex: 2, length: 80)
         #expect(ring.pop() == nil)
         reader.deliverBatch()
-        #expect(reader.statistics.local[reader.counters.delivered(0)] == 1)
+        #expect(reader.account.ownCounts.delivered[0] == 1)
         let delivery = try #require(ring.pop())
         #expect(delivery.hash == 0xDEAD_BEEF && delivery.report == 2 && delivery.bufferIndex == 2)
         let written = VirtioNetHashHeader(decoding: UnsafeRawBufferPointer(start: pool.buffer(2), count: 20))!

@@ -137,13 +137,14 @@ struct QueueReaderTests {
             #expect(Int(item.entry.length) == VirtioNetHashHeader.size + item.frame.count)
             if item.queue != 0 { redirected += 1 }
         }
-        let counters = bench.reader.counters
-        #expect(counters.load(ReaderCounters.frames) == UInt64(frames.count))
-        #expect(counters.load(ReaderCounters.redirected) == redirected)
-        #expect(counters.load(ReaderCounters.report(Int(HashReport.udpIPv4.rawValue))) == UInt64(frames.count))
-        let delivered = (0..<Self.receiveQueues).map { counters.load(counters.delivered($0)) }
-        #expect(delivered == (0..<Self.receiveQueues).map { queue in UInt64(got.filter { $0.queue == queue }.count) })
-        #expect((0..<Self.receiveQueues).allSatisfy { counters.load(counters.dropped($0)) == 0 })
+        let counts = bench.reader.counters.counts
+        #expect(counts.frames == UInt64(frames.count))
+        #expect(counts.redirected == redirected)
+        #expect(counts.reports[Int(HashReport.udpIPv4.rawValue)] == UInt64(frames.count))
+        #expect(
+            counts.delivered == (0..<Self.receiveQueues).map { queue in UInt64(got.filter { $0.queue == queue }.count) }
+        )
+        #expect(counts.dropped.allSatisfy { $0 == 0 })
     }
 
     @Test(
@@ -167,12 +168,12 @@ struct QueueReaderTests {
             }
         }
         #expect(held.count == bench.pool.count)
-        #expect(bench.reader.counters.load(ReaderCounters.frames) == UInt64(bench.pool.count))
+        #expect(bench.reader.counters.counts.frames == UInt64(bench.pool.count))
         for (queue, buffer) in held { _ = bench.returns[queue].push(buffer) }
         let rest = Self.exchange(bench, Array(frames[sent...]), expected: frames.count - held.count)
         bench.stop()
         #expect(held.count + rest.count == frames.count)
-        #expect(bench.reader.counters.load(ReaderCounters.frames) == UInt64(frames.count))
+        #expect(bench.reader.counters.counts.frames == UInt64(frames.count))
         #expect(bench.reader.failure == nil)
     }
 
@@ -204,8 +205,7 @@ struct QueueReaderTests {
         var sent = 0
         let deadline = ContinuousClock.now + .seconds(10)
         // Nobody takes from the rings: what does not fit in 4 slots is dropped.
-        while bench.reader.counters.load(ReaderCounters.frames) < UInt64(frames.count) && ContinuousClock.now < deadline
-        {
+        while bench.reader.counters.counts.frames < UInt64(frames.count) && ContinuousClock.now < deadline {
             if sent < frames.count {
                 let packet = [UInt8](repeating: 0, count: VirtioNetHashHeader.size) + frames[sent]
                 if send(bench.sender, packet, packet.count, 0) == packet.count { sent += 1 }
@@ -222,16 +222,16 @@ struct QueueReaderTests {
         let own = queues.filter { $0 == 0 }.count
         let got = handed.all
         #expect(got.count == own && got.allSatisfy { $0.tapQueue == 0 && $0.queue == 0 })
-        let counters = bench.reader.counters
-        #expect(counters.load(ReaderCounters.frames) == UInt64(frames.count))
-        #expect(counters.load(ReaderCounters.redirected) == UInt64(frames.count - own))
-        #expect(counters.load(counters.delivered(0)) == UInt64(own) && counters.load(counters.dropped(0)) == 0)
+        let counts = bench.reader.counters.counts
+        #expect(counts.frames == UInt64(frames.count))
+        #expect(counts.redirected == UInt64(frames.count - own))
+        #expect(counts.delivered[0] == UInt64(own) && counts.dropped[0] == 0)
         for queue in 1..<Self.receiveQueues {
             let strays = queues.filter { $0 == queue }.count
             let kept = bench.rings[queue].count
             #expect(kept == min(strays, 4), "ring \(queue): \(kept) of \(strays)")
-            #expect(counters.load(counters.delivered(queue)) == UInt64(kept))
-            #expect(counters.load(counters.dropped(queue)) == UInt64(strays - kept))
+            #expect(counts.delivered[queue] == UInt64(kept))
+            #expect(counts.dropped[queue] == UInt64(strays - kept))
         }
         #expect(bench.reader.failure == nil)
     }

@@ -17,19 +17,19 @@ final class InlineSink: FrameSink {
     private let handler: @Sendable (ReceivedFrames) -> Void
     /// Where frames for other receive queues go under the steering program.
     private let strays: RingSink
-    private let statistics: ReaderStatistics
+    private let account: FrameAccount
     private let free: FreeBuffers
 
     init(
         tapQueue: Int, headerSize: Int, pool: PacketPool, handler: @escaping @Sendable (ReceivedFrames) -> Void,
-        strays: RingSink, statistics: ReaderStatistics, free: FreeBuffers
+        strays: RingSink, account: FrameAccount, free: FreeBuffers
     ) {
         unsafe self.tapQueue = tapQueue
         unsafe self.headerSize = headerSize
         unsafe self.pool = unsafe pool
         unsafe self.handler = unsafe handler
         unsafe self.strays = unsafe strays
-        unsafe self.statistics = unsafe statistics
+        unsafe self.account = unsafe account
         unsafe self.free = unsafe free
     }
 
@@ -45,29 +45,17 @@ final class InlineSink: FrameSink {
 
     func wakeConsumers() { unsafe strays.wakeConsumers() }
 
-    /// Every frame of the batch to the handler. Per frame it counts only what differs between
-    /// frames (the report, the receive queue); frames, bytes and redirections are counted once
-    /// per batch, and the buffers go back to the free stack in one copy after the call.
+    /// Every frame of the batch to the handler, each counted delivered to its receive queue;
+    /// the buffers go back to the free stack in one copy after the call.
     @inline(never)
     private func deliverAll(_ batch: ReaderBatch, _ handler: (ReceivedFrames) -> Void) {
         let count = unsafe batch.count
-        let local = unsafe statistics.local
-        let counters = unsafe statistics.counters
-        // Frames that stay on this queue are those delivered to it; the rest were redirected.
-        let ownSlot = unsafe tapQueue < counters.receiveQueues ? counters.delivered(tapQueue) : nil
-        let stayedBefore = ownSlot.map { unsafe local[$0] } ?? 0
-        var bytes = 0
         for slot in 0..<count {
             let decision = unsafe batch.decisions[slot]
-            unsafe local[ReaderCounters.report(Int(decision.report.rawValue))] &+= 1
-            unsafe local[counters.delivered(Int(decision.queue))] &+= 1
-            unsafe bytes &+= batch.lengths[slot]
+            unsafe account.delivered(
+                to: Int(decision.queue), report: decision.report.rawValue, length: batch.lengths[slot])
         }
         unsafe handler(frames(batch, count))
-        let stayed = ownSlot.map { unsafe local[$0] &- stayedBefore } ?? 0
-        unsafe local[ReaderCounters.frames] &+= UInt64(count)
-        unsafe local[ReaderCounters.bytes] &+= UInt64(bytes)
-        unsafe local[ReaderCounters.redirected] &+= UInt64(count) &- stayed
         unsafe free.push(batch.buffers, count: count)
     }
 
@@ -76,19 +64,14 @@ final class InlineSink: FrameSink {
     /// on or its own.
     @inline(never)
     private func deliverOwn(_ batch: ReaderBatch, _ handler: (ReceivedFrames) -> Void) {
-        let local = unsafe statistics.local
-        let counters = unsafe statistics.counters
         var kept = 0
-        var bytes = 0
         for slot in unsafe 0..<batch.count {
             let decision = unsafe batch.decisions[slot]
             guard unsafe Int(decision.queue) == tapQueue else {
                 unsafe strays.deliver(batch, slot: slot)
                 continue
             }
-            unsafe local[ReaderCounters.report(Int(decision.report.rawValue))] &+= 1
-            unsafe local[counters.delivered(tapQueue)] &+= 1
-            unsafe bytes &+= batch.lengths[slot]
+            unsafe account.delivered(to: tapQueue, report: decision.report.rawValue, length: batch.lengths[slot])
             unsafe batch.buffers[kept] = unsafe batch.buffers[slot]
             unsafe batch.lengths[kept] = unsafe batch.lengths[slot]
             unsafe batch.decisions[kept] = decision
@@ -96,8 +79,6 @@ final class InlineSink: FrameSink {
         }
         guard kept > 0 else { return }
         unsafe handler(frames(batch, kept))
-        unsafe local[ReaderCounters.frames] &+= UInt64(kept)
-        unsafe local[ReaderCounters.bytes] &+= UInt64(bytes)
         unsafe free.push(batch.buffers, count: kept)
     }
 

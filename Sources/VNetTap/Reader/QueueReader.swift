@@ -14,7 +14,7 @@ import VNetRSS
 ///    steering's classifier (``SteeringPublication``, this reader's lane), or read back from the
 ///    kernel's header;
 /// 4. a ``FrameSink`` (``RingSink`` or ``InlineSink``) hands each frame on and counts it in the
-///    ``ReaderStatistics``;
+///    ``FrameAccount``;
 /// 5. the counts are published and the consumers woken, once per batch.
 ///
 /// ``run(_:deviceName:)`` is that loop, with the stop and failure handling every backend shares.
@@ -36,7 +36,7 @@ final class QueueReader: @unchecked Sendable {
     @exclusivity(unchecked) private var held: Unmanaged<PublishedSteering>
     let free: FreeBuffers
     let batch: ReaderBatch
-    let statistics: ReaderStatistics
+    let account: FrameAccount
     let sink: any FrameSink
     /// `returns[j]` brings buffers back from receive queue j's consumer.
     private let returns: [SPSCRing<UInt32>]
@@ -73,22 +73,22 @@ final class QueueReader: @unchecked Sendable {
         unsafe free = unsafe FreeBuffers(capacity: pool.count)
         unsafe batch = unsafe ReaderBatch(
             capacity: batchSize, pool: pool, tapQueue: index, receiveQueues: outbound.count)
-        unsafe statistics = unsafe ReaderStatistics(
+        unsafe account = unsafe FrameAccount(
             receiveQueues: outbound.count, tapQueue: index, metricsLabel: metricsLabel, metricsFactory: metricsFactory)
         let rings = unsafe RingSink(
-            tapQueue: index, rings: outbound, wakeups: wakeups, suppression: suppression, statistics: statistics,
+            tapQueue: index, rings: outbound, wakeups: wakeups, suppression: suppression, account: account,
             free: free)
         if let handler = unsafe handler {
             sink = unsafe InlineSink(
                 tapQueue: index, headerSize: headerSize, pool: pool, handler: handler, strays: rings,
-                statistics: statistics, free: free)
+                account: account, free: free)
         } else {
             sink = unsafe rings
         }
     }
 
     /// The shared counters ``RSSEngine/statistics()`` reads.
-    var counters: ReaderCounters { unsafe statistics.counters }
+    var counters: ReaderCounters { unsafe account.counters }
 
     /// The backend this reader runs with, made on the reader thread (an io_uring ring belongs
     /// to the thread that made it).
@@ -109,7 +109,7 @@ final class QueueReader: @unchecked Sendable {
     /// publishes batch after batch until the stop event fires or the device fails
     /// (``failure`` says how). Ends with the swift-metrics counters exact.
     func run(_ kind: ReaderKind, stopEvent: Int32, deviceName: String) {
-        defer { unsafe statistics.publishMetrics() }
+        defer { unsafe account.publishMetrics() }
         let backend: any ReaderBackend
         do {
             backend = try makeBackend(kind, stopEvent: stopEvent, deviceName: deviceName)
@@ -177,7 +177,7 @@ final class QueueReader: @unchecked Sendable {
     /// Publishes the batch's counts, then wakes the consumers it gave frames to.
     @inline(__always)
     func finishBatch(idle: Bool) {
-        unsafe statistics.publish(idle: idle)
+        unsafe account.publish(idle: idle)
         sink.wakeConsumers()
     }
 

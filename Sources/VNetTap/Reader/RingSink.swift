@@ -15,7 +15,7 @@ final class RingSink: FrameSink {
     /// The eventfd that wakes each receive queue's consumer (the engine owns them).
     private let wakeups: [Int32]
     private let suppression: WakeSuppression
-    private let statistics: ReaderStatistics
+    private let account: FrameAccount
     private let free: FreeBuffers
     /// Bit q: receive queue q got frames since the last wake-up (the engine has at most 64
     /// receive queues).
@@ -24,7 +24,7 @@ final class RingSink: FrameSink {
 
     init(
         tapQueue: Int, rings: [SPSCRing<RingEntry>], wakeups: [Int32], suppression: WakeSuppression,
-        statistics: ReaderStatistics, free: FreeBuffers
+        account: FrameAccount, free: FreeBuffers
     ) {
         unsafe self.tapQueue = tapQueue
         unsafe owners = rings
@@ -32,7 +32,7 @@ final class RingSink: FrameSink {
         for (queue, ring) in rings.enumerated() { unsafe (self.rings + queue).initialize(to: .passUnretained(ring)) }
         unsafe self.wakeups = wakeups
         unsafe self.suppression = suppression
-        unsafe self.statistics = unsafe statistics
+        unsafe self.account = unsafe account
         unsafe self.free = unsafe free
     }
 
@@ -43,29 +43,23 @@ final class RingSink: FrameSink {
     }
 
     /// Pushes frame `slot` of `batch` to its receive queue's ring, or drops it when that ring
-    /// is full; counts it either way.
+    /// is full (its buffer back on the free stack); counts it either way.
     @inline(__always)
     func deliver(_ batch: ReaderBatch, slot: Int) {
         let decision = unsafe batch.decisions[slot]
         let length = unsafe batch.lengths[slot]
         let bufferIndex = unsafe batch.buffers[slot]
         let queue = Int(decision.queue)
-        let local = unsafe statistics.local
-        let counters = unsafe statistics.counters
-        unsafe local[ReaderCounters.frames] &+= 1
-        unsafe local[ReaderCounters.bytes] &+= UInt64(length)
-        unsafe local[ReaderCounters.report(Int(decision.report.rawValue))] &+= 1
-        if unsafe queue != tapQueue { unsafe local[ReaderCounters.redirected] &+= 1 }
         let entry = unsafe RingEntry(
             bufferIndex: bufferIndex, length: UInt32(length), hash: decision.hash,
             report: decision.report.rawValue, tapQueue: UInt16(truncatingIfNeeded: tapQueue))
         // _withUnsafeGuaranteedRef: `owners` keeps every ring alive for the sink's life.
         if unsafe rings[queue]._withUnsafeGuaranteedRef({ $0.push(entry) }) {
-            unsafe local[counters.delivered(queue)] &+= 1
+            unsafe account.delivered(to: queue, report: decision.report.rawValue, length: length)
             unsafe touched |= 1 << UInt64(queue & 63)
             return
         }
-        unsafe local[counters.dropped(queue)] &+= 1
+        unsafe account.dropped(at: queue, report: decision.report.rawValue, length: length)
         unsafe free.push(bufferIndex)
     }
 
