@@ -2,31 +2,6 @@ import VNetRSS
 import VNetTap
 import VNetTapTools
 
-/// What `vnet-rss bench` measures, validated; the command line fills it in.
-package struct LiveBenchOptions {
-    package var queueCounts: [Int] = [1, 2, 4, 8, 16]
-    package var frameSizes: [Int] = [64, 1514]
-    package var variants: [BenchVariant] = BenchVariant.allCases
-    package var vmmVariants: [VmmVariant] = VmmVariant.allCases
-    package var tcpVariants: [VmmVariant] = [.automq, .kernel, .userspace, .byo]
-    package var mode: BenchMode = .drain
-    /// Drain: frames pre-filled per round.
-    package var frames = 60_000
-    /// Inject: seconds the injector sends per round.
-    package var duration = 1.0
-    package var flows = 1024
-    package var delivery: BenchDelivery = .inline
-    /// Engine receive buffers per tap queue; nil for the default of the delivery.
-    package var buffers: Int?
-    package var ringCapacity = 4096
-    package var rounds = 5
-    /// Shared-core rounds per engine variant (drain, inline delivery only).
-    package var sharedCoreRounds = 0
-    package var quiet = false
-
-    package init() {}
-}
-
 /// The live benchmark's runs, each in the calling thread's own network namespace (made by the
 /// caller: ``PrivateNetwork``), all rounds of a run interleaved across its variants.
 package enum LiveBench {
@@ -87,15 +62,16 @@ package enum LiveBench {
             }
         }
         progress.finish()
-        return BenchReport(
+        return ReaderReport(
             results: results, mode: options.mode, delivery: options.delivery, framesPerRound: options.frames,
-            durationSeconds: options.duration, flows: options.flows, rounds: rounds, sharedCoreRounds: sharedRounds)
+            durationSeconds: options.duration, flows: options.flows, rounds: rounds, sharedCoreRounds: sharedRounds
+        ).report
     }
 
     /// The VMM scenario: every variant's rounds interleaved, per frame size and queue count; in
     /// drain mode, `options.sharedCoreRounds` shared-core rounds of each RSS variant against
     /// `automq` after them, interleaved likewise.
-    package static func vmm(_ options: LiveBenchOptions) throws -> VmmReport {
+    package static func vmm(_ options: LiveBenchOptions) throws -> BenchReport {
         let variants = options.vmmVariants
         let rounds = options.rounds
         let paired = options.mode == .drain ? variants.filter { $0 != .automq } : []
@@ -144,12 +120,13 @@ package enum LiveBench {
         progress.finish()
         return VmmReport(
             rows: rows, mode: options.mode, framesPerRound: options.frames, durationSeconds: options.duration,
-            rounds: rounds, flows: options.flows, sharedCoreRounds: sharedRounds)
+            rounds: rounds, flows: options.flows, sharedCoreRounds: sharedRounds
+        ).report
     }
 
     /// Full-size TCP: per queue count, every variant's windows interleaved, `options.flows`
     /// streams (the flow count here is of TCP connections), `options.duration` seconds a window.
-    package static func tcp(_ options: LiveBenchOptions) throws -> TcpReport {
+    package static func tcp(_ options: LiveBenchOptions) throws -> BenchReport {
         let variants = options.tcpVariants
         let rounds = options.rounds
         var progress = BenchProgress(total: options.queueCounts.count * variants.count * rounds, quiet: options.quiet)
@@ -171,7 +148,14 @@ package enum LiveBench {
             rows += variants.map { TcpRow(variant: $0, queues: count, rounds: measured[$0] ?? []) }
         }
         progress.finish()
-        return TcpReport(rows: rows, flows: options.flows, durationSeconds: options.duration, rounds: rounds)
+        return TcpReport(rows: rows, flows: options.flows, durationSeconds: options.duration, rounds: rounds).report
+    }
+
+    /// The steering program's cost per frame class (``ProgramCost``), `rounds` rounds of
+    /// `repetitions` test runs; with `qemuProgram`, QEMU's own program beside the builds.
+    package static func programCost(rounds: Int, repetitions: Int, qemuProgram: String?) throws -> BenchReport {
+        let result = try ProgramCost(rounds: rounds, repetitions: repetitions, qemuProgram: qemuProgram).run()
+        return ProgramCostReport(result: result, rounds: rounds, repetitions: repetitions).report
     }
 
     /// The soak: the live path for `seconds` (4 queues, the injector flat out, a swap every 10 ms or

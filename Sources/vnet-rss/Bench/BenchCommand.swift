@@ -202,19 +202,19 @@ struct BenchCommand: ParsableCommand {
         }
         let sharedRounds = sharing ? (sharedCoreRounds ?? rounds) : 0
         if programCost {
+            guard plot == nil else {
+                throw ValidationError("--plot: --program-cost draws no plot (it has no queue counts)")
+            }
             guard (1...10_000_000).contains(repetitions) else {
                 throw ValidationError("--repetitions \(repetitions): 1 to 10,000,000")
             }
-            let cost = ProgramCost(rounds: rounds, repetitions: repetitions, qemuProgram: qemuProgram)
-            let result: ProgramCost.Result
+            let report: BenchReport
             do {
-                result = try cost.run()
+                report = try LiveBench.programCost(rounds: rounds, repetitions: repetitions, qemuProgram: qemuProgram)
             } catch {
                 throw CommandFailure("\(error) (loading BPF programs needs CAP_BPF or CAP_SYS_ADMIN)")
             }
-            let json = ProgramCost.json(result, rounds: rounds, repetitions: repetitions)
-            print(format == .json ? json : ProgramCost.table(result, rounds: rounds, repetitions: repetitions))
-            if let jsonFile { try Self.write(json + "\n", to: jsonFile) }
+            try emit(report)
             return
         }
         let vmmChosen = try vmmVariants.split(separator: ",").map { name in
@@ -258,22 +258,17 @@ struct BenchCommand: ParsableCommand {
             return
         }
         switch scenario {
-        case .tcp:
-            let report = try LiveBench.tcp(options)
-            try emit(table: report.table, json: report.json, svg: BenchPlot.svg(report))
-        case .vmm:
-            let report = try LiveBench.vmm(options)
-            try emit(table: report.table, json: report.json, svg: BenchPlot.svg(report))
-        case .reader:
-            let report = try LiveBench.readers(options)
-            try emit(table: report.table, json: report.json, svg: BenchPlot.svg(report))
+        case .tcp: try emit(try LiveBench.tcp(options))
+        case .vmm: try emit(try LiveBench.vmm(options))
+        case .reader: try emit(try LiveBench.readers(options))
         }
     }
 
     /// Prints the report in the asked format, and writes the plot and the JSON file where asked.
-    private func emit(table: String, json: String, svg: @autoclosure () -> String) throws {
-        print(format == .json ? json : table)
-        if let plot { try Self.write(svg(), to: plot) }
+    private func emit(_ report: BenchReport) throws {
+        let json = report.json
+        print(format == .json ? json : report.table)
+        if let plot, let svg = report.svg { try Self.write(svg, to: plot) }
         if let jsonFile { try Self.write(json + "\n", to: jsonFile) }
     }
 

@@ -69,10 +69,5 @@ extension BenchResult {
     }
 
     /// The median of the per-round ratios; nil without them.
-    var medianRatio: Double? {
-        guard !roundRatios.isEmpty else { return nil }
-        let ordered = roundRatios.sorted()
-        let middle = ordered.count / 2
-        return ordered.count % 2 == 1 ? ordered[middle] : (ordered[middle - 1] + ordered[middle]) / 2
-    }
+    var medianRatio: Double? { roundRatios.median }
 }

@@ -38,30 +38,3 @@ package enum BenchVariant: String, CaseIterable {
     /// The Toeplitz method the engine uses.
     var toeplitz: ToeplitzMethod { self == .perBit ? .perBit : .preferred }
 }
-
-/// How frames reach the tap.
-package enum BenchMode: String, CaseIterable {
-    /// Fill the tap's queues first, then time the readers draining them: the reader alone.
-    case drain
-    /// An injector thread sends for `--duration` while the readers read: the live path.
-    case inject
-}
-
-/// How the engine hands frames over in the bench (``FrameDelivery``).
-package enum BenchDelivery: String, CaseIterable {
-    /// The readers call a handler that does nothing with the frame, as the bare loop does nothing.
-    case inline
-    /// The bench's main thread consumes every receive queue's rings.
-    case rings
-}
-
-/// What `vnet-rss bench` measures.
-package enum BenchScenario: String, CaseIterable {
-    /// The reader alone, against a bare `read()` loop.
-    case reader
-    /// A VMM's whole receive path: steering, handoff, the copy into guest memory, notification.
-    case vmm
-    /// Full-size TCP: the host's TCP streams as GSO frames through a tap with TSO/USO on, to a
-    /// guest's stack that answers with ACKs.
-    case tcp
-}

@@ -53,7 +53,7 @@ struct BenchLibraryTests {
         let baseline = VmmRow(variant: .automq, queues: 2, frameSize: 64, rounds: [round])
         let drain = VmmReport(
             rows: [baseline, row], mode: .drain, framesPerRound: 1_000, durationSeconds: 1, rounds: 1, flows: 8
-        ).json
+        ).report.json
         for key in [
             "\"frames_per_second\": 1000000", "\"vmm_cpu_ns_per_frame\": 800.0", "\"total_cpu_ns_per_frame\": 1800.0",
             "\"fill_cpu_ns_per_frame\": 1000.0", "\"total_vs_automq\": 1.0000", "\"frames_redirected\": 0",
@@ -67,7 +67,7 @@ struct BenchLibraryTests {
         let shared = VmmReport(
             rows: [baseline, paired], mode: .drain, framesPerRound: 1_000, durationSeconds: 1, rounds: 1, flows: 8,
             sharedCoreRounds: 2
-        ).json
+        ).report.json
         for key in [
             "\"shared_core_rounds\": 2", "\"shared_core_vmm_ratio\": 1.0000", "\"shared_core_vmm_ratio_low\": -0.2706",
             "\"shared_core_vmm_ratio_high\": 2.2706", "\"shared_core_round_ratios\": [0.9000, 1.1000]",
@@ -76,14 +76,14 @@ struct BenchLibraryTests {
         }
         let inject = VmmReport(
             rows: [row], mode: .inject, framesPerRound: 1_000, durationSeconds: 1, rounds: 1, flows: 8
-        ).json
+        ).report.json
         #expect(
             inject.contains("\"sender_cpu_ns_per_frame\": 1000.0") && inject.contains("\"p50_latency_us\": 12.5")
                 && inject.contains("\"p99_latency_us\": 80.5") && inject.contains("\"total_vs_automq\": null"))
     }
 
     @Test("the TCP report: Gbit/s and CPU per KiB from the window's counts, under the keys docs/benchmarks.md gives")
-    func tcpReportKeys() {
+    func tcpReportKeys() throws {
         // 1 GiB in 2 s: 4.295 Gbit/s; 2 s of machine CPU over 1,048,576 KiB: 1907.35 ns per KiB.
         var round = TcpRound()
         round.seconds = 2
@@ -97,7 +97,7 @@ struct BenchLibraryTests {
         let baseline = TcpRow(variant: .automq, queues: 2, rounds: [round])
         round.totalCPU = 3
         let kernel = TcpRow(variant: .kernel, queues: 2, rounds: [round])
-        let report = TcpReport(rows: [baseline, kernel], flows: 8, durationSeconds: 2, rounds: 1)
+        let report = TcpReport(rows: [baseline, kernel], flows: 8, durationSeconds: 2, rounds: 1).report
         for key in [
             "\"gbit_per_second\": 4.295", "\"frames_per_second\": 8192", "\"payload_bytes_per_frame\": 65536",
             "\"gso_fraction\": 0.9766", "\"vmm_cpu_ns_per_kib\": 476.84", "\"guest_cpu_ns_per_kib\": 238.42",
@@ -106,12 +106,12 @@ struct BenchLibraryTests {
             #expect(report.json.contains(key), "\(key) in \(report.json)")
         }
         // Two panels (throughput, CPU), a line per variant in each.
-        let svg = BenchPlot.svg(report)
+        let svg = try #require(report.svg)
         #expect(svg.hasPrefix("<svg") && svg.components(separatedBy: "<polyline").count - 1 == 2 * 2)
     }
 
     @Test("the VMM plot: frames/s and total CPU per frame for each frame size, a line per variant")
-    func vmmPlot() {
+    func vmmPlot() throws {
         var round = VmmRound()
         round.frames = 1_000
         round.seconds = 0.001
@@ -121,8 +121,9 @@ struct BenchLibraryTests {
                 [1, 2].map { VmmRow(variant: variant, queues: $0, frameSize: size, rounds: [round]) }
             }
         }
-        let svg = BenchPlot.svg(
-            VmmReport(rows: rows, mode: .drain, framesPerRound: 1_000, durationSeconds: 1, rounds: 1, flows: 8))
+        let svg = try #require(
+            VmmReport(rows: rows, mode: .drain, framesPerRound: 1_000, durationSeconds: 1, rounds: 1, flows: 8).report
+                .svg)
         #expect(svg.components(separatedBy: "<polyline").count - 1 == 2 * 2 * VmmVariant.allCases.count)
         #expect(svg.contains("ns per frame") && svg.contains("1514-byte frames: total CPU"))
     }

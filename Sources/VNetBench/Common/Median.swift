@@ -1,0 +1,9 @@
+extension Array where Element == Double {
+    /// The middle value, or the mean of the two middle values of an even count; nil when empty.
+    var median: Double? {
+        guard !isEmpty else { return nil }
+        let ordered = sorted()
+        let middle = ordered.count / 2
+        return ordered.count % 2 == 1 ? ordered[middle] : (ordered[middle - 1] + ordered[middle]) / 2
+    }
+}
