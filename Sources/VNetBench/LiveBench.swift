@@ -133,7 +133,7 @@ package enum LiveBench {
         var rows: [TcpRow] = []
         for count in options.queueCounts {
             let path = try TcpPath(queues: count)
-            let scenario = TcpScenario(
+            let scenario = unsafe TcpScenario(
                 path: path, flows: options.flows, duration: .milliseconds(Int(options.duration * 1000)))
             var measured: [VmmVariant: [TcpRound]] = [:]
             for round in 1...rounds {

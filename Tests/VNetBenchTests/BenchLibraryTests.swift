@@ -28,10 +28,10 @@ struct BenchLibraryTests {
         traffic.stamp(from: 0, count: 4, nanoseconds: 0x0102_0304_0506_0708)
         var found: [Int?] = []
         var read: [UInt64?] = []
-        traffic.withBatch(from: 0, count: 4) { frames in
-            for frame in frames {
-                found.append(VmmStamp.offset(frame))
-                read.append(VmmStamp.read(frame))
+        unsafe traffic.withBatch(from: 0, count: 4) { frames in
+            for index in 0..<frames.count {
+                unsafe found.append(VmmStamp.offset(frames[index]))
+                unsafe read.append(VmmStamp.read(frames[index]))
             }
         }
         // BenchFrames: IPv4 TCP, IPv4 UDP, IPv6 TCP (74 bytes, no room), IPv6 UDP (70 bytes, no room).

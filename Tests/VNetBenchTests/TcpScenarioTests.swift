@@ -43,7 +43,7 @@ struct TcpScenarioTests {
     /// 4-tuple by the bit-serial reference and the queue the table gives.
     static func inspect(_ seen: Seen, rss: Bool, table: [UInt16]) -> @Sendable (Int, UnsafeRawBufferPointer) -> Void {
         { queue, packet in
-            let bytes = [UInt8](packet)
+            let bytes = unsafe [UInt8](packet)
             let header = VirtioNetHashHeader(decoding: bytes)!
             let frame = Array(bytes[VirtioNetHashHeader.size...])
             // Only the streams' segments: IPv4 (0x0800), TCP, from the host's address.
@@ -107,7 +107,7 @@ struct TcpScenarioTests {
         let round = try namespace.run {
             let path = try TcpPath(queues: Self.queues)
             let table = try RSSConfiguration.spreading(over: UInt16(Self.queues)).indirectionTable
-            let scenario = TcpScenario(
+            let scenario = unsafe TcpScenario(
                 path: path, flows: 4, duration: .milliseconds(400),
                 inspect: Self.inspect(seen, rss: variant != .automq, table: table))
             return try scenario.run(variant)

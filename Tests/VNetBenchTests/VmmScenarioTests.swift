@@ -31,7 +31,8 @@ struct VmmScenarioTests {
             let round = try scenario.run(variant)
             // The fill sends the mix in order from its first flow: each frame with its vnet header.
             let bytes = (0..<round.offered).reduce(0) { total, index in
-                total + traffic.withBatch(from: index, count: 1) { $0[0].count } + VirtioNetHashHeader.size
+                unsafe total + traffic.withBatch(from: index, count: 1) { unsafe $0[0].count }
+                    + VirtioNetHashHeader.size
             }
             return (round, bytes)
         }

@@ -8,7 +8,7 @@ enum BenchClock {
     /// CPU time of the whole process, seconds.
     static func processCPU() -> Double {
         var now = timespec()
-        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &now)
+        unsafe clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &now)
         return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
     }
 }

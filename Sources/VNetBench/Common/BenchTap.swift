@@ -28,9 +28,9 @@ final class BenchTap {
     deinit { device.close() }
 
     static func writeSetting(_ path: String, _ value: String) {
-        guard let file = fopen(path, "w") else { return }
-        fputs(value, file)
-        fclose(file)
+        guard let file = unsafe fopen(path, "w") else { return }
+        unsafe fputs(value, file)
+        unsafe fclose(file)
     }
 
     /// Frames the tap dropped so far (a queue full). Such a frame fails its `sendmmsg` message,
@@ -43,9 +43,9 @@ final class BenchTap {
     /// Reads and discards whatever sits in the queues (frames a round left, the kernel's own).
     func empty() {
         let buffer = UnsafeMutableRawPointer.allocate(byteCount: 65_536, alignment: 64)
-        defer { buffer.deallocate() }
+        defer { unsafe buffer.deallocate() }
         for queue in device.queues {
-            while Glibc.read(queue.descriptor, buffer, 65_536) > 0 {}
+            while unsafe Glibc.read(queue.descriptor, buffer, 65_536) > 0 {}
         }
     }
 
@@ -58,7 +58,7 @@ final class BenchTap {
         var stalls = 0
         while sent < total {
             let count = min(64, total - sent)
-            let accepted = try traffic.withBatch(from: next, count: count) { try injector.send($0) }
+            let accepted = unsafe try traffic.withBatch(from: next, count: count) { unsafe try injector.send($0) }
             sent += accepted
             next += accepted
             // The socket's buffer is full: give the kernel a moment, at most ~1 s in all.

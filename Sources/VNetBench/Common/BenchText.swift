@@ -29,7 +29,7 @@ package extension String {
 /// One line on standard error (`terminator` ends it).
 package func printError(_ line: String, terminator: String = "\n") {
     let text = line + terminator
-    _ = text.withCString { Glibc.write(2, $0, strlen($0)) }
+    _ = unsafe text.withCString { unsafe Glibc.write(2, $0, strlen($0)) }
 }
 
 /// A bench step that failed, in words.

@@ -1,4 +1,6 @@
 /// The flow mix, pinned in memory once so sending never allocates.
+// @safe: it owns its storage and frame table (freed in deinit); every frame view lies in its storage, and a batch is at most 64 frames from a flow below `flows`, which the 64 repeated entries past the end cover.
+@safe
 final class BenchTraffic {
     let frameSize: Int
     let flows: Int
@@ -11,21 +13,21 @@ final class BenchTraffic {
         frameSize = size
         // Frames may be longer than `size` (headers that do not fit); each gets a slot of the longest.
         let slotSize = made.map(\.count).max() ?? size
-        storage = .allocate(byteCount: made.count * slotSize, alignment: 64)
-        frames = .allocate(capacity: made.count + 64)
+        unsafe storage = .allocate(byteCount: made.count * slotSize, alignment: 64)
+        unsafe frames = .allocate(capacity: made.count + 64)
         for (index, frame) in made.enumerated() {
-            let slot = UnsafeMutableRawBufferPointer(
+            let slot = unsafe UnsafeMutableRawBufferPointer(
                 rebasing: storage[(index * slotSize)..<(index * slotSize + frame.count)])
-            slot.copyBytes(from: frame)
-            frames[index] = UnsafeRawBufferPointer(slot)
+            unsafe slot.copyBytes(from: frame)
+            unsafe frames[index] = UnsafeRawBufferPointer(slot)
         }
         // The first 64 again past the end, so any 64 consecutive frames are contiguous here.
-        for index in 0..<64 { frames[made.count + index] = frames[index % made.count] }
+        for index in 0..<64 { unsafe frames[made.count + index] = unsafe frames[index % made.count] }
     }
 
     deinit {
-        storage.deallocate()
-        frames.deallocate()
+        unsafe storage.deallocate()
+        unsafe frames.deallocate()
     }
 
     /// Writes `nanoseconds` into each of the `count` frames from flow `start` that has room for a
@@ -33,10 +35,11 @@ final class BenchTraffic {
     func stamp(from start: Int, count: Int, nanoseconds: UInt64) {
         let first = start % flows
         for index in first..<(first + min(count, 64)) {
-            let frame = frames[index]
-            guard let at = VmmStamp.offset(frame), let base = frame.baseAddress else { continue }
+            let frame = unsafe frames[index]
+            guard let at = unsafe VmmStamp.offset(frame), let base = frame.baseAddress else { continue }
             // The frames live in `storage`, which this object owns and allocated mutable.
-            UnsafeMutableRawPointer(mutating: base).storeBytes(of: nanoseconds, toByteOffset: at, as: UInt64.self)
+            unsafe UnsafeMutableRawPointer(mutating: base).storeBytes(
+                of: nanoseconds, toByteOffset: at, as: UInt64.self)
         }
     }
 
@@ -45,6 +48,7 @@ final class BenchTraffic {
         from start: Int, count: Int, _ body: (UnsafeBufferPointer<UnsafeRawBufferPointer>) throws -> R
     ) rethrows -> R {
         let first = start % flows
-        return try body(UnsafeBufferPointer(rebasing: UnsafeBufferPointer(frames)[first..<(first + min(count, 64))]))
+        return unsafe try body(
+            UnsafeBufferPointer(rebasing: UnsafeBufferPointer(frames)[first..<(first + min(count, 64))]))
     }
 }

@@ -20,7 +20,8 @@ final class InjectorThread: @unchecked Sendable {
             var sent = 0
             while ContinuousClock.now < end {
                 if stamping { traffic.stamp(from: next, count: 64, nanoseconds: VmmStamp.now()) }
-                let accepted = (try? traffic.withBatch(from: next, count: 64) { try tap.injector.send($0) }) ?? 0
+                let accepted =
+                    unsafe (try? traffic.withBatch(from: next, count: 64) { unsafe try tap.injector.send($0) }) ?? 0
                 sent += accepted
                 next += max(accepted, 1)
             }

@@ -4,10 +4,10 @@ import Glibc
 /// line of /proc/stat: softirq work the kernel defers to ksoftirqd counts too.
 enum MachineCPU {
     static func busySeconds() -> Double {
-        guard let file = fopen("/proc/stat", "r") else { return 0 }
-        defer { fclose(file) }
+        guard let file = unsafe fopen("/proc/stat", "r") else { return 0 }
+        defer { unsafe fclose(file) }
         var line = [CChar](repeating: 0, count: 512)
-        guard fgets(&line, Int32(line.count), file) != nil else { return 0 }
+        guard unsafe fgets(&line, Int32(line.count), file) != nil else { return 0 }
         let text = String(decoding: line.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         let fields = text.split(separator: " ").dropFirst().compactMap { Double($0) }
         // user nice system idle iowait irq softirq ...

@@ -43,8 +43,8 @@ package struct ProgramCost {
         for _ in 0..<rounds {
             for (index, frameClass) in ProgramFrameClass.all.enumerated() {
                 for build in 0..<count {
-                    let nanoseconds = try frameClass.frame.withUnsafeBytes { bytes throws(TapError) in
-                        build < builds.count
+                    let nanoseconds = unsafe try frameClass.frame.withUnsafeBytes { bytes throws(TapError) in
+                        unsafe build < builds.count
                             ? try builds[build].testRun(bytes, repetitions: repetitions).nanoseconds
                             : try peers[build - builds.count].testRun(bytes, repetitions: repetitions).nanoseconds
                     }

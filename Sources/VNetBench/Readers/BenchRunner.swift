@@ -65,7 +65,7 @@ struct BenchRunner {
 
     private func result(_ variant: BenchVariant, _ measured: Measured, tapDrops: Int) -> BenchResult {
         var usage = rusage()
-        getrusage(RUSAGE_SELF.rawValue, &usage)
+        unsafe getrusage(RUSAGE_SELF.rawValue, &usage)
         return BenchResult(
             mode: mode, frameSize: traffic.frameSize, queues: tap.device.queues.count, variant: variant,
             frames: measured.frames, seconds: measured.seconds, readerCPUSeconds: measured.readerCPU,
@@ -96,7 +96,7 @@ struct BenchRunner {
         options.ringCapacity = ringCapacity
         // The reader's own cost, with frames where the tap's own steering put them.
         options.steering = .userspace
-        if let tally { options.delivery = .inlineBatches { tally.count($0) } }
+        if let tally { options.delivery = unsafe .inlineBatches { unsafe tally.count($0) } }
         return try RSSEngine(
             device: tap.device, configuration: .spreading(over: UInt16(tap.device.queues.count)), options: options)
     }
@@ -130,7 +130,7 @@ struct BenchRunner {
                 perQueue = delivered
             } else {
                 for queue in 0..<queues {
-                    let count = engine.receive(queue: queue, limit: 4096) { _ in }
+                    let count = unsafe engine.receive(queue: queue, limit: 4096) { _ in }
                     perQueue[queue] += count
                     got += count
                 }

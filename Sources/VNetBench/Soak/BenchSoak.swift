@@ -56,7 +56,7 @@ struct BenchSoak {
         }
         while ContinuousClock.now < end {
             for queue in 0..<engine.queueCount {
-                delivered += UInt64(engine.receive(queue: queue, limit: 1024) { _ in })
+                unsafe delivered += UInt64(engine.receive(queue: queue, limit: 1024) { _ in })
             }
             let now = ContinuousClock.now
             if now >= nextSwap {
@@ -77,7 +77,7 @@ struct BenchSoak {
         let settle = ContinuousClock.now + .seconds(2)
         while ContinuousClock.now < settle {
             for queue in 0..<engine.queueCount {
-                delivered += UInt64(engine.receive(queue: queue, limit: 1024) { _ in })
+                unsafe delivered += UInt64(engine.receive(queue: queue, limit: 1024) { _ in })
             }
             _ = engine.waitForFrames(timeoutMilliseconds: 10)
         }
@@ -140,11 +140,11 @@ struct BenchSoak {
 
     /// Resident set now (/proc/self/statm: size and resident, in pages).
     static func residentKiB() -> Int {
-        let descriptor = open("/proc/self/statm", O_RDONLY | O_CLOEXEC)
+        let descriptor = unsafe open("/proc/self/statm", O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { return 0 }
         defer { close(descriptor) }
         var buffer = [UInt8](repeating: 0, count: 128)
-        let count = read(descriptor, &buffer, buffer.count)
+        let count = unsafe read(descriptor, &buffer, buffer.count)
         guard count > 0 else { return 0 }
         let fields = String(decoding: buffer[0..<count], as: UTF8.self).split(separator: " ")
         guard fields.count >= 2, let pages = Int(fields[1]) else { return 0 }
@@ -154,7 +154,7 @@ struct BenchSoak {
     /// The resident set's high-water mark (getrusage).
     static func highWaterKiB() -> Int {
         var usage = rusage()
-        getrusage(RUSAGE_SELF.rawValue, &usage)
+        unsafe getrusage(RUSAGE_SELF.rawValue, &usage)
         return usage.ru_maxrss
     }
 }

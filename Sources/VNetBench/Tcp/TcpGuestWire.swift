@@ -6,6 +6,8 @@ import VNetRSS
 /// guest memory already; the guest receives them (each written into the guest tap's queue of the
 /// same number) and is notified once. The CPU of the writes is the guest's, measured per batch
 /// and kept apart from the VMM's.
+// @safe: the tester's closure sees each frame only for the call, as it lies in guest memory that VmmGuest owns.
+@safe
 final class TcpGuestWire: @unchecked Sendable {
     // @unchecked: queue q's counters are written by q's owner thread only (relaxed atomics).
     private let guest: VmmGuest
@@ -22,7 +24,7 @@ final class TcpGuestWire: @unchecked Sendable {
         guestQueues = path.guestTap.queues.map(\.descriptor)
         guestNanoseconds = (0..<guest.queues).map { _ in ManagedAtomic(0) }
         received = (0..<guest.queues).map { _ in ManagedAtomic(0) }
-        self.inspect = inspect
+        unsafe self.inspect = unsafe inspect
     }
 
     /// Queue `queue`'s last `count` frames in guest memory go to the guest; one notification.
@@ -30,12 +32,13 @@ final class TcpGuestWire: @unchecked Sendable {
         let before = TcpGuestWire.threadNanoseconds()
         var gso: UInt64 = 0
         let into = guestQueues[queue]
-        guest.forEachRecent(queue, count: count) { packet in
-            if packet.count > VirtioNetHashHeader.gsoTypeOffset && packet[VirtioNetHashHeader.gsoTypeOffset] != 0 {
+        unsafe guest.forEachRecent(queue, count: count) { packet in
+            if unsafe packet.count > VirtioNetHashHeader.gsoTypeOffset && packet[VirtioNetHashHeader.gsoTypeOffset] != 0
+            {
                 gso += 1
             }
-            inspect?(queue, packet)
-            _ = write(into, packet.baseAddress, packet.count)
+            unsafe inspect?(queue, packet)
+            _ = unsafe write(into, packet.baseAddress, packet.count)
         }
         guest.notify(queue)
         received[queue].wrappingIncrement(by: gso << 32 | UInt64(count), ordering: .relaxed)
@@ -54,7 +57,7 @@ final class TcpGuestWire: @unchecked Sendable {
 
     private static func threadNanoseconds() -> Int {
         var now = timespec()
-        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now)
+        unsafe clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now)
         return now.tv_sec * 1_000_000_000 + now.tv_nsec
     }
 }

@@ -66,7 +66,7 @@ final class TcpPath: @unchecked Sendable {
         nonisolated(unsafe) var made: Result<(PrivateNetwork, TapDevice, Int32), any Error> = .failure(
             BenchFailure("the guest's namespace was not made"))
         let thread = try ToolThread(name: "tcp-guest-setup") {
-            made = Result {
+            unsafe made = Result {
                 let network = try PrivateNetwork()
                 let guestTap = try TapDevice.open(name: "vrssguest", queueCount: queues, offloads: [.checksum])
                 do {
@@ -80,7 +80,7 @@ final class TcpPath: @unchecked Sendable {
             }
         }
         thread.join()
-        return try made.get()
+        return unsafe try made.get()
     }
 
     /// Addresses the link `name` in the calling thread's namespace and brings it up.
@@ -97,11 +97,11 @@ final class TcpPath: @unchecked Sendable {
         let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard socket >= 0 else { throw BenchFailure("guest listener: socket: errno \(errno)") }
         var on: Int32 = 1
-        setsockopt(socket, SOL_SOCKET, SO_REUSEADDR, &on, socklen_t(MemoryLayout<Int32>.size))
+        unsafe setsockopt(socket, SOL_SOCKET, SO_REUSEADDR, &on, socklen_t(MemoryLayout<Int32>.size))
         var address = TcpPath.socketAddress(guestAddress)
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+        let bound = unsafe withUnsafePointer(to: &address) {
+            unsafe $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                unsafe bind(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
             }
         }
         guard bound == 0, Glibc.listen(socket, 256) == 0 else {
@@ -118,16 +118,16 @@ final class TcpPath: @unchecked Sendable {
         var result = sockaddr_in()
         result.sin_family = sa_family_t(AF_INET)
         result.sin_port = port.bigEndian
-        inet_pton(AF_INET, address, &result.sin_addr)
+        unsafe inet_pton(AF_INET, address, &result.sin_addr)
         return result
     }
 
     /// Reads and discards whatever sits in either tap's queues (a round's leftovers).
     func emptyQueues() {
         let buffer = UnsafeMutableRawPointer.allocate(byteCount: TcpPath.bufferSize, alignment: 64)
-        defer { buffer.deallocate() }
+        defer { unsafe buffer.deallocate() }
         for queue in tap.queues + guestTap.queues {
-            while read(queue.descriptor, buffer, TcpPath.bufferSize) > 0 {}
+            while unsafe read(queue.descriptor, buffer, TcpPath.bufferSize) > 0 {}
         }
     }
 
@@ -138,16 +138,16 @@ final class TcpPath: @unchecked Sendable {
     func startGuestTransmit(_ stop: ManagedAtomic<Bool>) throws -> ToolThread {
         try ToolThread(name: "tcp-guest-tx") { [guestTap, tap] in
             let buffer = UnsafeMutableRawPointer.allocate(byteCount: TcpPath.bufferSize, alignment: 64)
-            defer { buffer.deallocate() }
+            defer { unsafe buffer.deallocate() }
             var waiting = guestTap.queues.map { pollfd(fd: $0.descriptor, events: Int16(POLLIN), revents: 0) }
             let into = tap.queues.map(\.descriptor)
             while !stop.load(ordering: .relaxed) {
-                guard poll(&waiting, nfds_t(waiting.count), 10) > 0 else { continue }
+                guard unsafe poll(&waiting, nfds_t(waiting.count), 10) > 0 else { continue }
                 for (queue, waiter) in waiting.enumerated() where waiter.revents != 0 {
                     while true {
-                        let length = read(waiter.fd, buffer, TcpPath.bufferSize)
+                        let length = unsafe read(waiter.fd, buffer, TcpPath.bufferSize)
                         guard length > 0 else { break }
-                        _ = write(into[queue], buffer, length)
+                        _ = unsafe write(into[queue], buffer, length)
                     }
                 }
             }

@@ -6,6 +6,8 @@ import VNetTapTools
 
 /// Runs the TCP scenario's rounds: per round and variant, the VMM's receive path is started, the
 /// streams connect through it, and after a warm-up one window of `duration` is measured.
+// @safe: it only carries the tester's closure to TcpGuestWire, which calls it with frames in guest memory it owns.
+@safe
 struct TcpScenario {
     let path: TcpPath
     let flows: Int
@@ -23,7 +25,7 @@ struct TcpScenario {
         self.path = path
         self.flows = flows
         self.duration = duration
-        self.inspect = inspect
+        unsafe self.inspect = unsafe inspect
     }
 
     /// The engine's options for `variant` (the VMM scenario's variants): 64 KiB buffers, the
@@ -41,7 +43,7 @@ struct TcpScenario {
     func run(_ variant: VmmVariant) throws -> TcpRound {
         path.emptyQueues()
         let guest = try VmmGuest(queues: queues, frameCapacity: TcpPath.bufferSize, slots: 64)
-        let wire = TcpGuestWire(guest, path, inspect: inspect)
+        let wire = unsafe TcpGuestWire(guest, path, inspect: inspect)
         let stop = ManagedAtomic(false)
         var engine: RSSEngine?
         // Threads join in the defers, which come first: a thread that failed to start leaves
@@ -73,7 +75,9 @@ struct TcpScenario {
         case .kernel, .userspace, .perBit:
             var options = TcpScenario.engineOptions(variant)
             if variant == .kernel {
-                options.delivery = VmmScenario.ownerDelivery(guest) { wire.receive($0.tapQueue, count: $0.count) }
+                options.delivery = unsafe VmmScenario.ownerDelivery(guest) {
+                    unsafe wire.receive($0.tapQueue, count: $0.count)
+                }
             }
             let made = try RSSEngine(
                 device: path.tap, configuration: .spreading(over: UInt16(queues)), options: options)
@@ -137,7 +141,7 @@ struct TcpScenario {
         try ToolThread(name: "tcp-strays") {
             while !stop.load(ordering: .relaxed) {
                 var taken = 0
-                for queue in 0..<engine.queueCount { taken += engine.receive(queue: queue, limit: 64) { _ in } }
+                for queue in 0..<engine.queueCount { unsafe taken += engine.receive(queue: queue, limit: 64) { _ in } }
                 if taken == 0 { _ = engine.waitForFrames(timeoutMilliseconds: 10) }
             }
         }

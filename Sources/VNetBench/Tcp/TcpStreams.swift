@@ -31,9 +31,9 @@ final class TcpStreams: @unchecked Sendable {
                     0)
                 guard socket >= 0 else { throw BenchFailure("stream socket: errno \(errno)") }
                 senders.append(socket)
-                let started = withUnsafePointer(to: &address) {
-                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                        connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                let started = unsafe withUnsafePointer(to: &address) {
+                    unsafe $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                        unsafe connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
                     }
                 }
                 guard started == 0 || errno == EINPROGRESS else { throw BenchFailure("connect: errno \(errno)") }
@@ -66,7 +66,7 @@ final class TcpStreams: @unchecked Sendable {
     private static func reset(_ sockets: [Int32]) {
         var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
         for socket in sockets {
-            setsockopt(socket, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
+            unsafe setsockopt(socket, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
             close(socket)
         }
     }
@@ -75,13 +75,14 @@ final class TcpStreams: @unchecked Sendable {
     func startSender(_ stop: ManagedAtomic<Bool>) throws -> ToolThread {
         try ToolThread(name: "tcp-sender") { [senders] in
             let data = UnsafeMutableRawPointer.allocate(byteCount: TcpStreams.chunk, alignment: 64)
-            defer { data.deallocate() }
-            data.initializeMemory(as: UInt8.self, repeating: 0x5A, count: TcpStreams.chunk)
+            defer { unsafe data.deallocate() }
+            unsafe data.initializeMemory(as: UInt8.self, repeating: 0x5A, count: TcpStreams.chunk)
             var waiting = senders.map { pollfd(fd: $0, events: Int16(POLLOUT), revents: 0) }
             while !stop.load(ordering: .relaxed) {
-                guard poll(&waiting, nfds_t(waiting.count), 10) > 0 else { continue }
+                guard unsafe poll(&waiting, nfds_t(waiting.count), 10) > 0 else { continue }
                 for stream in waiting where stream.revents & Int16(POLLOUT) != 0 {
-                    while send(stream.fd, data, TcpStreams.chunk, Int32(MSG_DONTWAIT) | Int32(MSG_NOSIGNAL)) > 0 {}
+                    while unsafe send(stream.fd, data, TcpStreams.chunk, Int32(MSG_DONTWAIT) | Int32(MSG_NOSIGNAL)) > 0
+                    {}
                 }
             }
         }
@@ -92,13 +93,13 @@ final class TcpStreams: @unchecked Sendable {
         try ToolThread(name: "tcp-receiver") { [receivers, receivedBytes] in
             let size = 262_144
             let buffer = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 64)
-            defer { buffer.deallocate() }
+            defer { unsafe buffer.deallocate() }
             var waiting = receivers.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
             while !stop.load(ordering: .relaxed) {
-                guard poll(&waiting, nfds_t(waiting.count), 10) > 0 else { continue }
+                guard unsafe poll(&waiting, nfds_t(waiting.count), 10) > 0 else { continue }
                 for stream in waiting where stream.revents != 0 {
                     while true {
-                        let length = recv(stream.fd, buffer, size, Int32(MSG_DONTWAIT))
+                        let length = unsafe recv(stream.fd, buffer, size, Int32(MSG_DONTWAIT))
                         guard length > 0 else { break }
                         receivedBytes.wrappingIncrement(by: length, ordering: .relaxed)
                     }

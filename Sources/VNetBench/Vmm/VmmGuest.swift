@@ -10,6 +10,8 @@ import VNetTapTools
 ///
 /// Queue q's ring, used index and eventfd are written only by q's owner thread; the control
 /// thread reads the counts while they run (relaxed atomics, one writer each).
+// @safe: it owns the guest memory (freed in deinit); every slot index is masked by the slot count (a power of two) and every copy bounded by the slot size.
+@safe
 final class VmmGuest: @unchecked Sendable {
     // @unchecked: each queue's slice is written by its owner thread only; counts are read by
     // the control thread after the owners went quiet, or as a progress estimate.
@@ -28,40 +30,40 @@ final class VmmGuest: @unchecked Sendable {
         self.queues = queues
         self.slots = slots
         slotSize = (frameCapacity + 4 + 63) & ~63
-        memory = .allocate(byteCount: queues * slots * slotSize, alignment: 4096)
+        unsafe memory = .allocate(byteCount: queues * slots * slotSize, alignment: 4096)
         // Touched once, so that no round pays the first-touch page faults.
-        memory.initializeMemory(as: UInt8.self, repeating: 0, count: queues * slots * slotSize)
-        used = .allocate(capacity: queues * VmmGuest.stride)
-        used.initialize(repeating: UnsafeAtomic<UInt64>.Storage(0), count: queues * VmmGuest.stride)
+        unsafe memory.initializeMemory(as: UInt8.self, repeating: 0, count: queues * slots * slotSize)
+        unsafe used = .allocate(capacity: queues * VmmGuest.stride)
+        unsafe used.initialize(repeating: UnsafeAtomic<UInt64>.Storage(0), count: queues * VmmGuest.stride)
         do {
             interrupts = try (0..<queues).map { _ throws(TapError) in try EventNotifier() }
         } catch {
-            memory.deallocate()
-            used.deallocate()
+            unsafe memory.deallocate()
+            unsafe used.deallocate()
             throw error
         }
     }
 
     deinit {
-        memory.deallocate()
-        used.deallocate()
+        unsafe memory.deallocate()
+        unsafe used.deallocate()
     }
 
     /// Queue `queue`'s next buffer: where a frame of up to `slotSize - 4` bytes goes.
     @inline(__always)
     func nextBuffer(_ queue: Int) -> UnsafeMutableRawPointer {
         let index = Int(counter(queue, 0) & UInt64(slots - 1))
-        return memory + ((queue &* slots &+ index) &* slotSize &+ 4)
+        return unsafe memory + ((queue &* slots &+ index) &* slotSize &+ 4)
     }
 
     /// Marks the next buffer of `queue` used with `length` bytes (written there already).
     @inline(__always)
     func markUsed(_ queue: Int, length: Int) {
-        (nextBuffer(queue) - 4).storeBytes(of: UInt32(truncatingIfNeeded: length), as: UInt32.self)
+        unsafe (nextBuffer(queue) - 4).storeBytes(of: UInt32(truncatingIfNeeded: length), as: UInt32.self)
         // One writer per counter: a load and a store, no read-modify-write.
-        let frames = UnsafeAtomic<UInt64>(at: used + queue &* VmmGuest.stride)
+        let frames = unsafe UnsafeAtomic<UInt64>(at: used + queue &* VmmGuest.stride)
         frames.store(frames.load(ordering: .relaxed) &+ 1, ordering: .relaxed)
-        let bytes = UnsafeAtomic<UInt64>(at: used + (queue &* VmmGuest.stride &+ 1))
+        let bytes = unsafe UnsafeAtomic<UInt64>(at: used + (queue &* VmmGuest.stride &+ 1))
         bytes.store(bytes.load(ordering: .relaxed) &+ UInt64(truncatingIfNeeded: length), ordering: .relaxed)
     }
 
@@ -70,7 +72,7 @@ final class VmmGuest: @unchecked Sendable {
     func deliver(_ queue: Int, _ packet: UnsafeRawBufferPointer) {
         let length = min(packet.count, slotSize - 4)
         guard let base = packet.baseAddress else { return }
-        nextBuffer(queue).copyMemory(from: base, byteCount: length)
+        unsafe nextBuffer(queue).copyMemory(from: base, byteCount: length)
         markUsed(queue, length: length)
     }
 
@@ -80,9 +82,9 @@ final class VmmGuest: @unchecked Sendable {
         let end = counter(queue, 0)
         let count = UInt64(min(count, slots, Int(end)))
         for position in (end &- count)..<end {
-            let slot = memory + (queue &* slots &+ Int(position & UInt64(slots - 1))) &* slotSize
-            let length = Int(slot.load(as: UInt32.self))
-            body(UnsafeRawBufferPointer(start: slot + 4, count: length))
+            let slot = unsafe memory + (queue &* slots &+ Int(position & UInt64(slots - 1))) &* slotSize
+            let length = unsafe Int(slot.load(as: UInt32.self))
+            unsafe body(UnsafeRawBufferPointer(start: slot + 4, count: length))
         }
     }
 
@@ -104,6 +106,6 @@ final class VmmGuest: @unchecked Sendable {
     /// Counter `which` of `queue` (0: frames, 1: bytes).
     @inline(__always)
     private func counter(_ queue: Int, _ which: Int) -> UInt64 {
-        UnsafeAtomic<UInt64>(at: used + (queue &* VmmGuest.stride &+ which)).load(ordering: .relaxed)
+        unsafe UnsafeAtomic<UInt64>(at: used + (queue &* VmmGuest.stride &+ which)).load(ordering: .relaxed)
     }
 }

@@ -73,23 +73,23 @@ extension VmmScenario {
         try ToolThread(name: "vmm-reader") {
             while let gate, !gate.load(ordering: .acquiring) { sched_yield() }
             let stamps = UnsafeMutablePointer<UInt64>.allocate(capacity: VmmScenario.batch)
-            defer { stamps.deallocate() }
+            defer { unsafe stamps.deallocate() }
             while true {
                 var inBatch = 0
                 var stamped = 0
                 while inBatch < VmmScenario.batch {
-                    let buffer = guest.nextBuffer(queue)
+                    let buffer = unsafe guest.nextBuffer(queue)
                     let length =
-                        !vectored && steering == nil
+                        unsafe !vectored && steering == nil
                         ? read(descriptor, buffer, guest.slotSize - 4)
                         : VmmScenario.readAndClassify(
                             descriptor, buffer, guest.slotSize - 4, headerSize, queue, steering)
                     guard length > headerSize else { break }
                     if histogram != nil,
-                        let sent = VmmStamp.read(
+                        let sent = unsafe VmmStamp.read(
                             UnsafeRawBufferPointer(start: buffer + headerSize, count: length - headerSize))
                     {
-                        stamps[stamped] = sent
+                        unsafe stamps[stamped] = sent
                         stamped += 1
                     }
                     guest.markUsed(queue, length: length)
@@ -98,14 +98,14 @@ extension VmmScenario {
                 if inBatch > 0 {
                     if let histogram {
                         let now = VmmStamp.now()
-                        for index in 0..<stamped { histogram.record(sent: stamps[index], now: now) }
+                        for index in 0..<stamped { unsafe histogram.record(sent: stamps[index], now: now) }
                     }
                     if let afterBatch { afterBatch(inBatch) } else { guest.notify(queue) }
                     continue
                 }
                 if stop.load(ordering: .relaxed) { break }
                 var ready = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
-                _ = poll(&ready, 1, 1)
+                _ = unsafe poll(&ready, 1, 1)
             }
         }
     }
@@ -118,17 +118,17 @@ extension VmmScenario {
         _ descriptor: Int32, _ buffer: UnsafeMutableRawPointer, _ capacity: Int, _ headerSize: Int, _ queue: Int,
         _ steering: TapSteering?
     ) -> Int {
-        var element = iovec(iov_base: buffer, iov_len: capacity)
-        let length = readv(descriptor, &element, 1)
+        var element = unsafe iovec(iov_base: buffer, iov_len: capacity)
+        let length = unsafe readv(descriptor, &element, 1)
         guard length > 0, let steering else { return length }
         // num_buffers is the VMM's to write (one buffer per frame here), as every VMM does.
         if length >= VirtioNetHashHeader.baseSize {
-            buffer.storeBytes(
+            unsafe buffer.storeBytes(
                 of: UInt16(1).littleEndian, toByteOffset: VirtioNetHashHeader.numBuffersOffset, as: UInt16.self)
         }
         // A frame the library refuses stays in guest memory unreported; none is expected here.
-        _ = withUnsafePointer(to: &element) { vector in
-            try? steering.classify(
+        _ = unsafe withUnsafePointer(to: &element) { vector in
+            unsafe try? steering.classify(
                 GuestFrame(elements: UnsafeRawPointer(vector), count: 1, length: length), headerSize: headerSize,
                 arrivalQueue: queue)
         }
@@ -145,13 +145,13 @@ extension VmmScenario {
     ) throws -> ToolThread {
         try ToolThread(name: "vmm-owner") {
             let stamps = UnsafeMutablePointer<UInt64>.allocate(capacity: VmmScenario.batch)
-            defer { stamps.deallocate() }
+            defer { unsafe stamps.deallocate() }
             while !stop.load(ordering: .relaxed) {
                 var stamped = 0
-                let got = engine.receive(queue: queue, limit: VmmScenario.batch) { frame in
-                    guest.deliver(queue, frame.packet)
-                    if histogram != nil, let sent = VmmStamp.read(frame.frame) {
-                        stamps[stamped] = sent
+                let got = unsafe engine.receive(queue: queue, limit: VmmScenario.batch) { frame in
+                    unsafe guest.deliver(queue, frame.packet)
+                    if histogram != nil, let sent = unsafe VmmStamp.read(frame.frame) {
+                        unsafe stamps[stamped] = sent
                         stamped += 1
                     }
                 }
@@ -161,7 +161,7 @@ extension VmmScenario {
                 }
                 if let histogram {
                     let now = VmmStamp.now()
-                    for index in 0..<stamped { histogram.record(sent: stamps[index], now: now) }
+                    for index in 0..<stamped { unsafe histogram.record(sent: stamps[index], now: now) }
                 }
                 if let afterBatch { afterBatch(got) } else { guest.notify(queue) }
             }

@@ -150,12 +150,15 @@ struct VmmScenario {
     /// handler gets q's frames only) and copies them into q's guest memory, one notification per
     /// batch; with `histograms`, it reads each frame's send stamp after the batch is in.
     static func ownerDelivery(_ guest: VmmGuest, latency histograms: [LatencyHistogram]?) -> FrameDelivery {
-        ownerDelivery(guest) { frames in
-            let queue = frames.tapQueue
+        unsafe ownerDelivery(guest) { frames in
+            let queue = unsafe frames.tapQueue
             if let histograms {
                 let now = VmmStamp.now()
-                for frame in frames {
-                    if let sent = VmmStamp.read(frame.frame) { histograms[queue].record(sent: sent, now: now) }
+                // By index: swift-format 6.3 mangles `for unsafe frame in`.
+                for index in unsafe 0..<frames.count {
+                    if let sent = unsafe VmmStamp.read(frames[index].frame) {
+                        histograms[queue].record(sent: sent, now: now)
+                    }
                 }
             }
             guest.notify(queue)
@@ -167,9 +170,9 @@ struct VmmScenario {
     static func ownerDelivery(
         _ guest: VmmGuest, afterBatch: @escaping @Sendable (ReceivedFrames) -> Void
     ) -> FrameDelivery {
-        .inlineBatches { frames in
-            for frame in frames { guest.deliver(frames.tapQueue, frame.packet) }
-            afterBatch(frames)
+        unsafe .inlineBatches { frames in
+            for index in unsafe 0..<frames.count { unsafe guest.deliver(frames.tapQueue, frames[index].packet) }
+            unsafe afterBatch(frames)
         }
     }
 
@@ -186,7 +189,7 @@ struct VmmScenario {
         let deadline = ContinuousClock.now + VmmScenario.settleLimit
         while ContinuousClock.now < deadline {
             if takingStrays, let engine {
-                for queue in 0..<queues { strays += engine.receive(queue: queue, limit: 4096) { _ in } }
+                for queue in 0..<queues { unsafe strays += engine.receive(queue: queue, limit: 4096) { _ in } }
             }
             let now = guest.delivered.reduce(0, +) + strays
             if now > seen {
@@ -201,7 +204,7 @@ struct VmmScenario {
 
     static func threadCPU() -> Double {
         var now = timespec()
-        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now)
+        unsafe clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now)
         return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
     }
 }

@@ -12,10 +12,10 @@ enum VmmStamp {
     static func offset(_ frame: UnsafeRawBufferPointer) -> Int? {
         guard frame.count >= 34 else { return nil }
         let offset: Int
-        if frame[12] == 0x08 && frame[13] == 0x00 && frame[14] == 0x45 {
-            offset = frame[23] == 6 ? 54 : frame[23] == 17 ? 42 : 0
-        } else if frame[12] == 0x86 && frame[13] == 0xDD && frame.count >= 54 {
-            offset = frame[20] == 6 ? 74 : frame[20] == 17 ? 62 : 0
+        if unsafe frame[12] == 0x08 && frame[13] == 0x00 && frame[14] == 0x45 {
+            offset = unsafe frame[23] == 6 ? 54 : frame[23] == 17 ? 42 : 0
+        } else if unsafe frame[12] == 0x86 && frame[13] == 0xDD && frame.count >= 54 {
+            offset = unsafe frame[20] == 6 ? 74 : frame[20] == 17 ? 62 : 0
         } else {
             return nil
         }
@@ -26,14 +26,14 @@ enum VmmStamp {
     @inline(__always)
     static func now() -> UInt64 {
         var time = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &time)
+        unsafe clock_gettime(CLOCK_MONOTONIC, &time)
         return UInt64(time.tv_sec) &* 1_000_000_000 &+ UInt64(time.tv_nsec)
     }
 
     /// The stamp in `frame`, if it carries one.
     @inline(__always)
     static func read(_ frame: UnsafeRawBufferPointer) -> UInt64? {
-        guard let at = offset(frame) else { return nil }
-        return frame.loadUnaligned(fromByteOffset: at, as: UInt64.self)
+        guard let at = unsafe offset(frame) else { return nil }
+        return unsafe frame.loadUnaligned(fromByteOffset: at, as: UInt64.self)
     }
 }
