@@ -15,49 +15,42 @@ package enum LiveBench {
         var progress = BenchProgress(
             total: options.frameSizes.count * options.queueCounts.count * steps, quiet: options.quiet)
         var results: [BenchResult] = []
-        for size in options.frameSizes {
-            let traffic = BenchTraffic(flows: options.flows, size: size)
-            for count in options.queueCounts {
-                // Each queue holds up to txqueuelen frames; the kernel spreads unevenly and sends
-                // frames of its own (IPv6 router and listener solicitations), so leave room for
-                // every frame in one queue, twice over.
-                let tap = try BenchTap(queues: count, queueLength: options.mode == .drain ? 2 * options.frames : 65_536)
-                let runner = BenchRunner(
-                    tap: tap, traffic: traffic, mode: options.mode, frames: options.frames,
-                    duration: .milliseconds(Int(options.duration * 1000)),
-                    buffers: options.buffers ?? (options.delivery == .inline ? EngineOptions().buffersPerQueue : 4096),
-                    ringCapacity: options.ringCapacity, inline: options.delivery == .inline)
-                // Rounds interleave the variants (bare, engine, ..., bare, engine, ...), so a
-                // slow spell of a shared host hits the variants of a round alike.
-                // Shared-core rounds follow, interleaved likewise (see SharedCoreRound).
-                var measured: [BenchVariant: [BenchResult]] = [:]
-                var shared: [BenchVariant: [SharedCoreRound]] = [:]
-                let queuesText = "\(size) B, \(count) queue\(count == 1 ? "" : "s")"
-                for round in 1...max(rounds, sharedRounds) {
-                    for variant in chosen where round <= rounds {
-                        let result = try progress.measure(
-                            "\(queuesText), \(variant.title), round \(round)/\(rounds)", { try runner.run(variant) }
-                        ) {
-                            "\(($0.framesPerSecond / 1e6).fixed(3)) Mframes/s"
-                        }
-                        measured[variant, default: []].append(result)
+        try options.forEachTap { size, count, traffic, tap in
+            let runner = BenchRunner(
+                tap: tap, traffic: traffic, mode: options.mode, frames: options.frames,
+                duration: .milliseconds(Int(options.duration * 1000)),
+                buffers: options.buffers ?? (options.delivery == .inline ? EngineOptions().buffersPerQueue : 4096),
+                ringCapacity: options.ringCapacity, inline: options.delivery == .inline)
+            // Rounds interleave the variants (bare, engine, ..., bare, engine, ...), so a
+            // slow spell of a shared host hits the variants of a round alike.
+            // Shared-core rounds follow, interleaved likewise (see SharedCoreRound).
+            var measured: [BenchVariant: [BenchResult]] = [:]
+            var shared: [BenchVariant: [SharedCoreRound]] = [:]
+            let queuesText = "\(size) B, \(count) queue\(count == 1 ? "" : "s")"
+            for round in 1...max(rounds, sharedRounds) {
+                for variant in chosen where round <= rounds {
+                    let result = try progress.measure(
+                        "\(queuesText), \(variant.title), round \(round)/\(rounds)", { try runner.run(variant) }
+                    ) {
+                        "\(($0.framesPerSecond / 1e6).fixed(3)) Mframes/s"
                     }
-                    for variant in paired where round <= sharedRounds {
-                        let what =
-                            "\(queuesText), \(variant.title) with bare read() on one CPU, round \(round)/\(sharedRounds)"
-                        let pair = try progress.measure(what, { try runner.sharedCoreRound(variant) }) {
-                            "\($0.ratio.fixed(3)) (\($0.engineNanosecondsPerFrame.fixed(0)) against \($0.bareNanosecondsPerFrame.fixed(0)) ns per frame)"
-                        }
-                        shared[variant, default: []].append(pair)
-                    }
+                    measured[variant, default: []].append(result)
                 }
-                results += chosen.compactMap { variant in
-                    measured[variant].map {
-                        var row = BenchResult.summarising($0, bare: measured[.bare])
-                        row.sharedCoreRatios = shared[variant]?.map(\.ratio) ?? []
-                        row.sharedCoreAddedNanoseconds = shared[variant]?.map(\.addedNanosecondsPerFrame) ?? []
-                        return row
+                for variant in paired where round <= sharedRounds {
+                    let what =
+                        "\(queuesText), \(variant.title) with bare read() on one CPU, round \(round)/\(sharedRounds)"
+                    let pair = try progress.measure(what, { try runner.sharedCoreRound(variant) }) {
+                        "\($0.ratio.fixed(3)) (\($0.engineNanosecondsPerFrame.fixed(0)) against \($0.bareNanosecondsPerFrame.fixed(0)) ns per frame)"
                     }
+                    shared[variant, default: []].append(pair)
+                }
+            }
+            results += chosen.compactMap { variant in
+                measured[variant].map {
+                    var row = BenchResult.summarising($0, bare: measured[.bare])
+                    row.sharedCoreRatios = shared[variant]?.map(\.ratio) ?? []
+                    row.sharedCoreAddedNanoseconds = shared[variant]?.map(\.addedNanosecondsPerFrame) ?? []
+                    return row
                 }
             }
         }
@@ -81,40 +74,36 @@ package enum LiveBench {
                 * (variants.count * rounds + paired.count * sharedRounds),
             quiet: options.quiet)
         var rows: [VmmRow] = []
-        for size in options.frameSizes {
-            let traffic = BenchTraffic(flows: options.flows, size: size)
-            for count in options.queueCounts {
-                let tap = try BenchTap(queues: count, queueLength: options.mode == .drain ? 2 * options.frames : 65_536)
-                let scenario = VmmScenario(
-                    tap: tap, traffic: traffic, mode: options.mode, frames: options.frames,
-                    duration: .milliseconds(Int(options.duration * 1000)))
-                var measured: [VmmVariant: [VmmRound]] = [:]
-                for round in 1...rounds {
-                    for variant in variants {
-                        let what =
-                            "\(size) B, \(count) queue\(count == 1 ? "" : "s"), \(variant.title), round \(round)/\(rounds)"
-                        let result = try progress.measure(what, { try scenario.run(variant) }) {
-                            "\($0.totalNanoseconds.fixed(0)) ns per frame in all"
-                        }
-                        measured[variant, default: []].append(result)
+        try options.forEachTap { size, count, traffic, tap in
+            let scenario = VmmScenario(
+                tap: tap, traffic: traffic, mode: options.mode, frames: options.frames,
+                duration: .milliseconds(Int(options.duration * 1000)))
+            var measured: [VmmVariant: [VmmRound]] = [:]
+            for round in 1...rounds {
+                for variant in variants {
+                    let what =
+                        "\(size) B, \(count) queue\(count == 1 ? "" : "s"), \(variant.title), round \(round)/\(rounds)"
+                    let result = try progress.measure(what, { try scenario.run(variant) }) {
+                        "\($0.totalNanoseconds.fixed(0)) ns per frame in all"
                     }
+                    measured[variant, default: []].append(result)
                 }
-                var shared: [VmmVariant: [Double]] = [:]
-                for round in 0..<sharedRounds {
-                    for variant in paired {
-                        let what =
-                            "\(size) B, \(count) queue\(count == 1 ? "" : "s"), \(variant.title) with automq on one CPU, round \(round + 1)/\(sharedRounds)"
-                        let pair = try progress.measure(what, { try scenario.sharedCoreRound(variant) }) {
-                            "\($0.ratio.fixed(3)) (\($0.engineNanosecondsPerFrame.fixed(0)) against \($0.bareNanosecondsPerFrame.fixed(0)) ns per frame)"
-                        }
-                        shared[variant, default: []].append(pair.ratio)
+            }
+            var shared: [VmmVariant: [Double]] = [:]
+            for round in 0..<sharedRounds {
+                for variant in paired {
+                    let what =
+                        "\(size) B, \(count) queue\(count == 1 ? "" : "s"), \(variant.title) with automq on one CPU, round \(round + 1)/\(sharedRounds)"
+                    let pair = try progress.measure(what, { try scenario.sharedCoreRound(variant) }) {
+                        "\($0.ratio.fixed(3)) (\($0.engineNanosecondsPerFrame.fixed(0)) against \($0.bareNanosecondsPerFrame.fixed(0)) ns per frame)"
                     }
+                    shared[variant, default: []].append(pair.ratio)
                 }
-                rows += variants.map {
-                    VmmRow(
-                        variant: $0, queues: count, frameSize: size, rounds: measured[$0] ?? [],
-                        sharedCoreRatios: shared[$0] ?? [])
-                }
+            }
+            rows += variants.map {
+                VmmRow(
+                    variant: $0, queues: count, frameSize: size, rounds: measured[$0] ?? [],
+                    sharedCoreRatios: shared[$0] ?? [])
             }
         }
         progress.finish()

@@ -21,4 +21,19 @@ package struct LiveBenchOptions {
     package var quiet = false
 
     package init() {}
+
+    /// Calls `body` once per frame size and queue count, queue counts inner, with that size's
+    /// traffic and a bench tap of that many queues made for the call.
+    func forEachTap(_ body: (_ size: Int, _ queues: Int, BenchTraffic, BenchTap) throws -> Void) throws {
+        for size in frameSizes {
+            let traffic = BenchTraffic(flows: flows, size: size)
+            for count in queueCounts {
+                // Each queue holds up to txqueuelen frames; the kernel spreads unevenly and sends
+                // frames of its own (IPv6 router and listener solicitations), so leave room for
+                // every frame in one queue, twice over.
+                let tap = try BenchTap(queues: count, queueLength: mode == .drain ? 2 * frames : 65_536)
+                try body(size, count, traffic, tap)
+            }
+        }
+    }
 }

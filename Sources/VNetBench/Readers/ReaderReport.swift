@@ -88,10 +88,13 @@ struct ReaderReport {
         return report
     }
 
+    /// The variant column: the longest title of the rows, a space either side.
+    private var variantWidth: Int { 2 + (results.map(\.variant.title.count).max() ?? 7) }
+
     private var columns: [BenchReport.Column<BenchResult>] {
         [
             .figure("queues", 6) { String($0.queues) },
-            .text(" variant", 35) { " " + $0.variant.title },
+            .text(" variant", variantWidth) { " " + $0.variant.title },
             .figure("frames/s", 11) { String(Int($0.framesPerSecond)) },
             .ratio("vs bare", 9) { ratio($0) },
             .figure("best", 10) { String(Int($0.bestFramesPerSecond)) },

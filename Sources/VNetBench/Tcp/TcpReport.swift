@@ -46,10 +46,13 @@ struct TcpReport {
         return report
     }
 
+    /// The variant column: the longest title of the rows, a space either side.
+    private var variantWidth: Int { 2 + (rows.map(\.variant.title.count).max() ?? 7) }
+
     private var columns: [BenchReport.Column<TcpRow>] {
         [
             .figure("queues", 6) { String($0.queues) },
-            .text(" variant", 29) { " " + $0.variant.title },
+            .text(" variant", variantWidth) { " " + $0.variant.title },
             .figure("Gbit/s", 8) { $0.gigabitsPerSecond.fixed(2) },
             .figure("frames/s", 10) { String(Int($0.framesPerSecond)) },
             .figure("B/frame", 9) { String(Int($0.bytesPerFrame)) },

@@ -71,11 +71,14 @@ struct VmmReport {
         return report
     }
 
+    /// The variant column: the longest title of the rows, a space either side.
+    private var variantWidth: Int { 2 + (rows.map(\.variant.title.count).max() ?? 7) }
+
     private var columns: [BenchReport.Column<VmmRow>] {
         var columns: [BenchReport.Column<VmmRow>] = [
             .figure("bytes", 5) { String($0.frameSize) },
             .figure("queues", 7) { String($0.queues) },
-            .text(" variant", 29) { " " + $0.variant.title },
+            .text(" variant", variantWidth) { " " + $0.variant.title },
             .figure("frames/s", 11) { String(Int($0.framesPerSecond)) },
             .figure("vmm ns/frame", 14) { $0.vmmNanoseconds.fixed(0) },
             .figure("total ns/frame", 16) { $0.totalNanoseconds.fixed(0) },
