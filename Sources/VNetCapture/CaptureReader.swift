@@ -4,6 +4,9 @@ import CLibPCAP
 ///
 /// One reader per file and per thread (a `pcap_t` is not thread-safe). The frames handed to
 /// the visitor are libpcap's buffer, valid only during the call.
+// @safe: it owns its pcap_t (closed in deinit); each frame it lends is the caplen bytes libpcap
+// returned, valid until the next read, and the visitor gets it only during its call.
+@safe
 public final class CaptureReader {
     /// The path opened.
     public let path: String
@@ -15,19 +18,20 @@ public final class CaptureReader {
     /// Opens `path` with `pcap_open_offline`; throws unless it is an Ethernet capture.
     public init(path: String) throws(CaptureError) {
         var errorBuffer = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE))
-        guard let handle = pcap_open_offline(path, &errorBuffer) else {
+        // libpcap writes at most PCAP_ERRBUF_SIZE bytes, NUL-terminated, into `errorBuffer`.
+        guard let handle = unsafe pcap_open_offline(path, &errorBuffer) else {
             throw .open(path: path, message: CaptureReader.string(errorBuffer))
         }
-        let linkType = pcap_datalink(handle)
+        let linkType = unsafe pcap_datalink(handle)
         guard linkType == CaptureReader.ethernetLinkType else {
-            pcap_close(handle)
+            unsafe pcap_close(handle)
             throw .unsupportedLinkType(path: path, linkType: linkType)
         }
         self.path = path
-        self.handle = handle
+        unsafe self.handle = handle
     }
 
-    deinit { pcap_close(handle) }
+    deinit { unsafe pcap_close(handle) }
 
     /// Calls `visit` with each captured frame in file order (the captured bytes, which may be
     /// fewer than the frame had on the wire), and its 1-based index. Returns the frame count.
@@ -39,16 +43,18 @@ public final class CaptureReader {
         while true {
             var header: UnsafeMutablePointer<pcap_pkthdr>?
             var data: UnsafePointer<UInt8>?
-            let status = pcap_next_ex(handle, &header, &data)
+            let status = unsafe pcap_next_ex(handle, &header, &data)
             switch status {
             case 1:
                 index += 1
-                guard let header, let data else { continue }
-                visit(index, UnsafeRawBufferPointer(start: data, count: Int(header.pointee.caplen)))
+                guard let header = unsafe header, let data = unsafe data else { continue }
+                // `caplen` bytes at `data`, libpcap's until the next pcap_next_ex.
+                unsafe visit(index, UnsafeRawBufferPointer(start: data, count: Int(header.pointee.caplen)))
             case PCAP_ERROR_BREAK:
                 return index
             default:
-                throw .read(path: path, frame: index + 1, message: String(cString: pcap_geterr(handle)))
+                // pcap_geterr's message, copied at once.
+                throw unsafe .read(path: path, frame: index + 1, message: String(cString: pcap_geterr(handle)))
             }
         }
     }
@@ -56,11 +62,12 @@ public final class CaptureReader {
     /// Every frame of the file, copied.
     public func readAllFrames() throws(CaptureError) -> [[UInt8]] {
         var frames: [[UInt8]] = []
-        try forEachFrame { _, frame in frames.append(Array(frame)) }
+        // Each frame is copied during its visit, while libpcap's buffer still holds it.
+        unsafe try forEachFrame { _, frame in unsafe frames.append(Array(frame)) }
         return frames
     }
 
     private static func string(_ buffer: [CChar]) -> String {
-        buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }

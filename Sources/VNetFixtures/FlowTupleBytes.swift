@@ -10,12 +10,14 @@ public enum FlowTupleBytes {
     /// The 4 or 16 bytes of an IPv4 or IPv6 address in text form; `nil` if it is neither.
     public static func address(_ text: String) -> [UInt8]? {
         var v4 = in_addr()
-        if inet_pton(AF_INET, text, &v4) == 1 {
-            return withUnsafeBytes(of: &v4) { Array($0) }
+        if unsafe inet_pton(AF_INET, text, &v4) == 1 {
+            // The address's 4 bytes, in network order.
+            return unsafe withUnsafeBytes(of: &v4) { unsafe Array($0) }
         }
         var v6 = in6_addr()
-        if inet_pton(AF_INET6, text, &v6) == 1 {
-            return withUnsafeBytes(of: &v6) { Array($0) }
+        if unsafe inet_pton(AF_INET6, text, &v6) == 1 {
+            // The address's 16 bytes, in network order.
+            return unsafe withUnsafeBytes(of: &v6) { unsafe Array($0) }
         }
         return nil
     }

@@ -71,7 +71,8 @@ public enum VectorRunner {
             guard let frame = vector.frame.flatMap(Hex.decode), let value = vector.hashValue.flatMap(Hex.integer),
                 let report = vector.hashReport, let queue = vector.queue
             else { return VectorResult(name: vector.name, passed: false, detail: "malformed vector") }
-            let decision = frame.withUnsafeBytes { classifier.classify($0) }
+            // The frame's bytes, valid during the call.
+            let decision = unsafe frame.withUnsafeBytes { unsafe classifier.classify($0) }
             let expected = "\(Hex.word(UInt32(truncatingIfNeeded: value))) report \(report) queue \(queue)"
             let got = "\(Hex.word(decision.hash)) report \(decision.report.rawValue) queue \(decision.queue)"
             return compare(vector.name, expected: expected, got: got)

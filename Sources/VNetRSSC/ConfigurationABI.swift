@@ -4,6 +4,11 @@ import VNetRSS
 
 // The configuration functions of vnet_rss.h. Each checks its pointers and sizes first, then
 // calls the Swift API; no Swift error crosses the boundary.
+//
+// `unsafe` marks each use of the caller's pointers. Each is checked for NULL before it is read
+// or written, and points where vnet_rss.h says: at a live handle its create call returned (see
+// Handle), or at storage of the type and count the header gives; the sites that rely on a count
+// say which.
 
 extension WireFormat {
     /// The format a `VNET_RSS_FORMAT_*` value names; nil for any other value.
@@ -25,7 +30,7 @@ extension ValidationPolicy {
         switch policy {
         case VNET_RSS_POLICY_KERNEL: self = .kernel
         case VNET_RSS_POLICY_VIRTIO:
-            guard let limits = limits?.pointee else { return nil }
+            guard let limits = unsafe limits?.pointee else { return nil }
             self = .virtio(
                 DeviceLimits(
                     queuePairs: limits.queue_pairs, maxIndirectionTableLength: Int(limits.max_indirection_table_length),
@@ -43,22 +48,23 @@ public func configDecode(
     _ out: UnsafeMutablePointer<UnsafeMutablePointer<vnet_rss_config>?>?,
     _ detail: UnsafeMutablePointer<vnet_rss_error>?
 ) -> Int32 {
-    ErrorDetail.clear(detail)
-    guard let out else { return -EINVAL }
-    out.pointee = nil
+    unsafe ErrorDetail.clear(detail)
+    guard let out = unsafe out else { return -EINVAL }
+    unsafe out.pointee = nil
     guard let wire = WireFormat(abi: format), policy <= VNET_RSS_POLICY_VIRTIO,
-        bytes != nil || length == 0, length <= UInt(Int32.max)
+        unsafe bytes != nil || length == 0, length <= UInt(Int32.max)
     else { return -EINVAL }
-    let blob = bytes.map { Array(UnsafeBufferPointer(start: $0, count: Int(length))) } ?? []
+    // `length` bytes at `bytes`, NULL only for none.
+    let blob = unsafe bytes.map { unsafe Array(UnsafeBufferPointer(start: $0, count: Int(length))) } ?? []
     // Strictness is all decoding takes from the policy; the limits only matter to validation.
     let decodingPolicy: ValidationPolicy =
         policy == VNET_RSS_POLICY_VIRTIO ? .virtio(DeviceLimits(queuePairs: 1)) : .kernel
     do throws(ConfigurationError) {
         let configuration = try RSSConfiguration(decoding: blob, as: wire, policy: decodingPolicy)
-        out.pointee = Handle.hand(ConfigurationHandle(configuration), as: vnet_rss_config.self)
+        unsafe out.pointee = Handle.hand(ConfigurationHandle(configuration), as: vnet_rss_config.self)
         return 0
     } catch {
-        return ErrorDetail.refuse(error, detail)
+        return unsafe ErrorDetail.refuse(error, detail)
     }
 }
 
@@ -69,29 +75,31 @@ public func configCreate(
     _ out: UnsafeMutablePointer<UnsafeMutablePointer<vnet_rss_config>?>?,
     _ detail: UnsafeMutablePointer<vnet_rss_error>?
 ) -> Int32 {
-    ErrorDetail.clear(detail)
-    guard let out else { return -EINVAL }
-    out.pointee = nil
-    guard let fields = fields?.pointee else { return -EINVAL }
+    unsafe ErrorDetail.clear(detail)
+    guard let out = unsafe out else { return -EINVAL }
+    unsafe out.pointee = nil
+    guard let fields = unsafe fields?.pointee else { return -EINVAL }
     let tableLength = Int(fields.indirection_table_length)
     let keyLength = Int(fields.key_length)
-    guard table != nil || tableLength == 0, key != nil || keyLength == 0,
+    guard unsafe table != nil || tableLength == 0, unsafe key != nil || keyLength == 0,
         fields.features & ~(VNET_RSS_FEATURE_HASH_REPORT | VNET_RSS_FEATURE_RSS) == 0,
         fields.hash_types & ~VNET_RSS_HASH_TYPES_ALL == 0, keyLength <= 255
     else {
         return -EINVAL
     }
     do throws(ConfigurationError) {
-        let configuration = try RSSConfiguration(
+        // `indirection_table_length` entries at `table` and `key_length` bytes at `key`, NULL only
+        // for none.
+        let configuration = unsafe try RSSConfiguration(
             features: RSSFeatures(rawValue: UInt16(fields.features)), hashTypes: HashTypes(rawValue: fields.hash_types),
-            indirectionTable: table.map { Array(UnsafeBufferPointer(start: $0, count: tableLength)) } ?? [],
+            indirectionTable: table.map { unsafe Array(UnsafeBufferPointer(start: $0, count: tableLength)) } ?? [],
             unclassifiedQueue: fields.unclassified_queue,
-            key: key.map { Array(UnsafeBufferPointer(start: $0, count: keyLength)) } ?? [],
+            key: key.map { unsafe Array(UnsafeBufferPointer(start: $0, count: keyLength)) } ?? [],
             maxTransmitQueues: fields.max_tx_vq)
-        out.pointee = Handle.hand(ConfigurationHandle(configuration), as: vnet_rss_config.self)
+        unsafe out.pointee = Handle.hand(ConfigurationHandle(configuration), as: vnet_rss_config.self)
         return 0
     } catch {
-        return ErrorDetail.refuse(error, detail)
+        return unsafe ErrorDetail.refuse(error, detail)
     }
 }
 
@@ -101,15 +109,15 @@ public func configValidate(
     _ config: UnsafePointer<vnet_rss_config>?, _ policy: UInt32, _ limits: UnsafePointer<vnet_rss_device_limits>?,
     _ detail: UnsafeMutablePointer<vnet_rss_error>?
 ) -> Int32 {
-    ErrorDetail.clear(detail)
-    guard let handle = Handle.object(config, ConfigurationHandle.self),
-        let policy = ValidationPolicy(abi: policy, limits)
+    unsafe ErrorDetail.clear(detail)
+    guard let handle = unsafe Handle.object(config, ConfigurationHandle.self),
+        let policy = unsafe ValidationPolicy(abi: policy, limits)
     else { return -EINVAL }
     do throws(ConfigurationError) {
         try handle.configuration.validate(policy)
         return 0
     } catch {
-        return ErrorDetail.refuse(error, detail)
+        return unsafe ErrorDetail.refuse(error, detail)
     }
 }
 
@@ -120,18 +128,19 @@ public func configEncode(
     _ capacity: UInt,
     _ length: UnsafeMutablePointer<UInt>?, _ detail: UnsafeMutablePointer<vnet_rss_error>?
 ) -> Int32 {
-    ErrorDetail.clear(detail)
-    guard let handle = Handle.object(config, ConfigurationHandle.self), let wire = WireFormat(abi: format),
-        let length, buffer != nil || capacity == 0
+    unsafe ErrorDetail.clear(detail)
+    guard let handle = unsafe Handle.object(config, ConfigurationHandle.self), let wire = WireFormat(abi: format),
+        let length = unsafe length, unsafe buffer != nil || capacity == 0
     else { return -EINVAL }
     do throws(ConfigurationError) {
         let bytes = try handle.configuration.encoded(as: wire)
-        length.pointee = UInt(bytes.count)
-        guard let buffer, UInt(bytes.count) <= capacity else { return -ENOSPC }
-        buffer.update(from: bytes, count: bytes.count)
+        unsafe length.pointee = UInt(bytes.count)
+        guard let buffer = unsafe buffer, UInt(bytes.count) <= capacity else { return -ENOSPC }
+        // `capacity` writable bytes at `buffer`, and the encoding fits them.
+        unsafe buffer.update(from: bytes, count: bytes.count)
         return 0
     } catch {
-        return ErrorDetail.refuse(error, detail)
+        return unsafe ErrorDetail.refuse(error, detail)
     }
 }
 
@@ -142,7 +151,9 @@ public func configFields(
     _ table: UnsafeMutablePointer<UInt16>?, _ tableCapacity: UInt, _ key: UnsafeMutablePointer<UInt8>?,
     _ keyCapacity: UInt
 ) -> Int32 {
-    guard let configuration = Handle.object(config, ConfigurationHandle.self)?.configuration, let fields else {
+    guard let configuration = unsafe Handle.object(config, ConfigurationHandle.self)?.configuration,
+        let fields = unsafe fields
+    else {
         return -EINVAL
     }
     var out = vnet_rss_fields()
@@ -152,18 +163,20 @@ public func configFields(
     out.max_tx_vq = configuration.maxTransmitQueues
     out.indirection_table_length = UInt32(configuration.indirectionTable.count)
     out.key_length = UInt32(configuration.key.count)
-    fields.pointee = out
+    unsafe fields.pointee = out
     var result: Int32 = 0
-    if let table {
+    if let table = unsafe table {
         if UInt(configuration.indirectionTable.count) <= tableCapacity {
-            table.update(from: configuration.indirectionTable, count: configuration.indirectionTable.count)
+            // `tableCapacity` writable entries at `table`, and the table fits them.
+            unsafe table.update(from: configuration.indirectionTable, count: configuration.indirectionTable.count)
         } else {
             result = -ENOSPC
         }
     }
-    if let key {
+    if let key = unsafe key {
         if UInt(configuration.key.count) <= keyCapacity {
-            key.update(from: configuration.key, count: configuration.key.count)
+            // `keyCapacity` writable bytes at `key`, and the key fits them.
+            unsafe key.update(from: configuration.key, count: configuration.key.count)
         } else {
             result = -ENOSPC
         }
@@ -177,18 +190,18 @@ public func configWithFeatures(
     _ config: UnsafePointer<vnet_rss_config>?, _ features: UInt32,
     _ out: UnsafeMutablePointer<UnsafeMutablePointer<vnet_rss_config>?>?
 ) -> Int32 {
-    guard let out else { return -EINVAL }
-    out.pointee = nil
-    guard let configuration = Handle.object(config, ConfigurationHandle.self)?.configuration,
+    guard let out = unsafe out else { return -EINVAL }
+    unsafe out.pointee = nil
+    guard let configuration = unsafe Handle.object(config, ConfigurationHandle.self)?.configuration,
         features & ~(VNET_RSS_FEATURE_HASH_REPORT | VNET_RSS_FEATURE_RSS) == 0
     else { return -EINVAL }
     let changed = configuration.with(features: RSSFeatures(rawValue: UInt16(features)))
-    out.pointee = Handle.hand(ConfigurationHandle(changed), as: vnet_rss_config.self)
+    unsafe out.pointee = Handle.hand(ConfigurationHandle(changed), as: vnet_rss_config.self)
     return 0
 }
 
 /// `vnet_rss_config_free`.
 @c(vnet_rss_config_free)
 public func configFree(_ config: UnsafeMutablePointer<vnet_rss_config>?) {
-    Handle.release(config, ConfigurationHandle.self)
+    unsafe Handle.release(config, ConfigurationHandle.self)
 }

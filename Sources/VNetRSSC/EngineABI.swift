@@ -5,29 +5,39 @@ import VNetRSS
 import VNetTap
 
 // The engine and capability functions of vnet_rss.h.
+//
+// `unsafe` marks each use of the caller's pointers. Each is checked for NULL before it is read
+// or written, and points where vnet_rss.h says: at a live handle its create call returned (see
+// Handle), or at storage of the type and count the header gives; the sites that rely on a count
+// say which.
 
 /// A C handler and its context, carried into the reader threads. @unchecked: the context is
 /// the caller's, who promised (vnet_rss.h) a thread-safe handler.
+// @safe: the context goes back untouched to the caller's own handler, with a view of a frame that
+// is valid during the call, as vnet_rss.h says.
+@safe
 private struct CHandler: @unchecked Sendable {
     let function: vnet_rss_frame_handler
     let context: UnsafeMutableRawPointer?
 
     func callAsFunction(_ frame: ReceivedFrame) {
-        var view = vnet_rss_frame(frame)
-        function(&view, context)
+        var view = unsafe vnet_rss_frame(frame)
+        unsafe function(&view, context)
     }
 }
 
 extension vnet_rss_frame {
     init(_ frame: ReceivedFrame) {
-        self.init()
-        packet = frame.packet.baseAddress?.assumingMemoryBound(to: UInt8.self)
-        length = UInt32(frame.packet.count)
-        header_size = UInt32(frame.headerSize)
-        hash = frame.hash
-        report = frame.report.rawValue
-        tap_queue = UInt16(truncatingIfNeeded: frame.tapQueue)
-        queue = UInt16(truncatingIfNeeded: frame.queue)
+        // A view holding the frame's own packet address, valid as long as the frame (vnet_rss.h:
+        // during the handler's call).
+        unsafe self.init()
+        unsafe packet = frame.packet.baseAddress?.assumingMemoryBound(to: UInt8.self)
+        unsafe length = UInt32(frame.packet.count)
+        unsafe header_size = UInt32(frame.headerSize)
+        unsafe hash = frame.hash
+        unsafe report = frame.report.rawValue
+        unsafe tap_queue = UInt16(truncatingIfNeeded: frame.tapQueue)
+        unsafe queue = UInt16(truncatingIfNeeded: frame.queue)
     }
 }
 
@@ -35,23 +45,25 @@ extension EngineOptions {
     /// The options `options` asks for; nil when a field is out of range.
     init?(abi options: vnet_rss_engine_options) {
         self.init()
-        switch options.reader {
+        // A copy of the caller's options: the plain fields are read, and the handler and its
+        // context go untouched into a CHandler.
+        switch unsafe options.reader {
         case VNET_RSS_READER_READ: reader = .read
         case VNET_RSS_READER_URING: reader = .uring
         case VNET_RSS_READER_URING_SINGLE: reader = .uringSingleShot
         default: return nil
         }
-        guard let rule = ExtensionHeaderRule(abi: options.extension_header_rule),
-            options.buffers_per_queue <= 65_536, options.ring_capacity <= 65_536,
-            options.buffer_size == 0 || (64...65_600).contains(options.buffer_size)
+        guard let rule = unsafe ExtensionHeaderRule(abi: options.extension_header_rule),
+            unsafe options.buffers_per_queue <= 65_536, unsafe options.ring_capacity <= 65_536,
+            unsafe options.buffer_size == 0 || (64...65_600).contains(options.buffer_size)
         else { return nil }
         extensionHeaderRule = rule
-        if options.buffers_per_queue > 0 { buffersPerQueue = Int(options.buffers_per_queue) }
-        if options.buffer_size > 0 { bufferSize = Int(options.buffer_size) }
-        if options.ring_capacity > 0 { ringCapacity = Int(options.ring_capacity) }
-        if let function = options.inline_handler {
-            let handler = CHandler(function: function, context: options.inline_context)
-            delivery = .inline { handler($0) }
+        if unsafe options.buffers_per_queue > 0 { buffersPerQueue = unsafe Int(options.buffers_per_queue) }
+        if unsafe options.buffer_size > 0 { bufferSize = unsafe Int(options.buffer_size) }
+        if unsafe options.ring_capacity > 0 { ringCapacity = unsafe Int(options.ring_capacity) }
+        if let function = unsafe options.inline_handler {
+            let handler = unsafe CHandler(function: function, context: options.inline_context)
+            delivery = unsafe .inline { unsafe handler($0) }
         }
     }
 }
@@ -64,7 +76,7 @@ public func engineCreate(
     _ out: UnsafeMutablePointer<UnsafeMutablePointer<vnet_rss_engine>?>?,
     _ detail: UnsafeMutablePointer<vnet_rss_error>?
 ) -> Int32 {
-    engineCreateSteered(tapDescriptors, count, config, options, VNET_RSS_STEERING_AUTOMATIC, nil, out, detail)
+    unsafe engineCreateSteered(tapDescriptors, count, config, options, VNET_RSS_STEERING_AUTOMATIC, nil, out, detail)
 }
 
 /// `vnet_rss_engine_create_steered`.
@@ -76,39 +88,40 @@ public func engineCreateSteered(
     _ detail: UnsafeMutablePointer<vnet_rss_error>?
 ) -> Int32 {
     // Both creation functions come here: every argument is checked before anything is made.
-    ErrorDetail.clear(detail)
-    guard let out else { return -EINVAL }
-    out.pointee = nil
-    guard let tapDescriptors, (1...64).contains(count),
-        let configuration = Handle.object(config, ConfigurationHandle.self)?.configuration,
-        var engineOptions = EngineOptions(abi: options?.pointee ?? vnet_rss_engine_options()),
+    unsafe ErrorDetail.clear(detail)
+    guard let out = unsafe out else { return -EINVAL }
+    unsafe out.pointee = nil
+    guard let tapDescriptors = unsafe tapDescriptors, (1...64).contains(count),
+        let configuration = unsafe Handle.object(config, ConfigurationHandle.self)?.configuration,
+        var engineOptions = unsafe EngineOptions(abi: options?.pointee ?? vnet_rss_engine_options()),
         let mode = SteeringMode(abi: steering)
     else { return -EINVAL }
     engineOptions.steering = mode
-    let descriptors = Array(UnsafeBufferPointer(start: tapDescriptors, count: Int(count)))
+    // `count` descriptors at `tapDescriptors`.
+    let descriptors = unsafe Array(UnsafeBufferPointer(start: tapDescriptors, count: Int(count)))
     guard descriptors.allSatisfy({ $0 >= 0 }) else { return -EBADF }
-    let receiveQueues = Int(options?.pointee.receive_queues ?? 0)
+    let receiveQueues = unsafe Int(options?.pointee.receive_queues ?? 0)
     guard receiveQueues <= 64 else { return -EINVAL }
     do {
-        if let programDescriptors {
-            guard let fds = SteeringProgram.Descriptors(abi: programDescriptors) else { return -EBADF }
+        if let programDescriptors = unsafe programDescriptors {
+            guard let fds = unsafe SteeringProgram.Descriptors(abi: programDescriptors) else { return -EBADF }
             engineOptions.steeringProgram = try SteeringProgram.adopt(fds)
         }
         let device = try TapDevice.adopt(descriptors: descriptors)
         let engine = try RSSEngine(
             device: device, configuration: configuration, queueCount: receiveQueues == 0 ? nil : receiveQueues,
             options: engineOptions)
-        out.pointee = Handle.hand(EngineHandle(engine), as: vnet_rss_engine.self)
+        unsafe out.pointee = Handle.hand(EngineHandle(engine), as: vnet_rss_engine.self)
         return 0
     } catch {
-        return ErrorDetail.failure(error, detail)
+        return unsafe ErrorDetail.failure(error, detail)
     }
 }
 
 /// `vnet_rss_engine_start`.
 @c(vnet_rss_engine_start)
 public func engineStart(_ engine: UnsafeMutablePointer<vnet_rss_engine>?) -> Int32 {
-    guard let handle = Handle.object(UnsafePointer(engine), EngineHandle.self) else { return -EINVAL }
+    guard let handle = unsafe Handle.object(UnsafePointer(engine), EngineHandle.self) else { return -EINVAL }
     do throws(TapError) {
         try handle.engine.start()
         return 0
@@ -120,7 +133,7 @@ public func engineStart(_ engine: UnsafeMutablePointer<vnet_rss_engine>?) -> Int
 /// `vnet_rss_engine_stop`.
 @c(vnet_rss_engine_stop)
 public func engineStop(_ engine: UnsafeMutablePointer<vnet_rss_engine>?) -> Int32 {
-    guard let handle = Handle.object(UnsafePointer(engine), EngineHandle.self) else { return -EINVAL }
+    guard let handle = unsafe Handle.object(UnsafePointer(engine), EngineHandle.self) else { return -EINVAL }
     handle.engine.stop()
     return 0
 }
@@ -128,8 +141,8 @@ public func engineStop(_ engine: UnsafeMutablePointer<vnet_rss_engine>?) -> Int3
 /// `vnet_rss_engine_destroy`.
 @c(vnet_rss_engine_destroy)
 public func engineDestroy(_ engine: UnsafeMutablePointer<vnet_rss_engine>?) {
-    Handle.object(UnsafePointer(engine), EngineHandle.self)?.engine.stop()
-    Handle.release(engine, EngineHandle.self)
+    unsafe Handle.object(UnsafePointer(engine), EngineHandle.self)?.engine.stop()
+    unsafe Handle.release(engine, EngineHandle.self)
 }
 
 /// `vnet_rss_engine_receive`.
@@ -139,10 +152,12 @@ public func engineReceive(
     _ handler: vnet_rss_frame_handler?,
     _ context: UnsafeMutableRawPointer?
 ) -> Int32 {
-    guard let handle = Handle.object(UnsafePointer(engine), EngineHandle.self), let handler else { return -EINVAL }
+    guard let handle = unsafe Handle.object(UnsafePointer(engine), EngineHandle.self), let handler = unsafe handler
+    else { return -EINVAL }
     guard Int(queue) < handle.engine.queueCount else { return -ERANGE }
-    let call = CHandler(function: handler, context: context)
-    return Int32(handle.engine.receive(queue: Int(queue), limit: Int(min(limit, UInt(Int32.max)))) { call($0) })
+    let call = unsafe CHandler(function: handler, context: context)
+    return unsafe Int32(
+        handle.engine.receive(queue: Int(queue), limit: Int(min(limit, UInt(Int32.max)))) { unsafe call($0) })
 }
 
 /// `vnet_rss_engine_receive_into`.
@@ -151,21 +166,23 @@ public func engineReceiveInto(
     _ engine: UnsafeMutablePointer<vnet_rss_engine>?, _ queue: UInt16, _ buffers: UnsafeMutablePointer<UInt8>?,
     _ bufferSize: UInt, _ count: UInt, _ frames: UnsafeMutablePointer<vnet_rss_frame>?
 ) -> Int32 {
-    guard let handle = Handle.object(UnsafePointer(engine), EngineHandle.self) else { return -EINVAL }
+    guard let handle = unsafe Handle.object(UnsafePointer(engine), EngineHandle.self) else { return -EINVAL }
     guard Int(queue) < handle.engine.queueCount else { return -ERANGE }
     guard count > 0 else { return 0 }
-    guard let buffers, let frames, count <= UInt(Int32.max) else { return -EINVAL }
+    guard let buffers = unsafe buffers, let frames = unsafe frames, count <= UInt(Int32.max) else { return -EINVAL }
     // Every frame fits a buffer as large as the engine's, so none is ever cut.
     guard bufferSize >= UInt(handle.bufferSize), bufferSize <= UInt(Int.max) / count else { return -ENOSPC }
     var index = 0
-    handle.engine.receive(queue: Int(queue), limit: Int(count)) { frame in
-        let slot = buffers + index * Int(bufferSize)
-        if let packet = frame.packet.baseAddress {
-            slot.update(from: packet.assumingMemoryBound(to: UInt8.self), count: frame.packet.count)
+    // `count` buffers of `bufferSize` bytes at `buffers` and room for `count` frames at `frames`:
+    // the engine hands at most `count` frames (index < count), none longer than its buffer size.
+    unsafe handle.engine.receive(queue: Int(queue), limit: Int(count)) { frame in
+        let slot = unsafe buffers + index * Int(bufferSize)
+        if let packet = unsafe frame.packet.baseAddress {
+            unsafe slot.update(from: packet.assumingMemoryBound(to: UInt8.self), count: frame.packet.count)
         }
-        var view = vnet_rss_frame(frame)
-        view.packet = UnsafePointer(slot)
-        frames[index] = view
+        var view = unsafe vnet_rss_frame(frame)
+        unsafe view.packet = UnsafePointer(slot)
+        unsafe frames[index] = view
         index += 1
     }
     return Int32(index)
@@ -174,7 +191,7 @@ public func engineReceiveInto(
 /// `vnet_rss_engine_wait`.
 @c(vnet_rss_engine_wait)
 public func engineWait(_ engine: UnsafeMutablePointer<vnet_rss_engine>?, _ queue: UInt16, _ timeout: Int32) -> Int32 {
-    guard let handle = Handle.object(UnsafePointer(engine), EngineHandle.self) else { return -EINVAL }
+    guard let handle = unsafe Handle.object(UnsafePointer(engine), EngineHandle.self) else { return -EINVAL }
     guard Int(queue) < handle.engine.queueCount else { return -ERANGE }
     return handle.engine.waitForFrames(queue: Int(queue), timeoutMilliseconds: max(timeout, -1)) ? 1 : 0
 }
@@ -185,15 +202,15 @@ public func engineApply(
     _ engine: UnsafeMutablePointer<vnet_rss_engine>?, _ config: UnsafePointer<vnet_rss_config>?,
     _ detail: UnsafeMutablePointer<vnet_rss_error>?
 ) -> Int32 {
-    ErrorDetail.clear(detail)
-    guard let handle = Handle.object(UnsafePointer(engine), EngineHandle.self),
-        let configuration = Handle.object(config, ConfigurationHandle.self)?.configuration
+    unsafe ErrorDetail.clear(detail)
+    guard let handle = unsafe Handle.object(UnsafePointer(engine), EngineHandle.self),
+        let configuration = unsafe Handle.object(config, ConfigurationHandle.self)?.configuration
     else { return -EINVAL }
     do {
         try handle.engine.apply(configuration)
         return 0
     } catch {
-        return ErrorDetail.failure(error, detail)
+        return unsafe ErrorDetail.failure(error, detail)
     }
 }
 
@@ -202,7 +219,8 @@ public func engineApply(
 public func engineSetTapQueue(
     _ engine: UnsafeMutablePointer<vnet_rss_engine>?, _ tapQueue: UInt16, _ attached: Int32
 ) -> Int32 {
-    guard let handle = Handle.object(UnsafePointer(engine), EngineHandle.self), attached == 0 || attached == 1 else {
+    guard let handle = unsafe Handle.object(UnsafePointer(engine), EngineHandle.self), attached == 0 || attached == 1
+    else {
         return -EINVAL
     }
     guard Int(tapQueue) < handle.engine.device.queues.count else { return -ERANGE }
@@ -220,18 +238,21 @@ public func engineStatistics(
     _ engine: UnsafePointer<vnet_rss_engine>?, _ totals: UnsafeMutablePointer<vnet_rss_statistics>?,
     _ delivered: UnsafeMutablePointer<UInt64>?, _ dropped: UnsafeMutablePointer<UInt64>?, _ queueCapacity: UInt
 ) -> Int32 {
-    guard let handle = Handle.object(engine, EngineHandle.self), let totals else { return -EINVAL }
+    guard let handle = unsafe Handle.object(engine, EngineHandle.self), let totals = unsafe totals else {
+        return -EINVAL
+    }
     let statistics = handle.engine.statistics()
-    totals.pointee = vnet_rss_statistics(
+    unsafe totals.pointee = vnet_rss_statistics(
         frames_read: statistics.framesRead, bytes_read: statistics.tapQueues.reduce(0) { $0 + $1.bytes },
         frames_delivered: statistics.framesDelivered, frames_dropped: statistics.framesDropped,
         frames_unclassified: statistics.unclassified,
         frames_redirected: statistics.tapQueues.reduce(0) { $0 + $1.redirected })
-    guard delivered != nil || dropped != nil else { return 0 }
+    guard unsafe delivered != nil || dropped != nil else { return 0 }
     guard UInt(statistics.receiveQueues.count) <= queueCapacity else { return -ENOSPC }
+    // `queueCapacity` entries at each of `delivered` and `dropped` (NULL for none), one per queue.
     for (queue, counters) in statistics.receiveQueues.enumerated() {
-        delivered?[queue] = counters.delivered
-        dropped?[queue] = counters.dropped
+        unsafe delivered?[queue] = counters.delivered
+        unsafe dropped?[queue] = counters.dropped
     }
     return 0
 }
@@ -239,7 +260,7 @@ public func engineStatistics(
 /// `vnet_rss_engine_queue_count`.
 @c(vnet_rss_engine_queue_count)
 public func engineQueueCount(_ engine: UnsafePointer<vnet_rss_engine>?) -> Int32 {
-    guard let handle = Handle.object(engine, EngineHandle.self) else { return -EINVAL }
+    guard let handle = unsafe Handle.object(engine, EngineHandle.self) else { return -EINVAL }
     return Int32(handle.engine.queueCount)
 }
 
@@ -247,16 +268,17 @@ public func engineQueueCount(_ engine: UnsafePointer<vnet_rss_engine>?) -> Int32
 @c(vnet_rss_kernel_capability)
 public func kernelCapability(_ tapDescriptor: Int32, _ capability: UnsafeMutablePointer<vnet_rss_capability>?) -> Int32
 {
-    guard let capability, tapDescriptor >= 0 else { return -EINVAL }
+    guard let capability = unsafe capability, tapDescriptor >= 0 else { return -EINVAL }
     var answer = [UInt8](repeating: 0, count: TunVnetHashLayout.hashSize)
-    let result = answer.withUnsafeMutableBytes { raw in
+    // The ioctl writes a struct tun_vnet_hash: hashSize bytes, the size of `answer`.
+    let result = unsafe answer.withUnsafeMutableBytes { raw in
         Result { () throws(Errno) in
-            try LinuxSystemCalls().ioctl(tapDescriptor, UInt(TunIoctl.V5.getVnetHashCap), raw.baseAddress)
+            unsafe try LinuxSystemCalls().ioctl(tapDescriptor, UInt(TunIoctl.V5.getVnetHashCap), raw.baseAddress)
         }
     }
     if case .failure(let error) = result { return -error.rawValue }
     guard let decoded = try? RSSCapability(decoding: answer) else { return -EPROTO }
-    capability.pointee = vnet_rss_capability(
+    unsafe capability.pointee = vnet_rss_capability(
         features: UInt32(decoded.features.rawValue), hash_types: decoded.hashTypes.rawValue)
     return 0
 }

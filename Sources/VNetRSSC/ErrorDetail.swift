@@ -10,22 +10,25 @@ enum ErrorDetail {
 
     /// Fills `out` (when given) from a refused configuration; returns `-EINVAL`.
     static func refuse(_ error: ConfigurationError, _ out: UnsafeMutablePointer<vnet_rss_error>?) -> Int32 {
-        if let out {
-            out.pointee = vnet_rss_error()
-            out.pointee.rule = rule(error.rule)
-            out.pointee.virtio_ack = UInt32(error.virtioAck)
-            out.pointee.kernel_errno = error.kernelErrno
-            out.pointee.value = error.value
-            out.pointee.limit = error.limit
-            copy(error.field.description, into: &out.pointee.field)
-            copy(error.description, into: &out.pointee.message)
+        if let out = unsafe out {
+            var filled = vnet_rss_error()
+            filled.rule = rule(error.rule)
+            filled.virtio_ack = UInt32(error.virtioAck)
+            filled.kernel_errno = error.kernelErrno
+            filled.value = error.value
+            filled.limit = error.limit
+            copy(error.field.description, into: &filled.field)
+            copy(error.description, into: &filled.message)
+            // The caller's vnet_rss_error, checked non-NULL.
+            unsafe out.pointee = filled
         }
         return -EINVAL
     }
 
     /// Clears `out` (when given): no rule broken.
     static func clear(_ out: UnsafeMutablePointer<vnet_rss_error>?) {
-        out?.pointee = vnet_rss_error()
+        // The caller's vnet_rss_error, or NULL for none.
+        unsafe out?.pointee = vnet_rss_error()
     }
 
     /// `-errno` for a failed tap or engine operation.
@@ -35,7 +38,7 @@ enum ErrorDetail {
     /// `detail` filled), a tap failure (its errno), anything else `-EIO`.
     static func failure(_ error: any Error, _ detail: UnsafeMutablePointer<vnet_rss_error>?) -> Int32 {
         switch error {
-        case let refused as ConfigurationError: refuse(refused, detail)
+        case let refused as ConfigurationError: unsafe refuse(refused, detail)
         case let tap as TapError: failure(tap)
         default: -EIO
         }
@@ -55,17 +58,19 @@ enum ErrorDetail {
 
     /// Copies `text` into a fixed C `char` array (a tuple in Swift), cut to fit, NUL-terminated.
     static func copy<Storage>(_ text: String, into storage: inout Storage) {
-        withUnsafeMutableBytes(of: &storage) { bytes in copy(text, into: bytes) }
+        // The array's own bytes, for the length of the call.
+        unsafe withUnsafeMutableBytes(of: &storage) { bytes in unsafe copy(text, into: bytes) }
     }
 
     /// Copies `text` into `bytes`, NUL-terminated, cut where it does not fit before a character
     /// that would not fit whole (never on a UTF-8 continuation byte). Nothing for no room.
     static func copy(_ text: String, into bytes: UnsafeMutableRawBufferPointer) {
-        guard !bytes.isEmpty else { return }
+        guard unsafe !bytes.isEmpty else { return }
         let whole = Array(text.utf8)
         var end = min(whole.count, bytes.count - 1)
         while end > 0, end < whole.count, whole[end] & 0xC0 == 0x80 { end -= 1 }
-        bytes.copyBytes(from: whole[..<end])
-        bytes[end] = 0
+        // end < bytes.count: the kept text and its NUL fit.
+        unsafe bytes.copyBytes(from: whole[..<end])
+        unsafe bytes[end] = 0
     }
 }

@@ -39,12 +39,15 @@ final class ClassifierHandle: ABIHandle, TypedHandle {
     }
 }
 
+// @unsafe: its batch keeps packets' addresses, valid only during the vnet_rss_classify_batch call
+// that appends and processes them.
+@unsafe
 final class BatchHandle: ABIHandle, TypedHandle {
     static let kind = Kind.batch
     let batch: ClassificationBatch
     init(_ batch: ClassificationBatch) {
-        self.batch = batch
-        super.init(kind: Self.kind)
+        unsafe self.batch = batch
+        unsafe super.init(kind: Self.kind)
     }
 }
 
@@ -74,16 +77,21 @@ final class SteeringHandle: ABIHandle, TypedHandle {
 enum Handle {
     /// Retains `object` and returns its address as a `T` handle.
     static func hand<T>(_ object: ABIHandle, as _: T.Type) -> UnsafeMutablePointer<T> {
-        Unmanaged.passRetained(object).toOpaque().assumingMemoryBound(to: T.self)
+        // The C side never reads a handle's memory as a `T`: it only hands the address back.
+        unsafe Unmanaged.passRetained(object).toOpaque().assumingMemoryBound(to: T.self)
     }
 
     /// The object behind `pointer` when it is a `Kind`, without retaining it; nil for NULL or
     /// another kind of handle.
     static func object<Kind: TypedHandle, T>(_ pointer: UnsafePointer<T>?, _: Kind.Type) -> Kind? {
-        guard let pointer else { return nil }
-        let handle = Unmanaged<ABIHandle>.fromOpaque(UnsafeRawPointer(pointer))
+        guard let pointer = unsafe pointer else { return nil }
+        // A non-NULL handle is an address ``hand(_:as:)`` returned and not yet freed (vnet_rss.h);
+        // unsafeDowncast only once its kind is checked.
+        let handle = unsafe Unmanaged<ABIHandle>.fromOpaque(UnsafeRawPointer(pointer))
         // _withUnsafeGuaranteedRef: the C caller holds the reference its create call returned.
-        return handle._withUnsafeGuaranteedRef { $0.kind == Kind.kind ? unsafeDowncast($0, to: Kind.self) : nil }
+        return unsafe handle._withUnsafeGuaranteedRef {
+            unsafe $0.kind == Kind.kind ? unsafeDowncast($0, to: Kind.self) : nil
+        }
     }
 
     /// `body` with the object behind `pointer` when it is a `Kind`, borrowed: no retain and no
@@ -93,20 +101,20 @@ enum Handle {
     static func withObject<Kind: TypedHandle, T, Result>(
         _ pointer: UnsafePointer<T>?, _: Kind.Type, _ body: (Kind) -> Result
     ) -> Result? {
-        guard let pointer else { return nil }
-        let handle = Unmanaged<ABIHandle>.fromOpaque(UnsafeRawPointer(pointer))
+        guard let pointer = unsafe pointer else { return nil }
+        let handle = unsafe Unmanaged<ABIHandle>.fromOpaque(UnsafeRawPointer(pointer))
         // _withUnsafeGuaranteedRef: the C caller holds the reference its create call returned.
-        return handle._withUnsafeGuaranteedRef { object in
-            object.kind == Kind.kind ? body(unsafeDowncast(object, to: Kind.self)) : nil
+        return unsafe handle._withUnsafeGuaranteedRef { object in
+            unsafe object.kind == Kind.kind ? body(unsafeDowncast(object, to: Kind.self)) : nil
         }
     }
 
     /// Releases the object behind `pointer` when it is a `Kind` (NULL and other kinds are ignored).
     static func release<Kind: TypedHandle, T>(_ pointer: UnsafeMutablePointer<T>?, _ kind: Kind.Type) {
-        guard let pointer else { return }
-        let handle = Unmanaged<ABIHandle>.fromOpaque(UnsafeRawPointer(pointer))
+        guard let pointer = unsafe pointer else { return }
+        let handle = unsafe Unmanaged<ABIHandle>.fromOpaque(UnsafeRawPointer(pointer))
         // _withUnsafeGuaranteedRef: as above; the caller's reference is released only below.
-        guard handle._withUnsafeGuaranteedRef({ $0.kind == Kind.kind }) else { return }
-        handle.release()
+        guard unsafe handle._withUnsafeGuaranteedRef({ $0.kind == Kind.kind }) else { return }
+        unsafe handle.release()
     }
 }

@@ -5,16 +5,21 @@ import VNetRSS
 import VNetTap
 
 // The steering functions of vnet_rss.h: who steers an engine, and the program a manager loads.
+//
+// `unsafe` marks each use of the caller's pointers. Each is checked for NULL before it is read
+// or written, and points where vnet_rss.h says: at a live handle its create call returned (see
+// Handle), or at storage of the type and count the header gives; the sites that rely on a count
+// say which.
 
 /// `vnet_rss_engine_steering`.
 @c(vnet_rss_engine_steering)
 public func engineSteering(
     _ engine: UnsafePointer<vnet_rss_engine>?, _ reason: UnsafeMutablePointer<CChar>?, _ capacity: UInt
 ) -> Int32 {
-    guard let handle = Handle.object(engine, EngineHandle.self) else { return -EINVAL }
-    if let reason {
+    guard let handle = unsafe Handle.object(engine, EngineHandle.self) else { return -EINVAL }
+    if let reason = unsafe reason {
         // SAFETY: the caller gives `capacity` writable bytes at `reason`.
-        ErrorDetail.copy(
+        unsafe ErrorDetail.copy(
             handle.engine.steeringReason,
             into: UnsafeMutableRawBufferPointer(start: reason, count: Int(clamping: capacity)))
     }
@@ -28,7 +33,7 @@ public func engineSteering(
 /// `vnet_rss_steering_program_load`.
 @c(vnet_rss_steering_program_load)
 public func steeringProgramLoad(_ descriptors: UnsafeMutablePointer<Int32>?) -> Int32 {
-    guard let descriptors else { return -EINVAL }
+    guard let descriptors = unsafe descriptors else { return -EINVAL }
     do throws(TapError) {
         let program = try SteeringProgram.load(.tables)
         let owned = program.descriptors
@@ -44,7 +49,7 @@ public func steeringProgramLoad(_ descriptors: UnsafeMutablePointer<Int32>?) -> 
             copies.append(copy)
         }
         // SAFETY: vnet_rss.h asks for room for VNET_RSS_STEERING_PROGRAM_FDS descriptors.
-        for (index, fd) in copies.enumerated() { descriptors[index] = fd }
+        for (index, fd) in copies.enumerated() { unsafe descriptors[index] = fd }
         return 0
     } catch {
         return ErrorDetail.failure(error)
@@ -56,9 +61,9 @@ extension SteeringProgram.Descriptors {
     /// active switch, the two slots); nil when one is negative (the callers' -EBADF).
     init?(abi fds: UnsafePointer<Int32>) {
         // SAFETY: vnet_rss.h asks for VNET_RSS_STEERING_PROGRAM_FDS descriptors here.
-        let all = UnsafeBufferPointer(start: fds, count: Int(VNET_RSS_STEERING_PROGRAM_FDS))
-        guard all.allSatisfy({ $0 >= 0 }) else { return nil }
-        self.init(program: all[0], active: all[1], slots: (all[2], all[3]))
+        let all = unsafe UnsafeBufferPointer(start: fds, count: Int(VNET_RSS_STEERING_PROGRAM_FDS))
+        guard unsafe all.allSatisfy({ $0 >= 0 }) else { return nil }
+        unsafe self.init(program: all[0], active: all[1], slots: (all[2], all[3]))
     }
 }
 

@@ -4,6 +4,11 @@ import VNetRSS
 import VNetTap
 
 // The steering functions of vnet_rss.h for a VMM's own datapath: vnet_rss_steering_*.
+//
+// `unsafe` marks each use of the caller's pointers. Each is checked for NULL before it is read
+// or written, and points where vnet_rss.h says: at a live handle its create call returned (see
+// Handle), or at storage of the type and count the header gives; the sites that rely on a count
+// say which.
 
 /// `vnet_rss_steering_create`.
 @c(vnet_rss_steering_create)
@@ -13,43 +18,43 @@ public func steeringCreate(
     _ out: UnsafeMutablePointer<UnsafeMutablePointer<vnet_rss_steering>?>?,
     _ detail: UnsafeMutablePointer<vnet_rss_error>?
 ) -> Int32 {
-    ErrorDetail.clear(detail)
-    guard let out else { return -EINVAL }
-    out.pointee = nil
-    guard let tapDescriptors, (1...64).contains(count),
-        let configuration = Handle.object(config, ConfigurationHandle.self)?.configuration,
+    unsafe ErrorDetail.clear(detail)
+    guard let out = unsafe out else { return -EINVAL }
+    unsafe out.pointee = nil
+    guard let tapDescriptors = unsafe tapDescriptors, (1...64).contains(count),
+        let configuration = unsafe Handle.object(config, ConfigurationHandle.self)?.configuration,
         let rule = ExtensionHeaderRule(abi: extensionHeaderRule)
     else { return -EINVAL }
     // SAFETY: the caller gives `count` descriptors at `tapDescriptors`.
-    let descriptors = Array(UnsafeBufferPointer(start: tapDescriptors, count: Int(count)))
+    let descriptors = unsafe Array(UnsafeBufferPointer(start: tapDescriptors, count: Int(count)))
     guard descriptors.allSatisfy({ $0 >= 0 }) else { return -EBADF }
     guard Int(queueCount) <= descriptors.count else { return -ERANGE }
     do {
         var program: SteeringProgram?
-        if let programDescriptors {
-            guard let fds = SteeringProgram.Descriptors(abi: programDescriptors) else { return -EBADF }
+        if let programDescriptors = unsafe programDescriptors {
+            guard let fds = unsafe SteeringProgram.Descriptors(abi: programDescriptors) else { return -EBADF }
             program = try SteeringProgram.adopt(fds)
         }
         let steering = try TapSteering(
             descriptors: descriptors, configuration: configuration,
             queueCount: queueCount == 0 ? nil : Int(queueCount), program: program, extensionHeaderRule: rule)
-        out.pointee = Handle.hand(SteeringHandle(steering), as: vnet_rss_steering.self)
+        unsafe out.pointee = Handle.hand(SteeringHandle(steering), as: vnet_rss_steering.self)
         return 0
     } catch {
-        return ErrorDetail.failure(error, detail)
+        return unsafe ErrorDetail.failure(error, detail)
     }
 }
 
 /// `vnet_rss_steering_destroy`.
 @c(vnet_rss_steering_destroy)
 public func steeringDestroy(_ steering: UnsafeMutablePointer<vnet_rss_steering>?) {
-    Handle.release(steering, SteeringHandle.self)
+    unsafe Handle.release(steering, SteeringHandle.self)
 }
 
 /// `vnet_rss_steering_attach`.
 @c(vnet_rss_steering_attach)
 public func steeringAttach(_ steering: UnsafeMutablePointer<vnet_rss_steering>?) -> Int32 {
-    guard let handle = Handle.object(UnsafePointer(steering), SteeringHandle.self) else { return -EINVAL }
+    guard let handle = unsafe Handle.object(UnsafePointer(steering), SteeringHandle.self) else { return -EINVAL }
     do throws(TapError) {
         try handle.steering.attach()
         return 0
@@ -61,7 +66,7 @@ public func steeringAttach(_ steering: UnsafeMutablePointer<vnet_rss_steering>?)
 /// `vnet_rss_steering_detach`.
 @c(vnet_rss_steering_detach)
 public func steeringDetach(_ steering: UnsafeMutablePointer<vnet_rss_steering>?) -> Int32 {
-    guard let handle = Handle.object(UnsafePointer(steering), SteeringHandle.self) else { return -EINVAL }
+    guard let handle = unsafe Handle.object(UnsafePointer(steering), SteeringHandle.self) else { return -EINVAL }
     handle.steering.detach()
     return 0
 }
@@ -72,28 +77,28 @@ public func steeringApply(
     _ steering: UnsafeMutablePointer<vnet_rss_steering>?, _ config: UnsafePointer<vnet_rss_config>?,
     _ detail: UnsafeMutablePointer<vnet_rss_error>?
 ) -> Int32 {
-    ErrorDetail.clear(detail)
-    guard let handle = Handle.object(UnsafePointer(steering), SteeringHandle.self),
-        let configuration = Handle.object(config, ConfigurationHandle.self)?.configuration
+    unsafe ErrorDetail.clear(detail)
+    guard let handle = unsafe Handle.object(UnsafePointer(steering), SteeringHandle.self),
+        let configuration = unsafe Handle.object(config, ConfigurationHandle.self)?.configuration
     else { return -EINVAL }
     do {
         try handle.steering.apply(configuration)
         return 0
     } catch {
-        return ErrorDetail.failure(error, detail)
+        return unsafe ErrorDetail.failure(error, detail)
     }
 }
 
 /// `vnet_rss_steering_set_queue_pairs`.
 @c(vnet_rss_steering_set_queue_pairs)
 public func steeringSetQueuePairs(_ steering: UnsafeMutablePointer<vnet_rss_steering>?, _ pairs: UInt16) -> Int32 {
-    guard let handle = Handle.object(UnsafePointer(steering), SteeringHandle.self) else { return -EINVAL }
+    guard let handle = unsafe Handle.object(UnsafePointer(steering), SteeringHandle.self) else { return -EINVAL }
     guard pairs >= 1, Int(pairs) <= handle.steering.device.queues.count else { return -ERANGE }
     do {
         try handle.steering.setQueuePairs(Int(pairs))
         return 0
     } catch {
-        return ErrorDetail.failure(error, nil)
+        return unsafe ErrorDetail.failure(error, nil)
     }
 }
 
@@ -123,19 +128,22 @@ private func steerGuestFrame(
     _ iovcnt: Int32, _ length: UInt, _ headerSize: UInt, _ decision: UnsafeMutablePointer<vnet_rss_guest_decision>?,
     _ form: GuestWrite
 ) -> Int32 {
-    guard let decision, iovcnt >= 0, headerSize <= UInt(UInt16.max) else { return -EINVAL }
+    guard let decision = unsafe decision, iovcnt >= 0, headerSize <= UInt(UInt16.max) else { return -EINVAL }
     guard length <= UInt(Int.max) else { return -ERANGE }
-    let frame = GuestFrame(elements: UnsafeRawPointer(iov), count: Int(iovcnt), length: Int(length))
-    let result = Handle.withObject(UnsafePointer(steering), SteeringHandle.self) { handle -> Int32 in
+    // The caller vouches for `iovcnt` iovecs at `iov` and the memory they name, during the call.
+    let frame = unsafe GuestFrame(elements: UnsafeRawPointer(iov), count: Int(iovcnt), length: Int(length))
+    let result = unsafe Handle.withObject(UnsafePointer(steering), SteeringHandle.self) { handle -> Int32 in
         do throws(GuestFrameError) {
             let decided =
                 switch form {
                 case .classify:
-                    try handle.steering.classify(frame, headerSize: Int(headerSize), arrivalQueue: Int(arrivalQueue))
+                    unsafe try handle.steering.classify(
+                        frame, headerSize: Int(headerSize), arrivalQueue: Int(arrivalQueue))
                 case .decide:
-                    try handle.steering.decide(frame, headerSize: Int(headerSize), arrivalQueue: Int(arrivalQueue))
+                    unsafe try handle.steering.decide(
+                        frame, headerSize: Int(headerSize), arrivalQueue: Int(arrivalQueue))
                 }
-            decision.pointee = vnet_rss_guest_decision(decided)
+            unsafe decision.pointee = vnet_rss_guest_decision(decided)
             return 0
         } catch {
             return -error.errno
@@ -150,7 +158,7 @@ public func steeringClassifyIOV(
     _ steering: UnsafeMutablePointer<vnet_rss_steering>?, _ arrivalQueue: UInt16, _ iov: UnsafePointer<iovec>?,
     _ iovcnt: Int32, _ length: UInt, _ headerSize: UInt, _ decision: UnsafeMutablePointer<vnet_rss_guest_decision>?
 ) -> Int32 {
-    steerGuestFrame(steering, arrivalQueue, iov, iovcnt, length, headerSize, decision, .classify)
+    unsafe steerGuestFrame(steering, arrivalQueue, iov, iovcnt, length, headerSize, decision, .classify)
 }
 
 /// `vnet_rss_steering_decide_iov`.
@@ -159,7 +167,7 @@ public func steeringDecideIOV(
     _ steering: UnsafeMutablePointer<vnet_rss_steering>?, _ arrivalQueue: UInt16, _ iov: UnsafePointer<iovec>?,
     _ iovcnt: Int32, _ length: UInt, _ headerSize: UInt, _ decision: UnsafeMutablePointer<vnet_rss_guest_decision>?
 ) -> Int32 {
-    steerGuestFrame(steering, arrivalQueue, iov, iovcnt, length, headerSize, decision, .decide)
+    unsafe steerGuestFrame(steering, arrivalQueue, iov, iovcnt, length, headerSize, decision, .decide)
 }
 
 /// `vnet_rss_steering_classify_iov_batch`.
@@ -169,18 +177,21 @@ public func steeringClassifyIOVBatch(
     _ frames: UnsafePointer<vnet_rss_guest_frame>?, _ count: UInt, _ headerSize: UInt,
     _ decisions: UnsafeMutablePointer<vnet_rss_guest_decision>?, _ decided: UnsafeMutablePointer<UInt>?
 ) -> Int32 {
-    decided?.pointee = 0
-    guard count > 0 else { return Handle.object(UnsafePointer(steering), SteeringHandle.self) == nil ? -EINVAL : 0 }
-    guard let frames, let decisions, count <= UInt(Int32.max) else { return -EINVAL }
+    unsafe decided?.pointee = 0
+    guard count > 0 else {
+        return unsafe Handle.object(UnsafePointer(steering), SteeringHandle.self) == nil ? -EINVAL : 0
+    }
+    guard let frames = unsafe frames, let decisions = unsafe decisions, count <= UInt(Int32.max) else { return -EINVAL }
+    // `count` frames at `frames`, and room for `count` decisions at `decisions`.
     for index in 0..<Int(count) {
-        let frame = frames[index]
-        guard frame.reserved == 0, frame.iovcnt <= UInt32(Int32.max) else { return -EINVAL }
-        let result = steerGuestFrame(
+        let frame = unsafe frames[index]
+        guard unsafe frame.reserved == 0, unsafe frame.iovcnt <= UInt32(Int32.max) else { return -EINVAL }
+        let result = unsafe steerGuestFrame(
             steering, arrivalQueue, frame.iov, Int32(frame.iovcnt), UInt(bitPattern: frame.length), headerSize,
             decisions + index,
             .classify)
         guard result == 0 else { return result }
-        decided?.pointee = UInt(index + 1)
+        unsafe decided?.pointee = UInt(index + 1)
     }
     return 0
 }
@@ -191,12 +202,13 @@ public func steeringStatistics(
     _ steering: UnsafePointer<vnet_rss_steering>?, _ counters: UnsafeMutablePointer<vnet_rss_steering_counters>?,
     _ capacity: UInt
 ) -> Int32 {
-    guard let handle = Handle.object(steering, SteeringHandle.self) else { return -EINVAL }
+    guard let handle = unsafe Handle.object(steering, SteeringHandle.self) else { return -EINVAL }
     let queues = handle.steering.statistics()
     guard capacity >= UInt(queues.count) else { return -ENOSPC }
-    guard let counters else { return -EINVAL }
+    guard let counters = unsafe counters else { return -EINVAL }
+    // `capacity` entries at `counters`, at least one per queue.
     for (index, queue) in queues.enumerated() {
-        counters[index] = vnet_rss_steering_counters(
+        unsafe counters[index] = vnet_rss_steering_counters(
             frames: queue.frames, strays: queue.strays, unclassified: queue.unclassified)
     }
     return Int32(queues.count)
@@ -205,6 +217,6 @@ public func steeringStatistics(
 /// `vnet_rss_steering_state`.
 @c(vnet_rss_steering_state)
 public func steeringState(_ steering: UnsafePointer<vnet_rss_steering>?) -> Int32 {
-    guard let handle = Handle.object(steering, SteeringHandle.self) else { return -EINVAL }
+    guard let handle = unsafe Handle.object(steering, SteeringHandle.self) else { return -EINVAL }
     return Int32(handle.steering.attached ? VNET_RSS_STEERING_PROGRAM : VNET_RSS_STEERING_USERSPACE)
 }

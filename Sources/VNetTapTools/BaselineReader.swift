@@ -24,13 +24,15 @@ public enum BaselineReader {
         _ device: TapDevice, bufferSize: Int = 2048, until stop: ManagedAtomic<Bool>? = nil
     ) throws(TapError) -> Drained {
         let queues = device.queues.count
+        // One slot per queue in each: thread `slot` writes only its own, and they are read once
+        // every thread is joined, before the defer frees them.
         let counts = UnsafeMutablePointer<Int>.allocate(capacity: queues)
-        counts.initialize(repeating: 0, count: queues)
+        unsafe counts.initialize(repeating: 0, count: queues)
         let cpu = UnsafeMutablePointer<Duration>.allocate(capacity: queues)
-        cpu.initialize(repeating: .zero, count: queues)
+        unsafe cpu.initialize(repeating: .zero, count: queues)
         defer {
-            counts.deallocate()
-            cpu.deallocate()
+            unsafe counts.deallocate()
+            unsafe cpu.deallocate()
         }
         var threads: [ToolThread] = []
         for (index, queue) in device.queues.enumerated() {
@@ -39,26 +41,28 @@ public enum BaselineReader {
             threads.append(
                 try ToolThread(name: "baseline-\(index)") {
                     let buffer = UnsafeMutableRawPointer.allocate(byteCount: bufferSize, alignment: 64)
-                    defer { buffer.deallocate() }
+                    defer { unsafe buffer.deallocate() }
                     var frames = 0
                     while true {
-                        if Glibc.read(fd, buffer, bufferSize) > 0 {
+                        // At most `bufferSize` bytes, the size of `buffer`.
+                        if unsafe Glibc.read(fd, buffer, bufferSize) > 0 {
                             frames += 1
                             continue
                         }
                         guard let stop, errno == EAGAIN, !stop.load(ordering: .acquiring) else { break }
                         var ready = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-                        _ = poll(&ready, 1, 1)
+                        _ = unsafe poll(&ready, 1, 1)
                     }
-                    counts[slot] = frames
+                    unsafe counts[slot] = frames
                     var now = timespec()
-                    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now)
-                    cpu[slot] = .seconds(now.tv_sec) + .nanoseconds(now.tv_nsec)
+                    unsafe clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now)
+                    unsafe cpu[slot] = .seconds(now.tv_sec) + .nanoseconds(now.tv_nsec)
                 })
         }
         for thread in threads { thread.join() }
-        let perQueue = (0..<queues).map { counts[$0] }
+        let perQueue = (0..<queues).map { unsafe counts[$0] }
         return Drained(
-            frames: perQueue.reduce(0, +), perQueue: perQueue, cpuTime: (0..<queues).reduce(.zero) { $0 + cpu[$1] })
+            frames: perQueue.reduce(0, +), perQueue: perQueue,
+            cpuTime: (0..<queues).reduce(.zero) { unsafe $0 + cpu[$1] })
     }
 }

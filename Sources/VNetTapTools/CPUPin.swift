@@ -8,7 +8,7 @@ public enum CPUPin {
     /// Pins this thread to its current CPU, runs `body`, and restores the affinity it had.
     public static func onThisCPU<T>(_ body: () throws -> T) throws -> T {
         var previous = vnet_cpu_mask()
-        let saved = vnet_thread_cpus_get(&previous)
+        let saved = unsafe vnet_thread_cpus_get(&previous)
         guard saved == 0 else {
             throw TapError(
                 .startThread, device: "this thread", errno: Errno(rawValue: -saved), detail: "sched_getaffinity")
@@ -18,7 +18,7 @@ public enum CPUPin {
             throw TapError(
                 .startThread, device: "this thread", errno: Errno(rawValue: -pinned), detail: "sched_setaffinity")
         }
-        defer { _ = vnet_thread_cpus_set(&previous) }
+        defer { _ = unsafe vnet_thread_cpus_set(&previous) }
         return try body()
     }
 }

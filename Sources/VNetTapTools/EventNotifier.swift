@@ -20,6 +20,7 @@ public final class EventNotifier: Sendable {
     @inline(__always)
     public func signal() {
         var one: UInt64 = 1
-        _ = write(descriptor, &one, 8)
+        // The 8 bytes of `one`: an eventfd takes one UInt64.
+        _ = unsafe write(descriptor, &one, 8)
     }
 }

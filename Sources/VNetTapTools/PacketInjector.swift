@@ -17,7 +17,7 @@ public final class PacketInjector: @unchecked Sendable {
 
     /// Opens a socket bound to `interface`.
     public init(interface: String, bypassQueueingDiscipline: Bool = false) throws(TapError) {
-        let index = vnet_tap_interface_index(interface)
+        let index = unsafe vnet_tap_interface_index(interface)
         guard index > 0 else {
             throw TapError(.inject, device: interface, errno: Errno(rawValue: -index), detail: "if_nametoindex")
         }
@@ -33,10 +33,11 @@ public final class PacketInjector: @unchecked Sendable {
 
     /// Sends one frame.
     public func send(_ frame: [UInt8]) throws(TapError) {
-        let sent = frame.withUnsafeBytes { raw -> Int32 in
+        // One base and one length: the array's bytes, valid during the call.
+        let sent = unsafe frame.withUnsafeBytes { raw -> Int32 in
             var base: UnsafeRawPointer? = raw.baseAddress
             var length = UInt32(raw.count)
-            return vnet_tap_packet_send_batch(descriptor, &base, &length, 1)
+            return unsafe vnet_tap_packet_send_batch(descriptor, &base, &length, 1)
         }
         guard sent == 1 else {
             throw TapError(
@@ -49,13 +50,15 @@ public final class PacketInjector: @unchecked Sendable {
     /// flat out); returns how many the kernel took.
     public func send(_ frames: UnsafeBufferPointer<UnsafeRawBufferPointer>) throws(TapError) -> Int {
         let count = min(frames.count, 64)
-        let sent = withUnsafeTemporaryAllocation(of: UnsafeRawPointer?.self, capacity: count) { bases in
-            withUnsafeTemporaryAllocation(of: UInt32.self, capacity: count) { lengths in
+        // `count` bases and lengths, all set below, each from a frame the caller lends for the call.
+        let sent = unsafe withUnsafeTemporaryAllocation(of: UnsafeRawPointer?.self, capacity: count) { bases in
+            unsafe withUnsafeTemporaryAllocation(of: UInt32.self, capacity: count) { lengths in
                 for index in 0..<count {
-                    bases[index] = frames[index].baseAddress
-                    lengths[index] = UInt32(frames[index].count)
+                    unsafe bases[index] = frames[index].baseAddress
+                    unsafe lengths[index] = UInt32(frames[index].count)
                 }
-                return vnet_tap_packet_send_batch(descriptor, bases.baseAddress, lengths.baseAddress, UInt32(count))
+                return unsafe vnet_tap_packet_send_batch(
+                    descriptor, bases.baseAddress, lengths.baseAddress, UInt32(count))
             }
         }
         guard sent >= 0 else {

@@ -17,18 +17,21 @@ public final class ToolThread: @unchecked Sendable {
         let box = Box { [unowned self] in
             body()
             var now = timespec()
-            clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now)
+            unsafe clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now)
             self.cpuTime = Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
         }
-        let argument = Unmanaged.passRetained(box).toOpaque()
-        let created = pthread_create(
+        // One reference to the box goes to the thread, which takes it back; released below when no
+        // thread starts.
+        let argument = unsafe Unmanaged.passRetained(box).toOpaque()
+        let created = unsafe pthread_create(
             &thread, nil,
             { argument in
-                Unmanaged<Box>.fromOpaque(argument!).takeRetainedValue().body()
+                // pthread_create passes `argument`, never NULL.
+                unsafe Unmanaged<Box>.fromOpaque(argument!).takeRetainedValue().body()
                 return nil
             }, argument)
         guard created == 0 else {
-            Unmanaged<Box>.fromOpaque(argument).release()
+            unsafe Unmanaged<Box>.fromOpaque(argument).release()
             throw TapError(.startThread, device: name, errno: Errno(rawValue: created), detail: "pthread_create")
         }
     }
@@ -39,7 +42,9 @@ public final class ToolThread: @unchecked Sendable {
         guard !joined else { return cpuTime }
         var clock: clockid_t = 0
         var now = timespec()
-        guard pthread_getcpuclockid(thread, &clock) == 0, clock_gettime(clock, &now) == 0 else { return cpuTime }
+        guard unsafe pthread_getcpuclockid(thread, &clock) == 0, unsafe clock_gettime(clock, &now) == 0 else {
+            return cpuTime
+        }
         return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
     }
 

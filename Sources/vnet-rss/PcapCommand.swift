@@ -33,16 +33,17 @@ struct PcapCommand: ParsableCommand {
         var perReport = [Int](repeating: 0, count: HashReport.allCases.count)
         let jsonOutput = format == .json
         // Frames are decided in batches, as a reader decides them: libpcap lends each frame only
-        // until the next, so each is copied into a slot of `slots` first.
-        let batch = ClassificationBatch(capacity: PcapCommand.batchSize)
+        // until the next, so each is copied into a slot of `slots` first. The batch keeps the slots'
+        // addresses, and `slots` outlives its last use (the final decideBatch()).
+        let batch = unsafe ClassificationBatch(capacity: PcapCommand.batchSize)
         let slots = UnsafeMutableRawBufferPointer.allocate(
             byteCount: PcapCommand.batchSize * PcapCommand.slotSize, alignment: 64)
-        defer { slots.deallocate() }
+        defer { unsafe slots.deallocate() }
         var firstIndex = 1
         func decideBatch() {
-            classifier.process(batch, headerSize: 0)
-            for slot in 0..<batch.count {
-                let decision = batch[slot]
+            unsafe classifier.process(batch, headerSize: 0)
+            for slot in unsafe 0..<batch.count {
+                let decision = unsafe batch[slot]
                 perQueue[Int(decision.queue)] += 1
                 perReport[Int(decision.report.rawValue)] += 1
                 if jsonOutput {
@@ -51,18 +52,20 @@ struct PcapCommand: ParsableCommand {
                     )
                 }
             }
-            firstIndex += batch.count
-            batch.removeAll()
+            unsafe firstIndex += batch.count
+            unsafe batch.removeAll()
         }
         let count: Int
         do {
-            count = try reader.forEachFrame { _, frame in
-                if batch.isFull { decideBatch() }
-                let slot = UnsafeMutableRawBufferPointer(
+            count = unsafe try reader.forEachFrame { _, frame in
+                if unsafe batch.isFull { decideBatch() }
+                // Slot `batch.count` of `slots` (below batchSize: the batch is not full), at most
+                // slotSize bytes of the frame libpcap lends for this call.
+                let slot = unsafe UnsafeMutableRawBufferPointer(
                     rebasing: slots[(batch.count * PcapCommand.slotSize)...].prefix(
                         min(frame.count, PcapCommand.slotSize)))
-                slot.copyMemory(from: UnsafeRawBufferPointer(rebasing: frame.prefix(slot.count)))
-                batch.append(slot)
+                unsafe slot.copyMemory(from: UnsafeRawBufferPointer(rebasing: frame.prefix(slot.count)))
+                unsafe batch.append(slot)
             }
             decideBatch()
         } catch {

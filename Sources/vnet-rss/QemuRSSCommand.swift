@@ -45,17 +45,21 @@ struct QemuRSSCommand: ParsableCommand {
         for descriptor in descriptors {
             // Inherited by QEMU: the one place these descriptors leave this process.
             guard fcntl(descriptor, F_SETFD, 0) == 0 else {
-                throw CommandFailure("fcntl(\(descriptor), F_SETFD, 0): \(String(cString: strerror(errno)))")
+                // strerror's text, copied at once.
+                throw CommandFailure(unsafe "fcntl(\(descriptor), F_SETFD, 0): \(String(cString: strerror(errno)))")
             }
         }
         let list = "[" + descriptors.map { "\"\($0)\"" }.joined(separator: ",") + "]"
         let command = arguments.map { $0.replacingOccurrences(of: Self.placeholder, with: list) }
         // The program stays loaded for QEMU's lifetime: the exec keeps its descriptors.
         withExtendedLifetime(program) {
-            var pointers = command.map { strdup($0) } + [nil]
-            execvp(binary, &pointers)
-            for pointer in pointers { free(pointer) }
+            // C strings for execvp, NULL-terminated; it returns (and they are freed) only on failure.
+            var pointers = unsafe command.map { unsafe strdup($0) } + [nil]
+            unsafe execvp(binary, &pointers)
+            // By index: swift-format 6.3 mangles `for unsafe pointer in`.
+            for index in unsafe pointers.indices { unsafe free(pointers[index]) }
         }
-        throw CommandFailure("execvp \(binary): \(String(cString: strerror(errno)))")
+        // strerror's text, copied at once.
+        throw CommandFailure(unsafe "execvp \(binary): \(String(cString: strerror(errno)))")
     }
 }

@@ -73,18 +73,22 @@ struct TapCommand: ParsableCommand {
         let chosen = "steering: \(engine.steering) (\(engine.steeringReason))"
         if format == .json { printError(chosen) } else { print(chosen) }
         let writer = try dump.map { path throws(CaptureError) in try CaptureWriter(path: path) }
-        let decisionsFile = decisions.map { fopen($0, "w") }
-        if let decisionsFile, decisionsFile == nil { throw CommandFailure("--decisions \(decisions!): cannot open") }
-        defer { if let file = decisionsFile { fclose(file) } }
+        // A FILE the process owns until the defer closes it; written only from this thread.
+        let decisionsFile = unsafe decisions.map { unsafe fopen($0, "w") }
+        if let decisionsFile = unsafe decisionsFile, unsafe decisionsFile == nil {
+            throw CommandFailure("--decisions \(decisions!): cannot open")
+        }
+        defer { if let file = unsafe decisionsFile { unsafe fclose(file) } }
         signal(SIGINT) { _ in interrupted.store(true, ordering: .relaxed) }
         signal(SIGTERM) { _ in interrupted.store(true, ordering: .relaxed) }
         // A parent may have started us with these blocked (the mask survives exec): unblock them
         // here, before the reader threads inherit this thread's mask.
         var stopSignals = sigset_t()
-        sigemptyset(&stopSignals)
-        sigaddset(&stopSignals, SIGINT)
-        sigaddset(&stopSignals, SIGTERM)
-        pthread_sigmask(SIG_UNBLOCK, &stopSignals, nil)
+        // Each call is given the one sigset_t.
+        unsafe sigemptyset(&stopSignals)
+        unsafe sigaddset(&stopSignals, SIGINT)
+        unsafe sigaddset(&stopSignals, SIGTERM)
+        unsafe pthread_sigmask(SIG_UNBLOCK, &stopSignals, nil)
         // Started before the link comes up, so that the first frames the kernel sends (its
         // multicast reports, say) are already steered.
         do {
@@ -105,15 +109,16 @@ struct TapCommand: ParsableCommand {
         func receiveWaiting() -> Int {
             var got = 0
             for queue in 0..<engine.queueCount where count < limit {
-                got += engine.receive(queue: queue, limit: min(256, limit - count)) { frame in
+                unsafe got += engine.receive(queue: queue, limit: min(256, limit - count)) { frame in
                     count += 1
-                    writer?.write(frame.frame)
-                    guard format == .json || decisionsFile != nil else { return }
+                    // The frame is the engine's during this call: written and described before it returns.
+                    unsafe writer?.write(frame.frame)
+                    guard unsafe format == .json || decisionsFile != nil else { return }
                     let line =
-                        "{\"frame\": \(count), \"tap_queue\": \(frame.tapQueue), \"hash_value\": \(frame.hash), "
+                        unsafe "{\"frame\": \(count), \"tap_queue\": \(frame.tapQueue), \"hash_value\": \(frame.hash), "
                         + "\"hash_report\": \(frame.report.rawValue), \"queue\": \(frame.queue)}"
                     if format == .json { print(line) }
-                    if let file = decisionsFile { fputs(line + "\n", file) }
+                    if let file = unsafe decisionsFile { unsafe fputs(line + "\n", file) }
                 }
             }
             return got

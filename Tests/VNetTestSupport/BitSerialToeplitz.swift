@@ -21,21 +21,20 @@ public enum BitSerialToeplitz {
     public static func slidingHash(key: [UInt8], input: [UInt8]) -> UInt32 {
         precondition(input.isEmpty || key.count >= input.count + 4)
         guard !input.isEmpty else { return 0 }
-        return key.withUnsafeBufferPointer { key in
-            input.withUnsafeBufferPointer { input in
-                var window = UInt32(key[0]) << 24 | UInt32(key[1]) << 16 | UInt32(key[2]) << 8 | UInt32(key[3])
-                var result: UInt32 = 0
-                for index in 0..<input.count {
-                    let byte = input[index]
-                    let incoming = key[index + 4]
-                    for bit in 0..<8 {
-                        if byte >> (7 - bit) & 1 == 1 { result ^= window }
-                        window = window << 1 | UInt32(incoming >> (7 - bit) & 1)
-                    }
-                }
-                return result
+        // Spans, not buffer pointers: every read is checked, and a debug build is about as fast.
+        let key = key.span
+        let input = input.span
+        var window = UInt32(key[0]) << 24 | UInt32(key[1]) << 16 | UInt32(key[2]) << 8 | UInt32(key[3])
+        var result: UInt32 = 0
+        for index in 0..<input.count {
+            let byte = input[index]
+            let incoming = key[index + 4]
+            for bit in 0..<8 {
+                if byte >> (7 - bit) & 1 == 1 { result ^= window }
+                window = window << 1 | UInt32(incoming >> (7 - bit) & 1)
             }
         }
+        return result
     }
 }
 

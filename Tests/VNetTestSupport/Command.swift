@@ -6,13 +6,15 @@ import Glibc
 public enum Command {
     /// Runs `path` with `arguments`; throws unless it exits 0.
     public static func run(_ path: String, _ arguments: [String]) throws {
-        let argv = ([path] + arguments).map { strdup($0) } + [nil]
-        defer { for pointer in argv { free(pointer) } }
+        // C strings for posix_spawn, NULL-terminated, freed once it returns.
+        let argv = unsafe ([path] + arguments).map { unsafe strdup($0) } + [nil]
+        // By index: swift-format 6.3 mangles `for unsafe pointer in`.
+        defer { for index in unsafe argv.indices { unsafe free(argv[index]) } }
         var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, path, nil, nil, argv, environ)
+        let spawned = unsafe posix_spawn(&pid, path, nil, nil, argv, environ)
         guard spawned == 0 else { throw NetworkNamespace.Failure(description: "posix_spawn \(path): errno \(spawned)") }
         var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        while unsafe waitpid(pid, &status, 0) < 0 && errno == EINTR {}
         guard status == 0 else {
             throw NetworkNamespace.Failure(
                 description: "\(path) \(arguments.joined(separator: " ")) exited with status \(status)")
@@ -22,15 +24,17 @@ public enum Command {
     /// Starts `path` with `arguments`, its standard output and error going to the files at
     /// `output` and `errors`; returns its pid (wait for it with ``wait(_:)``).
     public static func start(_ path: String, _ arguments: [String], output: String, errors: String) throws -> pid_t {
-        let argv = ([path] + arguments).map { strdup($0) } + [nil]
-        defer { for pointer in argv { free(pointer) } }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        posix_spawn_file_actions_addopen(&actions, 2, errors, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        // C strings for posix_spawn, NULL-terminated, freed once it returns.
+        let argv = unsafe ([path] + arguments).map { unsafe strdup($0) } + [nil]
+        // By index: swift-format 6.3 mangles `for unsafe pointer in`.
+        defer { for index in unsafe argv.indices { unsafe free(argv[index]) } }
+        var actions = unsafe posix_spawn_file_actions_t()
+        unsafe posix_spawn_file_actions_init(&actions)
+        defer { unsafe posix_spawn_file_actions_destroy(&actions) }
+        unsafe posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        unsafe posix_spawn_file_actions_addopen(&actions, 2, errors, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, path, &actions, nil, argv, environ)
+        let spawned = unsafe posix_spawn(&pid, path, &actions, nil, argv, environ)
         guard spawned == 0 else { throw NetworkNamespace.Failure(description: "posix_spawn \(path): errno \(spawned)") }
         return pid
     }
@@ -41,12 +45,12 @@ public enum Command {
         let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
         var status: Int32 = 0
         while ContinuousClock.now < deadline {
-            let done = waitpid(pid, &status, WNOHANG)
+            let done = unsafe waitpid(pid, &status, WNOHANG)
             if done == pid { return status }
             usleep(10_000)
         }
         kill(pid, SIGKILL)
-        _ = waitpid(pid, &status, 0)
+        _ = unsafe waitpid(pid, &status, 0)
         return nil
     }
 }

@@ -273,9 +273,12 @@ struct BenchCommand: ParsableCommand {
     }
 
     private static func write(_ text: String, to path: String) throws {
-        guard let file = fopen(path, "w") else { throw CommandFailure("\(path): \(String(cString: strerror(errno)))") }
-        defer { fclose(file) }
-        guard fputs(text, file) >= 0 else { throw CommandFailure("\(path): write failed") }
+        // A FILE this function opens and closes; strerror's text is copied at once.
+        guard let file = unsafe fopen(path, "w") else {
+            throw CommandFailure("\(path): \(unsafe String(cString: strerror(errno)))")
+        }
+        defer { unsafe fclose(file) }
+        guard unsafe fputs(text, file) >= 0 else { throw CommandFailure("\(path): write failed") }
     }
 
     private static func integers(_ list: String, _ option: String, _ range: ClosedRange<Int>) throws -> [Int] {
