@@ -3,14 +3,14 @@
 SHELL := /bin/bash
 .SHELLFLAGS := -eo pipefail -c
 SWIFT ?= swift
-APT_PACKAGES := libpcap-dev liburing-dev libbpf-dev libnl-3-dev libnl-route-3-dev pkg-config python3 iproute2 gcc binutils util-linux
+APT_PACKAGES := libpcap-dev liburing-dev libbpf-dev libnl-3-dev libnl-route-3-dev pkg-config python3 iproute2 gcc binutils util-linux bpftool
 RELEASE_BIN := .build/release/vnet-rss
 VECTOR_FILES := Fixtures/vectors/microsoft-rss-verification.json Fixtures/vectors/kernel-selftest.json Fixtures/vectors/configurations.json
 FUZZ_SECONDS ?= 300
 
 .PHONY: help deps build test test-sanitizers test-fixtures demo demo-captures fixtures fuzz bench \
 	benchmarks-doc benchmarks-live clean lib install abi-check abi-test example vmm-example c-abi test-bpf bpf rust-test format format-check \
-	test-guest deps-guest
+	test-guest deps-guest program-paths
 .DEFAULT_GOAL := help
 
 # Root: the live tap tests, the C example and the abi test make taps in network namespaces.
@@ -60,6 +60,7 @@ endif
 	$(MAKE) --no-print-directory test-bpf
 	$(MAKE) --no-print-directory format-check
 ifeq ($(IS_ROOT),yes)
+	$(MAKE) --no-print-directory program-paths PATHS_OUTPUT=/dev/null
 	$(MAKE) --no-print-directory c-abi
 	$(MAKE) --no-print-directory rust-test
 	$(MAKE) --no-print-directory test-guest GUEST_SKIP_STATUS=0
@@ -84,6 +85,15 @@ format-check:
 ## test-bpf: the embedded steering programs recompiled from bpf/ and compared with the committed ones.
 test-bpf:
 	python3 scripts/bpf-embed.py --check
+
+## program-paths: the steering program's executed instructions per frame class, interpreter held to the kernel (root).
+# scripts/program-paths.py interprets the loaded program's rewritten instructions on each class of
+# bench --program-cost and on 3,000 mutated frames, and fails unless it returns what the kernel's
+# test run returns; docs/benchmarks.md quotes its tables (docs/program-paths.md).
+PATHS_OUTPUT ?= /dev/stdout
+program-paths: deps
+	python3 scripts/program-paths.py --fuzz 3000 > $(PATHS_OUTPUT)
+	@echo "program-paths: the interpreter agrees with the kernel on every class and on 3,000 mutated frames"
 
 ## bpf: compile the steering programs in bpf/ and embed them (Sources/CVNetTapShim/steering_objects.c).
 bpf:

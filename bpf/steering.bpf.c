@@ -590,59 +590,27 @@ static __always_inline __u32 toeplitz(const slot_t *slot, __u8 *input, __u32 len
 #endif
 
 /* The first bytes of the common frame shapes: Ethernet, then IPv4 without options (20 bytes) or
- * IPv6 (40 bytes), then the two ports. */
+ * IPv6 (40 bytes), then the two ports; and the same behind two VLAN tags. */
 #define COMMON_HEAD (ETH_HEADER + IPV6_HEADER + 4)
+#define TAGGED_HEAD (COMMON_HEAD + 8)
+#define SHORT_HEAD (ETH_HEADER + 20 + 4)
 
 static __always_inline int is_vlan_tag(const __u8 *type)
 {
     return (type[0] == 0x81 && type[1] == 0x00) || (type[0] == 0x88 && type[1] == 0xA8);
 }
 
-/* The common shapes, from the frame's head: an IPv4 frame without options that is not a
- * fragment, or an IPv6 frame without extension headers, each with TCP or UDP, behind no, one or
- * two VLAN tags in the data. Hashes the fields in place in the head and returns 1, or 0 when no
- * enabled type matches, or -1 when the frame has another shape (the general parse decides it).
- * A tagged frame's head is loaded again from past its tags (`shift`), so that every field sits
- * at the same constant offset in `head` as in an untagged frame: one more load, where the
- * general parse loads the frame's first 256 bytes and walks them. The Classifier takes the same shortcut for untagged
- * frames (CommonShapes) and holds it to the general parse; the two agree on tagged ones because
- * the hash input never includes a tag. */
-static __always_inline int common_shape(struct __sk_buff *skb, const slot_t *slot, __u32 *hash)
+/* The common shapes from `head`, which holds `held` bytes of an untagged frame of `length`
+ * bytes (or of a tagged frame from past its tags, as if untagged): see common_shape. */
+static __always_inline int common_fields(const slot_t *slot, const __u8 *head, __u32 held, __u32 length, __u32 *hash)
 {
-    __u8 head[COMMON_HEAD];
-    struct flow flow = {};
-    struct input chosen;
-    __u32 types = slot->hash_types & 0x1FF;
-    __u32 length = skb->len;
-    __u32 shift = 0;
-
-    if (skb->vlan_present || length < ETH_HEADER + 20 + 4)
-        return -1;
-    if (length >= COMMON_HEAD) {
-        if (load(skb, 0, head, COMMON_HEAD) < 0)
-            return -1;
-    } else if (load(skb, 0, head, ETH_HEADER + 20 + 4) < 0) {
-        return -1;
-    }
-    if (is_vlan_tag(head + ETH_TYPE_OFFSET)) {
-        /* Tags at 12 and, for QinQ, 16; a third is the general parse's (unclassified). */
-        shift = is_vlan_tag(head + ETH_TYPE_OFFSET + 4) ? 8 : 4;
-        if (shift == 8 && is_vlan_tag(head + ETH_TYPE_OFFSET + 8))
-            return -1;
-        if (length < shift + ETH_HEADER + 20 + 4)
-            return -1;
-        length -= shift;
-        if (length >= COMMON_HEAD) {
-            if (load(skb, shift, head, COMMON_HEAD) < 0)
-                return -1;
-        } else if (load(skb, shift, head, ETH_HEADER + 20 + 4) < 0) {
-            return -1;
-        }
-    }
     const __u8 *network = head + ETH_HEADER;
     __u32 ether_type = ((__u32)head[ETH_TYPE_OFFSET] << 8) | head[ETH_TYPE_OFFSET + 1];
+    __u32 types = slot->hash_types & 0x1FF;
+    struct flow flow = {};
+    struct input chosen;
 
-    if (ether_type == ETH_P_IPV4) {
+    if (ether_type == ETH_P_IPV4 && held >= SHORT_HEAD) {
         /* Version 4, a 20-byte header (no options), not a fragment. */
         if (network[0] != 0x45 || ((((__u32)network[IPV4_FRAGMENT] << 8) | network[IPV4_FRAGMENT + 1]) & 0x3FFF) != 0)
             return -1;
@@ -657,7 +625,7 @@ static __always_inline int common_shape(struct __sk_buff *skb, const slot_t *slo
         *hash = toeplitz(slot, (__u8 *)network + IPV4_SOURCE, chosen.ports ? 12 : 8);
         return 1;
     }
-    if (ether_type == ETH_P_IPV6 && length >= COMMON_HEAD) {
+    if (ether_type == ETH_P_IPV6 && length >= COMMON_HEAD && held >= COMMON_HEAD) {
         __u32 next = network[IPV6_NEXT_HEADER];
         if ((network[0] >> 4) != 6 || (next != IPPROTO_TCP_ && next != IPPROTO_UDP_))
             return -1;
@@ -671,6 +639,64 @@ static __always_inline int common_shape(struct __sk_buff *skb, const slot_t *slo
         return 1;
     }
     return -1;
+}
+
+/* Moves the head's first COMMON_HEAD bytes past `shift` (4 or 8, a constant at each call) down
+ * to its start: the frame as if untagged (the MAC addresses, which no hash reads, are lost).
+ * Ascending 4-byte moves, so the overlap is safe; the last two bytes alone. */
+static __always_inline void drop_tags(__u8 *head, __u32 shift)
+{
+#pragma unroll
+    for (int at = 0; at + 4 <= COMMON_HEAD; at += 4)
+        __builtin_memcpy(head + at, head + at + shift, 4);
+    __builtin_memcpy(head + COMMON_HEAD - 2, head + COMMON_HEAD - 2 + shift, 2);
+}
+
+/* The common shapes, from the frame's head: an IPv4 frame without options that is not a
+ * fragment, or an IPv6 frame without extension headers, each with TCP or UDP, behind no, one or
+ * two VLAN tags in the data. Hashes the fields in place in the head and returns 1, or 0 when no
+ * enabled type matches, or -1 when the frame has another shape (the general parse decides it).
+ *
+ * One load takes the frame's first TAGGED_HEAD bytes (COMMON_HEAD or SHORT_HEAD of a shorter
+ * frame), tags included; a tagged frame's head is then moved down past its tags (drop_tags), so
+ * that every field sits at the same constant offset as in an untagged frame and one copy of the
+ * field code and its Toeplitz serves all. A tagged frame whose fields lie past what the load
+ * took (a short frame) is the general parse's. The Classifier
+ * takes the same shortcut for untagged frames (CommonShapes) and holds it to the general parse;
+ * the two agree on tagged ones because the hash input never includes a tag. */
+static __always_inline int common_shape(struct __sk_buff *skb, const slot_t *slot, __u32 *hash)
+{
+    __u8 head[TAGGED_HEAD] __attribute__((aligned(8)));
+    __u32 length = skb->len;
+    __u32 held;
+
+    if (skb->vlan_present || length < SHORT_HEAD)
+        return -1;
+    held = length >= TAGGED_HEAD ? TAGGED_HEAD : length >= COMMON_HEAD ? COMMON_HEAD : SHORT_HEAD;
+    if (held == TAGGED_HEAD) {
+        if (load(skb, 0, head, TAGGED_HEAD) < 0)
+            return -1;
+    } else if (held == COMMON_HEAD) {
+        if (load(skb, 0, head, COMMON_HEAD) < 0)
+            return -1;
+    } else if (load(skb, 0, head, SHORT_HEAD) < 0) {
+        return -1;
+    }
+    if (is_vlan_tag(head + ETH_TYPE_OFFSET)) {
+        /* Tags at 12 and, for QinQ, 16; a third is the general parse's (unclassified). */
+        if (!is_vlan_tag(head + ETH_TYPE_OFFSET + 4)) {
+            drop_tags(head, 4);
+            held -= 4;
+            length -= 4;
+        } else {
+            if (is_vlan_tag(head + ETH_TYPE_OFFSET + 8))
+                return -1;
+            drop_tags(head, 8);
+            held -= 8;
+            length -= 8;
+        }
+    }
+    return common_fields(slot, head, held, length, hash);
 }
 
 /* The general parse: VLAN tags, IPv4 options and fragments, IPv6 extension headers, short
