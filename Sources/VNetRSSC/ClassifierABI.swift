@@ -50,18 +50,14 @@ public func classifierCreate(
     _ out: UnsafeMutablePointer<UnsafeMutablePointer<vnet_rss_classifier>?>?,
     _ detail: UnsafeMutablePointer<vnet_rss_error>?
 ) -> Int32 {
-    unsafe ErrorDetail.clear(detail)
-    guard let out = unsafe out else { return -EINVAL }
-    unsafe out.pointee = nil
-    guard let configuration = unsafe Handle.object(config, ConfigurationHandle.self)?.configuration,
+    guard let out = unsafe Handle.prepare(out, detail),
+        let configuration = unsafe Handle.object(config, ConfigurationHandle.self)?.configuration,
         let rule = ExtensionHeaderRule(abi: extensionHeaderRule)
     else { return -EINVAL }
-    do throws(ConfigurationError) {
+    return unsafe ErrorDetail.returning(detail) { () throws(ConfigurationError) in
         let classifier = try Classifier(configuration, queueCount: queueCount, extensionHeaderRule: rule)
         unsafe out.pointee = Handle.hand(ClassifierHandle(classifier), as: vnet_rss_classifier.self)
         return 0
-    } catch {
-        return unsafe ErrorDetail.refuse(error, detail)
     }
 }
 
@@ -92,9 +88,7 @@ public func classify(
 @c(vnet_rss_batch_create)
 public func batchCreate(_ capacity: UInt, _ out: UnsafeMutablePointer<UnsafeMutablePointer<vnet_rss_batch>?>?) -> Int32
 {
-    guard let out = unsafe out else { return -EINVAL }
-    unsafe out.pointee = nil
-    guard capacity > 0, capacity <= 65_536 else { return -EINVAL }
+    guard let out = unsafe Handle.prepare(out), capacity > 0, capacity <= 65_536 else { return -EINVAL }
     unsafe out.pointee = Handle.hand(BatchHandle(ClassificationBatch(capacity: Int(capacity))), as: vnet_rss_batch.self)
     return 0
 }

@@ -41,6 +41,35 @@ extension ValidationPolicy {
     }
 }
 
+/// Hands out the configuration `make` builds in `out`: 0, or `-EINVAL` with `detail` filled
+/// when it refuses one.
+private func handOut(
+    _ out: UnsafeMutablePointer<UnsafeMutablePointer<vnet_rss_config>?>,
+    _ detail: UnsafeMutablePointer<vnet_rss_error>? = nil, _ make: () throws(ConfigurationError) -> RSSConfiguration
+) -> Int32 {
+    unsafe ErrorDetail.returning(detail) { () throws(ConfigurationError) in
+        unsafe out.pointee = Handle.hand(ConfigurationHandle(try make()), as: vnet_rss_config.self)
+        return 0
+    }
+}
+
+/// A `_apply` call (an engine's, a steering's): `apply` given the object behind `pointer`, when
+/// it is a `Kind`, and the configuration behind `config`; `-EINVAL` for either missing, else
+/// what ``ErrorDetail/returning(_:_:)`` makes of `apply`.
+func applyConfiguration<Kind: TypedHandle, T>(
+    _ pointer: UnsafePointer<T>?, _: Kind.Type, _ config: UnsafePointer<vnet_rss_config>?,
+    _ detail: UnsafeMutablePointer<vnet_rss_error>?, _ apply: (Kind, RSSConfiguration) throws -> Void
+) -> Int32 {
+    unsafe ErrorDetail.clear(detail)
+    guard let handle = unsafe Handle.object(pointer, Kind.self),
+        let configuration = unsafe Handle.object(config, ConfigurationHandle.self)?.configuration
+    else { return -EINVAL }
+    return unsafe ErrorDetail.returning(detail) {
+        try apply(handle, configuration)
+        return 0
+    }
+}
+
 /// `vnet_rss_config_decode`.
 @c(vnet_rss_config_decode)
 public func configDecode(
@@ -48,23 +77,16 @@ public func configDecode(
     _ out: UnsafeMutablePointer<UnsafeMutablePointer<vnet_rss_config>?>?,
     _ detail: UnsafeMutablePointer<vnet_rss_error>?
 ) -> Int32 {
-    unsafe ErrorDetail.clear(detail)
-    guard let out = unsafe out else { return -EINVAL }
-    unsafe out.pointee = nil
-    guard let wire = WireFormat(abi: format), policy <= VNET_RSS_POLICY_VIRTIO,
-        unsafe bytes != nil || length == 0, length <= UInt(Int32.max)
+    guard let out = unsafe Handle.prepare(out, detail), let wire = WireFormat(abi: format),
+        policy <= VNET_RSS_POLICY_VIRTIO, unsafe bytes != nil || length == 0, length <= UInt(Int32.max)
     else { return -EINVAL }
     // `length` bytes at `bytes`, NULL only for none.
     let blob = unsafe bytes.map { unsafe Array(UnsafeBufferPointer(start: $0, count: Int(length))) } ?? []
     // Strictness is all decoding takes from the policy; the limits only matter to validation.
     let decodingPolicy: ValidationPolicy =
         policy == VNET_RSS_POLICY_VIRTIO ? .virtio(DeviceLimits(queuePairs: 1)) : .kernel
-    do throws(ConfigurationError) {
-        let configuration = try RSSConfiguration(decoding: blob, as: wire, policy: decodingPolicy)
-        unsafe out.pointee = Handle.hand(ConfigurationHandle(configuration), as: vnet_rss_config.self)
-        return 0
-    } catch {
-        return unsafe ErrorDetail.refuse(error, detail)
+    return unsafe handOut(out, detail) { () throws(ConfigurationError) in
+        try RSSConfiguration(decoding: blob, as: wire, policy: decodingPolicy)
     }
 }
 
@@ -75,10 +97,7 @@ public func configCreate(
     _ out: UnsafeMutablePointer<UnsafeMutablePointer<vnet_rss_config>?>?,
     _ detail: UnsafeMutablePointer<vnet_rss_error>?
 ) -> Int32 {
-    unsafe ErrorDetail.clear(detail)
-    guard let out = unsafe out else { return -EINVAL }
-    unsafe out.pointee = nil
-    guard let fields = unsafe fields?.pointee else { return -EINVAL }
+    guard let out = unsafe Handle.prepare(out, detail), let fields = unsafe fields?.pointee else { return -EINVAL }
     let tableLength = Int(fields.indirection_table_length)
     let keyLength = Int(fields.key_length)
     guard unsafe table != nil || tableLength == 0, unsafe key != nil || keyLength == 0,
@@ -87,19 +106,15 @@ public func configCreate(
     else {
         return -EINVAL
     }
-    do throws(ConfigurationError) {
+    return unsafe handOut(out, detail) { () throws(ConfigurationError) in
         // `indirection_table_length` entries at `table` and `key_length` bytes at `key`, NULL only
         // for none.
-        let configuration = unsafe try RSSConfiguration(
+        unsafe try RSSConfiguration(
             features: RSSFeatures(rawValue: UInt16(fields.features)), hashTypes: HashTypes(rawValue: fields.hash_types),
             indirectionTable: table.map { unsafe Array(UnsafeBufferPointer(start: $0, count: tableLength)) } ?? [],
             unclassifiedQueue: fields.unclassified_queue,
             key: key.map { unsafe Array(UnsafeBufferPointer(start: $0, count: keyLength)) } ?? [],
             maxTransmitQueues: fields.max_tx_vq)
-        unsafe out.pointee = Handle.hand(ConfigurationHandle(configuration), as: vnet_rss_config.self)
-        return 0
-    } catch {
-        return unsafe ErrorDetail.refuse(error, detail)
     }
 }
 
@@ -113,11 +128,9 @@ public func configValidate(
     guard let handle = unsafe Handle.object(config, ConfigurationHandle.self),
         let policy = unsafe ValidationPolicy(abi: policy, limits)
     else { return -EINVAL }
-    do throws(ConfigurationError) {
+    return unsafe ErrorDetail.returning(detail) { () throws(ConfigurationError) in
         try handle.configuration.validate(policy)
         return 0
-    } catch {
-        return unsafe ErrorDetail.refuse(error, detail)
     }
 }
 
@@ -132,15 +145,13 @@ public func configEncode(
     guard let handle = unsafe Handle.object(config, ConfigurationHandle.self), let wire = WireFormat(abi: format),
         let length = unsafe length, unsafe buffer != nil || capacity == 0
     else { return -EINVAL }
-    do throws(ConfigurationError) {
+    return unsafe ErrorDetail.returning(detail) { () throws(ConfigurationError) in
         let bytes = try handle.configuration.encoded(as: wire)
         unsafe length.pointee = UInt(bytes.count)
         guard let buffer = unsafe buffer, UInt(bytes.count) <= capacity else { return -ENOSPC }
         // `capacity` writable bytes at `buffer`, and the encoding fits them.
         unsafe buffer.update(from: bytes, count: bytes.count)
         return 0
-    } catch {
-        return unsafe ErrorDetail.refuse(error, detail)
     }
 }
 
@@ -190,14 +201,11 @@ public func configWithFeatures(
     _ config: UnsafePointer<vnet_rss_config>?, _ features: UInt32,
     _ out: UnsafeMutablePointer<UnsafeMutablePointer<vnet_rss_config>?>?
 ) -> Int32 {
-    guard let out = unsafe out else { return -EINVAL }
-    unsafe out.pointee = nil
-    guard let configuration = unsafe Handle.object(config, ConfigurationHandle.self)?.configuration,
+    guard let out = unsafe Handle.prepare(out),
+        let configuration = unsafe Handle.object(config, ConfigurationHandle.self)?.configuration,
         features & ~(VNET_RSS_FEATURE_HASH_REPORT | VNET_RSS_FEATURE_RSS) == 0
     else { return -EINVAL }
-    let changed = configuration.with(features: RSSFeatures(rawValue: UInt16(features)))
-    unsafe out.pointee = Handle.hand(ConfigurationHandle(changed), as: vnet_rss_config.self)
-    return 0
+    return unsafe handOut(out) { configuration.with(features: RSSFeatures(rawValue: UInt16(features))) }
 }
 
 /// `vnet_rss_config_free`.

@@ -88,33 +88,24 @@ public func engineCreateSteered(
     _ detail: UnsafeMutablePointer<vnet_rss_error>?
 ) -> Int32 {
     // Both creation functions come here: every argument is checked before anything is made.
-    unsafe ErrorDetail.clear(detail)
-    guard let out = unsafe out else { return -EINVAL }
-    unsafe out.pointee = nil
-    guard let tapDescriptors = unsafe tapDescriptors, (1...64).contains(count),
+    guard let out = unsafe Handle.prepare(out, detail), let tapDescriptors = unsafe tapDescriptors,
+        (1...64).contains(count),
         let configuration = unsafe Handle.object(config, ConfigurationHandle.self)?.configuration,
         var engineOptions = unsafe EngineOptions(abi: options?.pointee ?? vnet_rss_engine_options()),
         let mode = SteeringMode(abi: steering)
     else { return -EINVAL }
     engineOptions.steering = mode
-    // `count` descriptors at `tapDescriptors`.
-    let descriptors = unsafe Array(UnsafeBufferPointer(start: tapDescriptors, count: Int(count)))
-    guard descriptors.allSatisfy({ $0 >= 0 }) else { return -EBADF }
+    guard let descriptors = unsafe [Int32](tapDescriptors: tapDescriptors, count: count) else { return -EBADF }
     let receiveQueues = unsafe Int(options?.pointee.receive_queues ?? 0)
     guard receiveQueues <= 64 else { return -EINVAL }
-    do {
-        if let programDescriptors = unsafe programDescriptors {
-            guard let fds = unsafe SteeringProgram.Descriptors(abi: programDescriptors) else { return -EBADF }
-            engineOptions.steeringProgram = try SteeringProgram.adopt(fds)
-        }
+    return unsafe ErrorDetail.returning(detail) {
+        engineOptions.steeringProgram = unsafe try SteeringProgram.adopt(abi: programDescriptors)
         let device = try TapDevice.adopt(descriptors: descriptors)
         let engine = try RSSEngine(
             device: device, configuration: configuration, queueCount: receiveQueues == 0 ? nil : receiveQueues,
             options: engineOptions)
         unsafe out.pointee = Handle.hand(EngineHandle(engine), as: vnet_rss_engine.self)
         return 0
-    } catch {
-        return unsafe ErrorDetail.failure(error, detail)
     }
 }
 
@@ -122,11 +113,9 @@ public func engineCreateSteered(
 @c(vnet_rss_engine_start)
 public func engineStart(_ engine: UnsafeMutablePointer<vnet_rss_engine>?) -> Int32 {
     guard let handle = unsafe Handle.object(UnsafePointer(engine), EngineHandle.self) else { return -EINVAL }
-    do throws(TapError) {
+    return ErrorDetail.returning {
         try handle.engine.start()
         return 0
-    } catch {
-        return ErrorDetail.failure(error)
     }
 }
 
@@ -202,15 +191,8 @@ public func engineApply(
     _ engine: UnsafeMutablePointer<vnet_rss_engine>?, _ config: UnsafePointer<vnet_rss_config>?,
     _ detail: UnsafeMutablePointer<vnet_rss_error>?
 ) -> Int32 {
-    unsafe ErrorDetail.clear(detail)
-    guard let handle = unsafe Handle.object(UnsafePointer(engine), EngineHandle.self),
-        let configuration = unsafe Handle.object(config, ConfigurationHandle.self)?.configuration
-    else { return -EINVAL }
-    do {
-        try handle.engine.apply(configuration)
-        return 0
-    } catch {
-        return unsafe ErrorDetail.failure(error, detail)
+    unsafe applyConfiguration(UnsafePointer(engine), EngineHandle.self, config, detail) {
+        try $0.engine.apply($1)
     }
 }
 
@@ -224,11 +206,9 @@ public func engineSetTapQueue(
         return -EINVAL
     }
     guard Int(tapQueue) < handle.engine.device.queues.count else { return -ERANGE }
-    do throws(TapError) {
+    return ErrorDetail.returning {
         try handle.engine.setTapQueue(Int(tapQueue), attached: attached == 1)
         return 0
-    } catch {
-        return ErrorDetail.failure(error)
     }
 }
 

@@ -44,6 +44,25 @@ enum ErrorDetail {
         }
     }
 
+    /// What `body` returns, or the return value for the error it throws (``failure(_:_:)``:
+    /// `detail` filled for a refused configuration): the one `do`/`catch` of the calls that reach
+    /// the Swift API.
+    static func returning<Failure: Error>(
+        _ detail: UnsafeMutablePointer<vnet_rss_error>?, _ body: () throws(Failure) -> Int32
+    ) -> Int32 {
+        do {
+            return try body()
+        } catch {
+            return unsafe failure(error, detail)
+        }
+    }
+
+    /// ``returning(_:_:)`` for a call with no `vnet_rss_error` to fill.
+    static func returning<Failure: Error>(_ body: () throws(Failure) -> Int32) -> Int32 {
+        // No detail: nothing is written.
+        unsafe returning(nil, body)
+    }
+
     static func rule(_ rule: ConfigurationError.Rule) -> UInt32 {
         switch rule {
         case .truncated: VNET_RSS_RULE_TRUNCATED

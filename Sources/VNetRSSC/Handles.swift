@@ -75,6 +75,19 @@ final class SteeringHandle: ABIHandle, TypedHandle {
 /// Handles and C pointers, in one place. A handle is the object's unmanaged address, retained
 /// once when handed out (``hand(_:as:)``) and released by the matching `_free` (``release(_:)``).
 enum Handle {
+    /// The start of every call that hands out a handle: `detail` cleared (when given) and `*out`
+    /// set to NULL, so that no failure leaves a stale handle there; nil when `out` is NULL (the
+    /// call's `-EINVAL`).
+    static func prepare<T>(
+        _ out: UnsafeMutablePointer<UnsafeMutablePointer<T>?>?, _ detail: UnsafeMutablePointer<vnet_rss_error>? = nil
+    ) -> UnsafeMutablePointer<UnsafeMutablePointer<T>?>? {
+        unsafe ErrorDetail.clear(detail)
+        guard let out = unsafe out else { return nil }
+        // The caller's handle variable, checked non-NULL.
+        unsafe out.pointee = nil
+        return unsafe out
+    }
+
     /// Retains `object` and returns its address as a `T` handle.
     static func hand<T>(_ object: ABIHandle, as _: T.Type) -> UnsafeMutablePointer<T> {
         // The C side never reads a handle's memory as a `T`: it only hands the address back.

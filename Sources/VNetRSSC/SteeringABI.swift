@@ -34,7 +34,7 @@ public func engineSteering(
 @c(vnet_rss_steering_program_load)
 public func steeringProgramLoad(_ descriptors: UnsafeMutablePointer<Int32>?) -> Int32 {
     guard let descriptors = unsafe descriptors else { return -EINVAL }
-    do throws(TapError) {
+    return ErrorDetail.returning {
         let program = try SteeringProgram.load(.tables)
         let owned = program.descriptors
         // The caller owns what it gets: duplicates, as the program closes its own when released.
@@ -51,19 +51,23 @@ public func steeringProgramLoad(_ descriptors: UnsafeMutablePointer<Int32>?) -> 
         // SAFETY: vnet_rss.h asks for room for VNET_RSS_STEERING_PROGRAM_FDS descriptors.
         for (index, fd) in copies.enumerated() { unsafe descriptors[index] = fd }
         return 0
-    } catch {
-        return ErrorDetail.failure(error)
     }
 }
 
-extension SteeringProgram.Descriptors {
-    /// The VNET_RSS_STEERING_PROGRAM_FDS descriptors at `fds`, in vnet_rss.h's order (program,
-    /// active switch, the two slots); nil when one is negative (the callers' -EBADF).
-    init?(abi fds: UnsafePointer<Int32>) {
+extension SteeringProgram {
+    /// The program a create call is given: the VNET_RSS_STEERING_PROGRAM_FDS descriptors at `fds`,
+    /// in vnet_rss.h's order (program, active switch, the two slots), adopted (``adopt(_:)``); nil
+    /// for NULL, no program. A negative descriptor fails with `EBADF` (the callers' -EBADF).
+    static func adopt(abi fds: UnsafePointer<Int32>?) throws(TapError) -> SteeringProgram? {
+        guard let fds = unsafe fds else { return nil }
         // SAFETY: vnet_rss.h asks for VNET_RSS_STEERING_PROGRAM_FDS descriptors here.
         let all = unsafe UnsafeBufferPointer(start: fds, count: Int(VNET_RSS_STEERING_PROGRAM_FDS))
-        guard unsafe all.allSatisfy({ $0 >= 0 }) else { return nil }
-        unsafe self.init(program: all[0], active: all[1], slots: (all[2], all[3]))
+        guard unsafe all.allSatisfy({ $0 >= 0 }) else {
+            throw TapError(
+                .adoptProgram, device: "steering program", errno: .badFileDescriptor, detail: "a descriptor is negative"
+            )
+        }
+        return unsafe try adopt(Descriptors(program: all[0], active: all[1], slots: (all[2], all[3])))
     }
 }
 

@@ -18,30 +18,20 @@ public func steeringCreate(
     _ out: UnsafeMutablePointer<UnsafeMutablePointer<vnet_rss_steering>?>?,
     _ detail: UnsafeMutablePointer<vnet_rss_error>?
 ) -> Int32 {
-    unsafe ErrorDetail.clear(detail)
-    guard let out = unsafe out else { return -EINVAL }
-    unsafe out.pointee = nil
-    guard let tapDescriptors = unsafe tapDescriptors, (1...64).contains(count),
+    guard let out = unsafe Handle.prepare(out, detail), let tapDescriptors = unsafe tapDescriptors,
+        (1...64).contains(count),
         let configuration = unsafe Handle.object(config, ConfigurationHandle.self)?.configuration,
         let rule = ExtensionHeaderRule(abi: extensionHeaderRule)
     else { return -EINVAL }
-    // SAFETY: the caller gives `count` descriptors at `tapDescriptors`.
-    let descriptors = unsafe Array(UnsafeBufferPointer(start: tapDescriptors, count: Int(count)))
-    guard descriptors.allSatisfy({ $0 >= 0 }) else { return -EBADF }
+    guard let descriptors = unsafe [Int32](tapDescriptors: tapDescriptors, count: count) else { return -EBADF }
     guard Int(queueCount) <= descriptors.count else { return -ERANGE }
-    do {
-        var program: SteeringProgram?
-        if let programDescriptors = unsafe programDescriptors {
-            guard let fds = unsafe SteeringProgram.Descriptors(abi: programDescriptors) else { return -EBADF }
-            program = try SteeringProgram.adopt(fds)
-        }
+    return unsafe ErrorDetail.returning(detail) {
+        let program = unsafe try SteeringProgram.adopt(abi: programDescriptors)
         let steering = try TapSteering(
             descriptors: descriptors, configuration: configuration,
             queueCount: queueCount == 0 ? nil : Int(queueCount), program: program, extensionHeaderRule: rule)
         unsafe out.pointee = Handle.hand(SteeringHandle(steering), as: vnet_rss_steering.self)
         return 0
-    } catch {
-        return unsafe ErrorDetail.failure(error, detail)
     }
 }
 
@@ -55,11 +45,9 @@ public func steeringDestroy(_ steering: UnsafeMutablePointer<vnet_rss_steering>?
 @c(vnet_rss_steering_attach)
 public func steeringAttach(_ steering: UnsafeMutablePointer<vnet_rss_steering>?) -> Int32 {
     guard let handle = unsafe Handle.object(UnsafePointer(steering), SteeringHandle.self) else { return -EINVAL }
-    do throws(TapError) {
+    return ErrorDetail.returning {
         try handle.steering.attach()
         return 0
-    } catch {
-        return ErrorDetail.failure(error)
     }
 }
 
@@ -77,15 +65,8 @@ public func steeringApply(
     _ steering: UnsafeMutablePointer<vnet_rss_steering>?, _ config: UnsafePointer<vnet_rss_config>?,
     _ detail: UnsafeMutablePointer<vnet_rss_error>?
 ) -> Int32 {
-    unsafe ErrorDetail.clear(detail)
-    guard let handle = unsafe Handle.object(UnsafePointer(steering), SteeringHandle.self),
-        let configuration = unsafe Handle.object(config, ConfigurationHandle.self)?.configuration
-    else { return -EINVAL }
-    do {
-        try handle.steering.apply(configuration)
-        return 0
-    } catch {
-        return unsafe ErrorDetail.failure(error, detail)
+    unsafe applyConfiguration(UnsafePointer(steering), SteeringHandle.self, config, detail) {
+        try $0.steering.apply($1)
     }
 }
 
@@ -94,11 +75,9 @@ public func steeringApply(
 public func steeringSetQueuePairs(_ steering: UnsafeMutablePointer<vnet_rss_steering>?, _ pairs: UInt16) -> Int32 {
     guard let handle = unsafe Handle.object(UnsafePointer(steering), SteeringHandle.self) else { return -EINVAL }
     guard pairs >= 1, Int(pairs) <= handle.steering.device.queues.count else { return -ERANGE }
-    do {
+    return ErrorDetail.returning {
         try handle.steering.setQueuePairs(Int(pairs))
         return 0
-    } catch {
-        return unsafe ErrorDetail.failure(error, nil)
     }
 }
 
