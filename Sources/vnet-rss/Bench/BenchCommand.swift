@@ -171,12 +171,7 @@ struct BenchCommand: ParsableCommand {
     func run() throws {
         let queueCounts = try Self.integers(queues, "--queues", 1...16)
         let frameSizes = try Self.integers(sizes, "--sizes", 64...1514)
-        let chosen = try variants.split(separator: ",").map { name in
-            guard let variant = BenchVariant(rawValue: String(name)) else {
-                throw ValidationError("--variants: unknown '\(name)' (bare, read, uring, uring-single, per-bit)")
-            }
-            return variant
-        }
+        let chosen = try Self.names(variants, "--variants", of: BenchVariant.self)
         guard (1...1_000_000).contains(frames) else { throw ValidationError("--frames \(frames): 1 to 1,000,000") }
         guard duration > 0 && duration <= 600 else {
             throw ValidationError("--duration \(duration): above 0, at most 600")
@@ -217,20 +212,8 @@ struct BenchCommand: ParsableCommand {
             try emit(report)
             return
         }
-        let vmmChosen = try vmmVariants.split(separator: ",").map { name in
-            guard let variant = VmmVariant(rawValue: String(name)) else {
-                throw ValidationError(
-                    "--vmm-variants: unknown '\(name)' (automq, kernel, userspace, per-bit, byo, automq-readv)")
-            }
-            return variant
-        }
-        let tcpChosen = try tcpVariants.split(separator: ",").map { name in
-            guard let variant = VmmVariant(rawValue: String(name)) else {
-                throw ValidationError(
-                    "--tcp-variants: unknown '\(name)' (automq, kernel, userspace, per-bit, byo, automq-readv)")
-            }
-            return variant
-        }
+        let vmmChosen = try Self.names(vmmVariants, "--vmm-variants", of: VmmVariant.self)
+        let tcpChosen = try Self.names(tcpVariants, "--tcp-variants", of: VmmVariant.self)
         var options = LiveBenchOptions()
         options.tcpVariants = tcpChosen
         options.queueCounts = queueCounts
@@ -270,6 +253,20 @@ struct BenchCommand: ParsableCommand {
         print(format == .json ? json : report.table)
         if let plot, let svg = report.svg { try Self.write(svg, to: plot) }
         if let jsonFile { try Self.write(json + "\n", to: jsonFile) }
+    }
+
+    /// The comma-separated names of `option` as variants, in the order given; an unknown name is
+    /// refused with every name the option takes.
+    private static func names<Variant: RawRepresentable & CaseIterable>(
+        _ text: String, _ option: String, of _: Variant.Type
+    ) throws -> [Variant] where Variant.RawValue == String {
+        try text.split(separator: ",").map { name in
+            guard let variant = Variant(rawValue: String(name)) else {
+                let known = Variant.allCases.map(\.rawValue).joined(separator: ", ")
+                throw ValidationError("\(option): unknown '\(name)' (\(known))")
+            }
+            return variant
+        }
     }
 
     private static func write(_ text: String, to path: String) throws {
