@@ -98,18 +98,25 @@ let package = Package(
         .target(
             name: "VNetTestSupport", dependencies: ["CVNetTestShim", "CVNetToolsShim"], path: "Tests/VNetTestSupport",
             swiftSettings: [.strictMemorySafety()]),
-        .testTarget(name: "VNetRSSTests", dependencies: ["VNetRSS", "VNetFixtures", "CVNetUAPI", "VNetTestSupport"]),
+        .testTarget(
+            name: "VNetRSSTests", dependencies: ["VNetRSS", "VNetFixtures", "CVNetUAPI", "VNetTestSupport"],
+            swiftSettings: [.strictMemorySafety()]),
         // Real taps in private namespaces; needs root (CAP_NET_ADMIN, CAP_SYS_ADMIN).
         .testTarget(
             name: "VNetTapTests",
             dependencies: [
                 "VNetTap", "VNetTapTools", "VNetRSS", "VNetFixtures", "VNetTestSupport", "CVNetTapShim",
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
-            ]
+            ],
+            swiftSettings: [.strictMemorySafety()]
         ),
-        .testTarget(name: "VNetCaptureTests", dependencies: ["VNetRSS", "VNetCapture", "VNetFixtures"]),
+        .testTarget(
+            name: "VNetCaptureTests", dependencies: ["VNetRSS", "VNetCapture", "VNetFixtures"],
+            swiftSettings: [.strictMemorySafety()]),
         // Runs the built `vnet-rss` binary on the fixtures, as a user would.
-        .testTarget(name: "VNetRSSCLITests", dependencies: ["vnet-rss", "VNetFixtures", "VNetTap", "VNetTapTools", "VNetTestSupport"]),
+        .testTarget(
+            name: "VNetRSSCLITests", dependencies: ["vnet-rss", "VNetFixtures", "VNetTap", "VNetTapTools", "VNetTestSupport"],
+            swiftSettings: [.strictMemorySafety()]),
         // The bench's reports and, in private namespaces (root), its VMM and TCP scenarios at a
         // tiny size: what each round accounts for, never how fast it went.
         .testTarget(

@@ -18,8 +18,8 @@ struct CaptureFixtureTests {
         let expected = try ExpectedFrame.load(path: Self.directory + entry.expected)
         let reader = try CaptureReader(path: Self.directory + entry.capture)
         var decided: [ExpectedFrame] = []
-        let count = try reader.forEachFrame { index, frame in
-            let decision = classifier.classify(frame)
+        let count = unsafe try reader.forEachFrame { index, frame in
+            let decision = unsafe classifier.classify(frame)
             decided.append(
                 ExpectedFrame(
                     frame: index, hashValue: decision.hash, hashReport: decision.report.rawValue, queue: decision.queue)
@@ -55,7 +55,7 @@ struct CaptureFixtureTests {
         var header: [UInt8] = [0xD4, 0xC3, 0xB2, 0xA1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF, 0, 0]
         header += [113, 0, 0, 0]
         let path = try temporaryFile(header)
-        defer { unlink(path) }
+        defer { unsafe unlink(path) }
         #expect(throws: CaptureError.unsupportedLinkType(path: path, linkType: 113)) { try CaptureReader(path: path) }
     }
 
@@ -64,7 +64,7 @@ struct CaptureFixtureTests {
         let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: Self.directory + "catalogue.pcap")))
         // The first record (16-byte header + 54 bytes) whole, the second cut in its data.
         let path = try temporaryFile(Array(bytes[..<(24 + 16 + 54 + 16 + 10)]))
-        defer { unlink(path) }
+        defer { unsafe unlink(path) }
         var seen = 0
         #expect(throws: CaptureError.self) {
             try CaptureReader(path: path).forEachFrame { _, _ in seen += 1 }

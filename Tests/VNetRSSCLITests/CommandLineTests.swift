@@ -96,7 +96,7 @@ struct CommandLineTests {
               {"name": "bad", "src_ip": "66.9.149.187", "dst_ip": "161.142.100.80", "hash": "0x00000000"}]}
             """
         try text.write(toFile: path, atomically: true, encoding: .utf8)
-        defer { unlink(path) }
+        defer { unsafe unlink(path) }
         let output = try VNetRSSBinary.run(["vectors", path])
         #expect(output.status == 1)
         #expect(output.standardOutput.contains("FAIL  bad: expected 0x00000000, got 0x323e8fc2"))

@@ -18,9 +18,9 @@ struct TapCommandTests {
         let pid = try namespace.run {
             // No IPv6, so the kernel sends no frames of its own into the tap.
             for path in ["/proc/sys/net/ipv6/conf/default/disable_ipv6", "/proc/sys/net/ipv6/conf/all/disable_ipv6"] {
-                guard let file = fopen(path, "w") else { continue }
-                fputs("1", file)
-                fclose(file)
+                guard let file = unsafe fopen(path, "w") else { continue }
+                unsafe fputs("1", file)
+                unsafe fclose(file)
             }
             return try Command.start(
                 VNetRSSBinary.path,

@@ -13,14 +13,14 @@ struct ClassifierTests {
         let vector = try #require(Self.selftest.cases.first { $0.name == name })
         let classifier = try VectorRunner.makeClassifier(try #require(Self.selftest.configuration))
         let frame = try #require(vector.frame.flatMap(Hex.decode))
-        let decision = frame.withUnsafeBytes { classifier.classify($0) }
+        let decision = unsafe frame.withUnsafeBytes { unsafe classifier.classify($0) }
         #expect(UInt64(decision.hash) == vector.hashValue.flatMap(Hex.integer))
         #expect(decision.report.rawValue == vector.hashReport)
         #expect(decision.queue == vector.queue)
     }
 
     func classify(_ frame: [UInt8], _ classifier: Classifier, arrival: UInt16 = 0) -> Decision {
-        frame.withUnsafeBytes { classifier.classify($0, arrivalQueue: arrival) }
+        unsafe frame.withUnsafeBytes { unsafe classifier.classify($0, arrivalQueue: arrival) }
     }
 
     @Test("the queue is table[hash & mask] % queues, the unclassified queue % queues")
@@ -105,20 +105,22 @@ struct ClassifierTests {
         let reference = try Classifier(configuration, queueCount: 7, toeplitzMethod: .byteTables)
         let classifier = try Classifier(configuration, queueCount: 7, toeplitzMethod: method)
         #expect(classifier.toeplitzMethod == method)
-        let batch = ClassificationBatch(capacity: 61)
+        let batch = unsafe ClassificationBatch(capacity: 61)
         var random = SeededGenerator(seed: 0xBA7C)
         var differ = 0
         for chunk in 0..<20 {
             let packets = try Self.mutatedPackets(count: 5_000, seed: 0xC1 &+ UInt64(chunk))
             var expected = packets
             let decisions = expected.indices.map { index in
-                expected[index].withUnsafeMutableBytes { reference.process($0, arrivalQueue: UInt16(index % 3)) }
+                unsafe expected[index].withUnsafeMutableBytes {
+                    unsafe reference.process($0, arrivalQueue: UInt16(index % 3))
+                }
             }
             // One by one with the method under test.
             var single = packets
             for index in single.indices {
-                let decision = single[index].withUnsafeMutableBytes {
-                    classifier.process($0, arrivalQueue: UInt16(index % 3))
+                let decision = unsafe single[index].withUnsafeMutableBytes {
+                    unsafe classifier.process($0, arrivalQueue: UInt16(index % 3))
                 }
                 if decision != decisions[index] || single[index] != expected[index] { differ += 1 }
             }
@@ -126,23 +128,23 @@ struct ClassifierTests {
             // flat buffer as a reader's pool holds them.
             let slot = 2048
             let pool = UnsafeMutableRawBufferPointer.allocate(byteCount: packets.count * slot, alignment: 64)
-            defer { pool.deallocate() }
+            defer { unsafe pool.deallocate() }
             for (index, packet) in packets.enumerated() {
-                UnsafeMutableRawBufferPointer(rebasing: pool[(index * slot)...]).copyBytes(from: packet)
+                unsafe UnsafeMutableRawBufferPointer(rebasing: pool[(index * slot)...]).copyBytes(from: packet)
             }
             var start = 0
             while start < packets.count {
                 let end = min(start + Int.random(in: 1...61, using: &random), packets.count)
-                batch.removeAll()
+                unsafe batch.removeAll()
                 for index in start..<end {
-                    let packet = UnsafeMutableRawBufferPointer(
+                    let packet = unsafe UnsafeMutableRawBufferPointer(
                         rebasing: pool[(index * slot)..<(index * slot + packets[index].count)])
-                    #expect(batch.append(packet, arrivalQueue: UInt16(index % 3)))
+                    unsafe #expect(batch.append(packet, arrivalQueue: UInt16(index % 3)))
                 }
-                classifier.process(batch)
+                unsafe classifier.process(batch)
                 for index in start..<end {
-                    let bytes = Array(pool[(index * slot)..<(index * slot + packets[index].count)])
-                    if batch[index - start] != decisions[index] || bytes != expected[index] { differ += 1 }
+                    let bytes = unsafe Array(pool[(index * slot)..<(index * slot + packets[index].count)])
+                    if unsafe batch[index - start] != decisions[index] || bytes != expected[index] { differ += 1 }
                 }
                 start = end
             }
@@ -168,9 +170,9 @@ struct ClassifierTests {
         // The catalogue is mostly edge cases: draw every other frame from the seeds the shortcut
         // takes as they are.
         let commonSeeds = seeds.filter { seed in
-            seed.withUnsafeBytes { bytes in
-                var tuple = vnet_toeplitz_tuple()
-                return classifier.locateCommon(FrameView(bytes), &tuple) != nil
+            unsafe seed.withUnsafeBytes { bytes in
+                var tuple = unsafe vnet_toeplitz_tuple()
+                return unsafe classifier.locateCommon(FrameView(bytes), &tuple) != nil
             }
         }
         try #require(commonSeeds.count >= 4)
@@ -186,17 +188,17 @@ struct ClassifierTests {
             }
             // Lengths around the shortcut's limits: 38 bytes for IPv4, 58 for IPv6.
             if round % 5 == 0 { frame = Array(frame.prefix([36, 37, 38, 39, 56, 57, 58, 59][round / 5 % 8])) }
-            frame.withUnsafeBytes { bytes in
-                let view = FrameView(bytes)
-                var shortcut = vnet_toeplitz_tuple(), parsed = vnet_toeplitz_tuple()
-                let general = classifier.locateParsed(view, &parsed)
-                guard let report = classifier.locateCommon(view, &shortcut) else {
+            unsafe frame.withUnsafeBytes { bytes in
+                let view = unsafe FrameView(bytes)
+                var shortcut = unsafe vnet_toeplitz_tuple(), parsed = unsafe vnet_toeplitz_tuple()
+                let general = unsafe classifier.locateParsed(view, &parsed)
+                guard let report = unsafe classifier.locateCommon(view, &shortcut) else {
                     declined += 1
                     return
                 }
                 taken += 1
                 let same =
-                    report == general && shortcut.address_length == parsed.address_length
+                    unsafe report == general && shortcut.address_length == parsed.address_length
                     && (report == .none
                         || (shortcut.source == parsed.source && shortcut.destination == parsed.destination
                             && shortcut.ports == parsed.ports))
@@ -256,7 +258,9 @@ struct HeaderTests {
         let classifier = try Classifier(RSSConfiguration.spreading(over: 4), queueCount: 4)
         let frame = TestFrames.tcpv4()
         var bytes = packet(headerSize: 20, frame: frame)
-        let decision = bytes.withUnsafeMutableBytes { classifier.process($0, headerSize: 20, numBuffers: 1) }
+        let decision = unsafe bytes.withUnsafeMutableBytes {
+            unsafe classifier.process($0, headerSize: 20, numBuffers: 1)
+        }
         let header = try #require(VirtioNetHashHeader(decoding: bytes))
         #expect(header.flags == 1 && header.gsoType == 4 && header.headerLength == 0x4A && header.gsoSize == 1448)
         #expect(header.checksumStart == 54 && header.checksumOffset == 16)
@@ -280,7 +284,9 @@ struct HeaderTests {
         let frame = TestFrames.tcpv6()
         let before = packet(headerSize: size, frame: frame)
         var bytes = before
-        let decision = bytes.withUnsafeMutableBytes { classifier.process($0, headerSize: size, numBuffers: 3) }
+        let decision = unsafe bytes.withUnsafeMutableBytes {
+            unsafe classifier.process($0, headerSize: size, numBuffers: 3)
+        }
         #expect(decision.report == .tcpIPv6)
         #expect(Array(bytes[min(size, 20)...]) == Array(before[min(size, 20)...]), "header size \(size)")
         if size >= 12 { #expect(Array(bytes[10..<12]) == [3, 0]) } else { #expect(bytes[..<size] == before[..<size]) }
@@ -292,7 +298,7 @@ struct HeaderTests {
         let configuration = try RSSConfiguration.spreading(over: 4).with(features: .rss)
         let classifier = try Classifier(configuration, queueCount: 4)
         var bytes = packet(headerSize: 20, frame: TestFrames.tcpv4())
-        let decision = bytes.withUnsafeMutableBytes { classifier.process($0) }
+        let decision = unsafe bytes.withUnsafeMutableBytes { unsafe classifier.process($0) }
         let header = try #require(VirtioNetHashHeader(decoding: bytes))
         #expect(header.hash == 0 && header.hashReport == 0 && header.numBuffers == 1)
         #expect(decision.queue == configuration.indirectionTable[Int(decision.hash & 127)])
@@ -302,7 +308,7 @@ struct HeaderTests {
     func shortPacket() throws {
         let classifier = try Classifier(RSSConfiguration.spreading(over: 4, unclassifiedQueue: 2), queueCount: 4)
         var bytes: [UInt8] = [1, 2, 3, 4, 5]
-        let decision = bytes.withUnsafeMutableBytes { classifier.process($0, headerSize: 20) }
+        let decision = unsafe bytes.withUnsafeMutableBytes { unsafe classifier.process($0, headerSize: 20) }
         #expect(bytes == [1, 2, 3, 4, 5])
         #expect(decision == Decision(hash: 0, report: .none, queue: 2))
     }

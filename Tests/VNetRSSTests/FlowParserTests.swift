@@ -5,7 +5,7 @@ import VNetFixtures
 
 @Suite("Flow parser")
 struct FlowParserTests {
-    func parse(_ frame: [UInt8]) -> ParsedFlow { frame.withUnsafeBytes { FlowParser.parse($0) } }
+    func parse(_ frame: [UInt8]) -> ParsedFlow { unsafe frame.withUnsafeBytes { unsafe FlowParser.parse($0) } }
 
     @Test("TCPv4: addresses at 26 and 30, ports at 34")
     func tcpv4Offsets() {
@@ -54,7 +54,7 @@ struct FlowParserTests {
         for frame in [TestFrames.tcpv4(tags: [0x8100]), TestFrames.tcpv6()] {
             for length in 0...frame.count {
                 // Copy into an exact-size allocation so AddressSanitizer sees any overread.
-                let flow = Array(frame[..<length]).withUnsafeBytes { FlowParser.parse($0) }
+                let flow = unsafe Array(frame[..<length]).withUnsafeBytes { unsafe FlowParser.parse($0) }
                 if flow.transport != .none { #expect(flow.portsOffset + 4 <= length) }
                 if flow.network != .none { #expect(flow.destinationAddressOffset + flow.addressLength <= length) }
             }
@@ -71,7 +71,7 @@ struct FlowParserTests {
                 frame.replaceSubrange(12..<14, with: etherTypes[round % 4])
                 frame[14] = round % 2 == 0 ? 0x45 : 0x60 | (frame[14] & 0x0F)
             }
-            let flow = frame.withUnsafeBytes { FlowParser.parse($0) }
+            let flow = unsafe frame.withUnsafeBytes { unsafe FlowParser.parse($0) }
             let inside = { (offset: Int, width: Int) in offset + width <= frame.count }
             if flow.network != .none {
                 #expect(

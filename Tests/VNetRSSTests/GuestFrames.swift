@@ -96,41 +96,46 @@ enum GuestFrames {
 
 /// A packet laid out in guest-memory elements, each in an allocation of its own, and the
 /// `struct iovec` array that describes them.
+// @safe: it owns its elements and the iovec array that names them (freed in deinit), each
+// vector within its element.
+@safe
 final class GuestPacket {
     let elements: [UnsafeMutableRawBufferPointer]
     let vectors: UnsafeMutableBufferPointer<iovec>
 
     init(_ bytes: [UInt8], lengths: [Int], spare: Int = 0) {
         var offset = 0
-        var made: [UnsafeMutableRawBufferPointer] = []
+        var made: [UnsafeMutableRawBufferPointer] = unsafe []
         for (index, length) in lengths.enumerated() {
             let room = length + (index == lengths.count - 1 ? spare : 0)
             let element = UnsafeMutableRawBufferPointer.allocate(byteCount: max(room, 1), alignment: 1)
-            element.initializeMemory(as: UInt8.self, repeating: 0xEE)
+            unsafe element.initializeMemory(as: UInt8.self, repeating: 0xEE)
             let part = bytes[offset..<min(offset + length, bytes.count)]
-            element.copyBytes(from: part)
+            unsafe element.copyBytes(from: part)
             offset += length
-            made.append(element)
+            unsafe made.append(element)
         }
-        elements = made
-        vectors = .allocate(capacity: max(made.count, 1))
-        for (index, element) in made.enumerated() {
+        unsafe elements = unsafe made
+        unsafe vectors = unsafe .allocate(capacity: max(made.count, 1))
+        // By index: swift-format 6.3 mangles `for unsafe element in`.
+        for index in unsafe made.indices {
+            let element = unsafe made[index]
             let spareHere = index == lengths.count - 1 ? spare : 0
-            vectors[index] = iovec(iov_base: element.baseAddress, iov_len: lengths[index] + spareHere)
+            unsafe vectors[index] = unsafe iovec(iov_base: element.baseAddress, iov_len: lengths[index] + spareHere)
         }
     }
 
     deinit {
-        for element in elements { element.deallocate() }
-        vectors.deallocate()
+        for index in unsafe elements.indices { unsafe elements[index].deallocate() }
+        unsafe vectors.deallocate()
     }
 
     /// The bytes the elements hold now, joined.
     var bytes: [UInt8] {
-        elements.indices.flatMap { Array(elements[$0].prefix(vectors[$0].iov_len)) }
+        unsafe elements.indices.flatMap { unsafe Array(elements[$0].prefix(vectors[$0].iov_len)) }
     }
 
     func frame(length: Int) -> GuestFrame {
-        GuestFrame(elements: UnsafeRawPointer(vectors.baseAddress), count: elements.count, length: length)
+        unsafe GuestFrame(elements: UnsafeRawPointer(vectors.baseAddress), count: elements.count, length: length)
     }
 }

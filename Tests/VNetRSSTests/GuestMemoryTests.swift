@@ -29,8 +29,8 @@ struct GuestMemoryTests {
         _ classifier: Classifier, _ packet: [UInt8], headerSize: Int, arrival: UInt16
     ) -> (Decision, [UInt8]) {
         var copy = packet
-        let decision = copy.withUnsafeMutableBytes {
-            classifier.process($0, headerSize: headerSize, numBuffers: 0x5A5A, arrivalQueue: arrival)
+        let decision = unsafe copy.withUnsafeMutableBytes {
+            unsafe classifier.process($0, headerSize: headerSize, numBuffers: 0x5A5A, arrivalQueue: arrival)
         }
         return (decision, copy)
     }
@@ -48,12 +48,12 @@ struct GuestMemoryTests {
                     for shape in GuestFrames.shapes {
                         let lengths = GuestFrames.split(packet.count, shape: shape)
                         // readv takes at most IOV_MAX elements (the refusal has a test of its own).
-                        guard lengths.count <= IOVector.maximumCount else {
+                        guard unsafe lengths.count <= IOVector.maximumCount else {
                             checked += 1
                             continue
                         }
                         let guest = GuestPacket(packet, lengths: lengths, spare: 5)
-                        let decided = try classifier.classify(
+                        let decided = unsafe try classifier.classify(
                             guest.frame(length: packet.count), headerSize: headerSize, arrivalQueue: 2, prefix: prefix)
                         #expect(decided.decision == expected, "\(frame.count)-byte frame, shape \(shape)")
                         #expect(decided.stray == (configuration.features.contains(.rss) && expected.queue != 2))
@@ -95,7 +95,7 @@ struct GuestMemoryTests {
             }
             let guest = GuestPacket(packet, lengths: lengths)
             let (expected, written) = contiguous(classifier, packet, headerSize: 20, arrival: 1)
-            let decided = try classifier.classify(
+            let decided = unsafe try classifier.classify(
                 guest.frame(length: packet.count), headerSize: 20, arrivalQueue: 1, prefix: prefix)
             #expect(decided.decision == expected)
             var want = packet
@@ -110,13 +110,13 @@ struct GuestMemoryTests {
         let classifier = try Classifier(Self.configurations[0].0, queueCount: 4)
         let packet = Self.header + TestFrames.tcpv6()
         let guest = GuestPacket(packet, lengths: GuestFrames.split(packet.count, shape: [1]))
-        let decided = try classifier.decide(
+        let decided = unsafe try classifier.decide(
             guest.frame(length: packet.count), headerSize: 20, arrivalQueue: 0, prefix: prefix)
         #expect(guest.bytes == packet)
         let fields = try #require(decided.fields)
         #expect(HashFields.offset == 12 && HashFields.size == 8)
         #expect(fields == HashFields(hash: decided.decision.hash, report: HashReport.tcpIPv6.rawValue))
-        let classified = try classifier.classify(
+        let classified = unsafe try classifier.classify(
             guest.frame(length: packet.count), headerSize: 20, arrivalQueue: 0, prefix: prefix)
         #expect(classified == decided)
         let b = fields.littleEndianBytes
@@ -131,7 +131,7 @@ struct GuestMemoryTests {
             RSSConfiguration(features: .rss, indirectionTable: [0, 1]), queueCount: 2)
         let packet = Self.header + TestFrames.tcpv4()
         let guest = GuestPacket(packet, lengths: [14, 3, 200])
-        let decided = try classifier.classify(
+        let decided = unsafe try classifier.classify(
             guest.frame(length: packet.count), headerSize: 20, arrivalQueue: 0, prefix: prefix)
         #expect(decided.decision.report == .tcpIPv4 && decided.decision.hash != 0)
         #expect(decided.fields == HashFields(hash: 0, report: 0))
@@ -144,7 +144,7 @@ struct GuestMemoryTests {
         #expect(FramePrefix.capacity == FlowParser.maximumReach)
         let frame = GuestFrames.ipv6(
             headers: (0..<8).map { _ in (60, [UInt8](repeating: 0, count: 2046)) }, tags: [0x8100, 0x8100])
-        let flow = frame.withUnsafeBytes { FlowParser.parse($0) }
+        let flow = unsafe frame.withUnsafeBytes { unsafe FlowParser.parse($0) }
         #expect(flow.transport == .tcp && flow.portsOffset + 4 == FlowParser.maximumReach)
         // One byte less and the ports are out of reach: the decision changes, in guest memory too.
         let classifier = try Classifier(Self.configurations[0].0, queueCount: 4)
@@ -152,7 +152,7 @@ struct GuestMemoryTests {
         for length in [FlowParser.maximumReach, FlowParser.maximumReach - 1] {
             let packet = Self.header + frame.prefix(length)
             let guest = GuestPacket(packet, lengths: GuestFrames.split(packet.count, shape: [20, 100, 1, 4000]))
-            let decided = try classifier.classify(
+            let decided = unsafe try classifier.classify(
                 guest.frame(length: packet.count), headerSize: 20, arrivalQueue: 0, prefix: prefix)
             #expect(decided.decision.report == (length == FlowParser.maximumReach ? .tcpIPv6Ex : .ipv6Ex))
             #expect(decided.decision == contiguous(classifier, packet, headerSize: 20, arrival: 0).0)
@@ -166,7 +166,7 @@ struct GuestMemoryTests {
         let packet = Self.header + TestFrames.tcpv4()
         for length in [20, 33, 37, 40, 57, packet.count] {
             let guest = GuestPacket(packet, lengths: [packet.count], spare: 100)
-            let decided = try classifier.classify(
+            let decided = unsafe try classifier.classify(
                 guest.frame(length: length), headerSize: 20, arrivalQueue: 0, prefix: prefix)
             let (expected, _) = contiguous(classifier, Array(packet.prefix(length)), headerSize: 20, arrival: 0)
             #expect(decided.decision == expected, "length \(length)")
@@ -179,7 +179,7 @@ struct GuestMemoryTests {
         let classifier = try Classifier(Self.configurations[0].0, queueCount: 4)
         for length in [0, 1, 11, 12, 19] {
             let guest = GuestPacket(Array(Self.header.prefix(length)), lengths: length == 0 ? [] : [length])
-            let decided = try classifier.classify(
+            let decided = unsafe try classifier.classify(
                 guest.frame(length: length), headerSize: 20, arrivalQueue: 1, prefix: prefix)
             #expect(decided.decision == Decision(hash: 0, report: .none, queue: 3))
             #expect(decided.fields == nil)
@@ -195,45 +195,45 @@ struct GuestMemoryTests {
         let guest = GuestPacket(packet, lengths: [30, 0, packet.count - 30])
         func refusal(_ frame: GuestFrame, headerSize: Int = 20) -> GuestFrameError? {
             do {
-                _ = try classifier.classify(frame, headerSize: headerSize, arrivalQueue: 0, prefix: prefix)
+                _ = unsafe try classifier.classify(frame, headerSize: headerSize, arrivalQueue: 0, prefix: prefix)
                 return nil
             } catch { return error }
         }
         for size in [0, 10, 11, 13, 19, 21, 24, -1] {
-            let error = refusal(guest.frame(length: packet.count), headerSize: size)
+            let error = unsafe refusal(guest.frame(length: packet.count), headerSize: size)
             #expect(error?.field == .headerSize && error?.value == size && error?.limit == 20)
         }
-        let beyond = refusal(guest.frame(length: packet.count + 1))
+        let beyond = unsafe refusal(guest.frame(length: packet.count + 1))
         #expect(beyond == GuestFrameError(.length, value: packet.count + 1, limit: packet.count))
         #expect(beyond?.errno == ERANGE)
         #expect(beyond?.description == "length \(packet.count + 1): the elements hold \(packet.count)")
-        #expect(refusal(guest.frame(length: -1))?.field == .length)
-        #expect(
+        unsafe #expect(refusal(guest.frame(length: -1))?.field == .length)
+        unsafe #expect(
             refusal(GuestFrame(elements: nil, count: 0, length: 5))
                 == GuestFrameError(.elementCount, value: 0, limit: 1))
-        #expect(
+        unsafe #expect(
             refusal(GuestFrame(elements: UnsafeRawPointer(guest.vectors.baseAddress), count: 1025, length: 5))
                 == GuestFrameError(.elementCount, value: 1025, limit: 1024))
         // A NULL base holding bytes of the frame; a length past SSIZE_MAX.
-        let saved = guest.vectors[2]
-        guest.vectors[2].iov_base = nil
-        #expect(
+        let saved = unsafe guest.vectors[2]
+        unsafe guest.vectors[2].iov_base = nil
+        unsafe #expect(
             refusal(guest.frame(length: packet.count)) == GuestFrameError(.elementBase, value: 0, limit: 1, element: 2))
         // Past the counted bytes, a NULL base is never read and is no error.
-        #expect(
+        unsafe #expect(
             (try? classifier.decide(guest.frame(length: 30), headerSize: 20, arrivalQueue: 0, prefix: prefix)) != nil)
-        guest.vectors[2] = saved
-        guest.vectors[1].iov_len = Int(bitPattern: UInt(Int.max) + 1)
-        #expect(refusal(guest.frame(length: packet.count))?.field == .elementLength)
-        guest.vectors[1].iov_len = 0
+        unsafe guest.vectors[2] = unsafe saved
+        unsafe guest.vectors[1].iov_len = Int(bitPattern: UInt(Int.max) + 1)
+        unsafe #expect(refusal(guest.frame(length: packet.count))?.field == .elementLength)
+        unsafe guest.vectors[1].iov_len = 0
         #expect(guest.bytes == packet)
     }
 
     @Test("IOVector and GuestFrame read struct iovec as the C library lays it out")
     func iovecLayout() {
-        #expect(MemoryLayout<iovec>.size == IOVector.size)
-        #expect(MemoryLayout<iovec>.offset(of: \iovec.iov_len) == IOVector.lengthOffset)
-        #expect(MemoryLayout<IOVector>.size == IOVector.size)
-        #expect(MemoryLayout<IOVector>.offset(of: \IOVector.length) == IOVector.lengthOffset)
+        unsafe #expect(MemoryLayout<iovec>.size == IOVector.size)
+        unsafe #expect(MemoryLayout<iovec>.offset(of: \iovec.iov_len) == IOVector.lengthOffset)
+        unsafe #expect(MemoryLayout<IOVector>.size == IOVector.size)
+        unsafe #expect(MemoryLayout<IOVector>.offset(of: \IOVector.length) == IOVector.lengthOffset)
     }
 }

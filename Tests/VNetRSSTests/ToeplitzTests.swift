@@ -87,9 +87,9 @@ struct ToeplitzTests {
                     expected[index] = BitSerialToeplitz.slidingHash(key: key, input: input)
                     if hasher.hash(input) != expected[index] { mismatch("single", key, input) }
                 }
-                packed.withUnsafeBytes { packed in
-                    hashes.withUnsafeMutableBufferPointer {
-                        hasher.hash(packed, length: length, stride: stride, into: $0)
+                unsafe packed.withUnsafeBytes { packed in
+                    unsafe hashes.withUnsafeMutableBufferPointer {
+                        unsafe hasher.hash(packed, length: length, stride: stride, into: $0)
                     }
                 }
                 for index in 0..<100 where hashes[index] != expected[index] {
@@ -118,8 +118,8 @@ struct ToeplitzTests {
         let hasher = ToeplitzHasher(key: ToeplitzKey.microsoft)
         for _ in 0..<1_000 {
             let input = random.bytes(36)
-            let parts = input.withUnsafeBytes { raw in
-                hasher.view.hash(raw.baseAddress!, count: 16, position: 0)
+            let parts = unsafe input.withUnsafeBytes { raw in
+                unsafe hasher.view.hash(raw.baseAddress!, count: 16, position: 0)
                     ^ hasher.view.hash(raw.baseAddress! + 16, count: 16, position: 16)
                     ^ hasher.view.hash(raw.baseAddress! + 32, count: 4, position: 32)
             }

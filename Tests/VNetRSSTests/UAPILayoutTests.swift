@@ -7,10 +7,10 @@ import Testing
 struct UAPILayoutTests {
     static let facts: [String: UInt64] = {
         var table: [String: UInt64] = [:]
-        var cursor = vnet_uapi_facts()!
-        while let name = cursor.pointee.name {
-            table[String(cString: name)] = cursor.pointee.value
-            cursor += 1
+        var cursor = unsafe vnet_uapi_facts()!
+        while let name = unsafe cursor.pointee.name {
+            unsafe table[String(cString: name)] = unsafe cursor.pointee.value
+            unsafe cursor += 1
         }
         return table
     }()

@@ -42,15 +42,15 @@ struct EngineTests {
 
         var unmatched = cases
         var foreign = 0
-        let received = LiveTap.collect(engine, count: cases.count) { got in
-            guard let at = unmatched.firstIndex(where: { $0.frame.elementsEqual(got.frame) }) else {
+        let received = unsafe LiveTap.collect(engine, count: cases.count) { got in
+            guard let at = unmatched.firstIndex(where: { unsafe $0.frame.elementsEqual(got.frame) }) else {
                 foreign += 1; return
             }
             let want = unmatched.remove(at: at).expected
-            #expect(
+            unsafe #expect(
                 got.queue == Int(want.queue) && got.hash == want.hashValue && got.report.rawValue == want.hashReport,
                 "frame \(want.frame)")
-            let header = VirtioNetHashHeader(decoding: UnsafeRawBufferPointer(rebasing: got.packet[0..<20]))!
+            let header = unsafe VirtioNetHashHeader(decoding: UnsafeRawBufferPointer(rebasing: got.packet[0..<20]))!
             #expect(header.numBuffers == 1 && header.hash == want.hashValue && header.hashReport == want.hashReport)
             #expect(header.flags == 0 && header.gsoType == 0 && header.padding == 0)
         }
@@ -84,8 +84,8 @@ struct EngineTests {
         }
         let seen = Seen()
         var options = Self.options(reader)
-        options.delivery = .inline { got in
-            let copy = (Array(got.frame), got.queue, got.hash, got.report.rawValue, Array(got.packet[0..<20]))
+        options.delivery = unsafe .inline { got in
+            let copy = unsafe (Array(got.frame), got.queue, got.hash, got.report.rawValue, Array(got.packet[0..<20]))
             seen.withLock { $0.append(copy) }
         }
         let engine = try RSSEngine(device: tap.device, configuration: .spreading(over: 4), options: options)
@@ -95,7 +95,7 @@ struct EngineTests {
         let deadline = ContinuousClock.now + .seconds(10)
         while seen.withLock({ $0.count }) < cases.count && ContinuousClock.now < deadline { usleep(1_000) }
         // Nothing reaches the rings in this mode.
-        #expect(engine.receive(queue: 0, limit: 64) { _ in } == 0)
+        unsafe #expect(engine.receive(queue: 0, limit: 64) { _ in } == 0)
         var unmatched = cases
         for got in seen.withLock({ $0 }) {
             guard let at = unmatched.firstIndex(where: { $0.frame == got.frame }) else { continue }
@@ -103,7 +103,7 @@ struct EngineTests {
             #expect(
                 got.queue == Int(want.queue) && got.hash == want.hashValue && got.report == want.hashReport,
                 "frame \(want.frame)")
-            let header = got.header.withUnsafeBytes { VirtioNetHashHeader(decoding: $0)! }
+            let header = unsafe got.header.withUnsafeBytes { unsafe VirtioNetHashHeader(decoding: $0)! }
             #expect(header.numBuffers == 1 && header.hash == want.hashValue && header.hashReport == want.hashReport)
         }
         #expect(unmatched.isEmpty, "\(unmatched.count) frames never reached the handler")
@@ -127,7 +127,7 @@ struct EngineTests {
 
     /// The bit-serial reference hash of an IPv4 UDP frame's 4-tuple.
     static func referenceHash(_ frame: UnsafeRawBufferPointer) -> UInt32 {
-        BitSerialToeplitz.hash(key: ToeplitzKey.microsoft, input: Array(frame[26..<34]) + Array(frame[34..<38]))
+        unsafe BitSerialToeplitz.hash(key: ToeplitzKey.microsoft, input: Array(frame[26..<34]) + Array(frame[34..<38]))
     }
 
     @Test(
@@ -163,11 +163,13 @@ struct EngineTests {
         while received < total && ContinuousClock.now < deadline {
             var got = 0
             for queue in 0..<4 {
-                got += engine.receive(queue: queue, limit: 16) { frame in
-                    let hash = Self.referenceHash(frame.frame)
+                unsafe got += engine.receive(queue: queue, limit: 16) { frame in
+                    let hash = unsafe Self.referenceHash(frame.frame)
                     let bucket = Int(hash & 127)
                     let candidates = [forward.indirectionTable[bucket], backward.indirectionTable[bucket]]
-                    if frame.hash != hash || frame.report != .udpIPv4 || !candidates.contains(UInt16(frame.queue)) {
+                    if unsafe frame.hash != hash || frame.report != .udpIPv4
+                        || !candidates.contains(UInt16(frame.queue))
+                    {
                         mismatched += 1
                     }
                 }
@@ -204,8 +206,8 @@ struct EngineTests {
             try engine.setTapQueue(queue, attached: false)
             for frame in frames { try tap.injector.send(frame) }
             try engine.setTapQueue(queue, attached: true)
-            received += LiveTap.collect(engine, count: 0, seconds: 0) { _ in }
-            received += engine.receive(queue: round % 4) { _ in }
+            unsafe received += LiveTap.collect(engine, count: 0, seconds: 0) { _ in }
+            unsafe received += engine.receive(queue: round % 4) { _ in }
         }
         let sent = UInt64(200 * frames.count)
         // Let the readers finish what the kernel still holds.
@@ -214,12 +216,12 @@ struct EngineTests {
         let deadline = ContinuousClock.now + .seconds(10)
         while stable < 20 && ContinuousClock.now < deadline {
             let before = statistics.framesRead
-            for queue in 0..<4 { received += engine.receive(queue: queue, limit: 1024) { _ in } }
+            for queue in 0..<4 { unsafe received += engine.receive(queue: queue, limit: 1024) { _ in } }
             _ = engine.waitForFrames(queue: 0, timeoutMilliseconds: 5)
             statistics = engine.statistics()
             stable = statistics.framesRead == before ? stable + 1 : 0
         }
-        for queue in 0..<4 { received += engine.receive(queue: queue, limit: 100_000) { _ in } }
+        for queue in 0..<4 { unsafe received += engine.receive(queue: queue, limit: 100_000) { _ in } }
         statistics = engine.statistics()
         // The kernel purges what a queue holds when it is detached (tun_detach): those frames
         // were never read. Among those read, every one is delivered or counted as dropped.
@@ -241,7 +243,8 @@ struct EngineTests {
         var received = 0
         for round in 0..<20 {
             for frame in frames { try tap.injector.send(frame) }
-            received += LiveTap.collect(engine, count: (round + 1) * frames.count - received, seconds: 5) { _ in }
+            unsafe received += LiveTap.collect(engine, count: (round + 1) * frames.count - received, seconds: 5) { _ in
+            }
         }
         let statistics = engine.statistics()
         #expect(statistics.framesRead == statistics.framesDelivered + statistics.framesDropped)
@@ -266,18 +269,18 @@ struct EngineTests {
         defer { engine.stop() }
         #expect(try tap.namespace.run { SegmentedUDP.send(segmentSize: 1000, segments: 8) })
         var gso = 0
-        _ = LiveTap.collect(engine, count: 1, seconds: 5) { frame in
-            let header = VirtioNetHashHeader(decoding: UnsafeRawBufferPointer(rebasing: frame.packet[0..<20]))!
+        _ = unsafe LiveTap.collect(engine, count: 1, seconds: 5) { frame in
+            let header = unsafe VirtioNetHashHeader(decoding: UnsafeRawBufferPointer(rebasing: frame.packet[0..<20]))!
             guard header.gsoType != 0 else { return }
             gso += 1
             // VIRTIO_NET_HDR_F_NEEDS_CSUM, VIRTIO_NET_HDR_GSO_UDP_L4, the segment size, the checksum
             // position (UDP checksum at 14 + 20 + 6) as the kernel wrote them; the hash fields ours.
             #expect(header.flags & 1 == 1 && header.gsoType == 5 && header.gsoSize == 1000)
             #expect(header.checksumStart == 34 && header.checksumOffset == 6 && header.headerLength >= 42)
-            #expect(frame.frame.count == 42 + 8000)
-            let hash = Self.referenceHash(frame.frame)
+            unsafe #expect(frame.frame.count == 42 + 8000)
+            let hash = unsafe Self.referenceHash(frame.frame)
             #expect(header.hash == hash && header.hashReport == HashReport.udpIPv4.rawValue && header.numBuffers == 1)
-            #expect(frame.queue == Int(hash & 127) % 2)
+            unsafe #expect(frame.queue == Int(hash & 127) % 2)
         }
         #expect(gso == 1)
     }
@@ -295,7 +298,7 @@ struct EngineTests {
         let frames = Self.udpFrames(100)
         for frame in frames { try tap.injector.send(frame) }
         try tap.injector.send([UInt8](repeating: 0xFF, count: 60))  // unclassified (ethertype 0xFFFF)
-        #expect(LiveTap.collect(engine, count: 101) { _ in } == 101)
+        unsafe #expect(LiveTap.collect(engine, count: 101) { _ in } == 101)
         let statistics = engine.statistics()
         func total(_ label: String, _ filter: [(String, String)] = []) -> Int64 {
             recorder.counters.filter { counter in
@@ -330,21 +333,21 @@ struct EngineTests {
             func add(_ frame: ReceivedFrame) {
                 lock.lock()
                 defer { lock.unlock() }
-                frames[frame.tapQueue] += 1
-                bytes[frame.tapQueue] += UInt64(frame.packet.count)
-                if frame.queue != frame.tapQueue { redirected[frame.tapQueue] += 1 }
-                delivered[frame.queue] += 1
+                unsafe frames[frame.tapQueue] += 1
+                unsafe bytes[frame.tapQueue] += UInt64(frame.packet.count)
+                if unsafe frame.queue != frame.tapQueue { unsafe redirected[frame.tapQueue] += 1 }
+                unsafe delivered[frame.queue] += 1
             }
             var total: UInt64 { lock.lock(); defer { lock.unlock() }; return frames.reduce(0, +) }
             /// Batches that broke the contract: empty, or over the batch size.
             private(set) var badBatches = 0
             func add(_ batch: ReceivedFrames) {
-                if batch.isEmpty || batch.count > EngineOptions().batchSize {
+                if unsafe batch.isEmpty || batch.count > EngineOptions().batchSize {
                     lock.lock()
                     badBatches += 1
                     lock.unlock()
                 }
-                for frame in batch { add(frame) }
+                for index in unsafe batch.indices { unsafe add(batch[index]) }
             }
         }
         let tally = Tally()
@@ -353,8 +356,8 @@ struct EngineTests {
         options.steering = .userspace
         switch delivery {
         case .rings: break
-        case .inline: options.delivery = .inline { tally.add($0) }
-        case .inlineBatches: options.delivery = .inlineBatches { tally.add($0) }
+        case .inline: options.delivery = unsafe .inline { unsafe tally.add($0) }
+        case .inlineBatches: options.delivery = unsafe .inlineBatches { unsafe tally.add($0) }
         }
         let inline = delivery != .rings
         let engine = try RSSEngine(device: tap.device, configuration: .spreading(over: 4), options: options)
@@ -363,7 +366,7 @@ struct EngineTests {
         let frames = Self.udpFrames(400) + [[UInt8](repeating: 0xFF, count: 60)]  // the last one unclassified
         for frame in frames { try tap.injector.send(frame) }
         let expected = UInt64(frames.count)
-        if !inline { _ = LiveTap.collect(engine, count: frames.count) { tally.add($0) } }
+        if !inline { _ = unsafe LiveTap.collect(engine, count: frames.count) { unsafe tally.add($0) } }
         // The counters are published after each batch is handed over: wait for both.
         let deadline = ContinuousClock.now + .seconds(10)
         while (tally.total < expected || engine.statistics().framesRead < expected) && ContinuousClock.now < deadline {
@@ -404,9 +407,9 @@ struct EngineTests {
             defer { engine.stop() }
             for frame in Self.udpFrames(32) { try tap.injector.send(frame) }
             var correct = 0
-            let received = LiveTap.collect(engine, count: 32) { frame in
-                let hash = Self.referenceHash(frame.frame)
-                if frame.hash == hash && frame.queue == Int(hash & 127) % 2 { correct += 1 }
+            let received = unsafe LiveTap.collect(engine, count: 32) { frame in
+                let hash = unsafe Self.referenceHash(frame.frame)
+                if unsafe frame.hash == hash && frame.queue == Int(hash & 127) % 2 { correct += 1 }
             }
             #expect(received == 32 && correct == 32)
         }
@@ -428,11 +431,13 @@ struct EngineTests {
         var checked = 0
         var wrong = 0
         // The kernel adds frames of its own (MLD reports, say): wait for the ones sent, not a count.
-        _ = LiveTap.collect(engine, count: .max, seconds: 5, until: { checked >= sent }) { frame in
-            guard let tuple = KernelTraffic.tuple(frame.frame) else { return }
+        _ = unsafe LiveTap.collect(engine, count: .max, seconds: 5, until: { checked >= sent }) { frame in
+            guard let tuple = unsafe KernelTraffic.tuple(frame.frame) else { return }
             let hash = BitSerialToeplitz.hash(key: ToeplitzKey.microsoft, input: tuple.input)
             checked += 1
-            if frame.hash != hash || frame.report != tuple.report || frame.queue != Int(hash & 127) % 4 { wrong += 1 }
+            if unsafe frame.hash != hash || frame.report != tuple.report || frame.queue != Int(hash & 127) % 4 {
+                wrong += 1
+            }
         }
         let statistics = engine.statistics()
         let link = try tap.namespace.run { try tap.links.info(LiveTap.name) }

@@ -66,13 +66,13 @@ struct FaultTests {
         let engine = try RSSEngine(device: tap.device, configuration: .spreading(over: 4), options: options)
         try engine.start()
         let injector = Injector(tap.injector, EngineTests.udpFrames(64))
-        var received = LiveTap.collect(engine, count: 2_000) { _ in }
+        var received = unsafe LiveTap.collect(engine, count: 2_000) { _ in }
         #expect(received >= 2_000, "traffic flows before the fault")
 
         try tap.ip(["link", "delete", LiveTap.name])
         let deadline = ContinuousClock.now + .seconds(10)
         while engine.failures.count < 4 && ContinuousClock.now < deadline {
-            received += LiveTap.collect(engine, count: .max, seconds: 0.01) { _ in }
+            unsafe received += LiveTap.collect(engine, count: .max, seconds: 0.01) { _ in }
         }
         _ = injector.stop()
         let failures = engine.failures
@@ -81,7 +81,7 @@ struct FaultTests {
             #expect([Errno(rawValue: EBADFD), .ioError].contains(failure.errno), "tap queue \(queue): \(failure)")
         }
         engine.stop()  // returns: nothing hangs
-        received += LiveTap.collect(engine, count: .max, seconds: 0.05) { _ in }
+        unsafe received += LiveTap.collect(engine, count: .max, seconds: 0.05) { _ in }
         let statistics = engine.statistics()
         #expect(statistics.framesRead == statistics.framesDelivered + statistics.framesDropped)
         #expect(UInt64(received) == statistics.framesDelivered, "every delivered frame was received")
@@ -146,16 +146,16 @@ struct FaultTests {
         var received = 0
         for swap in 0..<1_000 {
             try engine.apply(configurations[swap & 1])
-            for queue in 0..<4 { received += engine.receive(queue: queue, limit: 256) { _ in } }
+            for queue in 0..<4 { unsafe received += engine.receive(queue: queue, limit: 256) { _ in } }
             usleep(1_000)
         }
         let sent = injector.stop()
         // Drain what the tap still holds, then account for every frame the socket took.
         let deadline = ContinuousClock.now + .seconds(10)
         while engine.statistics().framesRead < UInt64(sent) && ContinuousClock.now < deadline {
-            received += LiveTap.collect(engine, count: .max, seconds: 0.01) { _ in }
+            unsafe received += LiveTap.collect(engine, count: .max, seconds: 0.01) { _ in }
         }
-        received += LiveTap.collect(engine, count: .max, seconds: 0.05) { _ in }
+        unsafe received += LiveTap.collect(engine, count: .max, seconds: 0.05) { _ in }
         let statistics = engine.statistics()
         #expect(statistics.framesRead == UInt64(sent))
         #expect(statistics.framesRead == statistics.framesDelivered + statistics.framesDropped)

@@ -31,7 +31,7 @@ struct FrameAccountTests {
         func add(_ frames: ReceivedFrames) {
             lock.lock()
             defer { lock.unlock() }
-            for frame in frames { queues.append(frame.queue) }
+            for index in unsafe frames.indices { unsafe queues.append(frames[index].queue) }
         }
         var all: [Int] {
             lock.lock()
@@ -41,8 +41,11 @@ struct FrameAccountTests {
     }
 
     /// A reader with no thread, its rings that no one empties unless told, and the model.
+    // @safe: its reader owns the pool, the batch and the free stack; the rig adds only buffers
+    // it popped from that stack, with lengths within a buffer.
+    @safe
     final class Rig {
-        let pool = PacketPool(count: 64, bufferSize: 128)
+        let pool = unsafe PacketPool(count: 64, bufferSize: 128)
         let rings = (0..<FrameAccountTests.receiveQueues).map { _ in
             SPSCRing<RingEntry>(minimumCapacity: FrameAccountTests.ringCapacity)
         }
@@ -70,8 +73,8 @@ struct FrameAccountTests {
             let classifier = try Classifier(configuration, queueCount: UInt16(queues))
             let steering: Steering = delivery == .inlineOwn ? .program : .userspace
             let publication = SteeringPublication(PublishedSteering(classifier, steering), lanes: tapQueue + 1)
-            let inline: @Sendable (ReceivedFrames) -> Void = { handed.add($0) }
-            reader = QueueReader(
+            let inline: @Sendable (ReceivedFrames) -> Void = { unsafe handed.add($0) }
+            reader = unsafe QueueReader(
                 index: tapQueue, descriptor: -1, pool: pool, headerSize: VirtioNetHashHeader.size, outbound: rings,
                 returns: returns, wakeups: [Int32](repeating: -1, count: queues),
                 suppression: WakeSuppression(queues: queues), publication: publication,
@@ -82,12 +85,13 @@ struct FrameAccountTests {
         /// the reader's batch; the model learns each one's fate, as the sink must decide it.
         func add(_ count: Int) {
             for frame in EngineTests.udpFrames(nextPort + count).suffix(count) {
-                let buffer = reader.free.pop()!
+                let buffer = unsafe reader.free.pop()!
                 let packet = [UInt8](repeating: 0, count: VirtioNetHashHeader.size) + frame
-                pool.buffer(Int(buffer)).copyMemory(from: packet, byteCount: packet.count)
-                reader.batch.add(bufferIndex: buffer, length: packet.count)
-                let queue = frame.withUnsafeBytes {
-                    Int(table[Int(EngineTests.referenceHash($0)) & (table.count - 1)]) % FrameAccountTests.receiveQueues
+                unsafe pool.buffer(Int(buffer)).copyMemory(from: packet, byteCount: packet.count)
+                unsafe reader.batch.add(bufferIndex: buffer, length: packet.count)
+                let queue = unsafe frame.withUnsafeBytes {
+                    unsafe Int(table[Int(EngineTests.referenceHash($0)) & (table.count - 1)])
+                        % FrameAccountTests.receiveQueues
                 }
                 bytes += UInt64(packet.count)
                 if queue != tapQueue { redirected += 1 }
@@ -110,7 +114,7 @@ struct FrameAccountTests {
 
         /// Delivers the batch and publishes its counts, as the reader's loop does.
         func deliver() {
-            reader.deliverBatch()
+            unsafe reader.deliverBatch()
             reader.finishBatch(idle: true)
             pendingInRing = [Int](repeating: 0, count: FrameAccountTests.receiveQueues)
         }
@@ -138,7 +142,7 @@ struct FrameAccountTests {
             #expect(counts == reader.account.ownCounts, "\(moment): published as counted")
             #expect(handed.all == toHandler, "\(moment): frames handed inline")
             let inRings = rings.reduce(0) { $0 + $1.count }
-            #expect(reader.free.count + inRings == pool.count, "\(moment): a buffer lost or doubled")
+            unsafe #expect(reader.free.count + inRings == pool.count, "\(moment): a buffer lost or doubled")
         }
     }
 

@@ -59,19 +59,21 @@ final class SeriesKernel: TapSystemCalls, @unchecked Sendable {
         switch request {
         case UInt(TunIoctl.V5.getVnetHashCap):
             guard !capability.isEmpty else { throw .invalidArgument }
-            argument!.copyMemory(from: capability, byteCount: capability.count)
+            unsafe argument!.copyMemory(from: capability, byteCount: capability.count)
         case UInt(TunIoctl.V5.setVnetHash):
             // The kernel reads the header, then with RSS the RSS struct, the table and the key.
-            let flags = UnsafeRawBufferPointer(start: argument, count: 8)[0]
+            let flags = unsafe UnsafeRawBufferPointer(start: argument, count: 8)[0]
             var length = 8
             if flags & 2 != 0 {
-                let header = UnsafeRawBufferPointer(start: argument, count: 12)
-                length = 12 + 2 * ((Int(header[8]) | Int(header[9]) << 8) + 1) + 40
+                let header = unsafe UnsafeRawBufferPointer(start: argument, count: 12)
+                length = unsafe 12 + 2 * ((Int(header[8]) | Int(header[9]) << 8) + 1) + 40
             }
-            recorded.withLock { $0.append((request, Array(UnsafeRawBufferPointer(start: argument, count: length)))) }
+            recorded.withLock {
+                unsafe $0.append((request, Array(UnsafeRawBufferPointer(start: argument, count: length))))
+            }
         case vnet_tap_tunsetsteeringebpf():
             // The program's fd, or -1 to detach.
-            recorded.withLock { $0.append((request, Array(UnsafeRawBufferPointer(start: argument, count: 4)))) }
+            recorded.withLock { unsafe $0.append((request, Array(UnsafeRawBufferPointer(start: argument, count: 4)))) }
         default:
             recorded.withLock { $0.append((request, [])) }
         }
@@ -170,9 +172,9 @@ struct KernelOffloadTests {
 
     @Test("where the kernel steers, readers keep its hash fields, set num_buffers and keep the tap queue")
     func kernelSteeredFrames() throws {
-        let pool = PacketPool(count: 4, bufferSize: 128)
+        let pool = unsafe PacketPool(count: 4, bufferSize: 128)
         let ring = SPSCRing<RingEntry>(minimumCapacity: 4)
-        let reader = QueueReader(
+        let reader = unsafe QueueReader(
             index: 0, descriptor: -1, pool: pool, headerSize: 20, outbound: [ring],
             returns: [SPSCRing<UInt32>(minimumCapacity: 4)],
             wakeups: [-1], suppression: WakeSuppression(queues: 1),
@@ -182,14 +184,14 @@ struct KernelOffloadTests {
         var header = VirtioNetHashHeader()
         header.hash = 0xDEAD_BEEF
         header.hashReport = HashReport.tcpIPv4.rawValue
-        pool.buffer(2).copyMemory(from: header.encoded, byteCount: 20)
-        reader.batch.add(bufferIndex: 2, length: 80)
+        unsafe pool.buffer(2).copyMemory(from: header.encoded, byteCount: 20)
+        unsafe reader.batch.add(bufferIndex: 2, length: 80)
         #expect(ring.pop() == nil)
-        reader.deliverBatch()
-        #expect(reader.account.ownCounts.delivered[0] == 1)
+        unsafe reader.deliverBatch()
+        unsafe #expect(reader.account.ownCounts.delivered[0] == 1)
         let delivery = try #require(ring.pop())
         #expect(delivery.hash == 0xDEAD_BEEF && delivery.report == 2 && delivery.bufferIndex == 2)
-        let written = VirtioNetHashHeader(decoding: UnsafeRawBufferPointer(start: pool.buffer(2), count: 20))!
+        let written = unsafe VirtioNetHashHeader(decoding: UnsafeRawBufferPointer(start: pool.buffer(2), count: 20))!
         #expect(written.numBuffers == 1 && written.hash == 0xDEAD_BEEF)
     }
 }

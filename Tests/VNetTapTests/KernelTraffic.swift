@@ -22,15 +22,19 @@ enum KernelTraffic {
             var address = sockaddr_in()
             address.sin_family = sa_family_t(AF_INET)
             address.sin_port = port.bigEndian
-            inet_pton(AF_INET, "10.77.0.2", &address.sin_addr)
-            withUnsafeBytes(of: address) { raw in withUnsafeMutableBytes(of: &storage) { $0.copyMemory(from: raw) } }
+            unsafe inet_pton(AF_INET, "10.77.0.2", &address.sin_addr)
+            unsafe withUnsafeBytes(of: address) { raw in
+                unsafe withUnsafeMutableBytes(of: &storage) { unsafe $0.copyMemory(from: raw) }
+            }
             return (storage, socklen_t(MemoryLayout<sockaddr_in>.size))
         }
         var address = sockaddr_in6()
         address.sin6_family = sa_family_t(AF_INET6)
         address.sin6_port = port.bigEndian
-        inet_pton(AF_INET6, "fd00:77::2", &address.sin6_addr)
-        withUnsafeBytes(of: address) { raw in withUnsafeMutableBytes(of: &storage) { $0.copyMemory(from: raw) } }
+        unsafe inet_pton(AF_INET6, "fd00:77::2", &address.sin6_addr)
+        unsafe withUnsafeBytes(of: address) { raw in
+            unsafe withUnsafeMutableBytes(of: &storage) { unsafe $0.copyMemory(from: raw) }
+        }
         return (storage, socklen_t(MemoryLayout<sockaddr_in6>.size))
     }
 
@@ -40,9 +44,9 @@ enum KernelTraffic {
         defer { close(fd) }
         var (storage, length) = address(family, port: port)
         let payload = Array("vnet-rss kernel stack".utf8)
-        let sent = withUnsafePointer(to: &storage) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                sendto(fd, payload, payload.count, 0, $0, length)
+        let sent = unsafe withUnsafePointer(to: &storage) { pointer in
+            unsafe pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                unsafe sendto(fd, payload, payload.count, 0, $0, length)
             }
         }
         return sent == payload.count
@@ -53,8 +57,8 @@ enum KernelTraffic {
         guard fd >= 0 else { return false }
         defer { close(fd) }
         var (storage, length) = address(family, port: port)
-        let result = withUnsafePointer(to: &storage) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, length) }
+        let result = unsafe withUnsafePointer(to: &storage) { pointer in
+            unsafe pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { unsafe connect(fd, $0, length) }
         }
         // The SYN leaves at once; nobody answers, and closing before a retransmission keeps it to one.
         return result == 0 || errno == EINPROGRESS
@@ -64,19 +68,19 @@ enum KernelTraffic {
     /// headers, read by hand (not by the engine's parser); nil for anything else.
     static func tuple(_ frame: UnsafeRawBufferPointer) -> (input: [UInt8], report: HashReport)? {
         guard frame.count >= 14 else { return nil }
-        let etherType = UInt16(frame[12]) << 8 | UInt16(frame[13])
+        let etherType = unsafe UInt16(frame[12]) << 8 | UInt16(frame[13])
         if etherType == 0x0800, frame.count >= 34 {
-            let headerLength = Int(frame[14] & 0x0F) * 4
+            let headerLength = unsafe Int(frame[14] & 0x0F) * 4
             let l4 = 14 + headerLength
-            guard frame.count >= l4 + 4, frame[20] & 0x3F == 0, frame[21] == 0 else { return nil }
-            let report: HashReport = frame[23] == 6 ? .tcpIPv4 : frame[23] == 17 ? .udpIPv4 : .none
+            guard frame.count >= l4 + 4, unsafe frame[20] & 0x3F == 0, unsafe frame[21] == 0 else { return nil }
+            let report: HashReport = unsafe frame[23] == 6 ? .tcpIPv4 : frame[23] == 17 ? .udpIPv4 : .none
             guard report != .none else { return nil }
-            return (Array(frame[26..<34]) + Array(frame[l4..<(l4 + 4)]), report)
+            return unsafe (Array(frame[26..<34]) + Array(frame[l4..<(l4 + 4)]), report)
         }
         if etherType == 0x86DD, frame.count >= 58 {
-            let report: HashReport = frame[20] == 6 ? .tcpIPv6 : frame[20] == 17 ? .udpIPv6 : .none
+            let report: HashReport = unsafe frame[20] == 6 ? .tcpIPv6 : frame[20] == 17 ? .udpIPv6 : .none
             guard report != .none else { return nil }
-            return (Array(frame[22..<54]) + Array(frame[54..<58]), report)
+            return unsafe (Array(frame[22..<54]) + Array(frame[54..<58]), report)
         }
         return nil
     }
@@ -94,17 +98,17 @@ enum SegmentedUDP {
         guard fd >= 0 else { return false }
         defer { close(fd) }
         var size = Int32(segmentSize)
-        guard setsockopt(fd, levelUDP, optionSegment, &size, socklen_t(MemoryLayout<Int32>.size)) == 0 else {
+        guard unsafe setsockopt(fd, levelUDP, optionSegment, &size, socklen_t(MemoryLayout<Int32>.size)) == 0 else {
             return false
         }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = UInt16(9999).bigEndian
-        inet_pton(AF_INET, "10.77.0.2", &address.sin_addr)
+        unsafe inet_pton(AF_INET, "10.77.0.2", &address.sin_addr)
         let payload = [UInt8](repeating: 0x5A, count: Int(segmentSize) * segments)
-        let sent = withUnsafePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                sendto(fd, payload, payload.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+        let sent = unsafe withUnsafePointer(to: &address) { pointer in
+            unsafe pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                unsafe sendto(fd, payload, payload.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
             }
         }
         return sent == payload.count

@@ -30,11 +30,11 @@ final class LiveTap {
 
     /// Writes a sysctl of the namespace the calling thread is in.
     static func sysctl(_ path: String, _ value: String) throws {
-        guard let handle = fopen("/proc/sys/" + path, "w") else {
+        guard let handle = unsafe fopen("/proc/sys/" + path, "w") else {
             throw NetworkNamespace.Failure(description: "open /proc/sys/\(path): errno \(errno)")
         }
-        defer { fclose(handle) }
-        fputs(value, handle)
+        defer { unsafe fclose(handle) }
+        unsafe fputs(value, handle)
     }
 
     /// The addresses and static neighbours ``KernelTraffic`` sends from and to (10.77.0.0/24,
@@ -63,9 +63,9 @@ final class LiveTap {
         while received < count && !done() && ContinuousClock.now < deadline {
             var any = 0
             for queue in 0..<engine.queueCount {
-                any += engine.receive(queue: queue, limit: 256) { frame in
+                unsafe any += engine.receive(queue: queue, limit: 256) { frame in
                     received += 1
-                    body(frame)
+                    unsafe body(frame)
                 }
             }
             if any == 0 { _ = engine.waitForFrames(timeoutMilliseconds: 2) }

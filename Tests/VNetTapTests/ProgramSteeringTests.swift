@@ -32,9 +32,9 @@ struct ProgramSteeringTests {
         private var frames: [Frame] = []
 
         func add(_ frame: ReceivedFrame) {
-            let header = VirtioNetHashHeader(
+            let header = unsafe VirtioNetHashHeader(
                 decoding: UnsafeRawBufferPointer(rebasing: frame.packet[0..<frame.headerSize]))
-            let seen = Frame(
+            let seen = unsafe Frame(
                 bytes: Array(frame.frame), tapQueue: frame.tapQueue, queue: frame.queue, hash: frame.hash,
                 report: frame.report, header: header)
             lock.lock()
@@ -55,7 +55,7 @@ struct ProgramSteeringTests {
     static func options(_ seen: Seen, steering: SteeringMode = .program) -> EngineOptions {
         var options = EngineOptions()
         options.steering = steering
-        options.delivery = .inline { seen.add($0) }
+        options.delivery = unsafe .inline { unsafe seen.add($0) }
         return options
     }
 
@@ -148,7 +148,9 @@ struct ProgramSteeringTests {
                         "tap queue \(frame.tapQueue), queue \(frame.queue): \(frame.bytes.prefix(80).map { String($0, radix: 16) })"
                     )
                 }
-                guard let tuple = frame.bytes.withUnsafeBytes({ KernelTraffic.tuple($0) }) else { continue }
+                guard let tuple = unsafe frame.bytes.withUnsafeBytes({ unsafe KernelTraffic.tuple($0) }) else {
+                    continue
+                }
                 let hash = BitSerialToeplitz.hash(key: ToeplitzKey.microsoft, input: tuple.input)
                 checked += 1
                 queuesUsed.insert(frame.tapQueue)
@@ -208,21 +210,23 @@ struct ProgramSteeringTests {
         // Each frame wholly old or wholly new, on each side: the classifier's hash and receive
         // queue from one configuration, and the program's tap queue from one configuration.
         func check(_ frame: ReceivedFrame) {
-            let tuple = Array(frame.frame[26..<34]) + Array(frame.frame[34..<38])
+            let tuple = unsafe Array(frame.frame[26..<34]) + Array(frame.frame[34..<38])
             let old = BitSerialToeplitz.hash(key: forward.key, input: tuple)
             let new = BitSerialToeplitz.hash(key: backward.key, input: tuple)
             let oldQueue = Int(forward.indirectionTable[Int(old & 127)])
             let newQueue = Int(backward.indirectionTable[Int(new & 127)])
             let classified =
-                (frame.hash == old && frame.queue == oldQueue) || (frame.hash == new && frame.queue == newQueue)
-            if !classified || frame.report != .udpIPv4 || (frame.tapQueue != oldQueue && frame.tapQueue != newQueue) {
+                unsafe (frame.hash == old && frame.queue == oldQueue) || (frame.hash == new && frame.queue == newQueue)
+            if unsafe !classified || frame.report != .udpIPv4
+                || (frame.tapQueue != oldQueue && frame.tapQueue != newQueue)
+            {
                 mismatched += 1
             }
         }
         while received < total && ContinuousClock.now < deadline {
             var got = 0
             // About 100 frames a swap: over 1,000 swaps across the 100,000 frames.
-            for queue in 0..<4 { got += engine.receive(queue: queue, limit: 25, check) }
+            for queue in 0..<4 { unsafe got += engine.receive(queue: queue, limit: 25, check) }
             received += got
             progress.received.store(received, ordering: .relaxed)
             if got > 0 {
@@ -243,7 +247,7 @@ struct ProgramSteeringTests {
         var more = 0
         for _ in 0..<40 {
             for frame in frames { try injector.send(frame) }
-            more += LiveTap.collect(engine, count: frames.count, check)
+            unsafe more += LiveTap.collect(engine, count: frames.count, check)
         }
         let after = engine.statistics()
         #expect(more == 40 * frames.count && mismatched == 0)
@@ -275,7 +279,9 @@ struct ProgramSteeringTests {
             while seen.count - before + handedOver.count < frames.count && ContinuousClock.now < deadline {
                 var any = 0
                 for queue in 0..<4 {
-                    any += engine.receive(queue: queue) { handedOver.append(($0.tapQueue, $0.queue, Array($0.frame))) }
+                    unsafe any += engine.receive(queue: queue) {
+                        unsafe handedOver.append(($0.tapQueue, $0.queue, Array($0.frame)))
+                    }
                 }
                 if any == 0 { usleep(1_000) }
             }
@@ -284,13 +290,13 @@ struct ProgramSteeringTests {
                 got.count + handedOver.count == frames.count,
                 "\(label): \(got.count) + \(handedOver.count) of \(frames.count)")
             for frame in got {
-                let want = frame.bytes.withUnsafeBytes { Int(EngineTests.referenceHash($0) & 127) % 4 }
+                let want = unsafe frame.bytes.withUnsafeBytes { unsafe Int(EngineTests.referenceHash($0) & 127) % 4 }
                 #expect(
                     frame.queue == want && frame.tapQueue == want && !detached.contains(want),
                     "\(label): receive queue \(want) read on tap queue \(frame.tapQueue)")
             }
             for frame in handedOver {
-                let want = frame.bytes.withUnsafeBytes { Int(EngineTests.referenceHash($0) & 127) % 4 }
+                let want = unsafe frame.bytes.withUnsafeBytes { unsafe Int(EngineTests.referenceHash($0) & 127) % 4 }
                 #expect(
                     frame.queue == want && frame.tapQueue != want && detached.contains(want),
                     "\(label): receive queue \(want) handed over from tap queue \(frame.tapQueue)")
@@ -341,7 +347,7 @@ struct ProgramSteeringTests {
         var scratch = [UInt8](repeating: 0, count: 4096)
         let perQueue = tap.device.queues.map { queue in
             var count = 0
-            while Glibc.read(queue.descriptor, &scratch, scratch.count) > 0 { count += 1 }
+            while unsafe Glibc.read(queue.descriptor, &scratch, scratch.count) > 0 { count += 1 }
             return count
         }
         #expect(perQueue.reduce(0, +) == frames.count && perQueue.filter { $0 > 0 }.count >= 3, "\(perQueue)")
@@ -368,7 +374,7 @@ struct ProgramSteeringTests {
             let got = Array(seen.all[before...])
             #expect(got.count == frames.count, "\(label)")
             for frame in got {
-                let decision = frame.bytes.withUnsafeBytes { classifier.classify($0) }
+                let decision = unsafe frame.bytes.withUnsafeBytes { unsafe classifier.classify($0) }
                 #expect(
                     frame.tapQueue == Int(decision.queue) && frame.queue == Int(decision.queue),
                     "\(label): tap queue \(frame.tapQueue), classifier \(decision.queue)")
@@ -381,7 +387,7 @@ struct ProgramSteeringTests {
         try check("one and two inline tags", oneInline + twoInline, offloaded: false)
         // From here on, the host stack tags every frame the tap sends (tc egress, before the
         // tap picks the queue): one offloaded tag, plus the inline ones.
-        let tagger = try tap.namespace.run { vnet_test_vlan_push_egress(LiveTap.name, 5) }
+        let tagger = try tap.namespace.run { unsafe vnet_test_vlan_push_egress(LiveTap.name, 5) }
         #expect(tagger >= 0, "tc egress program: errno \(-tagger)")
         defer { if tagger >= 0 { close(tagger) } }
         try check("offloaded tag", plain, offloaded: true)
@@ -447,20 +453,20 @@ struct ProgramSteeringTests {
         let foreign = try SteeringProgram.load(.bitSerial)
         try foreign.publish(try RSSConfiguration(indirectionTable: [3]), queueCount: 4)
         var foreignProgram = foreign.descriptors.program
-        _ = try withUnsafeMutableBytes(of: &foreignProgram) { raw in
-            try LinuxSystemCalls().ioctl(
+        _ = unsafe try withUnsafeMutableBytes(of: &foreignProgram) { raw in
+            unsafe try LinuxSystemCalls().ioctl(
                 tap.device.queues[0].descriptor, vnet_tap_tunsetsteeringebpf(), raw.baseAddress)
         }
         let frames = EngineTests.udpFrames(256)
         let expectedOwn = frames.filter { frame in
-            frame.withUnsafeBytes { Int(EngineTests.referenceHash($0) & 127) % 4 } == 3
+            unsafe frame.withUnsafeBytes { unsafe Int(EngineTests.referenceHash($0) & 127) % 4 } == 3
         }.count
         for frame in frames { try tap.injector.send(frame) }
         // The handler on tap queue 3's reader gets queue 3's frames; the others go through the
         // rings to their own queues' consumers.
         var handedOver: [(tapQueue: Int, queue: Int, bytes: [UInt8])] = []
-        _ = LiveTap.collect(engine, count: frames.count - expectedOwn) {
-            handedOver.append(($0.tapQueue, $0.queue, Array($0.frame)))
+        _ = unsafe LiveTap.collect(engine, count: frames.count - expectedOwn) {
+            unsafe handedOver.append(($0.tapQueue, $0.queue, Array($0.frame)))
         }
         seen.wait(for: expectedOwn)
         let got = seen.all

@@ -58,10 +58,10 @@ struct QEMUProgramTests {
             for seed in seeds {
                 for _ in 0..<8 {
                     let frame = SteeringProgramTests.mutate(seed, &random)
-                    let got = try frame.withUnsafeBytes { bytes throws(TapError) in
-                        try program.testRun(bytes, repetitions: 1).queue
+                    let got = unsafe try frame.withUnsafeBytes { bytes throws(TapError) in
+                        unsafe try program.testRun(bytes, repetitions: 1).queue
                     }
-                    let want = frame.withUnsafeBytes { classifier.classify($0) }
+                    let want = unsafe frame.withUnsafeBytes { unsafe classifier.classify($0) }
                     guard got == UInt32(want.queue) else {
                         Issue.record(
                             "round \(round): frame \(frame.map { String($0, radix: 16) }): QEMU layout \(got), classifier \(want.queue) (report \(want.report))"
@@ -102,10 +102,10 @@ struct QEMUProgramTests {
         for index in 0..<200 {
             let port = UInt16(1000 + index)
             let frame = index % 2 == 0 ? Self.ipv4TCP(port, UInt8(index)) : Self.ipv6TCP(port, UInt8(index))
-            let queue = try frame.withUnsafeBytes { bytes throws(TapError) in
-                try program.testRun(bytes, repetitions: 1).queue
+            let queue = unsafe try frame.withUnsafeBytes { bytes throws(TapError) in
+                unsafe try program.testRun(bytes, repetitions: 1).queue
             }
-            let decision = frame.withUnsafeBytes { classifier.classify($0) }
+            let decision = unsafe frame.withUnsafeBytes { unsafe classifier.classify($0) }
             // QEMU's program sends a hash of 0 to the default queue; none of these frames has one.
             #expect(decision.hash != 0)
             #expect(queue == UInt32(decision.queue), "frame \(index): QEMU \(queue), classifier \(decision.queue)")

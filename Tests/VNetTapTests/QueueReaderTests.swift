@@ -15,11 +15,14 @@ struct QueueReaderTests {
     static let receiveQueues = 4
 
     /// A reader on one end of a socket pair, its thread, and the other end to send on.
+    // @safe: its reader owns the pool and the rings; the consumer reads only the entries the
+    // rings hand it, within their lengths, and gives each buffer back once.
+    @safe
     final class Bench {
         let sender: Int32
         let receiverEnd: Int32
         let stopEvent: Int32
-        let pool = PacketPool(count: 64, bufferSize: 256)
+        let pool = unsafe PacketPool(count: 64, bufferSize: 256)
         let rings: [SPSCRing<RingEntry>]
         let returns = (0..<QueueReaderTests.receiveQueues).map { _ in SPSCRing<UInt32>(minimumCapacity: 128) }
         let configuration: RSSConfiguration
@@ -35,7 +38,8 @@ struct QueueReaderTests {
                 SPSCRing<RingEntry>(minimumCapacity: ringCapacity)
             }
             var pair: [Int32] = [-1, -1]
-            guard socketpair(AF_UNIX, Int32(SOCK_SEQPACKET.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &pair) == 0
+            guard
+                unsafe socketpair(AF_UNIX, Int32(SOCK_SEQPACKET.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &pair) == 0
             else { throw Errno(rawValue: errno) }
             sender = pair[1]
             receiverEnd = pair[0]
@@ -43,7 +47,7 @@ struct QueueReaderTests {
             _ = fcntl(pair[1], F_SETFL, fcntl(pair[1], F_GETFL) | O_NONBLOCK)
             stopEvent = try LinuxSystemCalls().eventDescriptor()
             configuration = try .spreading(over: UInt16(QueueReaderTests.receiveQueues))
-            reader = QueueReader(
+            reader = unsafe QueueReader(
                 index: 0, descriptor: pair[0], pool: pool, headerSize: VirtioNetHashHeader.size, outbound: rings,
                 returns: returns, wakeups: [Int32](repeating: -1, count: QueueReaderTests.receiveQueues),
                 suppression: WakeSuppression(queues: QueueReaderTests.receiveQueues),
@@ -62,7 +66,7 @@ struct QueueReaderTests {
         /// Stops the reader and joins it.
         func stop() {
             var one: UInt64 = 1
-            _ = write(stopEvent, &one, 8)
+            _ = unsafe write(stopEvent, &one, 8)
             thread?.join()
             thread = nil
         }
@@ -93,13 +97,13 @@ struct QueueReaderTests {
         while got.count < (expected ?? frames.count) && ContinuousClock.now < deadline {
             if sent < frames.count {
                 let packet = [UInt8](repeating: 0, count: VirtioNetHashHeader.size) + frames[sent]
-                if send(bench.sender, packet, packet.count, 0) == packet.count { sent += 1 }
+                if unsafe send(bench.sender, packet, packet.count, 0) == packet.count { sent += 1 }
             }
             for queue in 0..<receiveQueues {
                 while let entry = bench.rings[queue].pop() {
-                    let packet = UnsafeRawBufferPointer(
+                    let packet = unsafe UnsafeRawBufferPointer(
                         start: bench.pool.buffer(Int(entry.bufferIndex)), count: Int(entry.length))
-                    got.append(
+                    unsafe got.append(
                         Got(
                             queue: queue, entry: entry, header: VirtioNetHashHeader(decoding: packet)!,
                             frame: Array(packet[VirtioNetHashHeader.size...])))
@@ -114,7 +118,7 @@ struct QueueReaderTests {
         "each frame is read once, hashed as the bit-serial reference, reported, queued by the table and counted",
         arguments: ReaderKind.allCases, [1, 16, 64])
     func pipeline(kind: ReaderKind, batchSize: Int) throws {
-        let bench = try Bench(kind, batchSize: batchSize)
+        let bench = unsafe try Bench(kind, batchSize: batchSize)
         let frames = EngineTests.udpFrames(Self.frameCount)
         let got = Self.exchange(bench, frames)
         bench.stop()
@@ -129,7 +133,7 @@ struct QueueReaderTests {
         let table = bench.configuration.indirectionTable
         var redirected: UInt64 = 0
         for item in got {
-            let hash = item.frame.withUnsafeBytes { EngineTests.referenceHash($0) }
+            let hash = unsafe item.frame.withUnsafeBytes { unsafe EngineTests.referenceHash($0) }
             #expect(item.entry.hash == hash && item.header.hash == hash)
             #expect(item.entry.report == HashReport.udpIPv4.rawValue && item.header.hashReport == item.entry.report)
             #expect(item.header.numBuffers == 1)
@@ -151,17 +155,17 @@ struct QueueReaderTests {
         "with every buffer held by the consumer the reader waits, then reads on once they come back",
         arguments: ReaderKind.allCases)
     func starvedThenResumed(kind: ReaderKind) throws {
-        let bench = try Bench(kind, batchSize: 16)
+        let bench = unsafe try Bench(kind, batchSize: 16)
         let frames = EngineTests.udpFrames(200)
         var held: [(queue: Int, buffer: UInt32)] = []
         var sent = 0
         let deadline = ContinuousClock.now + .seconds(10)
         // Hold every buffer: the reader takes 64 frames and waits for buffers; the rest are sent
         // once they come back.
-        while held.count < bench.pool.count && ContinuousClock.now < deadline {
+        while unsafe held.count < bench.pool.count && ContinuousClock.now < deadline {
             if sent < frames.count {
                 let packet = [UInt8](repeating: 0, count: VirtioNetHashHeader.size) + frames[sent]
-                if send(bench.sender, packet, packet.count, 0) == packet.count { sent += 1 }
+                if unsafe send(bench.sender, packet, packet.count, 0) == packet.count { sent += 1 }
             }
             for queue in 0..<Self.receiveQueues {
                 while let entry = bench.rings[queue].pop() { held.append((queue, entry.bufferIndex)) }
@@ -185,7 +189,9 @@ struct QueueReaderTests {
         func add(_ batch: ReceivedFrames) {
             lock.lock()
             defer { lock.unlock() }
-            for frame in batch { frames.append((batch.tapQueue, frame.queue, frame.hash)) }
+            for index in unsafe batch.indices {
+                unsafe frames.append((batch.tapQueue, batch[index].queue, batch[index].hash))
+            }
         }
 
         var all: [(tapQueue: Int, queue: Int, hash: UInt32)] {
@@ -200,7 +206,9 @@ struct QueueReaderTests {
     )
     func inlineOwnQueue() throws {
         let handed = Handed()
-        let bench = try Bench(.read, batchSize: 16, steering: .program, ringCapacity: 4) { handed.add($0) }
+        let bench = unsafe try Bench(.read, batchSize: 16, steering: .program, ringCapacity: 4) {
+            unsafe handed.add($0)
+        }
         let frames = EngineTests.udpFrames(200)
         var sent = 0
         let deadline = ContinuousClock.now + .seconds(10)
@@ -208,7 +216,7 @@ struct QueueReaderTests {
         while bench.reader.counters.counts.frames < UInt64(frames.count) && ContinuousClock.now < deadline {
             if sent < frames.count {
                 let packet = [UInt8](repeating: 0, count: VirtioNetHashHeader.size) + frames[sent]
-                if send(bench.sender, packet, packet.count, 0) == packet.count { sent += 1 }
+                if unsafe send(bench.sender, packet, packet.count, 0) == packet.count { sent += 1 }
             } else {
                 usleep(1000)
             }
@@ -216,7 +224,7 @@ struct QueueReaderTests {
         bench.stop()
         let table = bench.configuration.indirectionTable
         let queues = frames.map { frame in
-            frame.withUnsafeBytes { Int(table[Int(EngineTests.referenceHash($0)) & (table.count - 1)]) }
+            unsafe frame.withUnsafeBytes { unsafe Int(table[Int(EngineTests.referenceHash($0)) & (table.count - 1)]) }
                 % Self.receiveQueues
         }
         let own = queues.filter { $0 == 0 }.count

@@ -189,13 +189,13 @@ struct SteeringMachineTests {
         let kernel = SeriesKernel(capability: [])
         let machine = try Self.machine(kernel, try .spreading(over: 1), mode: .userspace)
         weak var first: PublishedSteering?
-        var held = machine.publication.start(lane: 0)
-        first = held.takeUnretainedValue()
+        var held = unsafe machine.publication.start(lane: 0)
+        first = unsafe held.takeUnretainedValue()
         for tableLength in [2, 4, 8] {
             try machine.apply(try Classifier(try .spreading(over: 1, tableLength: tableLength), queueCount: 1))
         }
         #expect(first != nil, "freed while lane 0 still held it")
-        held = machine.publication.acquire(lane: 0, held: held)
+        unsafe held = unsafe machine.publication.acquire(lane: 0, held: held)
         try machine.apply(try Classifier(try .spreading(over: 1, tableLength: 16), queueCount: 1))
         #expect(first == nil && held.takeUnretainedValue().classifier.configuration.indirectionTable.count == 8)
     }

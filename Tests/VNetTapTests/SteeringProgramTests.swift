@@ -25,7 +25,7 @@ struct SteeringProgramTests {
     }
 
     static func queue(_ program: SteeringProgram, _ frame: [UInt8]) throws -> UInt32 {
-        try frame.withUnsafeBytes { bytes throws(TapError) in try program.testRun(bytes).queue }
+        unsafe try frame.withUnsafeBytes { bytes throws(TapError) in unsafe try program.testRun(bytes).queue }
     }
 
     @Test(
@@ -42,7 +42,7 @@ struct SteeringProgramTests {
             #expect(frames.count == expected.count)
             for (frame, want) in zip(frames, expected) {
                 let got = try Self.queue(program, frame)
-                let decision = frame.withUnsafeBytes { classifier.classify($0) }
+                let decision = unsafe frame.withUnsafeBytes { unsafe classifier.classify($0) }
                 #expect(
                     got == UInt32(want.queue),
                     "\(entry.expected) frame \(want.frame): program \(got), model \(want.queue)")
@@ -81,7 +81,7 @@ struct SteeringProgramTests {
                 for _ in 0..<24 {
                     let frame = Self.mutate(seed, &random)
                     let got = try Self.queue(program, frame)
-                    let want = frame.withUnsafeBytes { classifier.classify($0) }
+                    let want = unsafe frame.withUnsafeBytes { unsafe classifier.classify($0) }
                     if got != UInt32(want.queue) {
                         Issue.record(
                             "round \(round): frame \(frame.map { String($0, radix: 16) }): program \(got), classifier \(want.queue) (report \(want.report))"

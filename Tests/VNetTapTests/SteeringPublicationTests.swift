@@ -21,26 +21,26 @@ struct SteeringPublicationTests {
             first = made
             publication = SteeringPublication(made, lanes: 2)
         }
-        var lane0 = publication.start(lane: 0)
-        var lane1 = publication.start(lane: 1)
+        var lane0 = unsafe publication.start(lane: 0)
+        var lane1 = unsafe publication.start(lane: 1)
         do {
             let made = try Self.classifier(3)
             second = made
             publication.publish(made)
         }
         #expect(first != nil && publication.retiredCount == 1)
-        lane0 = publication.acquire(lane: 0, held: lane0)
-        #expect(lane0.takeUnretainedValue() === second)
+        unsafe lane0 = unsafe publication.acquire(lane: 0, held: lane0)
+        unsafe #expect(lane0.takeUnretainedValue() === second)
         #expect(first != nil, "lane 1 still names the first")
         publication.publish(try Self.classifier(4))
         #expect(first != nil && second != nil && publication.retiredCount == 2)
-        lane1 = publication.acquire(lane: 1, held: lane1)
-        lane0 = publication.acquire(lane: 0, held: lane0)
-        #expect(lane0.toOpaque() == lane1.toOpaque() && lane0.takeUnretainedValue().classifier.queueCount == 4)
+        unsafe lane1 = unsafe publication.acquire(lane: 1, held: lane1)
+        unsafe lane0 = unsafe publication.acquire(lane: 0, held: lane0)
+        unsafe #expect(lane0.toOpaque() == lane1.toOpaque() && lane0.takeUnretainedValue().classifier.queueCount == 4)
         #expect(first != nil, "moving on frees nothing")
         publication.publish(try Self.classifier(2))
         #expect(first == nil && second == nil, "freed by the publish, on the control thread")
         #expect(publication.retiredCount == 1, "the one both lanes name")
-        #expect(publication.acquire(lane: 0, held: lane0).takeUnretainedValue().classifier.queueCount == 2)
+        unsafe #expect(publication.acquire(lane: 0, held: lane0).takeUnretainedValue().classifier.queueCount == 2)
     }
 }

@@ -22,7 +22,7 @@ struct TapDeviceTests {
             #expect(fcntl(queue.descriptor, F_GETFL) & O_NONBLOCK != 0)
         }
         var size: Int32 = 0
-        _ = try LinuxSystemCalls().ioctl(tap.device.queues[0].descriptor, vnet_tap_tungetvnethdrsz(), &size)
+        _ = unsafe try LinuxSystemCalls().ioctl(tap.device.queues[0].descriptor, vnet_tap_tungetvnethdrsz(), &size)
         #expect(size == 20)
         let info = try tap.namespace.run { try tap.links.info(LiveTap.name) }
         #expect(info.isUp)
@@ -43,7 +43,7 @@ struct TapDeviceTests {
 
     @Test("an fd that is not a tap is refused, naming the step")
     func adoptRefusesOtherFiles() throws {
-        let null = open("/dev/null", O_RDWR)
+        let null = unsafe open("/dev/null", O_RDWR)
         defer { close(null) }
         #expect(throws: TapError.self) { try TapDevice.adopt(descriptors: [null]) }
         do {
@@ -58,7 +58,7 @@ struct TapDeviceTests {
     func adoptRefusesWrongFlags() throws {
         let namespace = try NetworkNamespace()
         let fd = try namespace.run { () throws -> Int32 in
-            let fd = open("/dev/net/tun", O_RDWR)
+            let fd = unsafe open("/dev/net/tun", O_RDWR)
             _ = try LinuxSystemCalls().setInterfaceFlags(
                 fd, name: "plain0", flags: TapFlags([.tap, .noPacketInformation]).rawValue)
             return fd

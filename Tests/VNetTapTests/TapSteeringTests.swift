@@ -32,31 +32,34 @@ struct TapSteeringTests {
         _ steering: TapSteering, _ device: TapDevice, count: Int, seconds: Double = 10
     ) throws -> [Received] {
         let lengths = [7, 1, 0, 9, 3, 60, 4000]
-        let buffers = lengths.map { UnsafeMutableRawBufferPointer.allocate(byteCount: max($0, 1), alignment: 8) }
-        defer { for buffer in buffers { buffer.deallocate() } }
-        var vectors = zip(buffers, lengths).map { iovec(iov_base: $0.baseAddress, iov_len: $1) }
+        let buffers = unsafe lengths.map { UnsafeMutableRawBufferPointer.allocate(byteCount: max($0, 1), alignment: 8) }
+        // By index: swift-format 6.3 mangles `for unsafe buffer in`.
+        defer { for index in unsafe buffers.indices { unsafe buffers[index].deallocate() } }
+        var vectors = unsafe zip(buffers, lengths).map { unsafe iovec(iov_base: $0.baseAddress, iov_len: $1) }
         var received: [Received] = []
         let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
         while received.count < count && ContinuousClock.now < deadline {
             var any = false
             for (index, queue) in device.queues.enumerated() {
                 while true {
-                    for buffer in buffers { buffer.initializeMemory(as: UInt8.self, repeating: 0xEE) }
-                    let got = vectors.withUnsafeMutableBufferPointer {
-                        readv(queue.descriptor, $0.baseAddress, Int32($0.count))
+                    for index in unsafe buffers.indices {
+                        unsafe buffers[index].initializeMemory(as: UInt8.self, repeating: 0xEE)
+                    }
+                    let got = unsafe vectors.withUnsafeMutableBufferPointer {
+                        unsafe readv(queue.descriptor, $0.baseAddress, Int32($0.count))
                     }
                     guard got > 0 else { break }
                     any = true
                     // The tap writes (Linux 6.x: zeroes) bytes 10-19; num_buffers is the VMM's.
-                    buffers[3][2] = 0xEE
-                    buffers[3][3] = 0xEE
-                    let decided = try vectors.withUnsafeBufferPointer {
-                        try steering.classify(
+                    unsafe buffers[3][2] = 0xEE
+                    unsafe buffers[3][3] = 0xEE
+                    let decided = unsafe try vectors.withUnsafeBufferPointer {
+                        unsafe try steering.classify(
                             GuestFrame(elements: UnsafeRawPointer($0.baseAddress), count: $0.count, length: got),
                             headerSize: 20, arrivalQueue: index)
                     }
                     var packet: [UInt8] = []
-                    for (buffer, length) in zip(buffers, lengths) { packet += buffer.prefix(length) }
+                    for index in unsafe buffers.indices { unsafe packet += buffers[index].prefix(lengths[index]) }
                     received.append(Received(tapQueue: index, packet: Array(packet.prefix(got)), decided: decided))
                 }
             }
@@ -131,7 +134,7 @@ struct TapSteeringTests {
             let received = try Self.readAll(steering, tap.device, count: frames.count)
             #expect(received.count == frames.count)
             for got in received {
-                let want = Array(got.packet.dropFirst(20)).withUnsafeBytes { reference.classify($0) }
+                let want = unsafe Array(got.packet.dropFirst(20)).withUnsafeBytes { unsafe reference.classify($0) }
                 #expect(got.tapQueue == Int(want.queue) && got.decided.decision == want, "\(pairs) pairs")
             }
             #expect(Set(received.map(\.tapQueue)) == Set(0..<pairs))
@@ -158,7 +161,7 @@ struct TapSteeringTests {
         let received = try Self.readAll(steering, tap.device, count: frames.count)
         #expect(received.count == frames.count)
         for got in received {
-            let want = Array(got.packet.dropFirst(20)).withUnsafeBytes { reference.classify($0) }
+            let want = unsafe Array(got.packet.dropFirst(20)).withUnsafeBytes { unsafe reference.classify($0) }
             #expect(got.tapQueue == Int(want.queue) && got.decided.decision == want && !got.decided.stray)
         }
         // Hash reporting only, no RSS: the program is detached, frames decided where they arrive.
@@ -176,7 +179,7 @@ struct TapSteeringTests {
             try TapSteering(descriptors: descriptors, configuration: configuration, queueCount: 3)
         }
         let steering = try TapSteering(descriptors: descriptors, configuration: configuration)
-        let empty: [IOVector] = []
+        let empty: [IOVector] = unsafe []
         #expect(throws: GuestFrameError(.arrivalQueue, value: 2, limit: 2)) {
             try empty.withUnsafeBufferPointer {
                 try steering.classify(GuestFrame($0, length: 0), headerSize: 20, arrivalQueue: 2)
