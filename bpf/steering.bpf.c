@@ -683,6 +683,14 @@ static __always_inline int common_shape(struct __sk_buff *skb, const slot_t *slo
         return -1;
     }
     if (is_vlan_tag(head + ETH_TYPE_OFFSET)) {
+        /* A short tagged frame is the general parse's: past one tag its 38 bytes cannot hold
+         * a common shape. A 58-byte head has its last 8 bytes zeroed, so that the move reads
+         * only written stack (the verifier refuses an uninitialised read before Linux 6.3, and
+         * without CAP_PERFMON); the fields read after it stay inside what was loaded. */
+        if (held == SHORT_HEAD)
+            return -1;
+        if (held == COMMON_HEAD)
+            __builtin_memset(head + COMMON_HEAD, 0, TAGGED_HEAD - COMMON_HEAD);
         /* Tags at 12 and, for QinQ, 16; a third is the general parse's (unclassified). */
         if (!is_vlan_tag(head + ETH_TYPE_OFFSET + 4)) {
             drop_tags(head, 4);

@@ -381,6 +381,9 @@ class Region:
         self.ptrs = {}
         self.readable = None  # (start, end) when only part of it may be read
         self.fields = None  # offset: size of the only fields that may be read (the context)
+        # A stack tracks which bytes were written: reading one that was not fails the run, as the
+        # verifier refuses such a read on kernels before 6.3 and for a loader without CAP_PERFMON.
+        self.written = bytearray(size) if kind == "stack" else None
 
     def check(self, off, size):
         low, high = self.readable or (0, len(self.data))
@@ -391,6 +394,8 @@ class Region:
         self.check(off, size)
         if self.fields is not None and self.fields.get(off) != size:
             raise InterpreterError(f"context field {self.name}+{off} ({size} bytes) is not modelled")
+        if self.written is not None and not all(self.written[off:off + size]):
+            raise InterpreterError(f"read of {size} bytes at {self.name}+{off}, not all of them written")
         if off in self.ptrs:
             if size != 8:
                 raise InterpreterError(f"partial read of a pointer at {self.name}+{off}")
@@ -402,6 +407,8 @@ class Region:
 
     def store(self, off, size, value):
         self.check(off, size)
+        if self.written is not None:
+            self.written[off:off + size] = b"\x01" * size
         for start in [s for s in self.ptrs if s < off + size and off < s + 8]:
             del self.ptrs[start]
         if isinstance(value, Ptr):
@@ -414,6 +421,12 @@ class Region:
 
 
 SIZES = {0x00: 4, 0x08: 2, 0x10: 1, 0x18: 8}
+
+
+def truncated_quotient(a, b):
+    """a / b rounded toward zero, exactly (BPF's signed division), for integers of any size."""
+    quotient = abs(a) // abs(b)
+    return quotient if (a < 0) == (b < 0) else -quotient
 
 
 def signed(value, bits):
@@ -478,7 +491,7 @@ class Machine:
                  "callbacks": {}}
         regs = [None] * 11
         regs[1] = Ptr(skb, 0)
-        stack = Region("stack0", 512)
+        stack = Region("stack0", 512, kind="stack")
         regs[10] = Ptr(stack, 512)
         frames = []
         pc = 0
@@ -551,7 +564,7 @@ class Machine:
                     r = a * b
                 elif op == 0x30:
                     if off == 1:
-                        r = 0 if b == 0 else int(signed(a, bits) / signed(b, bits))
+                        r = 0 if b == 0 else truncated_quotient(signed(a, bits), signed(b, bits))
                     else:
                         r = 0 if b == 0 else a // b
                 elif op == 0x90:
@@ -559,7 +572,7 @@ class Machine:
                         r = a
                     elif off == 1:
                         sa, sb = signed(a, bits), signed(b, bits)
-                        r = sa - sb * int(sa / sb)
+                        r = sa - sb * truncated_quotient(sa, sb)
                     else:
                         r = a % b
                 elif op == 0x40:
@@ -593,7 +606,7 @@ class Machine:
                         target = pc + off + 1
                         stats["callbacks"][target] = stats["callbacks"].get(target, 0) + 1
                         frames.append((pc + 1, regs[6:10], regs[10]))
-                        stack = Region(f"stack{len(frames)}", 512)
+                        stack = Region(f"stack{len(frames)}", 512, kind="stack")
                         regs[10] = Ptr(stack, 512)
                         for r in range(6, 10):
                             regs[r] = None
