@@ -381,10 +381,11 @@ int vnet_rss_engine_create_steered(const int32_t *tap_fds, size_t fd_count, cons
  * thread. */
 int vnet_rss_engine_steering(const vnet_rss_engine *engine, char *reason, size_t reason_capacity);
 
-/* Loads the steering program (needs CAP_BPF, or CAP_SYS_ADMIN where
- * kernel.unprivileged_bpf_disabled is set) and writes its VNET_RSS_STEERING_PROGRAM_FDS
- * descriptors to `fds` (close-on-exec, the caller's to close): what a privileged manager hands
- * to an unprivileged VMM, as QEMU's ebpf-rss-fds. -EPERM without the privilege. Any thread. */
+/* Loads the steering program (needs CAP_SYS_ADMIN, or CAP_BPF with CAP_PERFMON, which the
+ * verifier wants for the program's pointer arithmetic) and writes its
+ * VNET_RSS_STEERING_PROGRAM_FDS descriptors to `fds` (close-on-exec, the caller's to close):
+ * what a privileged manager hands to an unprivileged VMM, as QEMU's ebpf-rss-fds. -EPERM
+ * without the privilege. Any thread. */
 int vnet_rss_steering_program_load(int32_t *fds);
 
 /* Starts one reader thread per tap queue. */

@@ -19,7 +19,7 @@ struct QemuRSSCommand: ParsableCommand {
             (not close-on-exec) and every \(placeholder) in ARGS replaced by their numbers as \
             the JSON list ebpf-rss-fds takes, ["PROGRAM","CONFIG","KEY","TABLE"] (the order \
             QEMU's ebpf_rss_load_fds takes), for a -device given in JSON, as libvirt gives it. \
-            Needs BPF privilege (CAP_BPF or CAP_SYS_ADMIN); QEMU itself needs none. QEMU 9 and \
+            Needs BPF privilege (CAP_SYS_ADMIN, or CAP_BPF with CAP_PERFMON); QEMU itself needs none. QEMU 9 and \
             later take ebpf-rss-fds. Example:
               vnet-rss qemu-rss -- qemu-system-x86_64 ... -netdev tap,id=n0,queues=4,ifname=tap0 \\
                 -device '{"driver":"virtio-net-pci","netdev":"n0","mq":true,"rss":true,"ebpf-rss-fds":\(placeholder)}'
@@ -39,7 +39,8 @@ struct QemuRSSCommand: ParsableCommand {
         do {
             program = try QEMUProgram.vnetRSS()
         } catch {
-            throw CommandFailure("\(error) (loading BPF programs needs CAP_BPF or CAP_SYS_ADMIN)")
+            throw CommandFailure(
+                "\(error) (loading the steering program needs CAP_SYS_ADMIN, or CAP_BPF with CAP_PERFMON)")
         }
         let descriptors = program.ebpfRSSDescriptors
         for descriptor in descriptors {

@@ -18,7 +18,7 @@ struct TapCommand: ParsableCommand {
             brings it up, and steers every frame the kernel sends to it to a receive queue with its \
             virtio_net_hdr_v1_hash. --steering chooses who steers: the kernel series' RSS, the \
             steering eBPF program (the kernel queues each frame on the tap queue its receive queue \
-            names; needs CAP_BPF or CAP_SYS_ADMIN), userspace, or automatic (the first of those that \
+            names; needs CAP_SYS_ADMIN, or CAP_BPF with CAP_PERFMON), userspace, or automatic (the first of those that \
             works); the choice and its reason are printed first. --format json prints one object \
             per frame: {"frame", "tap_queue", "hash_value", "hash_report", "queue"}; text shows a \
             per-queue table refreshed in place. Stops after --duration seconds, --frames frames, or \

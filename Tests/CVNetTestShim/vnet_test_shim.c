@@ -54,6 +54,15 @@ int vnet_test_set_privileged(int enable) {
     return capabilities(data, 1);
 }
 
+int vnet_test_set_sys_admin(int enable) {
+    struct __user_cap_data_struct data[2];
+    int result = capabilities(data, 0);
+    if (result != 0) return result;
+    if (enable) data[0].effective |= 1u << CAP_SYS_ADMIN;
+    else data[0].effective &= ~(1u << CAP_SYS_ADMIN);
+    return capabilities(data, 1);
+}
+
 int vnet_test_vlan_push_egress(const char *name, uint16_t tci) {
     unsigned index = if_nametoindex(name);
     if (index == 0) return -errno;

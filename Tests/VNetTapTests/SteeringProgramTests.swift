@@ -164,6 +164,26 @@ struct SteeringProgramTests {
         #expect(try Self.queue(program, frame) == 7)
     }
 
+    @Test(
+        "each build loads, takes its configuration and steers with CAP_BPF and CAP_PERFMON, without CAP_SYS_ADMIN",
+        arguments: SteeringProgram.Build.allCases.filter { $0 != .empty })
+    func loadsWithoutSysAdmin(build: SteeringProgram.Build) throws {
+        let classifier = try Classifier(.spreading(over: 4), queueCount: 4)
+        let frames = EngineTests.udpFrames(64)
+        try SysAdminCapability.withoutIt {
+            let program = try Self.program(for: classifier, build: build)
+            for frame in frames {
+                let decision = unsafe frame.withUnsafeBytes { unsafe classifier.classify($0) }
+                #expect(try Self.queue(program, frame) == UInt32(decision.queue))
+            }
+        }
+        // The QEMU-layout build, configured in QEMU's own maps.
+        try SysAdminCapability.withoutIt {
+            let qemu = try QEMUProgram.vnetRSS()
+            try qemu.configure(try .spreading(over: 4), queueCount: 4)
+        }
+    }
+
     @Test("adopting descriptors that are not the program and its maps is refused, naming which")
     func adoptionChecks() throws {
         let program = try SteeringProgram.load()

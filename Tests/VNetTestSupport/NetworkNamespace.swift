@@ -59,6 +59,16 @@ public enum NetAdminCapability {
     }
 }
 
+/// Per-thread `CAP_SYS_ADMIN` alone, to play a loader that holds `CAP_BPF` and `CAP_PERFMON` only.
+public enum SysAdminCapability {
+    /// Runs `body` with `CAP_SYS_ADMIN` cleared from this thread's effective set, then raises it again.
+    public static func withoutIt<T>(_ body: () throws -> T) throws -> T {
+        guard vnet_test_set_sys_admin(0) == 0 else { throw NetworkNamespace.Failure(description: "capset") }
+        defer { _ = vnet_test_set_sys_admin(1) }
+        return try body()
+    }
+}
+
 /// Per-thread BPF privilege (`CAP_BPF`, `CAP_SYS_ADMIN`) and `CAP_NET_ADMIN`, to play a VMM that
 /// runs without them.
 public enum BPFPrivilege {

@@ -6,8 +6,8 @@ import VNetRSS
 /// frame enters it (`TUNSETSTEERINGEBPF`), returning the tap queue the frame's RSS queue
 /// names, and its maps: two configuration slots and the switch that names the slot in force.
 ///
-/// Load it with ``load(_:)`` where the process may create BPF objects (`CAP_BPF`, or
-/// `CAP_SYS_ADMIN` where `kernel.unprivileged_bpf_disabled` is set), or adopt the four
+/// Load it with ``load(_:)`` where the process may load it (`CAP_SYS_ADMIN`, or `CAP_BPF` with
+/// `CAP_PERFMON`, which the verifier wants for the program's pointer arithmetic), or adopt the four
 /// descriptors a privileged manager loaded and passed (``adopt(_:)``): updating existing maps
 /// and attaching the program need no BPF privilege on Linux 6.5 and later (before it, with
 /// `unprivileged_bpf_disabled` set, every BPF command needs the privilege). The object is compiled into the library

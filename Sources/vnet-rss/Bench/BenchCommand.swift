@@ -207,7 +207,8 @@ struct BenchCommand: ParsableCommand {
             do {
                 report = try LiveBench.programCost(rounds: rounds, repetitions: repetitions, qemuProgram: qemuProgram)
             } catch {
-                throw CommandFailure("\(error) (loading BPF programs needs CAP_BPF or CAP_SYS_ADMIN)")
+                throw CommandFailure(
+                    "\(error) (loading the steering program needs CAP_SYS_ADMIN, or CAP_BPF with CAP_PERFMON)")
             }
             try emit(report)
             return

@@ -18,6 +18,10 @@ int vnet_test_has_net_admin(void);
  * runs unprivileged. */
 int vnet_test_set_privileged(int enable);
 
+/* Clears (enable = 0) or sets CAP_SYS_ADMIN alone in the calling thread's effective set (the
+ * permitted set is kept): a loader that holds CAP_BPF and CAP_PERFMON but not CAP_SYS_ADMIN. */
+int vnet_test_set_sys_admin(int enable);
+
 /* Attaches to the egress of interface `name` (in the calling thread's network namespace) a
  * tc program that pushes an 802.1Q tag with `tci` on every frame: the host stack's VLAN
  * offload, which keeps the tag in the socket buffer's metadata, not in the frame, until the

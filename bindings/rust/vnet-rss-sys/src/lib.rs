@@ -569,8 +569,8 @@ functions! {
     pub fn vnet_rss_engine_steering(engine: *const vnet_rss_engine, reason: *mut c_char,
         reason_capacity: usize) -> c_int;
 
-    /// `vnet_rss_steering_program_load`: loads the steering program (CAP_BPF, or CAP_SYS_ADMIN
-    /// where kernel.unprivileged_bpf_disabled is set) and writes its
+    /// `vnet_rss_steering_program_load`: loads the steering program (CAP_SYS_ADMIN, or CAP_BPF
+    /// with CAP_PERFMON) and writes its
     /// `VNET_RSS_STEERING_PROGRAM_FDS` descriptors to `fds` (close-on-exec, the caller's to
     /// close). -EPERM without the privilege. Any thread.
     pub fn vnet_rss_steering_program_load(fds: *mut i32) -> c_int;

@@ -148,8 +148,8 @@ pub struct SteeringProgram {
 }
 
 impl SteeringProgram {
-    /// Loads the steering program (`vnet_rss_steering_program_load`): needs CAP_BPF, or
-    /// CAP_SYS_ADMIN where kernel.unprivileged_bpf_disabled is set; [`Error::Os`] with EPERM
+    /// Loads the steering program (`vnet_rss_steering_program_load`): needs CAP_SYS_ADMIN, or
+    /// CAP_BPF with CAP_PERFMON; [`Error::Os`] with EPERM
     /// without the privilege. The descriptors are close-on-exec.
     pub fn load() -> Result<SteeringProgram> {
         crate::ensure_abi()?;
