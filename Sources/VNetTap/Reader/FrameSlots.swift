@@ -8,7 +8,8 @@ import VNetRSS
 /// No slot counts the frames read or the frames redirected. A tap queue's frames read are
 /// those counted delivered or dropped, and its redirected frames those of them counted at
 /// another receive queue than its own, so frames read = delivered + dropped holds by
-/// construction, in every snapshot, however torn.
+/// construction in any decoding of one set of slot values (``ReaderCounters/counts`` loads
+/// each slot once, then decodes).
 struct FrameSlots {
     static let bytes = 0
     static let firstReport = 1
@@ -52,7 +53,8 @@ struct FrameSlots {
 }
 
 /// One reader's counts, decoded from its slots (``FrameSlots``): what
-/// ``RSSEngine/statistics()`` sums over the readers.
+/// ``RSSEngine/statistics()`` sums over the readers. `load` must give the same value for a slot
+/// each time it is asked (a snapshot, or the reader's own counts on its thread).
 struct FrameCounts: Equatable {
     var frames: UInt64
     var bytes: UInt64

@@ -32,6 +32,11 @@ final class ReaderCounters: @unchecked Sendable {
         return unsafe UnsafeAtomic<UInt64>(at: storage + slot).load(ordering: .relaxed)
     }
 
-    /// The counts now, decoded: each slot loaded once.
-    var counts: FrameCounts { FrameCounts(slots) { load($0) } }
+    /// The counts now, decoded from one snapshot: each slot loaded exactly once, so the counts
+    /// derived from several slots (frames read, redirected) agree with each other even while the
+    /// reader publishes.
+    var counts: FrameCounts {
+        let snapshot = (0..<slots.count).map { load($0) }
+        return FrameCounts(slots) { snapshot[$0] }
+    }
 }
