@@ -1,5 +1,7 @@
 /// The flow mix, pinned in memory once so sending never allocates.
-// @safe: it owns its storage and frame table (freed in deinit); every frame view lies in its storage, and a batch is at most 64 frames from a flow below `flows`, which the 64 repeated entries past the end cover.
+// @safe: it owns its storage and frame table (freed in deinit); every frame view lies in its
+// storage, and a batch is at most 64 frames from a flow below `flows` (a start checked
+// non-negative), which the 64 repeated entries past the end cover.
 @safe
 final class BenchTraffic {
     let frameSize: Int
@@ -33,6 +35,7 @@ final class BenchTraffic {
     /// Writes `nanoseconds` into each of the `count` frames from flow `start` that has room for a
     /// stamp (``VmmStamp``): the injector's send time, for the VMM scenario's latencies.
     func stamp(from start: Int, count: Int, nanoseconds: UInt64) {
+        precondition(start >= 0, "a flow index of \(start)")
         let first = start % flows
         for index in first..<(first + min(count, 64)) {
             let frame = unsafe frames[index]
@@ -47,6 +50,7 @@ final class BenchTraffic {
     func withBatch<R>(
         from start: Int, count: Int, _ body: (UnsafeBufferPointer<UnsafeRawBufferPointer>) throws -> R
     ) rethrows -> R {
+        precondition(start >= 0, "a flow index of \(start)")
         let first = start % flows
         return unsafe try body(
             UnsafeBufferPointer(rebasing: UnsafeBufferPointer(frames)[first..<(first + min(count, 64))]))

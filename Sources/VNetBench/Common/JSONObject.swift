@@ -12,6 +12,10 @@ package struct JSONObject {
     package mutating func add(_ key: String, _ value: Double, digits: Int) {
         members.append("\(quote(key)): \(value.isFinite ? fixed(value, digits: digits) : "null")")
     }
+    /// A finite number in its shortest exact form (`1.0`, `0.3`), null for NaN or infinity.
+    package mutating func add(_ key: String, shortest value: Double) {
+        members.append("\(quote(key)): \(value.isFinite ? "\(value)" : "null")")
+    }
     package mutating func add(_ key: String, objects: [JSONObject]) {
         members.append("\(quote(key)): [\(objects.map(\.text).joined(separator: ", "))]")
     }

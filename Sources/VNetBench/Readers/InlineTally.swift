@@ -5,7 +5,8 @@ import VNetTap
 /// and the time of the last batch, so the end of a round is known to within one batch per
 /// queue (at most 64 frames, under 0.05% of a 200,000-frame round) without a clock read per
 /// frame (a vDSO `clock_gettime` is some 20 ns) or a watcher that wakes often.
-// @safe: it owns its slots (freed in deinit); a reader's tap queue is below the tap queue count it was made for.
+// @safe: it owns its slots (freed in deinit); `count` checks the tap queue against the count it
+// was made for.
 @safe
 final class InlineTally: @unchecked Sendable {
     // @unchecked: slot i is written only by reader i; read after the readers went quiet.
@@ -23,6 +24,7 @@ final class InlineTally: @unchecked Sendable {
     deinit { unsafe slots.deallocate() }
 
     func count(_ frames: ReceivedFrames) {
+        precondition(frames.tapQueue < tapQueues, "tap queue \(frames.tapQueue) of \(tapQueues)")
         let slot = unsafe slots + frames.tapQueue &* InlineTally.stride
         unsafe slot[0] &+= Int64(frames.count)
         var now = timespec()

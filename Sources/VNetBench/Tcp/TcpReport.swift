@@ -17,7 +17,7 @@ struct TcpReport {
     var report: BenchReport {
         var header = JSONObject()
         header.add("scenario", "tcp")
-        header.add("duration_seconds", durationSeconds, digits: 3)
+        header.add("duration_seconds", shortest: durationSeconds)
         header.add("rounds", rounds)
         header.add("flows", flows)
         let captions = [

@@ -29,7 +29,7 @@ struct VmmReport {
         header.add("scenario", "vmm")
         header.add("mode", mode.rawValue)
         header.add("frames_per_round", framesPerRound)
-        header.add("duration_seconds", durationSeconds, digits: 3)
+        header.add("duration_seconds", shortest: durationSeconds)
         header.add("rounds", rounds)
         header.add("shared_core_rounds", sharedCoreRounds)
         header.add("flows", flows)
