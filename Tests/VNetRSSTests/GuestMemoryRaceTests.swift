@@ -11,7 +11,9 @@ import VNetTestSupport
 /// that read a length once to check it and again to use it would read past the frame and fault.
 @Suite(
     "Guest memory changing during classify",
-    .enabled(if: getenv("VNET_RSS_SANITIZER") == nil, "races on purpose; ThreadSanitizer would report it"))
+    .enabled(
+        if: ProcessInfo.processInfo.environment["VNET_RSS_SANITIZER"] == nil,
+        "races on purpose; ThreadSanitizer would report it"))
 struct GuestMemoryRaceTests {
     @Test("a writer thread flipping length fields never makes classify read past the frame")
     func writerDuringClassify() throws {

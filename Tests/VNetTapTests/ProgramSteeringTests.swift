@@ -475,7 +475,8 @@ struct ProgramSteeringTests {
         #expect(handedOver.count == frames.count - expectedOwn)
         #expect(handedOver.allSatisfy { $0.tapQueue == 3 && $0.queue != 3 })
         for frame in handedOver {
-            #expect(frame.queue == frame.bytes.withUnsafeBytes { Int(EngineTests.referenceHash($0) & 127) % 4 })
+            let wanted = unsafe frame.bytes.withUnsafeBytes { unsafe Int(EngineTests.referenceHash($0) & 127) % 4 }
+            #expect(frame.queue == wanted)
         }
         let redirected = engine.statistics().tapQueues.map(\.redirected).reduce(0, +)
         #expect(redirected == UInt64(handedOver.count) && redirected > 100)

@@ -171,8 +171,9 @@ struct QueueReaderTests {
                 while let entry = bench.rings[queue].pop() { held.append((queue, entry.bufferIndex)) }
             }
         }
-        #expect(held.count == bench.pool.count)
-        #expect(bench.reader.counters.counts.frames == UInt64(bench.pool.count))
+        let buffers = unsafe bench.pool.count
+        #expect(held.count == buffers)
+        #expect(bench.reader.counters.counts.frames == UInt64(buffers))
         for (queue, buffer) in held { _ = bench.returns[queue].push(buffer) }
         let rest = Self.exchange(bench, Array(frames[sent...]), expected: frames.count - held.count)
         bench.stop()

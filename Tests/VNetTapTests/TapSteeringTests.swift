@@ -180,11 +180,13 @@ struct TapSteeringTests {
         }
         let steering = try TapSteering(descriptors: descriptors, configuration: configuration)
         let empty: [IOVector] = unsafe []
-        #expect(throws: GuestFrameError(.arrivalQueue, value: 2, limit: 2)) {
-            try empty.withUnsafeBufferPointer {
-                try steering.classify(GuestFrame($0, length: 0), headerSize: 20, arrivalQueue: 2)
+        // The guest frame is made outside the expectation: `#expect` cannot carry `unsafe` into its expansion.
+        let classifyEmpty = {
+            _ = unsafe try empty.withUnsafeBufferPointer {
+                unsafe try steering.classify(GuestFrame($0, length: 0), headerSize: 20, arrivalQueue: 2)
             }
         }
+        #expect(throws: GuestFrameError(.arrivalQueue, value: 2, limit: 2)) { try classifyEmpty() }
         #expect(throws: ConfigurationError.self) { try steering.setQueuePairs(0) }
     }
 }

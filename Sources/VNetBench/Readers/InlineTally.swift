@@ -24,7 +24,7 @@ final class InlineTally: @unchecked Sendable {
     deinit { unsafe slots.deallocate() }
 
     func count(_ frames: ReceivedFrames) {
-        precondition(frames.tapQueue < tapQueues, "tap queue \(frames.tapQueue) of \(tapQueues)")
+        unsafe precondition(frames.tapQueue < tapQueues, "tap queue \(frames.tapQueue) of \(tapQueues)")
         let slot = unsafe slots + frames.tapQueue &* InlineTally.stride
         unsafe slot[0] &+= Int64(frames.count)
         var now = timespec()
