@@ -9,7 +9,7 @@ script loads bpf/steering.bpf.c (the `tables` build, compiled with scripts/bpf-e
 plus -g for line info) into the kernel, takes back what the verifier made of it (the xlated
 instructions, with the array, per-CPU array and map-in-map lookups and bpf_loop inlined) and
 its JIT image, and interprets the xlated instructions on each frame. The interpreter models
-the socket buffer (len, the VLAN word, the protocol; offsets from the kernel's BTF), the maps' kernel layout
+the socket buffer (len, the VLAN word; offsets from the kernel's BTF), the maps' kernel layout
 (struct bpf_array: the value, ptrs and pptrs arrays), the stack of each call frame and the one
 helper left in the xlated code, bpf_skb_load_bytes; any other helper, context field or memory
 access outside what it models stops it with an error. It counts instructions per function,
@@ -218,7 +218,7 @@ def test_run(fd, frame):
 # Kernel structure offsets, from the running kernel's BTF.
 
 def kernel_offsets():
-    """sk_buff.len, .vlan_all, .protocol and bpf_array.value, in bytes, from /sys/kernel/btf/vmlinux."""
+    """sk_buff.len, sk_buff.vlan_all and bpf_array.value, in bytes, from /sys/kernel/btf/vmlinux."""
     text = subprocess.run(["bpftool", "btf", "dump", "file", "/sys/kernel/btf/vmlinux", "format", "raw"],
                           capture_output=True, text=True, check=True).stdout
     types, names, current = {}, {}, None
@@ -247,9 +247,7 @@ def kernel_offsets():
         return None
 
     offsets = {}
-    for struct_name, member in (
-        ("sk_buff", "len"), ("sk_buff", "vlan_all"), ("sk_buff", "protocol"), ("bpf_array", "value")
-    ):
+    for struct_name, member in (("sk_buff", "len"), ("sk_buff", "vlan_all"), ("bpf_array", "value")):
         bits = find(names[struct_name], member)
         if bits is None or bits % 8:
             raise SystemExit(f"program-paths: no {struct_name}.{member} in the kernel's BTF")
@@ -463,11 +461,8 @@ class Machine:
         skb = Region("skb", 256)
         skb.store(offsets["sk_buff.len"], 4, len(frame))
         skb.store(offsets["sk_buff.vlan_all"], 4, 0)
-        # The protocol eth_type_trans gives (the test run's too): the frame's EtherType, in
-        # network order in memory.
-        skb.store(offsets["sk_buff.protocol"], 2, frame[12] | frame[13] << 8 if len(frame) >= 14 else 0)
         # Only these fields of the socket buffer: any other context load stops the run.
-        skb.fields = {offsets["sk_buff.len"]: 4, offsets["sk_buff.vlan_all"]: 4, offsets["sk_buff.protocol"]: 2}
+        skb.fields = {offsets["sk_buff.len"]: 4, offsets["sk_buff.vlan_all"]: 4}
         packet = bytes(frame)
         value_off = offsets["bpf_array.value"]
         # The maps, as struct bpf_array: ptrs (map of maps), pptrs (per-CPU) or value (array).

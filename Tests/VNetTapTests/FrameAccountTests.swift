@@ -99,7 +99,7 @@ struct FrameAccountTests {
                 if delivery == .inlineAll || (delivery == .inlineOwn && queue == tapQueue) {
                     delivered[queue] += 1
                     toHandler.append(queue)
-                } else if rings[queue].count + modelQueued(queue) < FrameAccountTests.ringCapacity {
+                } else if rings[queue].count + pendingInRing[queue] < FrameAccountTests.ringCapacity {
                     delivered[queue] += 1
                     pendingInRing[queue] += 1
                 } else {
@@ -111,7 +111,6 @@ struct FrameAccountTests {
 
         /// Frames the model put on a ring since the last delivery.
         private var pendingInRing = [Int](repeating: 0, count: FrameAccountTests.receiveQueues)
-        private func modelQueued(_ queue: Int) -> Int { pendingInRing[queue] }
 
         /// Delivers the batch and publishes its counts, as the reader's loop does.
         func deliver() {

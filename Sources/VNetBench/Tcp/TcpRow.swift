@@ -4,10 +4,7 @@ struct TcpRow {
     let queues: Int
     let rounds: [TcpRound]
 
-    private var median: TcpRound {
-        let sorted = rounds.sorted { $0.totalNanosecondsPerKiB < $1.totalNanosecondsPerKiB }
-        return sorted[sorted.count / 2]
-    }
+    private var median: TcpRound { rounds.middle(by: \.totalNanosecondsPerKiB) }
 
     var gigabitsPerSecond: Double { Double(median.bytes) * 8 / max(median.seconds, 1e-9) / 1e9 }
     var framesPerSecond: Double { Double(median.frames) / max(median.seconds, 1e-9) }

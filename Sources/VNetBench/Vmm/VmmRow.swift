@@ -19,10 +19,7 @@ struct VmmRow {
     /// The mean of ``sharedCoreRatios`` and its 95% interval.
     var sharedCore: RatioEstimate? { RatioEstimate(sharedCoreRatios) }
 
-    private var median: VmmRound {
-        let sorted = rounds.sorted { $0.totalNanoseconds < $1.totalNanoseconds }
-        return sorted[sorted.count / 2]
-    }
+    private var median: VmmRound { rounds.middle(by: \.totalNanoseconds) }
 
     var framesPerSecond: Double { Double(median.frames) / max(median.seconds, 1e-9) }
     var vmmNanoseconds: Double { median.vmmNanoseconds }
